@@ -1,0 +1,99 @@
+//! Canonicalization: rewrites that make equivalent expressions identical before they are hashed.
+//!
+//! Only rewrites that hold for every input, nulls included, are made:
+//! - `AND`/`OR` chains are flattened, ordered and de-duplicated (Kleene logic is associative,
+//!   commutative and idempotent; every built-in function is deterministic);
+//! - comparisons put the constant on the right (`1 < a` becomes `a > 1`), and otherwise order their
+//!   operands flipping the operator;
+//! - operands of commutative operators (`=`, `<>`, `+`, `*`, …) are ordered. Arithmetic is never
+//!   re-associated: float addition is commutative but not associative, and integer overflow
+//!   depends on grouping. `-`, `/` and `%` are never reordered;
+//! - `IN` lists are ordered and de-duplicated;
+//! - casts of constants are folded when exact, and casts to the same type dropped.
+//!
+//! Consecutive filters are merged by `Table::filter`.
+
+use crate::address::Address;
+use crate::encode::expr_digest;
+use crate::expr::ir::{BinaryOp, ExprKind, ScalarExpr};
+use crate::literal::Literal;
+use crate::types::DataType;
+
+/// Ordering key: non-constants before constants, then by content digest.
+fn order_key(e: &ScalarExpr) -> (bool, Address) {
+    (e.is_constant(), expr_digest(e))
+}
+
+fn ordered_unique(mut terms: Vec<ScalarExpr>) -> Vec<ScalarExpr> {
+    let mut keyed: Vec<((bool, Address), ScalarExpr)> = terms.drain(..).map(|t| (order_key(&t), t)).collect();
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    keyed.dedup_by(|a, b| a.0 == b.0);
+    keyed.into_iter().map(|(_, t)| t).collect()
+}
+
+fn junction(terms: Vec<ScalarExpr>, is_and: bool) -> ScalarExpr {
+    let mut flat = Vec::with_capacity(terms.len());
+    let mut stack: Vec<ScalarExpr> = terms.into_iter().rev().collect();
+    while let Some(t) = stack.pop() {
+        match t.kind {
+            ExprKind::And(inner) if is_and => stack.extend(inner.into_iter().rev()),
+            ExprKind::Or(inner) if !is_and => stack.extend(inner.into_iter().rev()),
+            _ => flat.push(t),
+        }
+    }
+    let mut terms = ordered_unique(flat);
+    if terms.len() == 1 {
+        return terms.pop().unwrap_or_else(|| ScalarExpr::literal(Literal::Boolean(is_and)));
+    }
+    if terms.is_empty() {
+        return ScalarExpr::literal(Literal::Boolean(is_and));
+    }
+    let nullable = terms.iter().any(|t| t.nullable);
+    let kind = if is_and { ExprKind::And(terms) } else { ExprKind::Or(terms) };
+    ScalarExpr::new(kind, DataType::Boolean, nullable)
+}
+
+/// The canonical conjunction of `terms`.
+pub(crate) fn and_all(terms: Vec<ScalarExpr>) -> ScalarExpr {
+    junction(terms, true)
+}
+
+/// The canonical disjunction of `terms`.
+pub(crate) fn or_all(terms: Vec<ScalarExpr>) -> ScalarExpr {
+    junction(terms, false)
+}
+
+/// `left op right` with canonical operand order.
+pub(crate) fn binary(op: BinaryOp, left: ScalarExpr, right: ScalarExpr, dtype: DataType) -> ScalarExpr {
+    let nullable = match op {
+        BinaryOp::IsDistinctFrom | BinaryOp::IsNotDistinctFrom => false,
+        _ => left.nullable || right.nullable,
+    };
+    let (op, left, right) = match op.flipped() {
+        Some(flipped) if order_key(&right) < order_key(&left) => (flipped, right, left),
+        _ => (op, left, right),
+    };
+    ScalarExpr::new(ExprKind::Binary { op, left: Box::new(left), right: Box::new(right) }, dtype, nullable)
+}
+
+/// `expr` converted to `to`: unchanged if it already has that type, folded if it is a constant
+/// that converts exactly, else an explicit cast.
+pub(crate) fn cast(expr: ScalarExpr, to: &DataType) -> ScalarExpr {
+    if &expr.dtype == to {
+        return expr;
+    }
+    if let ExprKind::Literal(l) = &expr.kind {
+        if let Some(converted) = l.convert_exact(to) {
+            return ScalarExpr::literal(converted);
+        }
+    }
+    let nullable = expr.nullable;
+    ScalarExpr::new(ExprKind::Cast(Box::new(expr)), to.clone(), nullable)
+}
+
+/// `expr [NOT] IN (list)` with the list ordered and without repeats.
+pub(crate) fn in_list(expr: ScalarExpr, list: Vec<ScalarExpr>, negated: bool) -> ScalarExpr {
+    let list = ordered_unique(list);
+    let nullable = expr.nullable || list.iter().any(|e| e.nullable);
+    ScalarExpr::new(ExprKind::InList { expr: Box::new(expr), list, negated }, DataType::Boolean, nullable)
+}

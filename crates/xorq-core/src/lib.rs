@@ -1,0 +1,43 @@
+//! The xorq-rs expression core: a typed relational DAG whose every node knows its schema at
+//! construction and is named by the hash of its logic.
+//!
+//! Pure by design: no engine, no I/O beyond resolving a relative path, no async. Engines lower
+//! the IR (`xorq-engines`), runners execute it (`xorq-exec`).
+//!
+//! ```
+//! use xorq_core::{col, lit, Table};
+//! # use arrow_array::{RecordBatch, StringArray, Float64Array};
+//! # use std::sync::Arc;
+//! # let batch = RecordBatch::try_from_iter([
+//! #     ("region", Arc::new(StringArray::from(vec!["EU"])) as _),
+//! #     ("amount", Arc::new(Float64Array::from(vec![120.0])) as _),
+//! # ]).unwrap();
+//! let sales = Table::memtable(vec![batch])?;
+//! let a = sales.filter(col("amount").gt(lit(100)))?;
+//! let b = sales.filter(lit(100.0).lt(col("amount")))?;
+//! assert_eq!(a.address(), b.address()); // same logic, same name
+//! # Ok::<(), xorq_core::CoreError>(())
+//! ```
+
+#![forbid(unsafe_code)]
+
+pub mod address;
+mod canonical;
+mod encode;
+pub mod error;
+pub mod expr;
+pub mod literal;
+mod memdata;
+pub mod plan;
+pub mod schema;
+pub mod table;
+pub mod types;
+
+pub use address::{Address, HASH_SCHEME, HASH_SCHEME_VERSION};
+pub use error::{CoreError, Result};
+pub use expr::*;
+pub use literal::Literal;
+pub use plan::{FileFormat, CsvOptions, JoinKind, Node, RelOp, Source};
+pub use schema::{Field, Schema, SchemaRef};
+pub use table::{GroupBy, IntoJoinKeys, Table};
+pub use types::{DataType, TimeUnit};

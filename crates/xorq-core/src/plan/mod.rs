@@ -1,0 +1,17 @@
+//! The relational side of the IR: sources, nodes and their addresses.
+
+pub mod address;
+pub(crate) mod join;
+pub mod node;
+pub mod source;
+pub mod walk;
+
+pub use address::AddressMode;
+pub use node::{
+    Aggregate, Distinct, Filter, Join, JoinKind, JoinOutput, Limit, NamedExpr, Node, Project, RelOp, SetOp,
+    SetOpKind, Sort, Tag,
+};
+pub use source::{
+    CsvOptions, FileFormat, FileSource, Memtable, Source, SourceIdentity, SourceKind, TableSource, is_url,
+    normalize_reference,
+};

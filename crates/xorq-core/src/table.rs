@@ -1,0 +1,501 @@
+//! [`Table`]: the relational builder. Every method resolves its expressions against the input
+//! schema and returns a new, checked, immutable table; nothing runs until it is executed.
+
+use std::sync::Arc;
+
+use arrow_array::RecordBatch;
+
+use crate::address::Address;
+use crate::canonical;
+use crate::error::{CoreError, Result};
+use crate::expr::dsl::{Expr, SortExpr};
+use crate::expr::ir::{ColumnRef, ExprKind, Param, ScalarExpr};
+use crate::expr::resolve::{Resolver, Scope};
+use crate::plan::join;
+use crate::plan::node::{
+    Aggregate, Distinct, Filter, Join, JoinKind, Limit, NamedExpr, Node, Project, RelOp, SetOp, SetOpKind, Sort,
+    Tag,
+};
+use crate::plan::source::Source;
+use crate::plan::walk::topological;
+use crate::schema::Schema;
+
+/// A deferred relational expression: a typed DAG with its schema known and its address
+/// computable, before any data is read.
+///
+/// ```
+/// use xorq_core::{col, lit, Table};
+/// use arrow_array::{RecordBatch, StringArray, Float64Array};
+/// use std::sync::Arc;
+///
+/// let batch = RecordBatch::try_from_iter([
+///     ("region", Arc::new(StringArray::from(vec!["EU", "US", "EU"])) as _),
+///     ("amount", Arc::new(Float64Array::from(vec![120.0, 80.0, 300.0])) as _),
+/// ]).unwrap();
+/// let sales = Table::memtable(vec![batch]).unwrap();
+/// let totals = sales
+///     .filter(col("amount").gt(lit(100)))?
+///     .group_by(["region"])
+///     .agg([col("amount").sum().alias("total")])?;
+/// assert_eq!(totals.schema().to_string(), "region: String, total: Float64");
+/// # Ok::<(), xorq_core::CoreError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct Table {
+    node: Arc<Node>,
+}
+
+/// Column names or `(left, right)` pairs a join matches on.
+pub trait IntoJoinKeys {
+    /// The `(left column, right column)` pairs.
+    fn into_join_keys(self) -> Vec<(String, String)>;
+}
+
+impl<const N: usize> IntoJoinKeys for [&str; N] {
+    fn into_join_keys(self) -> Vec<(String, String)> {
+        self.iter().map(|k| (k.to_string(), k.to_string())).collect()
+    }
+}
+
+impl IntoJoinKeys for &[&str] {
+    fn into_join_keys(self) -> Vec<(String, String)> {
+        self.iter().map(|k| (k.to_string(), k.to_string())).collect()
+    }
+}
+
+impl IntoJoinKeys for Vec<String> {
+    fn into_join_keys(self) -> Vec<(String, String)> {
+        self.into_iter().map(|k| (k.clone(), k)).collect()
+    }
+}
+
+impl<const N: usize> IntoJoinKeys for [(&str, &str); N] {
+    fn into_join_keys(self) -> Vec<(String, String)> {
+        self.iter().map(|(l, r)| (l.to_string(), r.to_string())).collect()
+    }
+}
+
+impl IntoJoinKeys for Vec<(String, String)> {
+    fn into_join_keys(self) -> Vec<(String, String)> {
+        self
+    }
+}
+
+impl IntoJoinKeys for () {
+    fn into_join_keys(self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+}
+
+/// A table with grouping keys, waiting for its aggregates.
+#[derive(Clone, Debug)]
+pub struct GroupBy {
+    table: Table,
+    keys: Vec<Expr>,
+}
+
+impl GroupBy {
+    /// One row per group: the keys, then the measures (each must aggregate its columns).
+    pub fn agg<E: Into<Expr>>(self, measures: impl IntoIterator<Item = E>) -> Result<Table> {
+        self.table.aggregate(self.keys, measures.into_iter().map(Into::into).collect())
+    }
+}
+
+fn column_expr(schema: &Schema, name: &str) -> Option<ScalarExpr> {
+    schema.field(name).map(|f| {
+        ScalarExpr::new(ExprKind::Column(ColumnRef { name: name.to_string(), side: None }), f.dtype.clone(), f.nullable)
+    })
+}
+
+impl Table {
+    /// Wraps an existing node.
+    pub fn from_node(node: Arc<Node>) -> Self {
+        Table { node }
+    }
+
+    /// The root node.
+    pub fn node(&self) -> &Arc<Node> {
+        &self.node
+    }
+
+    /// The output schema.
+    pub fn schema(&self) -> &Schema {
+        self.node.schema()
+    }
+
+    /// Output column names.
+    pub fn columns(&self) -> Vec<&str> {
+        self.schema().names().collect()
+    }
+
+    /// The input address: the name of this computation (SPEC §2).
+    pub fn address(&self) -> Address {
+        self.node.address()
+    }
+
+    /// The computation address: the same logic with every source taken as its reference.
+    pub fn computation_address(&self) -> Address {
+        self.node.computation_address()
+    }
+
+    fn with(&self, op: RelOp) -> Result<Table> {
+        Ok(Table { node: Node::try_new(op)? })
+    }
+
+    /// A table reading from `source`.
+    pub fn from_source(source: Source) -> Result<Table> {
+        Ok(Table { node: Node::try_new(RelOp::Source(source))? })
+    }
+
+    /// A table over in-memory Arrow batches (at least one; all with the same schema). Its identity
+    /// in the address is the hash of the values.
+    pub fn memtable(batches: Vec<RecordBatch>) -> Result<Table> {
+        let first = batches
+            .first()
+            .ok_or_else(|| CoreError::InvalidMemtable { message: "no batches; use `Table::memtable_with_schema` for an empty table".into() })?;
+        let schema = Schema::from_arrow(&first.schema())?;
+        Self::from_source(Source::memtable("memtable", batches, schema)?)
+    }
+
+    /// A table over in-memory batches with an explicit schema (batches may be empty).
+    pub fn memtable_with_schema(schema: Schema, batches: Vec<RecordBatch>) -> Result<Table> {
+        Self::from_source(Source::memtable("memtable", batches, schema)?)
+    }
+
+    fn scope(&self) -> Scope<'_> {
+        Scope::Single(self.schema())
+    }
+
+    /// Rows where `predicate` holds. Consecutive filters merge into one conjunction.
+    ///
+    /// ```
+    /// # use xorq_core::{col, lit, Table};
+    /// # use arrow_array::{RecordBatch, Float64Array};
+    /// # use std::sync::Arc;
+    /// # let t = Table::memtable(vec![RecordBatch::try_from_iter([("amount", Arc::new(Float64Array::from(vec![1.0])) as _)]).unwrap()]).unwrap();
+    /// let err = t.filter(col("amuont").gt(lit(100))).unwrap_err();
+    /// assert!(err.to_string().starts_with("no column `amuont` in Filter input; did you mean `amount`?"));
+    /// ```
+    pub fn filter(&self, predicate: impl Into<Expr>) -> Result<Table> {
+        let predicate = Resolver::new(self.scope(), "Filter input").resolve_predicate(&predicate.into())?;
+        if let RelOp::Filter(existing) = self.node.op() {
+            let merged = canonical::and_all(vec![existing.predicate.clone(), predicate]);
+            return self.with(RelOp::Filter(Filter { input: existing.input.clone(), predicate: merged }));
+        }
+        let predicate = canonical::and_all(vec![predicate]);
+        self.with(RelOp::Filter(Filter { input: self.node.clone(), predicate }))
+    }
+
+    fn project(&self, exprs: Vec<NamedExpr>) -> Result<Table> {
+        if exprs.is_empty() {
+            return Err(CoreError::InvalidArgument { context: "select".into(), message: "select at least one column".into() });
+        }
+        self.with(RelOp::Project(Project { input: self.node.clone(), exprs }))
+    }
+
+    fn resolve_all(&self, exprs: Vec<Expr>, context: &str) -> Result<Vec<NamedExpr>> {
+        let resolver = Resolver::new(self.scope(), context).allow_windows();
+        exprs
+            .iter()
+            .map(|e| resolver.resolve_named(e).map(|(name, expr)| NamedExpr { name, expr }))
+            .collect()
+    }
+
+    /// Exactly these columns or expressions, in this order. Window functions are allowed.
+    pub fn select<E: Into<Expr>>(&self, exprs: impl IntoIterator<Item = E>) -> Result<Table> {
+        let exprs = self.resolve_all(exprs.into_iter().map(Into::into).collect(), "Select input")?;
+        self.project(exprs)
+    }
+
+    /// All columns plus these: an expression named like an existing column replaces it in place,
+    /// others are appended. Expressions see the input columns, not each other.
+    pub fn mutate<E: Into<Expr>>(&self, exprs: impl IntoIterator<Item = E>) -> Result<Table> {
+        let new = self.resolve_all(exprs.into_iter().map(Into::into).collect(), "Mutate input")?;
+        let mut out: Vec<NamedExpr> = self
+            .schema()
+            .names()
+            .filter_map(|n| column_expr(self.schema(), n).map(|expr| NamedExpr { name: n.to_string(), expr }))
+            .collect();
+        for n in new {
+            match out.iter_mut().find(|o| o.name == n.name) {
+                Some(slot) => *slot = n,
+                None => out.push(n),
+            }
+        }
+        self.project(out)
+    }
+
+    /// Alias of [`Table::mutate`], as in Polars.
+    pub fn with_columns<E: Into<Expr>>(&self, exprs: impl IntoIterator<Item = E>) -> Result<Table> {
+        self.mutate(exprs)
+    }
+
+    /// All columns except these.
+    pub fn drop<S: AsRef<str>>(&self, columns: impl IntoIterator<Item = S>) -> Result<Table> {
+        let drop: Vec<String> = columns.into_iter().map(|c| c.as_ref().to_string()).collect();
+        for c in &drop {
+            self.schema().field_or_err(c, "Drop input")?;
+        }
+        let keep = self
+            .schema()
+            .names()
+            .filter(|n| !drop.iter().any(|d| d == n))
+            .filter_map(|n| column_expr(self.schema(), n).map(|expr| NamedExpr { name: n.to_string(), expr }))
+            .collect();
+        self.project(keep)
+    }
+
+    /// Renames columns (`[("old", "new")]`), keeping their order.
+    pub fn rename<A: AsRef<str>, B: AsRef<str>>(&self, pairs: impl IntoIterator<Item = (A, B)>) -> Result<Table> {
+        let pairs: Vec<(String, String)> =
+            pairs.into_iter().map(|(a, b)| (a.as_ref().to_string(), b.as_ref().to_string())).collect();
+        for (old, _) in &pairs {
+            self.schema().field_or_err(old, "Rename input")?;
+        }
+        let exprs = self
+            .schema()
+            .names()
+            .filter_map(|n| {
+                let name = pairs.iter().find(|(o, _)| o == n).map_or(n.to_string(), |(_, new)| new.clone());
+                column_expr(self.schema(), n).map(|expr| NamedExpr { name, expr })
+            })
+            .collect();
+        self.project(exprs)
+    }
+
+    /// Groups by these keys (column names or named expressions); finish with [`GroupBy::agg`].
+    pub fn group_by<E: Into<Expr>>(&self, keys: impl IntoIterator<Item = E>) -> GroupBy {
+        GroupBy { table: self.clone(), keys: keys.into_iter().map(Into::into).collect() }
+    }
+
+    /// One row of aggregates over all rows.
+    pub fn agg<E: Into<Expr>>(&self, measures: impl IntoIterator<Item = E>) -> Result<Table> {
+        self.aggregate(Vec::new(), measures.into_iter().map(Into::into).collect())
+    }
+
+    fn aggregate(&self, keys: Vec<Expr>, measures: Vec<Expr>) -> Result<Table> {
+        if measures.is_empty() && keys.is_empty() {
+            return Err(CoreError::InvalidArgument { context: "agg".into(), message: "give at least one aggregate".into() });
+        }
+        let key_resolver = Resolver::new(self.scope(), "Group by input");
+        let keys = keys
+            .iter()
+            .map(|k| key_resolver.resolve_named(k).map(|(name, expr)| NamedExpr { name, expr }))
+            .collect::<Result<Vec<_>>>()?;
+        let resolver = Resolver::new(self.scope(), "Aggregate input").allow_aggregates();
+        let measures = measures
+            .iter()
+            .map(|m| {
+                let (name, expr) = resolver.resolve_named(m)?;
+                check_aggregated(&name, &expr)?;
+                Ok(NamedExpr { name, expr })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        self.with(RelOp::Aggregate(Aggregate { input: self.node.clone(), keys, measures }))
+    }
+
+    /// Joins on equal keys: `["id"]` for same-named keys, `[("a_id", "b_id")]` for pairs.
+    /// Inner, left and right joins keep one copy of a same-named key; other clashing right
+    /// columns get the suffix `_right`.
+    pub fn join(&self, right: &Table, kind: JoinKind, on: impl IntoJoinKeys) -> Result<Table> {
+        self.join_impl(right, kind, on.into_join_keys(), None)
+    }
+
+    /// Joins on equal keys (possibly none) and a predicate over both sides; refer to a column
+    /// that exists on both sides with `lcol`/`rcol`.
+    pub fn join_where(&self, right: &Table, kind: JoinKind, on: impl IntoJoinKeys, predicate: impl Into<Expr>) -> Result<Table> {
+        let scope = Scope::Join { left: self.schema(), right: right.schema() };
+        let predicate = Resolver::new(scope, "Join predicate").resolve_predicate(&predicate.into())?;
+        self.join_impl(right, kind, on.into_join_keys(), Some(canonical::and_all(vec![predicate])))
+    }
+
+    /// Every pair of rows.
+    pub fn cross_join(&self, right: &Table) -> Result<Table> {
+        self.join_impl(right, JoinKind::Cross, Vec::new(), None)
+    }
+
+    fn join_impl(&self, right: &Table, kind: JoinKind, on: Vec<(String, String)>, filter: Option<crate::ScalarExpr>) -> Result<Table> {
+        let on = join::check_keys(self.schema(), right.schema(), on)?;
+        let needs_condition = !matches!(kind, JoinKind::Cross);
+        if needs_condition && on.is_empty() && filter.is_none() {
+            return Err(CoreError::InvalidArgument {
+                context: format!("{} join", kind.name()),
+                message: "give join keys or a predicate; use `cross_join` for every pair of rows".into(),
+            });
+        }
+        if kind == JoinKind::Cross && (!on.is_empty() || filter.is_some()) {
+            return Err(CoreError::InvalidArgument {
+                context: "cross join".into(),
+                message: "a cross join takes no keys or predicate; use an inner join".into(),
+            });
+        }
+        let outputs = join::outputs(kind, &on, self.schema(), right.schema())?;
+        self.with(RelOp::Join(Join { left: self.node.clone(), right: right.node.clone(), kind, on, filter, outputs }))
+    }
+
+    /// Rows ordered by these keys (ascending, nulls last unless said otherwise).
+    pub fn order_by<S: Into<SortExpr>>(&self, keys: impl IntoIterator<Item = S>) -> Result<Table> {
+        let resolver = Resolver::new(self.scope(), "Order by input");
+        let keys = keys.into_iter().map(|k| resolver.resolve_sort(&k.into())).collect::<Result<Vec<_>>>()?;
+        if keys.is_empty() {
+            return Err(CoreError::InvalidArgument { context: "order_by".into(), message: "give at least one key".into() });
+        }
+        self.with(RelOp::Sort(Sort { input: self.node.clone(), keys }))
+    }
+
+    /// The first `n` rows.
+    pub fn limit(&self, n: u64) -> Result<Table> {
+        self.slice(0, Some(n))
+    }
+
+    /// All rows after the first `n`.
+    pub fn offset(&self, n: u64) -> Result<Table> {
+        self.slice(n, None)
+    }
+
+    /// `length` rows (all if `None`) after skipping `offset`.
+    pub fn slice(&self, offset: u64, length: Option<u64>) -> Result<Table> {
+        self.with(RelOp::Limit(Limit { input: self.node.clone(), offset, fetch: length }))
+    }
+
+    /// Unique rows.
+    pub fn distinct(&self) -> Result<Table> {
+        self.with(RelOp::Distinct(Distinct { input: self.node.clone() }))
+    }
+
+    fn set_op(&self, kind: SetOpKind, distinct: bool, other: &Table) -> Result<Table> {
+        let a = self.schema();
+        let b = other.schema();
+        let op = kind.name();
+        if a.len() != b.len() {
+            return Err(CoreError::SchemaMismatch {
+                operation: op.into(),
+                detail: format!("{} columns ({a}) against {} columns ({b})", a.len(), b.len()),
+            });
+        }
+        for (i, (f, g)) in a.fields().iter().zip(b.fields()).enumerate() {
+            if f.name != g.name || f.dtype != g.dtype {
+                return Err(CoreError::SchemaMismatch {
+                    operation: op.into(),
+                    detail: format!(
+                        "column {} is `{}: {}` in the first input and `{}: {}` in the second\nhint: rename or cast so both inputs have the same columns",
+                        i + 1,
+                        f.name,
+                        f.dtype,
+                        g.name,
+                        g.dtype
+                    ),
+                });
+            }
+        }
+        self.with(RelOp::SetOp(SetOp { kind, distinct, inputs: vec![self.node.clone(), other.node.clone()] }))
+    }
+
+    /// Rows of both tables, duplicates kept (`UNION ALL`).
+    pub fn union(&self, other: &Table) -> Result<Table> {
+        self.set_op(SetOpKind::Union, false, other)
+    }
+
+    /// Distinct rows of both tables (`UNION`).
+    pub fn union_distinct(&self, other: &Table) -> Result<Table> {
+        self.set_op(SetOpKind::Union, true, other)
+    }
+
+    /// Distinct rows present in both (`INTERSECT`).
+    pub fn intersect(&self, other: &Table) -> Result<Table> {
+        self.set_op(SetOpKind::Intersect, true, other)
+    }
+
+    /// Distinct rows of this table not in `other` (`EXCEPT`).
+    pub fn difference(&self, other: &Table) -> Result<Table> {
+        self.set_op(SetOpKind::Difference, true, other)
+    }
+
+    /// Names this node so it can be found later (unbinding, serving).
+    pub fn tag(&self, name: &str) -> Result<Table> {
+        self.tag_with(name, Vec::<(String, String)>::new())
+    }
+
+    /// Names this node with metadata.
+    pub fn tag_with<K: Into<String>, V: Into<String>>(&self, name: &str, metadata: impl IntoIterator<Item = (K, V)>) -> Result<Table> {
+        if name.is_empty() {
+            return Err(CoreError::InvalidArgument { context: "tag".into(), message: "a tag needs a name".into() });
+        }
+        let mut metadata: Vec<(String, String)> = metadata.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
+        metadata.sort();
+        self.with(RelOp::Tag(Tag { input: self.node.clone(), name: name.to_string(), metadata }))
+    }
+
+    /// The nodes tagged `name`.
+    pub fn find_tagged(&self, name: &str) -> Vec<Table> {
+        topological(&self.node)
+            .into_iter()
+            .filter(|n| matches!(n.op(), RelOp::Tag(t) if t.name == name))
+            .map(|n| Table { node: n.clone() })
+            .collect()
+    }
+
+    /// The named parameters used anywhere in the expression, sorted by name; an error if one
+    /// name has two definitions.
+    pub fn params(&self) -> Result<Vec<Param>> {
+        let mut found: Vec<Param> = Vec::new();
+        for node in topological(&self.node) {
+            for e in node.op().expressions() {
+                let mut err = None;
+                e.walk(&mut |x| {
+                    if let ExprKind::Param(p) = &x.kind {
+                        match found.iter().find(|f| f.name == p.name) {
+                            Some(f) if f != p => {
+                                err.get_or_insert(CoreError::ParamConflict {
+                                    name: p.name.clone(),
+                                    first: describe(f),
+                                    second: describe(p),
+                                });
+                            }
+                            Some(_) => {}
+                            None => found.push(p.clone()),
+                        }
+                    }
+                });
+                if let Some(e) = err {
+                    return Err(e);
+                }
+            }
+        }
+        found.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(found)
+    }
+}
+
+fn describe(p: &Param) -> String {
+    match &p.default {
+        Some(d) => format!("`{}` with default {d}", p.dtype),
+        None => format!("`{}` without default", p.dtype),
+    }
+}
+
+/// A measure may use columns only inside aggregate calls.
+fn check_aggregated(name: &str, expr: &ScalarExpr) -> Result<()> {
+    let mut stack = vec![expr];
+    let mut saw_aggregate = false;
+    while let Some(e) = stack.pop() {
+        match &e.kind {
+            ExprKind::Aggregate(_) => saw_aggregate = true,
+            ExprKind::Column(c) => {
+                return Err(CoreError::InvalidAggregation {
+                    message: format!(
+                        "column `{}` in aggregate `{name}` is not aggregated\nhint: wrap it in an aggregate such as `.sum()` or `.first()`, or add it to `group_by`",
+                        c.name
+                    ),
+                });
+            }
+            _ => stack.extend(e.children()),
+        }
+    }
+    if !saw_aggregate && !expr.is_constant() {
+        return Err(CoreError::InvalidAggregation {
+            message: format!("`{name}` in agg() has no aggregate; use `.sum()`, `.count()`, …"),
+        });
+    }
+    Ok(())
+}
