@@ -1,1 +1,12 @@
-//! placeholder
+//! Engines for xorq expressions: source-schema probing and lowering of the IR to each engine.
+//!
+//! The embedded default engine is Apache DataFusion (feature `datafusion`, on by default): the IR
+//! lowers to a DataFusion `LogicalPlan`, and DataFusion optimizes and runs it.
+
+pub mod error;
+pub mod probe;
+
+#[cfg(feature = "datafusion")]
+pub mod datafusion;
+
+pub use error::{EngineError, Result};

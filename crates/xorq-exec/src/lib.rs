@@ -1,1 +1,11 @@
-//! placeholder
+//! Runs xorq expressions: binds parameters, lowers the graph for the engine and streams Arrow
+//! record batches back.
+
+pub mod blocking;
+pub mod error;
+pub mod params;
+pub mod session;
+
+pub use error::{ExecError, Result};
+pub use params::Params;
+pub use session::Session;

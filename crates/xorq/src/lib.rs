@@ -1,1 +1,101 @@
-//! placeholder
+//! xorq-rs: deferred data pipelines named by the hash of their logic.
+//!
+//! Build an expression, read its address, run it on the embedded engine (DataFusion):
+//!
+//! ```no_run
+//! use xorq::prelude::*;
+//!
+//! let totals = xorq::read_parquet("sales.parquet")?
+//!     .filter(col("amount").gt(lit(100)))?
+//!     .group_by(["region"])
+//!     .agg([col("amount").sum().alias("total")])?;
+//! println!("address: {}", totals.address());
+//! let batches = totals.execute()?;
+//! # Ok::<(), xorq::Error>(())
+//! ```
+
+use arrow::array::RecordBatch;
+use thiserror::Error;
+
+pub use xorq_core::*;
+pub use xorq_exec::{Params, Session};
+
+/// Any error of the xorq-rs library.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The expression was rejected while it was built.
+    #[error(transparent)]
+    Core(#[from] xorq_core::CoreError),
+    /// A source could not be probed or the expression could not be lowered.
+    #[error(transparent)]
+    Engine(#[from] xorq_engines::EngineError),
+    /// Running the expression failed.
+    #[error(transparent)]
+    Exec(#[from] xorq_exec::ExecError),
+}
+
+/// Result alias for the facade.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+fn read(format: FileFormat, path: &str) -> Result<Table> {
+    let location = plan::normalize_reference(path)?;
+    let schema = xorq_engines::probe::probe_file(&format, &location)?;
+    Ok(Table::from_source(Source::file(format, path, schema)?)?)
+}
+
+/// A deferred Parquet read (a file or a directory of files). The schema is read now, from the
+/// footer; the data when the expression runs.
+pub fn read_parquet(path: &str) -> Result<Table> {
+    read(FileFormat::Parquet, path)
+}
+
+/// A deferred CSV read with a header line and `,` separators; types are inferred from the first
+/// rows now.
+pub fn read_csv(path: &str) -> Result<Table> {
+    read(FileFormat::Csv(CsvOptions::default()), path)
+}
+
+/// A deferred CSV read with explicit options.
+pub fn read_csv_with(path: &str, options: CsvOptions) -> Result<Table> {
+    read(FileFormat::Csv(options), path)
+}
+
+/// A deferred newline-delimited JSON read; types are inferred from the first rows now.
+pub fn read_json(path: &str) -> Result<Table> {
+    read(FileFormat::Json, path)
+}
+
+/// A table over in-memory Arrow batches.
+pub fn memtable(batches: Vec<RecordBatch>) -> Result<Table> {
+    Ok(Table::memtable(batches)?)
+}
+
+/// Running expressions from synchronous code.
+pub trait Execute {
+    /// Runs the expression with default parameter values and collects the result.
+    fn execute(&self) -> Result<Vec<RecordBatch>>;
+
+    /// Runs the expression with `params` bound.
+    fn execute_with(&self, params: &Params) -> Result<Vec<RecordBatch>>;
+}
+
+impl Execute for Table {
+    fn execute(&self) -> Result<Vec<RecordBatch>> {
+        self.execute_with(&Params::new())
+    }
+
+    fn execute_with(&self, params: &Params) -> Result<Vec<RecordBatch>> {
+        Ok(xorq_exec::blocking::execute(self, params)?)
+    }
+}
+
+/// The names most programs need: `use xorq::prelude::*;`.
+pub mod prelude {
+    pub use crate::Execute;
+    pub use xorq_core::{
+        DataType, FrameBound, JoinKind, Table, Window, coalesce, col, count_star, dense_rank, greatest, interval_days,
+        interval_months, lcol, least, lit, lit_date, lit_null, lit_timestamp, param, rank, rcol, row_number, when,
+    };
+    pub use xorq_exec::Params;
+}

@@ -8,7 +8,7 @@ use crate::types::{DataType, MAX_DECIMAL_PRECISION};
 use super::ir::BinaryOp;
 
 /// The type two operands are converted to before they are compared.
-pub(crate) fn comparison_type(l: &DataType, r: &DataType) -> Option<DataType> {
+pub fn comparison_type(l: &DataType, r: &DataType) -> Option<DataType> {
     use DataType as T;
     match (l, r) {
         _ if l == r => Some(l.clone()),

@@ -272,6 +272,18 @@ pub struct LiteralValue {
     dynamic: bool,
 }
 
+impl LiteralValue {
+    /// The literal.
+    pub fn into_literal(self) -> Literal {
+        self.value
+    }
+
+    /// Whether the value came from a Rust number and may take the type it meets.
+    pub fn is_dynamic(&self) -> bool {
+        self.dynamic
+    }
+}
+
 macro_rules! dynamic_literal {
     ($($t:ty => $variant:ident),*) => {$(
         impl From<$t> for LiteralValue {

@@ -1,0 +1,234 @@
+//! Lowering of the relational IR to a DataFusion `LogicalPlan`. The IR stays the source of truth:
+//! each node's plan is checked against the node's schema, and conformed (renamed or cast) where
+//! DataFusion's own typing differs.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use datafusion::catalog::default_table_source::provider_as_source;
+use datafusion::common::{Column, JoinType, TableReference};
+use datafusion::logical_expr::{Cast, Expr as DfExpr, LogicalPlan, LogicalPlanBuilder};
+use xorq_core::expr::JoinSide;
+use xorq_core::plan::{JoinKind, Node, RelOp, SetOpKind, walk};
+use xorq_core::{DataType, Schema, Table};
+
+use super::provider::source_provider;
+use super::scalar::{LEFT, Nested, ParamValues, RIGHT, ScalarLowering, nested_name};
+use crate::error::{EngineError, Result};
+
+/// Lowers IR nodes to DataFusion plans, each distinct node once.
+pub struct Lowering<'a> {
+    scalar: ScalarLowering<'a>,
+    partitions: usize,
+    memo: BTreeMap<*const Node, LogicalPlan>,
+}
+
+fn df(context: &str) -> impl FnOnce(datafusion::error::DataFusionError) -> EngineError + '_ {
+    move |e| EngineError::datafusion(context, e)
+}
+
+impl<'a> Lowering<'a> {
+    /// A lowering that binds `params` and scans in-memory data with `partitions` partitions.
+    pub fn new(params: &'a ParamValues, partitions: usize) -> Self {
+        Lowering { scalar: ScalarLowering { params }, partitions, memo: BTreeMap::new() }
+    }
+
+    /// The DataFusion plan of `table`.
+    pub fn lower_table(&mut self, table: &Table) -> Result<LogicalPlan> {
+        self.lower(table.node())
+    }
+
+    /// The DataFusion plan of `root`, lowering inputs first (no recursion over the graph).
+    pub fn lower(&mut self, root: &Arc<Node>) -> Result<LogicalPlan> {
+        for node in walk::topological(root) {
+            let key = Arc::as_ptr(node);
+            if self.memo.contains_key(&key) {
+                continue;
+            }
+            let plan = self.lower_node(node)?;
+            let plan = conform(plan, node.schema(), node.op().name())?;
+            self.memo.insert(key, plan);
+        }
+        self.input(root)
+    }
+
+    fn input(&self, node: &Arc<Node>) -> Result<LogicalPlan> {
+        self.memo
+            .get(&Arc::as_ptr(node))
+            .cloned()
+            .ok_or_else(|| EngineError::Internal("input lowered out of order".into()))
+    }
+
+    fn lower_node(&self, node: &Arc<Node>) -> Result<LogicalPlan> {
+        let context = format!("lowering {}", node.op().name());
+        let err = df(&context);
+        let s = &self.scalar;
+        match node.op() {
+            RelOp::Source(source) => {
+                let provider = source_provider(source, self.partitions)?;
+                let name = format!("{}_{}", sanitize(&source.name), node.address().short());
+                LogicalPlanBuilder::scan(TableReference::bare(name), provider_as_source(provider), None)
+                    .and_then(LogicalPlanBuilder::build)
+                    .map_err(err)
+            }
+            RelOp::Filter(f) => {
+                let predicate = s.lower(&f.predicate, &mut Nested::Inline)?;
+                LogicalPlanBuilder::from(self.input(&f.input)?).filter(predicate).and_then(|b| b.build()).map_err(err)
+            }
+            RelOp::Project(p) => {
+                let mut windows = Vec::new();
+                let mut exprs = Vec::with_capacity(p.exprs.len());
+                for n in &p.exprs {
+                    exprs.push(s.lower(&n.expr, &mut Nested::Collect(&mut windows))?.alias(n.name.clone()));
+                }
+                let mut input = self.input(&p.input)?;
+                if !windows.is_empty() {
+                    input = LogicalPlanBuilder::window_plan(input, windows).map_err(df("lowering window functions"))?;
+                }
+                LogicalPlanBuilder::from(input).project(exprs).and_then(|b| b.build()).map_err(err)
+            }
+            RelOp::Aggregate(a) => {
+                let keys = a
+                    .keys
+                    .iter()
+                    .map(|k| Ok(s.lower(&k.expr, &mut Nested::Inline)?.alias(k.name.clone())))
+                    .collect::<Result<Vec<_>>>()?;
+                let mut aggregates = Vec::new();
+                let mut outputs: Vec<DfExpr> =
+                    a.keys.iter().map(|k| DfExpr::Column(Column::from_name(k.name.clone()))).collect();
+                for m in &a.measures {
+                    outputs.push(s.lower(&m.expr, &mut Nested::Collect(&mut aggregates))?.alias(m.name.clone()));
+                }
+                let aggregates: Vec<DfExpr> =
+                    aggregates.into_iter().enumerate().map(|(i, e)| e.alias(nested_name(i))).collect();
+                LogicalPlanBuilder::from(self.input(&a.input)?)
+                    .aggregate(keys, aggregates)
+                    .and_then(|b| b.project(outputs))
+                    .and_then(|b| b.build())
+                    .map_err(err)
+            }
+            RelOp::Join(j) => {
+                let left = LogicalPlanBuilder::from(self.input(&j.left)?).alias(LEFT).map_err(df(&context))?;
+                let right = LogicalPlanBuilder::from(self.input(&j.right)?).alias(RIGHT).and_then(|b| b.build()).map_err(df(&context))?;
+                let joined = if j.kind == JoinKind::Cross {
+                    left.cross_join(right)
+                } else {
+                    let (mut lk, mut rk) = (Vec::new(), Vec::new());
+                    for (l, r) in &j.on {
+                        let (lt, rt) = (&j.left.schema().field_or_err(l, "Join keys")?.dtype, &j.right.schema().field_or_err(r, "Join keys")?.dtype);
+                        let common = common_key_type(lt, rt)?;
+                        lk.push(cast_to(DfExpr::Column(Column::new(Some(LEFT), l.clone())), lt, &common));
+                        rk.push(cast_to(DfExpr::Column(Column::new(Some(RIGHT), r.clone())), rt, &common));
+                    }
+                    let filter = match &j.filter {
+                        Some(f) => Some(s.lower(f, &mut Nested::Inline)?),
+                        None => None,
+                    };
+                    left.join_with_expr_keys(right, join_type(j.kind)?, (lk, rk), filter)
+                };
+                let outputs: Vec<DfExpr> = j
+                    .outputs
+                    .iter()
+                    .map(|o| {
+                        let relation = if o.side == JoinSide::Left { LEFT } else { RIGHT };
+                        DfExpr::Column(Column::new(Some(relation), o.column.clone())).alias(o.name.clone())
+                    })
+                    .collect();
+                joined.and_then(|b| b.project(outputs)).and_then(|b| b.build()).map_err(err)
+            }
+            RelOp::Sort(sort) => {
+                let keys = sort.keys.iter().map(|k| s.sort_key(k, &mut Nested::Inline)).collect::<Result<Vec<_>>>()?;
+                LogicalPlanBuilder::from(self.input(&sort.input)?).sort(keys).and_then(|b| b.build()).map_err(err)
+            }
+            RelOp::Limit(l) => {
+                let skip = usize::try_from(l.offset).unwrap_or(usize::MAX);
+                let fetch = l.fetch.map(|f| usize::try_from(f).unwrap_or(usize::MAX));
+                LogicalPlanBuilder::from(self.input(&l.input)?).limit(skip, fetch).and_then(|b| b.build()).map_err(err)
+            }
+            RelOp::Distinct(d) => {
+                LogicalPlanBuilder::from(self.input(&d.input)?).distinct().and_then(|b| b.build()).map_err(err)
+            }
+            RelOp::SetOp(set) => {
+                let mut inputs = set.inputs.iter().map(|i| self.input(i));
+                let first = inputs.next().ok_or_else(|| EngineError::Internal("set operation without inputs".into()))??;
+                let mut plan = first;
+                for next in inputs {
+                    let next = next?;
+                    plan = match set.kind {
+                        SetOpKind::Union if set.distinct => {
+                            LogicalPlanBuilder::from(plan).union_distinct(next).and_then(|b| b.build())
+                        }
+                        SetOpKind::Union => LogicalPlanBuilder::from(plan).union(next).and_then(|b| b.build()),
+                        SetOpKind::Intersect => LogicalPlanBuilder::intersect(plan, next, !set.distinct),
+                        SetOpKind::Difference => LogicalPlanBuilder::except(plan, next, !set.distinct),
+                        _ => return Err(EngineError::Internal("unknown set operation".into())),
+                    }
+                    .map_err(df(&context))?;
+                }
+                Ok(plan)
+            }
+            RelOp::Tag(t) => self.input(&t.input),
+            other => Err(EngineError::Unsupported { engine: "DataFusion".into(), what: format!("`{}` nodes", other.name()), hint: String::new() }),
+        }
+    }
+}
+
+fn join_type(kind: JoinKind) -> Result<JoinType> {
+    Ok(match kind {
+        JoinKind::Inner => JoinType::Inner,
+        JoinKind::Left => JoinType::Left,
+        JoinKind::Right => JoinType::Right,
+        JoinKind::Outer => JoinType::Full,
+        JoinKind::Semi => JoinType::LeftSemi,
+        JoinKind::Anti => JoinType::LeftAnti,
+        other => return Err(EngineError::Internal(format!("join kind {other:?} lowered as keyed join"))),
+    })
+}
+
+fn common_key_type(l: &DataType, r: &DataType) -> Result<DataType> {
+    if l == r {
+        return Ok(l.clone());
+    }
+    xorq_core::expr::comparison_type(l, r)
+        .ok_or_else(|| EngineError::Internal(format!("join keys of types `{l}` and `{r}` passed the checks")))
+}
+
+fn cast_to(e: DfExpr, from: &DataType, to: &DataType) -> DfExpr {
+    if from == to { e } else { DfExpr::Cast(Cast::new(Box::new(e), to.to_arrow())) }
+}
+
+fn sanitize(name: &str) -> String {
+    let s: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+    if s.is_empty() { "source".into() } else { s }
+}
+
+/// Makes `plan`'s output match `schema`: same names in order; columns whose logical type differs
+/// (DataFusion typed a function differently) are cast to the IR's type.
+fn conform(plan: LogicalPlan, schema: &Schema, op: &str) -> Result<LogicalPlan> {
+    let fields = plan.schema().fields().clone();
+    if fields.len() != schema.len() {
+        return Err(EngineError::Internal(format!(
+            "{op} lowered to {} columns, the IR has {} ({schema})",
+            fields.len(),
+            schema.len()
+        )));
+    }
+    let mut needs_projection = false;
+    let mut exprs = Vec::with_capacity(fields.len());
+    for ((qualifier, df_field), ours) in plan.schema().iter().zip(schema.fields()) {
+        let column = DfExpr::Column(Column::new(qualifier.cloned(), df_field.name().clone()));
+        let logical = DataType::from_arrow(df_field.name(), df_field.data_type()).ok();
+        let expr = if logical.as_ref() == Some(&ours.dtype) {
+            column
+        } else {
+            needs_projection = true;
+            DfExpr::Cast(Cast::new(Box::new(column), ours.dtype.to_arrow()))
+        };
+        needs_projection |= df_field.name() != &ours.name;
+        exprs.push(expr.alias(ours.name.clone()));
+    }
+    if !needs_projection {
+        return Ok(plan);
+    }
+    LogicalPlanBuilder::from(plan).project(exprs).and_then(|b| b.build()).map_err(df(op))
+}

@@ -1,0 +1,11 @@
+//! The embedded default engine: Apache DataFusion.
+
+mod literal;
+mod lower;
+mod provider;
+mod scalar;
+
+pub use literal::scalar_value;
+pub use lower::Lowering;
+pub use provider::{partitioned_memtable, source_provider};
+pub use scalar::ParamValues;

@@ -1,0 +1,80 @@
+//! DataFusion table providers for IR sources.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef as ArrowSchemaRef;
+use datafusion::catalog::TableProvider;
+use datafusion::datasource::file_format::FileFormat as DfFileFormat;
+use datafusion::datasource::file_format::csv::CsvFormat;
+use datafusion::datasource::file_format::json::JsonFormat;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::datasource::MemTable;
+use xorq_core::plan::{FileFormat, FileSource, Memtable, Source, SourceKind};
+
+use crate::error::{EngineError, Result};
+
+/// The provider that reads `source` with its recorded schema.
+pub fn source_provider(source: &Source, partitions: usize) -> Result<Arc<dyn TableProvider>> {
+    match &source.kind {
+        SourceKind::File(file) => file_provider(file, Arc::new(source.schema.to_arrow())),
+        SourceKind::Memtable(m) => memtable_provider(m, source, partitions),
+        SourceKind::Table(t) => Err(EngineError::Unsupported {
+            engine: "DataFusion".into(),
+            what: format!("table `{}` of profile `{}`", t.table.join("."), t.profile),
+            hint: "\nhint: backend tables are read through their backend's connection".into(),
+        }),
+        _ => Err(EngineError::Internal(format!("source `{}` has no DataFusion provider", source.name))),
+    }
+}
+
+fn file_provider(file: &FileSource, schema: ArrowSchemaRef) -> Result<Arc<dyn TableProvider>> {
+    let location = &file.location;
+    let (format, default_ext): (Arc<dyn DfFileFormat>, &str) = match &file.format {
+        FileFormat::Parquet => (Arc::new(ParquetFormat::default()), ".parquet"),
+        FileFormat::Csv(o) => (
+            Arc::new(CsvFormat::default().with_has_header(o.has_header).with_delimiter(o.delimiter)),
+            ".csv",
+        ),
+        FileFormat::Json => (Arc::new(JsonFormat::default()), ".json"),
+        other => {
+            return Err(EngineError::Unsupported {
+                engine: "DataFusion".into(),
+                what: format!("`{}` files", other.name()),
+                hint: String::new(),
+            });
+        }
+    };
+    // A directory holds many files: read the ones with the format's extension. A single file is
+    // read whatever its name.
+    let is_dir = Path::new(location).is_dir();
+    let extension = if is_dir { default_ext } else { "" };
+    let url_text = if is_dir && !location.ends_with('/') { format!("{location}/") } else { location.clone() };
+    let url = ListingTableUrl::parse(&url_text)
+        .map_err(|e| EngineError::datafusion(format!("reading `{location}`"), e))?;
+    let options = ListingOptions::new(format).with_file_extension(extension);
+    let config = ListingTableConfig::new(url).with_listing_options(options).with_schema(schema);
+    let table = ListingTable::try_new(config).map_err(|e| EngineError::datafusion(format!("reading `{location}`"), e))?;
+    Ok(Arc::new(table))
+}
+
+fn memtable_provider(m: &Memtable, source: &Source, partitions: usize) -> Result<Arc<dyn TableProvider>> {
+    let schema = match m.batches.first() {
+        Some(b) => b.schema(),
+        None => Arc::new(source.schema.to_arrow()),
+    };
+    Ok(Arc::new(partitioned_memtable(schema, &m.batches, partitions)?))
+}
+
+/// A `MemTable` with the batches dealt round-robin into `partitions` partitions, so scans run in
+/// parallel. Public so benchmarks give DataFusion the very same layout.
+pub fn partitioned_memtable(schema: ArrowSchemaRef, batches: &[RecordBatch], partitions: usize) -> Result<MemTable> {
+    let n = partitions.max(1).min(batches.len().max(1));
+    let mut parts: Vec<Vec<RecordBatch>> = vec![Vec::new(); n];
+    for (i, b) in batches.iter().enumerate() {
+        parts[i % n].push(b.clone());
+    }
+    MemTable::try_new(schema, parts).map_err(|e| EngineError::datafusion("building an in-memory table", e))
+}

@@ -1,0 +1,83 @@
+//! The one error type of `xorq-engines`.
+
+use thiserror::Error;
+use xorq_core::CoreError;
+
+/// Result alias for `xorq-engines`.
+pub type Result<T, E = EngineError> = std::result::Result<T, E>;
+
+/// Failures while probing sources or lowering an expression for an engine.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum EngineError {
+    /// The expression itself was rejected.
+    #[error(transparent)]
+    Core(#[from] CoreError),
+    /// A source whose schema could not be read.
+    #[error("cannot read the schema of `{path}`: {message}{hint}")]
+    Probe {
+        /// The file or URL.
+        path: String,
+        /// What went wrong.
+        message: String,
+        /// Advice, starting with a newline, or empty.
+        hint: String,
+    },
+    /// A parameter without a value at run time.
+    #[error("parameter `{name}` has no value and no default\nhint: bind it, e.g. `-p {name}=...` on the command line or `Params::new().set(\"{name}\", ...)`")]
+    MissingParam {
+        /// The parameter.
+        name: String,
+    },
+    /// A bound parameter value of the wrong type.
+    #[error("parameter `{name}` is `{expected}`, but the value given is {value}")]
+    ParamType {
+        /// The parameter.
+        name: String,
+        /// Its declared type.
+        expected: String,
+        /// The value given.
+        value: String,
+    },
+    /// A bound parameter that the expression does not declare.
+    #[error("unknown parameter `{name}`{suggestion}\nparameters of this expression: {known}")]
+    UnknownParam {
+        /// The name given.
+        name: String,
+        /// Declared parameters.
+        known: String,
+        /// "; did you mean …" or empty.
+        suggestion: String,
+    },
+    /// Something this engine cannot run.
+    #[error("{engine} cannot run {what}{hint}")]
+    Unsupported {
+        /// Engine name.
+        engine: String,
+        /// The operation or source.
+        what: String,
+        /// Advice, starting with a newline, or empty.
+        hint: String,
+    },
+    /// An error from DataFusion while planning, with what we were doing.
+    #[cfg(feature = "datafusion")]
+    #[error("{context}: {source}")]
+    DataFusion {
+        /// What was being done (e.g. "lowering Join").
+        context: String,
+        /// DataFusion's error.
+        #[source]
+        source: Box<datafusion::error::DataFusionError>,
+    },
+    /// A broken invariant: a bug in xorq-rs.
+    #[error("internal error: {0}\nthis is a bug in xorq-rs; please report it")]
+    Internal(String),
+}
+
+#[cfg(feature = "datafusion")]
+impl EngineError {
+    /// Wraps a DataFusion error with context.
+    pub fn datafusion(context: impl Into<String>, source: datafusion::error::DataFusionError) -> Self {
+        EngineError::DataFusion { context: context.into(), source: Box::new(source) }
+    }
+}

@@ -1,0 +1,95 @@
+//! Source-schema probing: deferred reads learn their schema when they are constructed, from the
+//! file's footer (Parquet) or its first rows (CSV, JSON), without reading the data.
+
+use std::fs::File;
+use std::io::{BufReader, Seek};
+use std::path::{Path, PathBuf};
+
+use arrow::datatypes::Schema as ArrowSchema;
+use xorq_core::plan::{CsvOptions, FileFormat, is_url};
+use xorq_core::Schema;
+
+use crate::error::{EngineError, Result};
+
+/// Rows read to infer CSV and JSON types.
+pub const INFER_ROWS: usize = 1000;
+
+fn probe_err(path: &str, message: impl ToString, hint: &str) -> EngineError {
+    EngineError::Probe {
+        path: path.to_string(),
+        message: message.to_string(),
+        hint: if hint.is_empty() { String::new() } else { format!("\nhint: {hint}") },
+    }
+}
+
+/// The file whose schema stands for `location`: the file itself, or the first data file (in
+/// name order) of a directory.
+fn representative_file(location: &str, extension: &str) -> Result<PathBuf> {
+    let path = Path::new(location);
+    let meta = std::fs::metadata(path).map_err(|e| {
+        let hint = if e.kind() == std::io::ErrorKind::NotFound { "check the path; relative paths are resolved from the current directory" } else { "" };
+        probe_err(location, e, hint)
+    })?;
+    if !meta.is_dir() {
+        return Ok(path.to_path_buf());
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+        .map_err(|e| probe_err(location, e, ""))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && p.to_string_lossy().ends_with(extension))
+        .collect();
+    files.sort();
+    files.into_iter().next().ok_or_else(|| probe_err(location, format!("the directory has no `*{extension}` files"), ""))
+}
+
+/// Reads the schema of a file source.
+pub fn probe_file(format: &FileFormat, location: &str) -> Result<Schema> {
+    if is_url(location) {
+        return Err(probe_err(
+            location,
+            "remote sources are not readable from this build of xorq-rs yet",
+            "download the file and read it by its local path",
+        ));
+    }
+    let arrow_schema = match format {
+        FileFormat::Parquet => probe_parquet(location)?,
+        FileFormat::Csv(options) => probe_csv(location, options)?,
+        FileFormat::Json => probe_json(location)?,
+        other => return Err(probe_err(location, format!("format `{}` cannot be probed", other.name()), "")),
+    };
+    Ok(Schema::from_arrow(&arrow_schema)?)
+}
+
+fn open(location: &str, file: &Path) -> Result<File> {
+    File::open(file).map_err(|e| probe_err(location, format!("cannot open `{}`: {e}", file.display()), ""))
+}
+
+fn probe_parquet(location: &str) -> Result<ArrowSchema> {
+    let file = representative_file(location, ".parquet")?;
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(open(location, &file)?)
+        .map_err(|e| probe_err(location, format!("not a readable Parquet file ({e})"), "check that the file is Parquet, or use read_csv / read_json"))?;
+    Ok(reader.schema().as_ref().clone())
+}
+
+fn probe_csv(location: &str, options: &CsvOptions) -> Result<ArrowSchema> {
+    let file = representative_file(location, ".csv")?;
+    let format = arrow::csv::reader::Format::default()
+        .with_header(options.has_header)
+        .with_delimiter(options.delimiter);
+    let (schema, _) = format
+        .infer_schema(BufReader::new(open(location, &file)?), Some(INFER_ROWS))
+        .map_err(|e| probe_err(location, format!("not a readable CSV file ({e})"), ""))?;
+    if schema.fields().is_empty() {
+        return Err(probe_err(location, "the file has no columns", "an empty CSV file cannot be read; write at least a header line"));
+    }
+    Ok(schema)
+}
+
+fn probe_json(location: &str) -> Result<ArrowSchema> {
+    let file = representative_file(location, ".json")?;
+    let mut reader = BufReader::new(open(location, &file)?);
+    let (schema, _) = arrow::json::reader::infer_json_schema_from_seekable(&mut reader, Some(INFER_ROWS))
+        .map_err(|e| probe_err(location, format!("not readable newline-delimited JSON ({e})"), "each line must hold one JSON object"))?;
+    reader.rewind().map_err(|e| probe_err(location, e, ""))?;
+    Ok(schema)
+}

@@ -1,0 +1,104 @@
+//! Values for named parameters, checked against the parameters an expression declares.
+
+use std::collections::BTreeMap;
+
+use xorq_core::error::closest;
+use xorq_core::expr::{LiteralValue, Param};
+use xorq_core::{DataType, Literal, Table};
+use xorq_engines::EngineError;
+use xorq_engines::datafusion::ParamValues;
+
+use crate::error::Result;
+
+/// Parameter values for one run.
+///
+/// ```
+/// use xorq_exec::Params;
+/// let p = Params::new().set("threshold", 250.0).set("region", "EU");
+/// assert_eq!(p.len(), 2);
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Params {
+    values: BTreeMap<String, LiteralValue>,
+}
+
+impl Params {
+    /// No values: every parameter takes its default.
+    pub fn new() -> Self {
+        Params::default()
+    }
+
+    /// Binds `name` to `value`.
+    pub fn set(mut self, name: &str, value: impl Into<LiteralValue>) -> Self {
+        self.values.insert(name.to_string(), value.into());
+        self
+    }
+
+    /// Binds `name` to text to be parsed as the parameter's type (for `-p name=value`).
+    pub fn set_text(self, name: &str, text: &str) -> Self {
+        self.set(name, Literal::String(text.into()))
+    }
+
+    /// Number of bound values.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// Whether nothing is bound.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// The values converted to the types `table` declares; errors name unknown parameters and
+    /// values of the wrong type.
+    pub fn resolve(&self, table: &Table) -> Result<ParamValues> {
+        let declared = table.params()?;
+        let mut out = ParamValues::new();
+        for (name, value) in &self.values {
+            let Some(param) = declared.iter().find(|p| &p.name == name) else {
+                let known: Vec<&str> = declared.iter().map(|p| p.name.as_str()).collect();
+                return Err(EngineError::UnknownParam {
+                    name: name.clone(),
+                    suggestion: closest(name, known.iter().copied()).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default(),
+                    known: if known.is_empty() { "(none)".into() } else { known.join(", ") },
+                }
+                .into());
+            };
+            out.insert(name.clone(), convert(param, value.clone())?);
+        }
+        Ok(out)
+    }
+}
+
+fn convert(param: &Param, value: LiteralValue) -> Result<Literal> {
+    let literal = value.into_literal();
+    let wrong = |shown: String| EngineError::ParamType { name: param.name.clone(), expected: param.dtype.to_string(), value: shown };
+    if let Literal::String(text) = &literal {
+        if param.dtype != DataType::String {
+            return parse_text(&param.dtype, text).ok_or_else(|| wrong(format!("`{text}`")).into());
+        }
+    }
+    literal.convert_exact(&param.dtype).ok_or_else(|| wrong(literal.to_string()).into())
+}
+
+/// Parses command-line text as a value of `dtype`.
+fn parse_text(dtype: &DataType, text: &str) -> Option<Literal> {
+    let t = text.trim();
+    match dtype {
+        DataType::Boolean => match t.to_ascii_lowercase().as_str() {
+            "true" | "t" | "yes" | "1" => Some(Literal::Boolean(true)),
+            "false" | "f" | "no" | "0" => Some(Literal::Boolean(false)),
+            _ => None,
+        },
+        d if d.is_integer() => Literal::integer(t.parse::<i128>().ok()?, d),
+        DataType::Float32 | DataType::Float64 | DataType::Decimal { .. } => {
+            if let Ok(i) = t.parse::<i64>() {
+                return Literal::Int64(i).convert_exact(dtype);
+            }
+            Literal::Float64(t.parse::<f64>().ok()?).convert_exact(dtype)
+        }
+        DataType::Date => Literal::date(t).ok(),
+        DataType::Timestamp { .. } => Literal::timestamp(t).ok()?.convert_exact(dtype),
+        _ => None,
+    }
+}
