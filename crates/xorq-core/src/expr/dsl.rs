@@ -465,7 +465,15 @@ pub fn ntile(n: i64) -> Expr {
 pub fn lit_date(text: &str) -> Expr {
     match Literal::date(text) {
         Ok(value) => Expr::Literal { value, dynamic: false },
-        Err(e) => Expr::Invalid(e.to_string()),
+        Err(e) => Expr::Invalid(invalid_message(e)),
+    }
+}
+
+/// The message of a constant that failed to parse, without its generic context.
+fn invalid_message(e: crate::error::CoreError) -> String {
+    match e {
+        crate::error::CoreError::InvalidArgument { message, .. } => message,
+        other => other.to_string(),
     }
 }
 
@@ -473,7 +481,7 @@ pub fn lit_date(text: &str) -> Expr {
 pub fn lit_timestamp(text: &str) -> Expr {
     match Literal::timestamp(text) {
         Ok(value) => Expr::Literal { value, dynamic: false },
-        Err(e) => Expr::Invalid(e.to_string()),
+        Err(e) => Expr::Invalid(invalid_message(e)),
     }
 }
 

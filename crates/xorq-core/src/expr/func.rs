@@ -366,6 +366,11 @@ impl ScalarFunc {
         }
     }
 
+    /// Whether every argument is converted to one common type.
+    pub fn arguments_share_type(self) -> bool {
+        matches!(self, ScalarFunc::Greatest | ScalarFunc::Least | ScalarFunc::Coalesce | ScalarFunc::NullIf)
+    }
+
     /// Whether the result may be null when no argument is (only `nullif` introduces nulls).
     pub fn introduces_nulls(self) -> bool {
         matches!(self, ScalarFunc::NullIf)

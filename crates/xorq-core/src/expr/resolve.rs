@@ -307,7 +307,13 @@ impl<'a> Resolver<'a> {
             }
             Expr::Function(func, args) => {
                 let refs: Vec<&Expr> = args.iter().collect();
-                let resolved = self.siblings(&refs, Adapt::Value, None, in_agg)?;
+                // Constants adopt a sibling's type only where all arguments share one type
+                // (`coalesce(x, 0)`); elsewhere (`round(x, 2)`) the signature converts them.
+                let resolved = if func.arguments_share_type() {
+                    self.siblings(&refs, Adapt::Value, None, in_agg)?
+                } else {
+                    refs.iter().map(|a| self.expr(a, None, in_agg)).collect::<Result<Vec<_>>>()?
+                };
                 let types: Vec<DataType> = resolved.iter().map(|a| a.dtype.clone()).collect();
                 let sig = func.signature(&types, self.context)?;
                 let args: Vec<ScalarExpr> =
@@ -422,8 +428,14 @@ impl<'a> Resolver<'a> {
                 (WindowFunc::Aggregate, vec![resolved], t, n)
             }
             Expr::WindowFunction(func, args) => {
-                let refs: Vec<&Expr> = args.iter().collect();
-                let resolved = self.siblings(&refs, Adapt::Value, None, true)?;
+                // Offsets and bucket counts keep their integer type; only lag/lead's default value
+                // (argument 3) adopts the type of the value it stands in for.
+                let mut resolved: Vec<ScalarExpr> = Vec::with_capacity(args.len());
+                for (i, a) in args.iter().enumerate() {
+                    let hint = if i == 2 { resolved.first().map(|v| (&v.dtype, Adapt::Value)) } else { None };
+                    let r = self.expr(a, hint, true)?;
+                    resolved.push(r);
+                }
                 // Lag/lead offsets (argument 2) must be constants >= 0; ntile's bucket count >= 1.
                 let (position, minimum) = match func {
                     WindowFunc::Lag | WindowFunc::Lead => (Some(1), 0),

@@ -21,6 +21,7 @@ pub struct Lowering<'a> {
     scalar: ScalarLowering<'a>,
     partitions: usize,
     memo: BTreeMap<*const Node, LogicalPlan>,
+    conformed: Vec<String>,
 }
 
 fn df(context: &str) -> impl FnOnce(datafusion::error::DataFusionError) -> EngineError + '_ {
@@ -30,7 +31,13 @@ fn df(context: &str) -> impl FnOnce(datafusion::error::DataFusionError) -> Engin
 impl<'a> Lowering<'a> {
     /// A lowering that binds `params` and scans in-memory data with `partitions` partitions.
     pub fn new(params: &'a ParamValues, partitions: usize) -> Self {
-        Lowering { scalar: ScalarLowering { params }, partitions, memo: BTreeMap::new() }
+        Lowering { scalar: ScalarLowering { params }, partitions, memo: BTreeMap::new(), conformed: Vec::new() }
+    }
+
+    /// Columns whose DataFusion type differed from the IR's and were cast (`op.column: df -> ir`).
+    /// Empty when the IR's typing rules agree with DataFusion's; tests check that they do.
+    pub fn conformed_columns(&self) -> &[String] {
+        &self.conformed
     }
 
     /// The DataFusion plan of `table`.
@@ -46,7 +53,7 @@ impl<'a> Lowering<'a> {
                 continue;
             }
             let plan = self.lower_node(node)?;
-            let plan = conform(plan, node.schema(), node.op().name())?;
+            let plan = conform(plan, node.schema(), node.op().name(), &mut self.conformed)?;
             self.memo.insert(key, plan);
         }
         self.input(root)
@@ -204,7 +211,7 @@ fn sanitize(name: &str) -> String {
 
 /// Makes `plan`'s output match `schema`: same names in order; columns whose logical type differs
 /// (DataFusion typed a function differently) are cast to the IR's type.
-fn conform(plan: LogicalPlan, schema: &Schema, op: &str) -> Result<LogicalPlan> {
+fn conform(plan: LogicalPlan, schema: &Schema, op: &str, conformed: &mut Vec<String>) -> Result<LogicalPlan> {
     let fields = plan.schema().fields().clone();
     if fields.len() != schema.len() {
         return Err(EngineError::Internal(format!(
@@ -222,6 +229,7 @@ fn conform(plan: LogicalPlan, schema: &Schema, op: &str) -> Result<LogicalPlan> 
             column
         } else {
             needs_projection = true;
+            conformed.push(format!("{op}.{}: {} -> {}", ours.name, df_field.data_type(), ours.dtype));
             DfExpr::Cast(Cast::new(Box::new(column), ours.dtype.to_arrow()))
         };
         needs_projection |= df_field.name() != &ours.name;
