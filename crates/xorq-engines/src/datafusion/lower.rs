@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use datafusion::catalog::default_table_source::provider_as_source;
 use datafusion::common::{Column, JoinType, TableReference};
+use datafusion::logical_expr::expr_rewriter::normalize_col;
 use datafusion::logical_expr::{Cast, Expr as DfExpr, LogicalPlan, LogicalPlanBuilder};
 use xorq_core::expr::JoinSide;
 use xorq_core::plan::{JoinKind, Node, RelOp, SetOpKind, walk};
@@ -90,7 +91,7 @@ impl<'a> Lowering<'a> {
                 }
                 let mut input = self.input(&p.input)?;
                 if !windows.is_empty() {
-                    input = LogicalPlanBuilder::window_plan(input, windows).map_err(df("lowering window functions"))?;
+                    input = window_plan(input, windows)?;
                 }
                 LogicalPlanBuilder::from(input).project(exprs).and_then(|b| b.build()).map_err(err)
             }
@@ -178,6 +179,22 @@ impl<'a> Lowering<'a> {
             other => Err(EngineError::Unsupported { engine: "DataFusion".into(), what: format!("`{}` nodes", other.name()), hint: String::new() }),
         }
     }
+}
+
+/// Evaluates `windows` over `input` and names their results `__xorq_nested_{i}`. DataFusion's
+/// window plans take unaliased expressions and name outputs after the (column-qualified)
+/// expression, so the expressions are qualified first and renamed in a projection that the
+/// optimizer folds away.
+fn window_plan(input: LogicalPlan, windows: Vec<DfExpr>) -> Result<LogicalPlan> {
+    let err = df("lowering window functions");
+    let normalized = windows.into_iter().map(|w| normalize_col(w, &input)).collect::<std::result::Result<Vec<_>, _>>();
+    let normalized = normalized.map_err(df("lowering window functions"))?;
+    let mut outputs: Vec<DfExpr> = input.schema().columns().into_iter().map(DfExpr::Column).collect();
+    for (i, w) in normalized.iter().enumerate() {
+        outputs.push(DfExpr::Column(Column::from_name(w.schema_name().to_string())).alias(nested_name(i)));
+    }
+    let windowed = LogicalPlanBuilder::window_plan(input, normalized).map_err(df("lowering window functions"))?;
+    LogicalPlanBuilder::from(windowed).project(outputs).and_then(|b| b.build()).map_err(err)
 }
 
 fn join_type(kind: JoinKind) -> Result<JoinType> {

@@ -147,10 +147,8 @@ impl ScalarLowering<'_> {
                 let lowered = self.window(call)?;
                 match nested {
                     Nested::Collect(collected) => {
-                        // Window plans keep their expressions unaliased; refer to them by name.
-                        let name = lowered.schema_name().to_string();
-                        collect(collected, lowered);
-                        DfExpr::Column(Column::from_name(name))
+                        let index = collect(collected, lowered);
+                        DfExpr::Column(Column::from_name(nested_name(index)))
                     }
                     Nested::Inline => {
                         return Err(EngineError::Internal("window function outside a projection".into()));
@@ -351,7 +349,12 @@ impl ScalarLowering<'_> {
         };
         let partition_by = self.all(&call.partition_by, &mut none)?;
         let order_by = call.order_by.iter().map(|k| self.sort_key(k, &mut none)).collect::<Result<Vec<_>>>()?;
-        let mut builder = DfExpr::from(WindowFunction::new(definition, args)).partition_by(partition_by).order_by(order_by);
+        let mut builder = DfExpr::from(WindowFunction::new(definition, args)).partition_by(partition_by);
+        // DataFusion reads an empty ordering as "ordered" and picks a RANGE frame that then fails
+        // to plan; give the ordering only when there is one.
+        if !order_by.is_empty() {
+            builder = builder.order_by(order_by);
+        }
         if let Some(frame) = &call.frame {
             let units = match frame.units {
                 FrameUnits::Rows => WindowFrameUnits::Rows,
@@ -374,7 +377,7 @@ fn collect(collected: &mut Vec<DfExpr>, lowered: DfExpr) -> usize {
     }
 }
 
-/// Output column name of the `index`-th collected aggregate expression.
+/// Output column name of the `index`-th collected aggregate or window expression.
 pub(crate) fn nested_name(index: usize) -> String {
     format!("__xorq_nested_{index}")
 }
