@@ -23,6 +23,14 @@ pub enum EngineError {
         /// Advice, starting with a newline, or empty.
         hint: String,
     },
+    /// A source whose schema no longer matches the one recorded when the expression was built.
+    #[error("source `{path}` changed since the expression was built: {detail}\nhint: rebuild the expression against the new file, or restore the file")]
+    SourceChanged {
+        /// The file.
+        path: String,
+        /// The first difference, column by column.
+        detail: String,
+    },
     /// A parameter without a value at run time.
     #[error("parameter `{name}` has no value and no default\nhint: bind it, e.g. `-p {name}=...` on the command line or `Params::new().set(\"{name}\", ...)`")]
     MissingParam {

@@ -93,3 +93,30 @@ fn probe_json(location: &str) -> Result<ArrowSchema> {
     reader.rewind().map_err(|e| probe_err(location, e, ""))?;
     Ok(schema)
 }
+
+/// Checks that a file source still has the columns it had when the expression was built (names
+/// and types; extra columns are fine). Reads only the footer or the first rows.
+pub fn verify_file(format: &FileFormat, location: &str, recorded: &Schema) -> Result<()> {
+    if is_url(location) {
+        return Ok(());
+    }
+    let current = probe_file(format, location)?;
+    let mut problems = Vec::new();
+    for field in recorded.fields() {
+        match current.field(&field.name) {
+            None => problems.push(format!("column `{}` is missing", field.name)),
+            Some(now) if now.dtype != field.dtype => {
+                problems.push(format!("column `{}` was `{}` and is now `{}`", field.name, field.dtype, now.dtype));
+            }
+            Some(_) => {}
+        }
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let now: Vec<String> = current.names().map(|n| format!("`{n}`")).collect();
+    Err(EngineError::SourceChanged {
+        path: location.to_string(),
+        detail: format!("{} (the file now has {})", problems.join(", "), now.join(", ")),
+    })
+}

@@ -4,7 +4,9 @@ use arrow::array::RecordBatch;
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::{SessionConfig, SessionContext};
-use xorq_core::Table;
+use xorq_core::plan::{SourceKind, walk};
+use xorq_core::{RelOp, Source, Table};
+use xorq_engines::probe;
 use xorq_engines::datafusion::Lowering;
 
 use crate::error::{ExecError, Result};
@@ -46,9 +48,12 @@ impl Session {
         &self.ctx
     }
 
-    /// The unoptimized DataFusion plan of `table` with `params` bound.
+    /// The unoptimized DataFusion plan of `table` with `params` bound. File sources are checked
+    /// first: a file whose columns changed since the expression was built is an error, not a
+    /// silent column of nulls.
     pub fn logical_plan(&self, table: &Table, params: &Params) -> Result<LogicalPlan> {
         let values = params.resolve(table)?;
+        verify_sources(table)?;
         let partitions = self.ctx.state().config().target_partitions();
         Ok(Lowering::new(&values, partitions).lower_table(table)?)
     }
@@ -66,4 +71,13 @@ impl Session {
         let frame = self.ctx.execute_logical_plan(plan).await.map_err(|e| ExecError::datafusion("planning", e))?;
         frame.execute_stream().await.map_err(|e| ExecError::datafusion("executing", e))
     }
+}
+
+fn verify_sources(table: &Table) -> Result<()> {
+    for node in walk::topological(table.node()) {
+        if let RelOp::Source(Source { kind: SourceKind::File(file), schema, .. }) = node.op() {
+            probe::verify_file(&file.format, &file.location, schema)?;
+        }
+    }
+    Ok(())
 }

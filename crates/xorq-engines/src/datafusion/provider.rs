@@ -19,7 +19,9 @@ use crate::error::{EngineError, Result};
 /// The provider that reads `source` with its recorded schema.
 pub fn source_provider(source: &Source, partitions: usize) -> Result<Arc<dyn TableProvider>> {
     match &source.kind {
-        SourceKind::File(file) => file_provider(file, Arc::new(source.schema.to_arrow())),
+        // Declared nullable: a writer's nullability flag is metadata, and a scan must not fail on
+        // it; the IR keeps the recorded flags.
+        SourceKind::File(file) => file_provider(file, Arc::new(nullable(source.schema.to_arrow()))),
         SourceKind::Memtable(m) => memtable_provider(m, source, partitions),
         SourceKind::Table(t) => Err(EngineError::Unsupported {
             engine: "DataFusion".into(),
@@ -28,6 +30,11 @@ pub fn source_provider(source: &Source, partitions: usize) -> Result<Arc<dyn Tab
         }),
         _ => Err(EngineError::Internal(format!("source `{}` has no DataFusion provider", source.name))),
     }
+}
+
+fn nullable(schema: arrow::datatypes::Schema) -> arrow::datatypes::Schema {
+    let fields: Vec<arrow::datatypes::Field> = schema.fields().iter().map(|f| f.as_ref().clone().with_nullable(true)).collect();
+    arrow::datatypes::Schema::new(fields)
 }
 
 fn file_provider(file: &FileSource, schema: ArrowSchemaRef) -> Result<Arc<dyn TableProvider>> {
