@@ -26,7 +26,7 @@ fn order_key(e: &ScalarExpr) -> (bool, Address) {
 
 fn ordered_unique(mut terms: Vec<ScalarExpr>) -> Vec<ScalarExpr> {
     let mut keyed: Vec<((bool, Address), ScalarExpr)> = terms.drain(..).map(|t| (order_key(&t), t)).collect();
-    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    keyed.sort_by_key(|k| k.0);
     keyed.dedup_by(|a, b| a.0 == b.0);
     keyed.into_iter().map(|(_, t)| t).collect()
 }
@@ -82,10 +82,10 @@ pub(crate) fn cast(expr: ScalarExpr, to: &DataType) -> ScalarExpr {
     if &expr.dtype == to {
         return expr;
     }
-    if let ExprKind::Literal(l) = &expr.kind {
-        if let Some(converted) = l.convert_exact(to) {
-            return ScalarExpr::literal(converted);
-        }
+    if let ExprKind::Literal(l) = &expr.kind
+        && let Some(converted) = l.convert_exact(to)
+    {
+        return ScalarExpr::literal(converted);
     }
     let nullable = expr.nullable;
     ScalarExpr::new(ExprKind::Cast(Box::new(expr)), to.clone(), nullable)

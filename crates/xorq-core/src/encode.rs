@@ -5,9 +5,7 @@
 //! carry their length, so two different values never encode to the same bytes.
 
 use crate::address::{Address, HASH_SCHEME_VERSION};
-use crate::expr::ir::{
-    AggregateCall, ExprKind, FrameBound, FrameUnits, JoinSide, ScalarExpr, SortKey, WindowCall,
-};
+use crate::expr::ir::{AggregateCall, ExprKind, FrameBound, FrameUnits, JoinSide, ScalarExpr, SortKey, WindowCall};
 use crate::literal::Literal;
 use crate::types::DataType;
 

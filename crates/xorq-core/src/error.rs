@@ -133,7 +133,9 @@ pub enum CoreError {
         arrow_type: String,
     },
     /// A type name that does not parse.
-    #[error("`{name}` is not a data type (expected names like `Int64`, `String`, `Decimal(15, 2)`, `Timestamp(us, UTC)`)")]
+    #[error(
+        "`{name}` is not a data type (expected names like `Int64`, `String`, `Decimal(15, 2)`, `Timestamp(us, UTC)`)"
+    )]
     InvalidTypeName {
         /// The text that failed to parse.
         name: String,
@@ -177,11 +179,7 @@ pub enum CoreError {
 
 impl CoreError {
     /// A `ColumnNotFound` with the closest of `available` as the suggestion.
-    pub fn column_not_found<'a>(
-        column: &str,
-        context: &str,
-        available: impl IntoIterator<Item = &'a str>,
-    ) -> Self {
+    pub fn column_not_found<'a>(column: &str, context: &str, available: impl IntoIterator<Item = &'a str>) -> Self {
         let available: Vec<String> = available.into_iter().map(str::to_string).collect();
         let suggestion = closest(column, available.iter().map(String::as_str));
         CoreError::ColumnNotFound {
@@ -193,12 +191,7 @@ impl CoreError {
     }
 
     /// A `TypeMismatch` for an operation over the given operand types.
-    pub fn type_mismatch(
-        operation: &str,
-        types: &[&crate::DataType],
-        context: &str,
-        hint: Option<&str>,
-    ) -> Self {
+    pub fn type_mismatch(operation: &str, types: &[&crate::DataType], context: &str, hint: Option<&str>) -> Self {
         let types = match types {
             [] => "no arguments".to_string(),
             [one] => format!("`{one}`"),
@@ -226,11 +219,7 @@ pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
     let limit = (name.chars().count() / 3).clamp(1, 3);
     let mut best: Option<(usize, &str)> = None;
     for c in candidates {
-        let d = if c.to_lowercase() == lower {
-            0
-        } else {
-            strsim::damerau_levenshtein(&lower, &c.to_lowercase())
-        };
+        let d = if c.to_lowercase() == lower { 0 } else { strsim::damerau_levenshtein(&lower, &c.to_lowercase()) };
         if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, c));
         }

@@ -102,10 +102,7 @@ impl Literal {
             Literal::UInt64(_) => DataType::UInt64,
             Literal::Float32(_) => DataType::Float32,
             Literal::Float64(_) => DataType::Float64,
-            Literal::Decimal { precision, scale, .. } => DataType::Decimal {
-                precision: *precision,
-                scale: *scale,
-            },
+            Literal::Decimal { precision, scale, .. } => DataType::Decimal { precision: *precision, scale: *scale },
             Literal::String(_) => DataType::String,
             Literal::Binary(_) => DataType::Binary,
             Literal::Date(_) => DataType::Date,
@@ -138,11 +135,7 @@ impl Literal {
                 context: "timestamp literal".into(),
                 message: format!("`{text}` is not a timestamp of the form YYYY-MM-DD HH:MM:SS ({e})"),
             })?;
-        Ok(Literal::Timestamp {
-            value: parsed.and_utc().timestamp_micros(),
-            unit: TimeUnit::Microsecond,
-            tz: None,
-        })
+        Ok(Literal::Timestamp { value: parsed.and_utc().timestamp_micros(), unit: TimeUnit::Microsecond, tz: None })
     }
 
     /// The value as `i128` if it is an integer literal.
@@ -217,11 +210,9 @@ impl Literal {
                     let narrow = f as f32;
                     (f64::from(narrow) == f || f.is_nan()).then_some(Literal::Float32(narrow))
                 }
-                t if t.is_integer() => {
-                    (f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0)
-                        .then(|| Literal::integer(f as i128, t))
-                        .flatten()
-                }
+                t if t.is_integer() => (f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0)
+                    .then(|| Literal::integer(f as i128, t))
+                    .flatten(),
                 DataType::Decimal { precision, scale } => decimal_from_f64(f, *precision, *scale),
                 _ => None,
             };
@@ -254,9 +245,7 @@ impl Literal {
 }
 
 fn fits_precision(value: i128, precision: u8) -> bool {
-    10i128
-        .checked_pow(u32::from(precision))
-        .is_some_and(|limit| value.unsigned_abs() < limit.unsigned_abs())
+    10i128.checked_pow(u32::from(precision)).is_some_and(|limit| value.unsigned_abs() < limit.unsigned_abs())
 }
 
 /// The exact decimal for a float, using its shortest round-trip spelling (`0.1` is `0.1`).

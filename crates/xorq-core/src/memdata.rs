@@ -60,7 +60,8 @@ fn encode_array(enc: &mut Encoder, name: &str, array: &dyn Array) -> Result<()> 
             // Fixed-width values: read each value's bytes from the (possibly offset) buffer.
             let width = t.primitive_width().ok_or_else(|| CoreError::Internal(format!("no width for {t}")))?;
             let data = array.to_data();
-            let buffer = data.buffers().first().ok_or_else(|| CoreError::Internal(format!("no values buffer for {t}")))?;
+            let buffer =
+                data.buffers().first().ok_or_else(|| CoreError::Internal(format!("no values buffer for {t}")))?;
             let bytes = buffer.as_slice();
             let start = data.offset();
             for i in 0..n {

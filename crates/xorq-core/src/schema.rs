@@ -55,10 +55,7 @@ impl Schema {
     pub fn new_in(fields: Vec<Field>, context: &str) -> Result<Self> {
         for (i, f) in fields.iter().enumerate() {
             if fields[..i].iter().any(|g| g.name == f.name) {
-                return Err(CoreError::DuplicateColumn {
-                    column: f.name.clone(),
-                    context: context.to_string(),
-                });
+                return Err(CoreError::DuplicateColumn { column: f.name.clone(), context: context.to_string() });
             }
         }
         Ok(Schema { fields })
@@ -96,17 +93,13 @@ impl Schema {
 
     /// The field called `name`, or an error listing the columns and the closest one.
     pub fn field_or_err(&self, name: &str, context: &str) -> Result<&Field> {
-        self.field(name)
-            .ok_or_else(|| CoreError::column_not_found(name, context, self.names()))
+        self.field(name).ok_or_else(|| CoreError::column_not_found(name, context, self.names()))
     }
 
     /// The Arrow schema of this logical schema.
     pub fn to_arrow(&self) -> ArrowSchema {
         ArrowSchema::new(
-            self.fields
-                .iter()
-                .map(|f| ArrowField::new(&f.name, f.dtype.to_arrow(), f.nullable))
-                .collect::<Vec<_>>(),
+            self.fields.iter().map(|f| ArrowField::new(&f.name, f.dtype.to_arrow(), f.nullable)).collect::<Vec<_>>(),
         )
     }
 
@@ -115,13 +108,7 @@ impl Schema {
         let fields = schema
             .fields()
             .iter()
-            .map(|f| {
-                Ok(Field::new(
-                    f.name().clone(),
-                    DataType::from_arrow(f.name(), f.data_type())?,
-                    f.is_nullable(),
-                ))
-            })
+            .map(|f| Ok(Field::new(f.name().clone(), DataType::from_arrow(f.name(), f.data_type())?, f.is_nullable())))
             .collect::<Result<Vec<_>>>()?;
         Schema::new(fields)
     }
@@ -129,11 +116,7 @@ impl Schema {
     /// Whether names and types agree (nullability ignored).
     pub fn same_columns(&self, other: &Schema) -> bool {
         self.fields.len() == other.fields.len()
-            && self
-                .fields
-                .iter()
-                .zip(&other.fields)
-                .all(|(a, b)| a.name == b.name && a.dtype == b.dtype)
+            && self.fields.iter().zip(&other.fields).all(|(a, b)| a.name == b.name && a.dtype == b.dtype)
     }
 }
 

@@ -13,8 +13,7 @@ use crate::expr::ir::{ColumnRef, ExprKind, Param, ScalarExpr};
 use crate::expr::resolve::{Resolver, Scope};
 use crate::plan::join;
 use crate::plan::node::{
-    Aggregate, Distinct, Filter, Join, JoinKind, Limit, NamedExpr, Node, Project, RelOp, SetOp, SetOpKind, Sort,
-    Tag,
+    Aggregate, Distinct, Filter, Join, JoinKind, Limit, NamedExpr, Node, Project, RelOp, SetOp, SetOpKind, Sort, Tag,
 };
 use crate::plan::source::Source;
 use crate::plan::walk::topological;
@@ -150,9 +149,9 @@ impl Table {
     /// A table over in-memory Arrow batches (at least one; all with the same schema). Its identity
     /// in the address is the hash of the values.
     pub fn memtable(batches: Vec<RecordBatch>) -> Result<Table> {
-        let first = batches
-            .first()
-            .ok_or_else(|| CoreError::InvalidMemtable { message: "no batches; use `Table::memtable_with_schema` for an empty table".into() })?;
+        let first = batches.first().ok_or_else(|| CoreError::InvalidMemtable {
+            message: "no batches; use `Table::memtable_with_schema` for an empty table".into(),
+        })?;
         let schema = Schema::from_arrow(&first.schema())?;
         Self::from_source(Source::memtable("memtable", batches, schema)?)
     }
@@ -188,17 +187,17 @@ impl Table {
 
     fn project(&self, exprs: Vec<NamedExpr>) -> Result<Table> {
         if exprs.is_empty() {
-            return Err(CoreError::InvalidArgument { context: "select".into(), message: "select at least one column".into() });
+            return Err(CoreError::InvalidArgument {
+                context: "select".into(),
+                message: "select at least one column".into(),
+            });
         }
         self.with(RelOp::Project(Project { input: self.node.clone(), exprs }))
     }
 
     fn resolve_all(&self, exprs: Vec<Expr>, context: &str) -> Result<Vec<NamedExpr>> {
         let resolver = Resolver::new(self.scope(), context).allow_windows();
-        exprs
-            .iter()
-            .map(|e| resolver.resolve_named(e).map(|(name, expr)| NamedExpr { name, expr }))
-            .collect()
+        exprs.iter().map(|e| resolver.resolve_named(e).map(|(name, expr)| NamedExpr { name, expr })).collect()
     }
 
     /// Exactly these columns or expressions, in this order. Window functions are allowed.
@@ -275,7 +274,10 @@ impl Table {
 
     fn aggregate(&self, keys: Vec<Expr>, measures: Vec<Expr>) -> Result<Table> {
         if measures.is_empty() && keys.is_empty() {
-            return Err(CoreError::InvalidArgument { context: "agg".into(), message: "give at least one aggregate".into() });
+            return Err(CoreError::InvalidArgument {
+                context: "agg".into(),
+                message: "give at least one aggregate".into(),
+            });
         }
         let key_resolver = Resolver::new(self.scope(), "Group by input");
         let keys = keys
@@ -303,7 +305,13 @@ impl Table {
 
     /// Joins on equal keys (possibly none) and a predicate over both sides; refer to a column
     /// that exists on both sides with `lcol`/`rcol`.
-    pub fn join_where(&self, right: &Table, kind: JoinKind, on: impl IntoJoinKeys, predicate: impl Into<Expr>) -> Result<Table> {
+    pub fn join_where(
+        &self,
+        right: &Table,
+        kind: JoinKind,
+        on: impl IntoJoinKeys,
+        predicate: impl Into<Expr>,
+    ) -> Result<Table> {
         let scope = Scope::Join { left: self.schema(), right: right.schema() };
         let predicate = Resolver::new(scope, "Join predicate").resolve_predicate(&predicate.into())?;
         self.join_impl(right, kind, on.into_join_keys(), Some(canonical::and_all(vec![predicate])))
@@ -314,7 +322,13 @@ impl Table {
         self.join_impl(right, JoinKind::Cross, Vec::new(), None)
     }
 
-    fn join_impl(&self, right: &Table, kind: JoinKind, on: Vec<(String, String)>, filter: Option<crate::ScalarExpr>) -> Result<Table> {
+    fn join_impl(
+        &self,
+        right: &Table,
+        kind: JoinKind,
+        on: Vec<(String, String)>,
+        filter: Option<crate::ScalarExpr>,
+    ) -> Result<Table> {
         let on = join::check_keys(self.schema(), right.schema(), on)?;
         let needs_condition = !matches!(kind, JoinKind::Cross);
         if needs_condition && on.is_empty() && filter.is_none() {
@@ -338,7 +352,10 @@ impl Table {
         let resolver = Resolver::new(self.scope(), "Order by input");
         let keys = keys.into_iter().map(|k| resolver.resolve_sort(&k.into())).collect::<Result<Vec<_>>>()?;
         if keys.is_empty() {
-            return Err(CoreError::InvalidArgument { context: "order_by".into(), message: "give at least one key".into() });
+            return Err(CoreError::InvalidArgument {
+                context: "order_by".into(),
+                message: "give at least one key".into(),
+            });
         }
         self.with(RelOp::Sort(Sort { input: self.node.clone(), keys }))
     }
@@ -417,7 +434,11 @@ impl Table {
     }
 
     /// Names this node with metadata.
-    pub fn tag_with<K: Into<String>, V: Into<String>>(&self, name: &str, metadata: impl IntoIterator<Item = (K, V)>) -> Result<Table> {
+    pub fn tag_with<K: Into<String>, V: Into<String>>(
+        &self,
+        name: &str,
+        metadata: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<Table> {
         if name.is_empty() {
             return Err(CoreError::InvalidArgument { context: "tag".into(), message: "a tag needs a name".into() });
         }

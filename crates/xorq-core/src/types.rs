@@ -231,28 +231,21 @@ impl DataType {
             ArrowType::UInt64 => DataType::UInt64,
             ArrowType::Float16 | ArrowType::Float32 => DataType::Float32,
             ArrowType::Float64 => DataType::Float64,
-            ArrowType::Decimal32(p, s)
-            | ArrowType::Decimal64(p, s)
-            | ArrowType::Decimal128(p, s) => DataType::Decimal { precision: *p, scale: *s },
+            ArrowType::Decimal32(p, s) | ArrowType::Decimal64(p, s) | ArrowType::Decimal128(p, s) => {
+                DataType::Decimal { precision: *p, scale: *s }
+            }
             ArrowType::Utf8 | ArrowType::LargeUtf8 | ArrowType::Utf8View => DataType::String,
-            ArrowType::Binary
-            | ArrowType::LargeBinary
-            | ArrowType::BinaryView
-            | ArrowType::FixedSizeBinary(_) => DataType::Binary,
+            ArrowType::Binary | ArrowType::LargeBinary | ArrowType::BinaryView | ArrowType::FixedSizeBinary(_) => {
+                DataType::Binary
+            }
             ArrowType::Date32 | ArrowType::Date64 => DataType::Date,
             ArrowType::Time32(_) | ArrowType::Time64(_) => DataType::Time,
-            ArrowType::Timestamp(u, tz) => DataType::Timestamp {
-                unit: TimeUnit::from_arrow(*u),
-                tz: tz.clone(),
-            },
+            ArrowType::Timestamp(u, tz) => DataType::Timestamp { unit: TimeUnit::from_arrow(*u), tz: tz.clone() },
             ArrowType::Duration(u) => DataType::Duration(TimeUnit::from_arrow(*u)),
             ArrowType::Interval(_) => DataType::Interval,
             ArrowType::Dictionary(_, value) => DataType::from_arrow(column, value)?,
             other => {
-                return Err(CoreError::UnsupportedType {
-                    column: column.to_string(),
-                    arrow_type: other.to_string(),
-                });
+                return Err(CoreError::UnsupportedType { column: column.to_string(), arrow_type: other.to_string() });
             }
         })
     }
@@ -315,10 +308,9 @@ impl DataType {
                 DataType::decimal(precision, scale)
             }
             ("Timestamp", [u]) => Ok(DataType::Timestamp { unit: unit(u)?, tz: None }),
-            ("Timestamp", [u, tz]) if !tz.is_empty() => Ok(DataType::Timestamp {
-                unit: unit(u)?,
-                tz: Some(Arc::from(*tz)),
-            }),
+            ("Timestamp", [u, tz]) if !tz.is_empty() => {
+                Ok(DataType::Timestamp { unit: unit(u)?, tz: Some(Arc::from(*tz)) })
+            }
             ("Duration", [u]) => Ok(DataType::Duration(unit(u)?)),
             _ => Err(bad()),
         }
@@ -327,9 +319,7 @@ impl DataType {
     /// A checked decimal type: `1 <= precision <= 38` and `scale <= precision`.
     pub fn decimal(precision: u8, scale: i8) -> Result<Self> {
         if precision == 0 || precision > MAX_DECIMAL_PRECISION || i16::from(scale) > i16::from(precision) {
-            return Err(CoreError::InvalidTypeName {
-                name: format!("Decimal({precision}, {scale})"),
-            });
+            return Err(CoreError::InvalidTypeName { name: format!("Decimal({precision}, {scale})") });
         }
         Ok(DataType::Decimal { precision, scale })
     }

@@ -57,10 +57,7 @@ fn comparisons_flip_to_put_constants_right() {
         assert_eq!(addr(s.filter(x)), addr(s.filter(y)));
     }
     // Column-to-column comparisons also get one order.
-    assert_eq!(
-        addr(s.filter(col("amount").gt(col("qty")))),
-        addr(s.filter(col("qty").lt(col("amount"))))
-    );
+    assert_eq!(addr(s.filter(col("amount").gt(col("qty")))), addr(s.filter(col("qty").lt(col("amount")))));
 }
 
 #[test]
@@ -96,10 +93,7 @@ fn repeated_conjuncts_collapse() {
 fn null_semantics_are_not_rewritten() {
     let s = sales();
     // `x = NULL` is never true; it must not become `x IS NULL`.
-    assert_ne!(
-        addr(s.filter(col("note").eq(lit_null(DataType::String)))),
-        addr(s.filter(col("note").is_null()))
-    );
+    assert_ne!(addr(s.filter(col("note").eq(lit_null(DataType::String)))), addr(s.filter(col("note").is_null())));
     // `NOT (a > 1)` keeps its own address (it differs from `a <= 1` only by spelling, but we do
     // not rewrite negations).
     assert_ne!(addr(s.filter(col("qty").gt(lit(1)).not())), addr(s.filter(col("qty").gt(lit(1)))));
@@ -157,12 +151,25 @@ fn path_spellings_agree_and_sources_by_content_do_not_depend_on_location() {
     assert!(addrs.windows(2).all(|w| w[0] == w[1]), "{addrs:?}");
 
     let content = Address::from_bytes([7; 32]);
-    let a = Source::bundled_file(FileFormat::Parquet, "/builds/a/data.parquet", content, "/home/me/sales.parquet", schema.clone());
-    let b = Source::bundled_file(FileFormat::Parquet, "/tmp/x.parquet", content, "/elsewhere/other.parquet", schema.clone());
+    let a = Source::bundled_file(
+        FileFormat::Parquet,
+        "/builds/a/data.parquet",
+        content,
+        "/home/me/sales.parquet",
+        schema.clone(),
+    );
+    let b = Source::bundled_file(
+        FileFormat::Parquet,
+        "/tmp/x.parquet",
+        content,
+        "/elsewhere/other.parquet",
+        schema.clone(),
+    );
     let (ta, tb) = (Table::from_source(a).expect("node"), Table::from_source(b).expect("node"));
     assert_eq!(ta.address(), tb.address(), "same bytes under any name agree");
     assert_ne!(ta.computation_address(), tb.computation_address(), "computation address uses the origin");
-    let referenced = addr(Table::from_source(Source::file(FileFormat::Parquet, "/home/me/sales.parquet", schema).expect("path")));
+    let referenced =
+        addr(Table::from_source(Source::file(FileFormat::Parquet, "/home/me/sales.parquet", schema).expect("path")));
     assert_eq!(ta.computation_address(), referenced);
 }
 

@@ -67,8 +67,12 @@ impl Pred {
                     _ => Pred::Cmp { column: (column + 1) % 3, op: *op, value: *value },
                 }
             }
-            Pred::And(a, b) => Pred::And(Box::new(a.mutated(target, change, next)), Box::new(b.mutated(target, change, next))),
-            Pred::Or(a, b) => Pred::Or(Box::new(a.mutated(target, change, next)), Box::new(b.mutated(target, change, next))),
+            Pred::And(a, b) => {
+                Pred::And(Box::new(a.mutated(target, change, next)), Box::new(b.mutated(target, change, next)))
+            }
+            Pred::Or(a, b) => {
+                Pred::Or(Box::new(a.mutated(target, change, next)), Box::new(b.mutated(target, change, next)))
+            }
         }
     }
 }

@@ -24,7 +24,9 @@ pub enum EngineError {
         hint: String,
     },
     /// A source whose schema no longer matches the one recorded when the expression was built.
-    #[error("source `{path}` changed since the expression was built: {detail}\nhint: rebuild the expression against the new file, or restore the file")]
+    #[error(
+        "source `{path}` changed since the expression was built: {detail}\nhint: rebuild the expression against the new file, or restore the file"
+    )]
     SourceChanged {
         /// The file.
         path: String,
@@ -32,7 +34,9 @@ pub enum EngineError {
         detail: String,
     },
     /// A parameter without a value at run time.
-    #[error("parameter `{name}` has no value and no default\nhint: bind it, e.g. `-p {name}=...` on the command line or `Params::new().set(\"{name}\", ...)`")]
+    #[error(
+        "parameter `{name}` has no value and no default\nhint: bind it, e.g. `-p {name}=...` on the command line or `Params::new().set(\"{name}\", ...)`"
+    )]
     MissingParam {
         /// The parameter.
         name: String,

@@ -6,8 +6,8 @@ use std::io::{BufReader, Seek};
 use std::path::{Path, PathBuf};
 
 use arrow::datatypes::Schema as ArrowSchema;
-use xorq_core::plan::{CsvOptions, FileFormat, is_url};
 use xorq_core::Schema;
+use xorq_core::plan::{CsvOptions, FileFormat, is_url};
 
 use crate::error::{EngineError, Result};
 
@@ -27,7 +27,11 @@ fn probe_err(path: &str, message: impl ToString, hint: &str) -> EngineError {
 fn representative_file(location: &str, extension: &str) -> Result<PathBuf> {
     let path = Path::new(location);
     let meta = std::fs::metadata(path).map_err(|e| {
-        let hint = if e.kind() == std::io::ErrorKind::NotFound { "check the path; relative paths are resolved from the current directory" } else { "" };
+        let hint = if e.kind() == std::io::ErrorKind::NotFound {
+            "check the path; relative paths are resolved from the current directory"
+        } else {
+            ""
+        };
         probe_err(location, e, hint)
     })?;
     if !meta.is_dir() {
@@ -39,7 +43,10 @@ fn representative_file(location: &str, extension: &str) -> Result<PathBuf> {
         .filter(|p| p.is_file() && p.to_string_lossy().ends_with(extension))
         .collect();
     files.sort();
-    files.into_iter().next().ok_or_else(|| probe_err(location, format!("the directory has no `*{extension}` files"), ""))
+    files
+        .into_iter()
+        .next()
+        .ok_or_else(|| probe_err(location, format!("the directory has no `*{extension}` files"), ""))
 }
 
 /// Reads the schema of a file source.
@@ -67,20 +74,29 @@ fn open(location: &str, file: &Path) -> Result<File> {
 fn probe_parquet(location: &str) -> Result<ArrowSchema> {
     let file = representative_file(location, ".parquet")?;
     let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(open(location, &file)?)
-        .map_err(|e| probe_err(location, format!("not a readable Parquet file ({e})"), "check that the file is Parquet, or use read_csv / read_json"))?;
+        .map_err(|e| {
+            probe_err(
+                location,
+                format!("not a readable Parquet file ({e})"),
+                "check that the file is Parquet, or use read_csv / read_json",
+            )
+        })?;
     Ok(reader.schema().as_ref().clone())
 }
 
 fn probe_csv(location: &str, options: &CsvOptions) -> Result<ArrowSchema> {
     let file = representative_file(location, ".csv")?;
-    let format = arrow::csv::reader::Format::default()
-        .with_header(options.has_header)
-        .with_delimiter(options.delimiter);
+    let format =
+        arrow::csv::reader::Format::default().with_header(options.has_header).with_delimiter(options.delimiter);
     let (schema, _) = format
         .infer_schema(BufReader::new(open(location, &file)?), Some(INFER_ROWS))
         .map_err(|e| probe_err(location, format!("not a readable CSV file ({e})"), ""))?;
     if schema.fields().is_empty() {
-        return Err(probe_err(location, "the file has no columns", "an empty CSV file cannot be read; write at least a header line"));
+        return Err(probe_err(
+            location,
+            "the file has no columns",
+            "an empty CSV file cannot be read; write at least a header line",
+        ));
     }
     Ok(schema)
 }
@@ -88,8 +104,14 @@ fn probe_csv(location: &str, options: &CsvOptions) -> Result<ArrowSchema> {
 fn probe_json(location: &str) -> Result<ArrowSchema> {
     let file = representative_file(location, ".json")?;
     let mut reader = BufReader::new(open(location, &file)?);
-    let (schema, _) = arrow::json::reader::infer_json_schema_from_seekable(&mut reader, Some(INFER_ROWS))
-        .map_err(|e| probe_err(location, format!("not readable newline-delimited JSON ({e})"), "each line must hold one JSON object"))?;
+    let (schema, _) =
+        arrow::json::reader::infer_json_schema_from_seekable(&mut reader, Some(INFER_ROWS)).map_err(|e| {
+            probe_err(
+                location,
+                format!("not readable newline-delimited JSON ({e})"),
+                "each line must hold one JSON object",
+            )
+        })?;
     reader.rewind().map_err(|e| probe_err(location, e, ""))?;
     Ok(schema)
 }

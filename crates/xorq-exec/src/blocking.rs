@@ -12,9 +12,7 @@ use crate::session::Session;
 fn runtime() -> Result<&'static tokio::runtime::Runtime> {
     static RUNTIME: OnceLock<std::result::Result<tokio::runtime::Runtime, String>> = OnceLock::new();
     RUNTIME
-        .get_or_init(|| {
-            tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string())
-        })
+        .get_or_init(|| tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string()))
         .as_ref()
         .map_err(|e| ExecError::Runtime(format!("cannot start the async runtime: {e}")))
 }

@@ -59,7 +59,9 @@ impl Params {
                 let known: Vec<&str> = declared.iter().map(|p| p.name.as_str()).collect();
                 return Err(EngineError::UnknownParam {
                     name: name.clone(),
-                    suggestion: closest(name, known.iter().copied()).map(|s| format!("; did you mean `{s}`?")).unwrap_or_default(),
+                    suggestion: closest(name, known.iter().copied())
+                        .map(|s| format!("; did you mean `{s}`?"))
+                        .unwrap_or_default(),
                     known: if known.is_empty() { "(none)".into() } else { known.join(", ") },
                 }
                 .into());
@@ -72,11 +74,15 @@ impl Params {
 
 fn convert(param: &Param, value: LiteralValue) -> Result<Literal> {
     let literal = value.into_literal();
-    let wrong = |shown: String| EngineError::ParamType { name: param.name.clone(), expected: param.dtype.to_string(), value: shown };
-    if let Literal::String(text) = &literal {
-        if param.dtype != DataType::String {
-            return parse_text(&param.dtype, text).ok_or_else(|| wrong(format!("`{text}`")).into());
-        }
+    let wrong = |shown: String| EngineError::ParamType {
+        name: param.name.clone(),
+        expected: param.dtype.to_string(),
+        value: shown,
+    };
+    if let Literal::String(text) = &literal
+        && param.dtype != DataType::String
+    {
+        return parse_text(&param.dtype, text).ok_or_else(|| wrong(format!("`{text}`")).into());
     }
     literal.convert_exact(&param.dtype).ok_or_else(|| wrong(literal.to_string()).into())
 }

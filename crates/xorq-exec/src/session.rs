@@ -6,8 +6,8 @@ use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use xorq_core::plan::{SourceKind, walk};
 use xorq_core::{RelOp, Source, Table};
-use xorq_engines::probe;
 use xorq_engines::datafusion::Lowering;
+use xorq_engines::probe;
 
 use crate::error::{ExecError, Result};
 use crate::params::Params;

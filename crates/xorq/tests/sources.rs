@@ -18,7 +18,8 @@ fn batch(ids: Vec<i64>, regions: Vec<&str>, amounts: Vec<f64>) -> RecordBatch {
 }
 
 fn write_parquet(path: &Path, b: &RecordBatch) {
-    let mut w = parquet::arrow::ArrowWriter::try_new(std::fs::File::create(path).expect("create"), b.schema(), None).expect("writer");
+    let mut w = parquet::arrow::ArrowWriter::try_new(std::fs::File::create(path).expect("create"), b.schema(), None)
+        .expect("writer");
     w.write(b).expect("write");
     w.close().expect("close");
 }
@@ -108,6 +109,8 @@ fn directories_of_parquet_files_read_as_one_table() {
     let dir = tempfile::tempdir().expect("tempdir");
     write_parquet(&dir.path().join("part-0.parquet"), &batch(vec![1], vec!["EU"], vec![1.0]));
     write_parquet(&dir.path().join("part-1.parquet"), &batch(vec![2], vec!["US"], vec![2.0]));
-    let t = xorq::read_parquet(dir.path().to_str().expect("utf-8")).and_then(|t| Ok(t.agg([count_star().alias("n")])?)).expect("builds");
+    let t = xorq::read_parquet(dir.path().to_str().expect("utf-8"))
+        .and_then(|t| Ok(t.agg([count_star().alias("n")])?))
+        .expect("builds");
     assert!(pretty(&t).contains("| 2 |"));
 }

@@ -77,10 +77,7 @@ impl DecimalView for DataType {
     fn decimal_view(&self) -> Option<std::borrow::Cow<'_, DataType>> {
         match self {
             DataType::Decimal { .. } => Some(std::borrow::Cow::Borrowed(self)),
-            i => Some(std::borrow::Cow::Owned(DataType::Decimal {
-                precision: i.integer_digits()?,
-                scale: 0,
-            })),
+            i => Some(std::borrow::Cow::Owned(DataType::Decimal { precision: i.integer_digits()?, scale: 0 })),
         }
     }
 }
@@ -98,10 +95,7 @@ fn make_decimal(precision: i16, scale: i16) -> Option<DataType> {
         return None;
     }
     let precision = precision.clamp(1, max).max(scale);
-    Some(DataType::Decimal {
-        precision: u8::try_from(precision).ok()?,
-        scale: i8::try_from(scale).ok()?,
-    })
+    Some(DataType::Decimal { precision: u8::try_from(precision).ok()?, scale: i8::try_from(scale).ok()? })
 }
 
 fn wider_decimal(l: &DataType, r: &DataType) -> Option<DataType> {
@@ -122,9 +116,7 @@ pub(crate) struct ArithmeticSignature {
 /// Typing of arithmetic operators; `None` when the operand types do not fit the operator.
 pub(crate) fn arithmetic(op: BinaryOp, l: &DataType, r: &DataType) -> Option<ArithmeticSignature> {
     use DataType as T;
-    let sig = |left: DataType, right: DataType, result: DataType| {
-        Some(ArithmeticSignature { left, right, result })
-    };
+    let sig = |left: DataType, right: DataType, result: DataType| Some(ArithmeticSignature { left, right, result });
     // Null operands take the other side's type.
     if *l == T::Null && *r == T::Null {
         return sig(T::Int64, T::Int64, T::Int64);

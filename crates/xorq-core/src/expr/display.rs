@@ -7,7 +7,11 @@ use super::dsl::{Expr, SortExpr, Window};
 use super::func::AggFunc;
 use super::ir::{ExprKind, FrameBound, FrameUnits, JoinSide, ScalarExpr, SortKey, WindowFrame};
 
-fn list<T>(f: &mut Formatter<'_>, items: &[T], mut each: impl FnMut(&mut Formatter<'_>, &T) -> fmt::Result) -> fmt::Result {
+fn list<T>(
+    f: &mut Formatter<'_>,
+    items: &[T],
+    mut each: impl FnMut(&mut Formatter<'_>, &T) -> fmt::Result,
+) -> fmt::Result {
     for (i, item) in items.iter().enumerate() {
         if i > 0 {
             f.write_str(", ")?;

@@ -407,10 +407,9 @@ impl AggFunc {
                 _ if t.is_signed_integer() || *t == T::Null => T::Int64,
                 _ if t.is_unsigned_integer() => T::UInt64,
                 _ if t.is_float() => T::Float64,
-                T::Decimal { precision, scale } => T::Decimal {
-                    precision: (*precision + 10).min(crate::types::MAX_DECIMAL_PRECISION),
-                    scale: *scale,
-                },
+                T::Decimal { precision, scale } => {
+                    T::Decimal { precision: (*precision + 10).min(crate::types::MAX_DECIMAL_PRECISION), scale: *scale }
+                }
                 _ => return Err(bad("sum needs a numeric column; cast it first if it holds numbers as text")),
             },
             A::Mean => match t {

@@ -324,25 +324,17 @@ impl ScalarExpr {
             | ExprKind::IsNull(e)
             | ExprKind::IsNotNull(e)
             | ExprKind::Cast(e) => vec![e],
-            ExprKind::Case { branches, otherwise } => branches
-                .iter()
-                .flat_map(|(c, v)| [c, v])
-                .chain(otherwise.as_deref())
-                .collect(),
+            ExprKind::Case { branches, otherwise } => {
+                branches.iter().flat_map(|(c, v)| [c, v]).chain(otherwise.as_deref()).collect()
+            }
             ExprKind::InList { expr, list, .. } => std::iter::once(&**expr).chain(list).collect(),
             ExprKind::Function { args, .. } => args.iter().collect(),
-            ExprKind::Aggregate(call) => call
-                .args
-                .iter()
-                .chain(&call.filter)
-                .chain(call.order_by.iter().map(|k| &k.expr))
-                .collect(),
-            ExprKind::Window(call) => call
-                .args
-                .iter()
-                .chain(&call.partition_by)
-                .chain(call.order_by.iter().map(|k| &k.expr))
-                .collect(),
+            ExprKind::Aggregate(call) => {
+                call.args.iter().chain(&call.filter).chain(call.order_by.iter().map(|k| &k.expr)).collect()
+            }
+            ExprKind::Window(call) => {
+                call.args.iter().chain(&call.partition_by).chain(call.order_by.iter().map(|k| &k.expr)).collect()
+            }
         }
     }
 
@@ -387,10 +379,10 @@ impl ScalarExpr {
         let mut out: Vec<&ColumnRef> = Vec::new();
         let mut stack = vec![self];
         while let Some(e) = stack.pop() {
-            if let ExprKind::Column(c) = &e.kind {
-                if !out.contains(&c) {
-                    out.push(c);
-                }
+            if let ExprKind::Column(c) = &e.kind
+                && !out.contains(&c)
+            {
+                out.push(c);
             }
             let mut children = e.children();
             children.reverse();

@@ -3,7 +3,7 @@
 
 use crate::types::DataType;
 
-use super::dsl::{lit, Expr, SortExpr, Window};
+use super::dsl::{Expr, SortExpr, Window, lit};
 use super::func::{AggFunc, ScalarFunc, WindowFunc};
 use super::ir::BinaryOp;
 
@@ -72,6 +72,10 @@ impl Expr {
         Expr::Or(Box::new(self), Box::new(other.into()))
     }
     /// Logical not.
+    #[allow(
+        clippy::should_implement_trait,
+        reason = "`std::ops::Not` is implemented too; the method reads like Polars"
+    )]
     pub fn not(self) -> Expr {
         Expr::Not(Box::new(self))
     }
@@ -404,4 +408,3 @@ impl Expr {
         }
     }
 }
-

@@ -9,12 +9,12 @@ pub mod ir;
 mod methods;
 pub(crate) mod resolve;
 
-pub use dsl::{
-    Expr, LiteralValue, ParamBuilder, SortExpr, Then, When, Window, coalesce, col, concat, count_star,
-    cume_dist, dense_rank, greatest, interval_days, interval_months, lcol, least, lit, lit_date, lit_null,
-    lit_timestamp, ntile, param, percent_rank, rank, rcol, row_number, when,
-};
 pub use coerce::comparison_type;
+pub use dsl::{
+    Expr, LiteralValue, ParamBuilder, SortExpr, Then, When, Window, coalesce, col, concat, count_star, cume_dist,
+    dense_rank, greatest, interval_days, interval_months, lcol, least, lit, lit_date, lit_null, lit_timestamp, ntile,
+    param, percent_rank, rank, rcol, row_number, when,
+};
 pub use func::{AggFunc, ScalarFunc, Signature, WindowFunc};
 pub use ir::{
     AggregateCall, BinaryOp, ColumnRef, ExprKind, FrameBound, FrameUnits, JoinSide, Param, ScalarExpr, SortKey,

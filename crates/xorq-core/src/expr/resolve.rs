@@ -11,8 +11,8 @@ use super::coerce::{arithmetic, can_cast, common_type, comparison_type};
 use super::dsl::{Expr, SortExpr, Window};
 use super::func::{AggFunc, WindowFunc};
 use super::ir::{
-    AggregateCall, BinaryOp, ColumnRef, ExprKind, FrameBound, FrameUnits, JoinSide, ScalarExpr, SortKey,
-    WindowCall, WindowFrame,
+    AggregateCall, BinaryOp, ColumnRef, ExprKind, FrameBound, FrameUnits, JoinSide, ScalarExpr, SortKey, WindowCall,
+    WindowFrame,
 };
 
 /// Where column names are looked up.
@@ -21,10 +21,7 @@ pub(crate) enum Scope<'a> {
     /// One input.
     Single(&'a Schema),
     /// Both inputs of a join (for join predicates).
-    Join {
-        left: &'a Schema,
-        right: &'a Schema,
-    },
+    Join { left: &'a Schema, right: &'a Schema },
 }
 
 /// How a dynamic literal may adapt to the type it meets.
@@ -95,7 +92,9 @@ impl<'a> Resolver<'a> {
             }
             (Scope::Single(_), Some(_)) => Err(CoreError::InvalidArgument {
                 context: self.context.to_string(),
-                message: format!("`lcol`/`rcol` (here for `{name}`) only make sense in join predicates; use `col(\"{name}\")`"),
+                message: format!(
+                    "`lcol`/`rcol` (here for `{name}`) only make sense in join predicates; use `col(\"{name}\")`"
+                ),
             }),
             (Scope::Join { left, right }, side) => {
                 let (in_left, in_right) = (left.field(name), right.field(name));
@@ -109,10 +108,18 @@ impl<'a> Resolver<'a> {
                         });
                     }
                     (Some(JoinSide::Left), None, _) => {
-                        return Err(CoreError::column_not_found(name, &format!("{} (left side)", self.context), left.names()));
+                        return Err(CoreError::column_not_found(
+                            name,
+                            &format!("{} (left side)", self.context),
+                            left.names(),
+                        ));
                     }
                     (Some(JoinSide::Right), _, None) => {
-                        return Err(CoreError::column_not_found(name, &format!("{} (right side)", self.context), right.names()));
+                        return Err(CoreError::column_not_found(
+                            name,
+                            &format!("{} (right side)", self.context),
+                            right.names(),
+                        ));
                     }
                     (None, None, None) => {
                         return Err(CoreError::column_not_found(name, self.context, left.names().chain(right.names())));
@@ -128,15 +135,12 @@ impl<'a> Resolver<'a> {
     }
 
     fn literal(&self, value: &Literal, dynamic: bool, hint: Option<(&DataType, Adapt)>) -> ScalarExpr {
-        if dynamic {
-            if let Some((target, adapt)) = hint {
-                let float_to_int = value.as_f64().is_some() && target.is_integer();
-                if !(float_to_int && adapt == Adapt::Value) {
-                    if let Some(converted) = value.convert_exact(target) {
-                        return ScalarExpr::literal(converted);
-                    }
-                }
-            }
+        if dynamic
+            && let Some((target, adapt)) = hint
+            && !(value.as_f64().is_some() && target.is_integer() && adapt == Adapt::Value)
+            && let Some(converted) = value.convert_exact(target)
+        {
+            return ScalarExpr::literal(converted);
         }
         ScalarExpr::literal(value.clone())
     }
@@ -154,14 +158,22 @@ impl<'a> Resolver<'a> {
 
     /// Resolves a group of sibling expressions: non-dynamic ones first, then dynamic literals with
     /// the first typed sibling's type as hint.
-    fn siblings(&self, es: &[&Expr], adapt: Adapt, extra_hint: Option<&DataType>, in_agg: bool) -> Result<Vec<ScalarExpr>> {
+    fn siblings(
+        &self,
+        es: &[&Expr],
+        adapt: Adapt,
+        extra_hint: Option<&DataType>,
+        in_agg: bool,
+    ) -> Result<Vec<ScalarExpr>> {
         let mut out: Vec<Option<ScalarExpr>> = vec![None; es.len()];
         for (i, e) in es.iter().enumerate() {
             if !Self::is_dynamic(e) {
                 out[i] = Some(self.expr(e, None, in_agg)?);
             }
         }
-        let hint = extra_hint.cloned().or_else(|| out.iter().flatten().map(|e| e.dtype.clone()).find(|t| *t != DataType::Null));
+        let hint = extra_hint
+            .cloned()
+            .or_else(|| out.iter().flatten().map(|e| e.dtype.clone()).find(|t| *t != DataType::Null));
         for (i, e) in es.iter().enumerate() {
             if out[i].is_none() {
                 out[i] = Some(self.expr(e, hint.as_ref().map(|t| (t, adapt)), in_agg)?);
@@ -188,12 +200,15 @@ impl<'a> Resolver<'a> {
     fn binary(&self, l: &Expr, op: BinaryOp, r: &Expr, in_agg: bool) -> Result<ScalarExpr> {
         let adapt = if op.is_comparison() { Adapt::Compare } else { Adapt::Value };
         let resolved = self.siblings(&[l, r], adapt, None, in_agg)?;
-        let [left, right]: [ScalarExpr; 2] = resolved
-            .try_into()
-            .map_err(|_| CoreError::Internal("binary operands".into()))?;
+        let [left, right]: [ScalarExpr; 2] =
+            resolved.try_into().map_err(|_| CoreError::Internal("binary operands".into()))?;
         if op.is_comparison() {
             let t = comparison_type(&left.dtype, &right.dtype).ok_or_else(|| {
-                self.types_error(op.symbol(), &[&left.dtype, &right.dtype], Self::comparison_hint(&left.dtype, &right.dtype))
+                self.types_error(
+                    op.symbol(),
+                    &[&left.dtype, &right.dtype],
+                    Self::comparison_hint(&left.dtype, &right.dtype),
+                )
             })?;
             let (left, right) = (canonical::cast(left, &t), canonical::cast(right, &t));
             return Ok(canonical::binary(op, left, right, DataType::Boolean));
@@ -288,8 +303,7 @@ impl<'a> Resolver<'a> {
                 all.extend(list.iter());
                 let resolved = self.siblings(&all, Adapt::Compare, None, in_agg)?;
                 let types: Vec<&DataType> = resolved.iter().map(|e| &e.dtype).collect();
-                let t = common_type(types.iter().copied())
-                    .ok_or_else(|| self.types_error("IN", &types, None))?;
+                let t = common_type(types.iter().copied()).ok_or_else(|| self.types_error("IN", &types, None))?;
                 let mut it = resolved.into_iter().map(|e| canonical::cast(e, &t));
                 let head = it.next().ok_or_else(|| CoreError::Internal("IN without operand".into()))?;
                 Ok(canonical::in_list(head, it.collect(), *negated))
@@ -350,7 +364,9 @@ impl<'a> Resolver<'a> {
                 if !self.allow_window || in_agg {
                     return Err(CoreError::InvalidArgument {
                         context: self.context.to_string(),
-                        message: format!("window function `{inner}` is only allowed in `select` and `mutate`; compute it there, then filter"),
+                        message: format!(
+                            "window function `{inner}` is only allowed in `select` and `mutate`; compute it there, then filter"
+                        ),
                     });
                 }
                 self.window(inner, window)
@@ -443,9 +459,9 @@ impl<'a> Resolver<'a> {
                     _ => (None, 0),
                 };
                 if let Some(position) = position {
-                    let ok = resolved.get(position).is_none_or(|o| {
-                        matches!(&o.kind, ExprKind::Literal(l) if l.as_i128().is_some_and(|v| v >= minimum))
-                    });
+                    let ok = resolved.get(position).is_none_or(
+                        |o| matches!(&o.kind, ExprKind::Literal(l) if l.as_i128().is_some_and(|v| v >= minimum)),
+                    );
                     if !ok {
                         return Err(CoreError::InvalidArgument {
                             context: self.context.to_string(),
@@ -457,7 +473,8 @@ impl<'a> Resolver<'a> {
                 let sig = func.signature(&types, self.context)?;
                 let args: Vec<ScalarExpr> =
                     resolved.into_iter().zip(&sig.args).map(|(a, t)| canonical::cast(a, t)).collect();
-                let nullable = matches!(func, WindowFunc::Lag | WindowFunc::Lead | WindowFunc::FirstValue | WindowFunc::LastValue);
+                let nullable =
+                    matches!(func, WindowFunc::Lag | WindowFunc::Lead | WindowFunc::FirstValue | WindowFunc::LastValue);
                 (*func, args, sig.result, nullable)
             }
             other => {
@@ -470,16 +487,15 @@ impl<'a> Resolver<'a> {
         // Ranking and offset functions ignore frames.
         let ranking = !matches!(func, WindowFunc::Aggregate | WindowFunc::FirstValue | WindowFunc::LastValue);
         let frame = if ranking { None } else { normalize_frame(window.frame, !order_by.is_empty()) };
-        if let Some(f) = &frame {
-            if f.units == FrameUnits::Range
-                && order_by.len() != 1
-                && matches!(f.start, FrameBound::Preceding(_) | FrameBound::Following(_))
-            {
-                return Err(CoreError::InvalidArgument {
-                    context: self.context.to_string(),
-                    message: "a RANGE frame with an offset needs exactly one ordering key".into(),
-                });
-            }
+        if let Some(f) = &frame
+            && f.units == FrameUnits::Range
+            && order_by.len() != 1
+            && matches!(f.start, FrameBound::Preceding(_) | FrameBound::Following(_))
+        {
+            return Err(CoreError::InvalidArgument {
+                context: self.context.to_string(),
+                message: "a RANGE frame with an offset needs exactly one ordering key".into(),
+            });
         }
         let call = WindowCall { func, args, partition_by, order_by, frame };
         Ok(ScalarExpr::new(ExprKind::Window(Box::new(call)), dtype, nullable))
@@ -492,12 +508,12 @@ fn normalize_frame(frame: Option<WindowFrame>, ordered: bool) -> Option<WindowFr
     let default = if ordered {
         WindowFrame { units: FrameUnits::Range, start: FrameBound::UnboundedPreceding, end: FrameBound::CurrentRow }
     } else {
-        WindowFrame { units: FrameUnits::Rows, start: FrameBound::UnboundedPreceding, end: FrameBound::UnboundedFollowing }
+        WindowFrame {
+            units: FrameUnits::Rows,
+            start: FrameBound::UnboundedPreceding,
+            end: FrameBound::UnboundedFollowing,
+        }
     };
     let whole = |f: &WindowFrame| f.start == FrameBound::UnboundedPreceding && f.end == FrameBound::UnboundedFollowing;
-    if frame == default || (!ordered && whole(&frame)) {
-        None
-    } else {
-        Some(frame)
-    }
+    if frame == default || (!ordered && whole(&frame)) { None } else { Some(frame) }
 }

@@ -95,7 +95,8 @@ fn encode_node(node: &Node, mode: AddressMode, input_address: impl Fn(&Node) -> 
                         enc.u64(u64::from(o.delimiter));
                     }
                     match (&f.identity, mode) {
-                        (SourceIdentity::Reference(r), _) | (SourceIdentity::Content { origin: r, .. }, AddressMode::Computation) => {
+                        (SourceIdentity::Reference(r), _)
+                        | (SourceIdentity::Content { origin: r, .. }, AddressMode::Computation) => {
                             enc.str("reference");
                             enc.str(r);
                         }

@@ -30,13 +30,19 @@ pub(crate) fn check_keys(left: &Schema, right: &Schema, on: Vec<(String, String)
 /// Output columns: left columns, then right columns. Inner, left and right joins keep one copy of
 /// a key that has the same name on both sides (a right join takes its value from the right);
 /// other name clashes get the suffix `_right`. Semi and anti joins keep only the left columns.
-pub(crate) fn outputs(kind: JoinKind, on: &[(String, String)], left: &Schema, right: &Schema) -> Result<Vec<JoinOutput>> {
+pub(crate) fn outputs(
+    kind: JoinKind,
+    on: &[(String, String)],
+    left: &Schema,
+    right: &Schema,
+) -> Result<Vec<JoinOutput>> {
     let out_of = |side, name: &str| JoinOutput { name: name.to_string(), side, column: name.to_string() };
     if matches!(kind, JoinKind::Semi | JoinKind::Anti) {
         return Ok(left.names().map(|n| out_of(JoinSide::Left, n)).collect());
     }
     let merged_key = |name: &str| {
-        matches!(kind, JoinKind::Inner | JoinKind::Left | JoinKind::Right) && on.iter().any(|(l, r)| l == name && r == name)
+        matches!(kind, JoinKind::Inner | JoinKind::Left | JoinKind::Right)
+            && on.iter().any(|(l, r)| l == name && r == name)
     };
     let mut out: Vec<JoinOutput> = left
         .names()

@@ -8,8 +8,8 @@ pub mod walk;
 
 pub use address::AddressMode;
 pub use node::{
-    Aggregate, Distinct, Filter, Join, JoinKind, JoinOutput, Limit, NamedExpr, Node, Project, RelOp, SetOp,
-    SetOpKind, Sort, Tag,
+    Aggregate, Distinct, Filter, Join, JoinKind, JoinOutput, Limit, NamedExpr, Node, Project, RelOp, SetOp, SetOpKind,
+    Sort, Tag,
 };
 pub use source::{
     CsvOptions, FileFormat, FileSource, Memtable, Source, SourceIdentity, SourceKind, TableSource, is_url,

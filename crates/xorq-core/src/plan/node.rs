@@ -271,9 +271,11 @@ impl RelOp {
             RelOp::Project(p) => named(&p.exprs.iter().collect::<Vec<_>>(), "Select output"),
             RelOp::Aggregate(a) => named(&a.keys.iter().chain(&a.measures).collect::<Vec<_>>(), "Aggregate output"),
             RelOp::Join(j) => {
-                let nullable_side = |side: JoinSide| match (j.kind, side) {
-                    (JoinKind::Outer, _) | (JoinKind::Left, JoinSide::Right) | (JoinKind::Right, JoinSide::Left) => true,
-                    _ => false,
+                let nullable_side = |side: JoinSide| {
+                    matches!(
+                        (j.kind, side),
+                        (JoinKind::Outer, _) | (JoinKind::Left, JoinSide::Right) | (JoinKind::Right, JoinSide::Left)
+                    )
                 };
                 let fields = j
                     .outputs
@@ -287,7 +289,8 @@ impl RelOp {
                 Schema::new_in(fields, "Join output")
             }
             RelOp::SetOp(s) => {
-                let first = s.inputs.first().ok_or_else(|| CoreError::Internal("set operation without inputs".into()))?;
+                let first =
+                    s.inputs.first().ok_or_else(|| CoreError::Internal("set operation without inputs".into()))?;
                 let mut fields = first.schema().fields().to_vec();
                 for other in &s.inputs[1..] {
                     for (f, g) in fields.iter_mut().zip(other.schema().fields()) {
@@ -382,7 +385,10 @@ fn leaf() -> Node {
     Node {
         op: RelOp::Source(Source {
             name: String::new(),
-            kind: super::source::SourceKind::Table(super::source::TableSource { profile: String::new(), table: vec![] }),
+            kind: super::source::SourceKind::Table(super::source::TableSource {
+                profile: String::new(),
+                table: vec![],
+            }),
             schema: Arc::new(Schema::default()),
         }),
         schema: Arc::new(Schema::default()),

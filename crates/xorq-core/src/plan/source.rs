@@ -163,7 +163,9 @@ impl Source {
         if let Some(first) = batches.first() {
             let arrow_schema = first.schema();
             if let Some(i) = batches.iter().position(|b| b.schema() != arrow_schema) {
-                return Err(CoreError::InvalidMemtable { message: format!("batch {i} has a different schema than batch 0") });
+                return Err(CoreError::InvalidMemtable {
+                    message: format!("batch {i} has a different schema than batch 0"),
+                });
             }
         }
         let content = memdata::content_hash(&schema, &batches)?;
@@ -190,9 +192,9 @@ fn display_name(location: &str) -> String {
 
 /// Whether `location` is a URL (`s3://…`, `https://…`, `file://…`) rather than a local path.
 pub fn is_url(location: &str) -> bool {
-    location
-        .split_once("://")
-        .is_some_and(|(scheme, _)| !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)))
+    location.split_once("://").is_some_and(|(scheme, _)| {
+        !scheme.is_empty() && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    })
 }
 
 /// A local path made absolute and lexically normalized (`.` and `..` removed, no file-system

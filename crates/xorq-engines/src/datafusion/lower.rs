@@ -117,13 +117,19 @@ impl<'a> Lowering<'a> {
             }
             RelOp::Join(j) => {
                 let left = LogicalPlanBuilder::from(self.input(&j.left)?).alias(LEFT).map_err(df(&context))?;
-                let right = LogicalPlanBuilder::from(self.input(&j.right)?).alias(RIGHT).and_then(|b| b.build()).map_err(df(&context))?;
+                let right = LogicalPlanBuilder::from(self.input(&j.right)?)
+                    .alias(RIGHT)
+                    .and_then(|b| b.build())
+                    .map_err(df(&context))?;
                 let joined = if j.kind == JoinKind::Cross {
                     left.cross_join(right)
                 } else {
                     let (mut lk, mut rk) = (Vec::new(), Vec::new());
                     for (l, r) in &j.on {
-                        let (lt, rt) = (&j.left.schema().field_or_err(l, "Join keys")?.dtype, &j.right.schema().field_or_err(r, "Join keys")?.dtype);
+                        let (lt, rt) = (
+                            &j.left.schema().field_or_err(l, "Join keys")?.dtype,
+                            &j.right.schema().field_or_err(r, "Join keys")?.dtype,
+                        );
                         let common = common_key_type(lt, rt)?;
                         lk.push(cast_to(DfExpr::Column(Column::new(Some(LEFT), l.clone())), lt, &common));
                         rk.push(cast_to(DfExpr::Column(Column::new(Some(RIGHT), r.clone())), rt, &common));
@@ -158,7 +164,8 @@ impl<'a> Lowering<'a> {
             }
             RelOp::SetOp(set) => {
                 let mut inputs = set.inputs.iter().map(|i| self.input(i));
-                let first = inputs.next().ok_or_else(|| EngineError::Internal("set operation without inputs".into()))??;
+                let first =
+                    inputs.next().ok_or_else(|| EngineError::Internal("set operation without inputs".into()))??;
                 let mut plan = first;
                 for next in inputs {
                     let next = next?;
@@ -176,7 +183,11 @@ impl<'a> Lowering<'a> {
                 Ok(plan)
             }
             RelOp::Tag(t) => self.input(&t.input),
-            other => Err(EngineError::Unsupported { engine: "DataFusion".into(), what: format!("`{}` nodes", other.name()), hint: String::new() }),
+            other => Err(EngineError::Unsupported {
+                engine: "DataFusion".into(),
+                what: format!("`{}` nodes", other.name()),
+                hint: String::new(),
+            }),
         }
     }
 }

@@ -6,12 +6,12 @@ use std::sync::Arc;
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef as ArrowSchemaRef;
 use datafusion::catalog::TableProvider;
+use datafusion::datasource::MemTable;
 use datafusion::datasource::file_format::FileFormat as DfFileFormat;
 use datafusion::datasource::file_format::csv::CsvFormat;
 use datafusion::datasource::file_format::json::JsonFormat;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
-use datafusion::datasource::MemTable;
 use xorq_core::plan::{FileFormat, FileSource, Memtable, Source, SourceKind};
 
 use crate::error::{EngineError, Result};
@@ -33,7 +33,8 @@ pub fn source_provider(source: &Source, partitions: usize) -> Result<Arc<dyn Tab
 }
 
 fn nullable(schema: arrow::datatypes::Schema) -> arrow::datatypes::Schema {
-    let fields: Vec<arrow::datatypes::Field> = schema.fields().iter().map(|f| f.as_ref().clone().with_nullable(true)).collect();
+    let fields: Vec<arrow::datatypes::Field> =
+        schema.fields().iter().map(|f| f.as_ref().clone().with_nullable(true)).collect();
     arrow::datatypes::Schema::new(fields)
 }
 
@@ -41,10 +42,9 @@ fn file_provider(file: &FileSource, schema: ArrowSchemaRef) -> Result<Arc<dyn Ta
     let location = &file.location;
     let (format, default_ext): (Arc<dyn DfFileFormat>, &str) = match &file.format {
         FileFormat::Parquet => (Arc::new(ParquetFormat::default()), ".parquet"),
-        FileFormat::Csv(o) => (
-            Arc::new(CsvFormat::default().with_has_header(o.has_header).with_delimiter(o.delimiter)),
-            ".csv",
-        ),
+        FileFormat::Csv(o) => {
+            (Arc::new(CsvFormat::default().with_has_header(o.has_header).with_delimiter(o.delimiter)), ".csv")
+        }
         FileFormat::Json => (Arc::new(JsonFormat::default()), ".json"),
         other => {
             return Err(EngineError::Unsupported {
@@ -59,11 +59,12 @@ fn file_provider(file: &FileSource, schema: ArrowSchemaRef) -> Result<Arc<dyn Ta
     let is_dir = Path::new(location).is_dir();
     let extension = if is_dir { default_ext } else { "" };
     let url_text = if is_dir && !location.ends_with('/') { format!("{location}/") } else { location.clone() };
-    let url = ListingTableUrl::parse(&url_text)
-        .map_err(|e| EngineError::datafusion(format!("reading `{location}`"), e))?;
+    let url =
+        ListingTableUrl::parse(&url_text).map_err(|e| EngineError::datafusion(format!("reading `{location}`"), e))?;
     let options = ListingOptions::new(format).with_file_extension(extension);
     let config = ListingTableConfig::new(url).with_listing_options(options).with_schema(schema);
-    let table = ListingTable::try_new(config).map_err(|e| EngineError::datafusion(format!("reading `{location}`"), e))?;
+    let table =
+        ListingTable::try_new(config).map_err(|e| EngineError::datafusion(format!("reading `{location}`"), e))?;
     Ok(Arc::new(table))
 }
 

@@ -10,11 +10,11 @@ use datafusion::logical_expr::{
     BinaryExpr, Case, Cast, Expr as DfExpr, ExprFunctionExt, Operator, SortExpr, WindowFrame, WindowFrameBound,
     WindowFrameUnits, WindowFunctionDefinition, lit,
 };
+use xorq_core::Literal;
 use xorq_core::expr::{
     AggFunc, AggregateCall, BinaryOp, ExprKind, FrameBound, FrameUnits, JoinSide, ScalarExpr, ScalarFunc, SortKey,
     WindowCall, WindowFunc,
 };
-use xorq_core::Literal;
 
 use super::literal::scalar_value;
 use crate::error::{EngineError, Result};
@@ -310,7 +310,8 @@ impl ScalarLowering<'_> {
         let mut none = Nested::Inline;
         let (definition, args) = match call.func {
             WindowFunc::Aggregate => {
-                let inner = call.args.first().ok_or_else(|| EngineError::Internal("window aggregate without call".into()))?;
+                let inner =
+                    call.args.first().ok_or_else(|| EngineError::Internal("window aggregate without call".into()))?;
                 match self.lower(inner, &mut none)? {
                     DfExpr::AggregateFunction(agg) => {
                         (WindowFunctionDefinition::AggregateUDF(agg.func), agg.params.args)
@@ -360,7 +361,8 @@ impl ScalarLowering<'_> {
                 FrameUnits::Rows => WindowFrameUnits::Rows,
                 FrameUnits::Range => WindowFrameUnits::Range,
             };
-            builder = builder.window_frame(WindowFrame::new_bounds(units, frame_bound(frame.start), frame_bound(frame.end)));
+            builder =
+                builder.window_frame(WindowFrame::new_bounds(units, frame_bound(frame.start), frame_bound(frame.end)));
         }
         builder.build().map_err(|e| EngineError::datafusion("lowering a window function", e))
     }
