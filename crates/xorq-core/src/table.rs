@@ -36,7 +36,7 @@ use crate::schema::Schema;
 ///     .filter(col("amount").gt(lit(100)))?
 ///     .group_by(["region"])
 ///     .agg([col("amount").sum().alias("total")])?;
-/// assert_eq!(totals.schema().to_string(), "region: String, total: Float64");
+/// assert_eq!(totals.schema().to_string(), "region: String not null, total: Float64");
 /// # Ok::<(), xorq_core::CoreError>(())
 /// ```
 #[derive(Clone, Debug, PartialEq)]
