@@ -1,0 +1,7 @@
+//! Results on DataFusion equal what DataFusion gives for the same query written directly with its
+//! DataFrame API, for every relational operation and function family; and the IR's types agree
+//! with DataFusion's (no column needed a cast to conform).
+
+mod fixture;
+mod functions;
+mod relational;
