@@ -3,6 +3,8 @@
 use std::sync::OnceLock;
 
 use arrow::array::RecordBatch;
+use datafusion::execution::SendableRecordBatchStream;
+use futures::StreamExt;
 use xorq_core::Table;
 
 use crate::error::{ExecError, Result};
@@ -17,13 +19,46 @@ fn runtime() -> Result<&'static tokio::runtime::Runtime> {
         .map_err(|e| ExecError::Runtime(format!("cannot start the async runtime: {e}")))
 }
 
+fn outside_async(call: &str) -> Result<&'static tokio::runtime::Runtime> {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return Err(ExecError::Runtime(format!(
+            "`{call}()` blocks and was called inside an async runtime\nhint: use `Session::new().{call}(&table, &params).await` in async code"
+        )));
+    }
+    runtime()
+}
+
 /// Runs `table` to completion on the shared runtime.
 pub fn execute(table: &Table, params: &Params) -> Result<Vec<RecordBatch>> {
-    if tokio::runtime::Handle::try_current().is_ok() {
-        return Err(ExecError::Runtime(
-            "`execute()` blocks and was called inside an async runtime\nhint: use `Session::new().execute(&table, &params).await` in async code".into(),
-        ));
+    outside_async("execute")?.block_on(Session::new().execute(table, params))
+}
+
+/// Runs `table` and returns its batches one at a time as they are produced; memory stays bounded
+/// by the plan, not by the size of the result.
+pub fn execute_stream(table: &Table, params: &Params) -> Result<BatchIter> {
+    let rt = outside_async("execute_stream")?;
+    let stream = rt.block_on(Session::new().execute_stream(table, params))?;
+    Ok(BatchIter { stream, rt })
+}
+
+/// A blocking iterator over a running expression's batches.
+pub struct BatchIter {
+    stream: SendableRecordBatchStream,
+    rt: &'static tokio::runtime::Runtime,
+}
+
+impl BatchIter {
+    /// The schema every batch has.
+    pub fn schema(&self) -> arrow::datatypes::SchemaRef {
+        self.stream.schema()
     }
-    let rt = runtime()?;
-    rt.block_on(Session::new().execute(table, params))
+}
+
+impl Iterator for BatchIter {
+    type Item = Result<RecordBatch>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let next = self.rt.block_on(self.stream.next())?;
+        Some(next.map_err(|e| ExecError::datafusion("executing", e)))
+    }
 }

@@ -78,6 +78,38 @@ pub trait Execute {
 
     /// Runs the expression with `params` bound.
     fn execute_with(&self, params: &Params) -> Result<Vec<RecordBatch>>;
+
+    /// Runs the expression and yields its batches as they are produced, without collecting the
+    /// whole result.
+    ///
+    /// ```no_run
+    /// use xorq::prelude::*;
+    /// let t = xorq::read_parquet("sales.parquet")?;
+    /// let mut rows = 0;
+    /// for batch in t.execute_stream(&Params::new())? {
+    ///     rows += batch?.num_rows();
+    /// }
+    /// # Ok::<(), xorq::Error>(())
+    /// ```
+    fn execute_stream(&self, params: &Params) -> Result<BatchStream>;
+}
+
+/// Batches of a running expression, one at a time (see [`Execute::execute_stream`]).
+pub struct BatchStream(xorq_exec::blocking::BatchIter);
+
+impl BatchStream {
+    /// The schema every batch has.
+    pub fn schema(&self) -> arrow::datatypes::SchemaRef {
+        self.0.schema()
+    }
+}
+
+impl Iterator for BatchStream {
+    type Item = Result<RecordBatch>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next().map(|r| r.map_err(Error::from))
+    }
 }
 
 impl Execute for Table {
@@ -87,6 +119,10 @@ impl Execute for Table {
 
     fn execute_with(&self, params: &Params) -> Result<Vec<RecordBatch>> {
         Ok(xorq_exec::blocking::execute(self, params)?)
+    }
+
+    fn execute_stream(&self, params: &Params) -> Result<BatchStream> {
+        Ok(BatchStream(xorq_exec::blocking::execute_stream(self, params)?))
     }
 }
 

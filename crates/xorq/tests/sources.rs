@@ -114,3 +114,33 @@ fn directories_of_parquet_files_read_as_one_table() {
         .expect("builds");
     assert!(pretty(&t).contains("| 2 |"));
 }
+
+#[test]
+fn execute_stream_yields_the_same_rows_without_collecting() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("many.parquet");
+    let n = 50_000i64;
+    let ids: Vec<i64> = (0..n).collect();
+    let b = RecordBatch::try_from_iter([("id", Arc::new(Int64Array::from(ids)) as _)]).expect("batch");
+    write_parquet(&path, &b);
+    let t = xorq::read_parquet(path.to_str().expect("utf-8"))
+        .and_then(|t| Ok(t.filter(col("id").gt_eq(lit(10)))?))
+        .expect("builds");
+    let stream = t.execute_stream(&Params::new()).expect("starts");
+    assert_eq!(stream.schema().field(0).name(), "id");
+    let mut batches = 0;
+    let mut rows = 0;
+    for batch in stream {
+        rows += batch.expect("batch").num_rows();
+        batches += 1;
+    }
+    assert_eq!(rows, (n - 10) as usize);
+    assert!(batches > 1, "the result arrives in several batches");
+}
+
+#[tokio::test]
+async fn blocking_calls_inside_async_code_explain_the_alternative() {
+    let t = xorq::memtable(vec![batch(vec![1], vec!["EU"], vec![1.0])]).expect("memtable");
+    let err = t.execute().expect_err("blocking inside async").to_string();
+    assert!(err.contains("use `Session::new().execute(&table, &params).await`"), "{err}");
+}
