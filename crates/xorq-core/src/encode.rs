@@ -77,12 +77,19 @@ impl Encoder {
 
     pub(crate) fn literal(&mut self, l: &Literal) {
         self.dtype(&l.dtype());
-        if let Some(i) = l.as_i128() {
-            self.str("int");
-            self.i128(i);
-            return;
-        }
         match l {
+            Literal::Int8(_)
+            | Literal::Int16(_)
+            | Literal::Int32(_)
+            | Literal::Int64(_)
+            | Literal::UInt8(_)
+            | Literal::UInt16(_)
+            | Literal::UInt32(_)
+            | Literal::UInt64(_) => {
+                // Integers of every width share one form; the type written above tells them apart.
+                self.str("int");
+                self.i128(l.as_i128().unwrap_or_default());
+            }
             Literal::Null(_) => self.str("null"),
             Literal::Boolean(b) => {
                 self.str("bool");
@@ -126,7 +133,6 @@ impl Encoder {
                 self.i128(i128::from(*days));
                 self.i128(i128::from(*nanos));
             }
-            _ => self.str("int-handled-above"),
         }
     }
 

@@ -311,11 +311,22 @@ impl fmt::Display for Literal {
                 Some(date) => write!(f, "DATE '{date}'"),
                 None => write!(f, "DATE {d}"),
             },
-            Literal::Time(us) => write!(f, "TIME {us}us"),
+            Literal::Time(us) => match chrono::NaiveTime::from_num_seconds_from_midnight_opt(
+                u32::try_from(us.div_euclid(1_000_000)).unwrap_or(u32::MAX),
+                u32::try_from(us.rem_euclid(1_000_000) * 1_000).unwrap_or(0),
+            ) {
+                Some(t) => write!(f, "TIME '{t}'"),
+                None => write!(f, "TIME {us}us"),
+            },
             Literal::Timestamp { value, unit, tz } => {
-                write!(f, "TIMESTAMP {value}{}", unit.as_str())?;
+                let per = unit.per_second();
+                let nanos = u32::try_from(value.rem_euclid(per) * (1_000_000_000 / per)).unwrap_or(0);
+                match chrono::DateTime::from_timestamp(value.div_euclid(per), nanos) {
+                    Some(t) => write!(f, "TIMESTAMP '{}'", t.naive_utc())?,
+                    None => write!(f, "TIMESTAMP {value}{}", unit.as_str())?,
+                }
                 match tz {
-                    Some(tz) => write!(f, " {tz}"),
+                    Some(tz) => write!(f, " AT TIME ZONE '{tz}'"),
                     None => Ok(()),
                 }
             }
@@ -353,5 +364,9 @@ mod tests {
         assert_eq!(Literal::Decimal { value: -5, precision: 15, scale: 2 }.to_string(), "-0.05");
         assert_eq!(Literal::String("it's".into()).to_string(), "'it''s'");
         assert_eq!(Literal::Float64(100.0).to_string(), "100.0");
+        assert_eq!(
+            Literal::timestamp("2024-02-29 13:05:00.25").unwrap().to_string(),
+            "TIMESTAMP '2024-02-29 13:05:00.250'"
+        );
     }
 }
