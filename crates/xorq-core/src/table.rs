@@ -488,6 +488,24 @@ impl Table {
     }
 }
 
+/// The plan as an indented tree, one node per line with its address; shared nodes once.
+///
+/// ```
+/// # use xorq_core::{col, lit, Table};
+/// # use arrow_array::{RecordBatch, Float64Array};
+/// # use std::sync::Arc;
+/// # let t = Table::memtable(vec![RecordBatch::try_from_iter([("amount", Arc::new(Float64Array::from(vec![1.0])) as _)]).unwrap()]).unwrap();
+/// let shown = t.filter(col("amount").gt(lit(100)))?.to_string();
+/// assert!(shown.starts_with("Filter ["));
+/// assert!(shown.contains("(amount > 100.0)"));
+/// # Ok::<(), xorq_core::CoreError>(())
+/// ```
+impl std::fmt::Display for Table {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        crate::plan::display::render(&self.node, f)
+    }
+}
+
 fn describe(p: &Param) -> String {
     match &p.default {
         Some(d) => format!("`{}` with default {d}", p.dtype),

@@ -191,3 +191,18 @@ fn a_shared_subexpression_is_one_node_and_hashes_once() {
     let nodes = xorq_core::plan::walk::topological(both.node());
     assert_eq!(nodes.len(), 3);
 }
+
+#[test]
+fn plans_display_as_trees_with_shared_nodes_once() {
+    let f = sales().filter(col("amount").gt(lit(100))).expect("filter");
+    let t = f.union(&f).expect("union").group_by(["region"]).agg([col("amount").sum().alias("total")]).expect("agg");
+    let shown = t.to_string();
+    let lines: Vec<&str> = shown.lines().collect();
+    assert_eq!(lines.len(), 5, "{shown}");
+    assert!(lines[0].starts_with("Aggregate ["), "{shown}");
+    assert!(lines[0].ends_with("by [region] compute [total := sum(amount)]"), "{shown}");
+    assert!(lines[1].starts_with("  SetOp [") && lines[1].ends_with("union all"), "{shown}");
+    assert!(lines[2].ends_with("(amount > 100.0)"), "{shown}");
+    assert!(lines[3].ends_with("parquet /data/sales.parquet"), "{shown}");
+    assert!(lines[4].starts_with("    Filter [") && lines[4].ends_with("(shown above)"), "{shown}");
+}

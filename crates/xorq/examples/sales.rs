@@ -56,6 +56,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     println!("address: {}", expr.address());
     println!("schema:  {}", expr.schema());
+    println!("plan:\n{expr}");
     let batches = expr.execute()?;
     println!("{}", pretty_format_batches(&batches)?);
     Ok(())

@@ -1,6 +1,7 @@
 //! The relational side of the IR: sources, nodes and their addresses.
 
 pub mod address;
+pub mod display;
 pub(crate) mod join;
 pub mod node;
 pub mod source;
