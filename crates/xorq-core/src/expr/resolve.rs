@@ -398,8 +398,8 @@ impl<'a> Resolver<'a> {
         let Expr::Aggregate { func, args, order_by } = e else {
             return Err(CoreError::Internal("aggregate expected".into()));
         };
-        let refs: Vec<&Expr> = args.iter().collect();
-        let resolved = self.siblings(&refs, Adapt::Value, None, true)?;
+        // No aggregate converts its arguments to one type: each constant keeps its own.
+        let resolved = args.iter().map(|a| self.expr(a, None, true)).collect::<Result<Vec<_>>>()?;
         if *func == AggFunc::ApproxQuantile {
             let q = resolved.get(1).and_then(|q| match &q.kind {
                 ExprKind::Literal(l) => l.as_f64().or_else(|| l.as_i128().map(|i| i as f64)),
