@@ -172,6 +172,18 @@ pub enum CoreError {
         /// What was wrong.
         message: String,
     },
+    /// A manifest (`expr.yaml`) that cannot be read or written: malformed YAML, a missing or
+    /// unexpected field, a newer format version, a node whose content does not match its
+    /// recorded address. `line` and `column` (1-based) point into the YAML text when known.
+    #[error("manifest{}: {message}", location(*.line, *.column))]
+    Manifest {
+        /// What was wrong and what to do about it.
+        message: String,
+        /// Line of the offending YAML, if known.
+        line: Option<u32>,
+        /// Column of the offending YAML, if known.
+        column: Option<u32>,
+    },
     /// A broken invariant inside xorq-rs: a bug, please report it.
     #[error("internal error: {0}\nthis is a bug in xorq-rs; please report it")]
     Internal(String),
@@ -207,6 +219,15 @@ impl CoreError {
             context: context.to_string(),
             hint: hint.map(|h| format!("\nhint: {h}")).unwrap_or_default(),
         }
+    }
+}
+
+/// ` at line L, column C` when a location is known, else nothing.
+fn location(line: Option<u32>, column: Option<u32>) -> String {
+    match (line, column) {
+        (Some(l), Some(c)) => format!(" at line {l}, column {c}"),
+        (Some(l), None) => format!(" at line {l}"),
+        _ => String::new(),
     }
 }
 

@@ -27,6 +27,7 @@ mod encode;
 pub mod error;
 pub mod expr;
 pub mod literal;
+pub mod manifest;
 mod memdata;
 pub mod plan;
 pub mod schema;

@@ -444,6 +444,12 @@ impl Table {
         }
         let mut metadata: Vec<(String, String)> = metadata.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
         metadata.sort();
+        if let Some(w) = metadata.windows(2).find(|w| w[0].0 == w[1].0) {
+            return Err(CoreError::InvalidArgument {
+                context: format!("tag `{name}`"),
+                message: format!("metadata key `{}` is given twice", w[0].0),
+            });
+        }
         self.with(RelOp::Tag(Tag { input: self.node.clone(), name: name.to_string(), metadata }))
     }
 

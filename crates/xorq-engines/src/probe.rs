@@ -142,3 +142,57 @@ pub fn verify_file(format: &FileFormat, location: &str, recorded: &Schema) -> Re
         detail: format!("{} (the file now has {})", problems.join(", "), now.join(", ")),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_types_are_inferred_from_the_first_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        std::fs::write(&path, "id;name;price;day\n1;a;1.5;2024-01-01\n2;b;2.25;2024-01-02\n").unwrap();
+        let options = CsvOptions { has_header: true, delimiter: b';' };
+        let schema = probe_file(&FileFormat::Csv(options), path.to_str().unwrap()).unwrap();
+        assert_eq!(schema.to_string(), "id: Int64, name: String, price: Float64, day: Date");
+    }
+
+    #[test]
+    fn an_empty_csv_and_an_empty_directory_are_explained() {
+        let dir = tempfile::tempdir().unwrap();
+        let empty = dir.path().join("empty.csv");
+        std::fs::write(&empty, "").unwrap();
+        let err = probe_file(&FileFormat::Csv(CsvOptions::default()), empty.to_str().unwrap()).unwrap_err().to_string();
+        assert!(err.contains("the file has no columns"), "{err}");
+        let sub = dir.path().join("sub");
+        std::fs::create_dir(&sub).unwrap();
+        let err = probe_file(&FileFormat::Parquet, sub.to_str().unwrap()).unwrap_err().to_string();
+        assert!(err.contains("the directory has no `*.parquet` files"), "{err}");
+    }
+
+    #[test]
+    fn remote_urls_are_refused_with_advice() {
+        let err = probe_file(&FileFormat::Parquet, "s3://bucket/x.parquet").unwrap_err().to_string();
+        assert!(err.contains("remote sources are not readable"), "{err}");
+        // Verification skips what it cannot read.
+        assert!(verify_file(&FileFormat::Parquet, "s3://bucket/x.parquet", &Schema::default()).is_ok());
+    }
+
+    #[test]
+    fn drift_lists_each_changed_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        std::fs::write(&path, "id,price\n1,x\n").unwrap();
+        let recorded = Schema::new(vec![
+            xorq_core::Field::new("id", xorq_core::DataType::Int64, true),
+            xorq_core::Field::new("price", xorq_core::DataType::Float64, true),
+            xorq_core::Field::new("qty", xorq_core::DataType::Int64, true),
+        ])
+        .unwrap();
+        let err = verify_file(&FileFormat::Csv(CsvOptions::default()), path.to_str().unwrap(), &recorded).unwrap_err();
+        assert!(
+            err.to_string().contains("column `price` was `Float64` and is now `String`, column `qty` is missing (the file now has `id`, `price`)"),
+            "{err}"
+        );
+    }
+}

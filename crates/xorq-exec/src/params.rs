@@ -108,3 +108,22 @@ fn parse_text(dtype: &DataType, text: &str) -> Option<Literal> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_parses_by_type() {
+        assert_eq!(parse_text(&DataType::Int8, "12"), Some(Literal::Int8(12)));
+        assert_eq!(parse_text(&DataType::Int8, "300"), None);
+        assert_eq!(parse_text(&DataType::Float64, "2"), Some(Literal::Float64(2.0)));
+        assert_eq!(parse_text(&DataType::Boolean, "Yes"), Some(Literal::Boolean(true)));
+        assert_eq!(parse_text(&DataType::Date, "2024-02-29"), Literal::date("2024-02-29").ok());
+        assert_eq!(
+            parse_text(&DataType::Decimal { precision: 10, scale: 2 }, "1.25"),
+            Some(Literal::Decimal { value: 125, precision: 10, scale: 2 })
+        );
+        assert_eq!(parse_text(&DataType::Decimal { precision: 10, scale: 2 }, "1.255"), None);
+    }
+}

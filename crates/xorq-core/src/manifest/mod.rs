@@ -1,0 +1,207 @@
+//! The manifest form of an expression: `expr.yaml` (SPEC §3).
+//!
+//! ```yaml
+//! manifest_version: 1
+//! definitions:
+//!   schemas:                      # de-duplicated, named in first-use order
+//!     schema_0:
+//!       order_id: Int64 not null  # column: type, in column order
+//!       amount: Float64
+//!   nodes:                        # every distinct node once, inputs first
+//!     read_1f0c3a9e5b7d:
+//!       op: Read
+//!       ...
+//!       schema: schema_0
+//!     filter_28e9ef0eef1d:
+//!       op: Filter
+//!       parent: read_1f0c3a9e5b7d
+//!       predicate:
+//!         op: Greater
+//!         left: {column: amount}
+//!         right: {literal: 100.0, type: Float64}
+//!       schema: schema_0
+//! expression: filter_28e9ef0eef1d
+//! ```
+//!
+//! A node's id is its operation in snake case and the 12-hex display form of its input address.
+//! [`from_yaml`] rebuilds every node with the same [`Table`] builder calls that construct
+//! expressions (so validation and canonicalization are the same code), then checks each node's
+//! schema and address against what the manifest records: a hand-edited node loads only if the
+//! edit leaves its address unchanged, and otherwise is reported by id.
+//!
+//! The bytes are deterministic: building the same expression twice gives byte-identical text
+//! (`serde-saphyr` is pinned to an exact version for that reason).
+
+mod expr;
+mod literal;
+mod model;
+mod probe;
+mod read;
+mod write;
+
+use std::collections::BTreeMap;
+
+use arrow_array::RecordBatch;
+
+use crate::address::Address;
+use crate::error::{CoreError, Result};
+use crate::plan::node::RelOp;
+use crate::plan::source::SourceKind;
+use crate::plan::walk::topological;
+use crate::table::Table;
+
+/// Version of the manifest format written by [`to_yaml`]. A manifest declaring a newer version
+/// is refused by [`from_yaml`].
+pub const MANIFEST_VERSION: u32 = 1;
+
+/// What loading a manifest needs that the manifest does not carry.
+///
+/// Today: the rows of in-memory tables, by content hash (the build stores each memtable as a
+/// Parquet file named by that hash). More inputs (such as the directory that holds a build's
+/// bundled files) can be added without breaking callers.
+///
+/// ```
+/// use xorq_core::manifest::LoadContext;
+/// let ctx = LoadContext::new();
+/// assert!(ctx.memtable(&xorq_core::Address::from_bytes([0; 32])).is_none());
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct LoadContext {
+    memtables: BTreeMap<Address, Vec<RecordBatch>>,
+}
+
+impl LoadContext {
+    /// A context with nothing in it: enough for manifests without memtables.
+    pub fn new() -> Self {
+        LoadContext::default()
+    }
+
+    /// A context holding these memtables, keyed by content hash.
+    pub fn from_memtables(memtables: BTreeMap<Address, Vec<RecordBatch>>) -> Self {
+        LoadContext { memtables }
+    }
+
+    /// Adds the rows of the memtable whose content hash is `content`.
+    pub fn with_memtable(mut self, content: Address, batches: Vec<RecordBatch>) -> Self {
+        self.memtables.insert(content, batches);
+        self
+    }
+
+    /// The rows of the memtable with this content hash, if given.
+    pub fn memtable(&self, content: &Address) -> Option<&[RecordBatch]> {
+        self.memtables.get(content).map(Vec::as_slice)
+    }
+}
+
+/// The memtables an expression reads, by content hash: what a build stores next to the manifest
+/// and what [`LoadContext::from_memtables`] takes back.
+pub fn memtables(table: &Table) -> BTreeMap<Address, Vec<RecordBatch>> {
+    let mut out = BTreeMap::new();
+    for node in topological(table.node()) {
+        if let RelOp::Source(s) = node.op()
+            && let SourceKind::Memtable(m) = &s.kind
+        {
+            out.entry(m.content).or_insert_with(|| m.batches.to_vec());
+        }
+    }
+    out
+}
+
+/// The canonical manifest of `table`.
+///
+/// Fails only for IR the manifest cannot express so that it reads back (an aggregate with a
+/// `FILTER` clause, repeated tag metadata keys), or if two different nodes share a 12-hex id.
+///
+/// ```
+/// use xorq_core::{col, lit, Table, manifest};
+/// # use arrow_array::{RecordBatch, Float64Array};
+/// # use std::sync::Arc;
+/// # let batch = RecordBatch::try_from_iter([("amount", Arc::new(Float64Array::from(vec![120.0])) as _)]).unwrap();
+/// let t = Table::memtable(vec![batch])?.filter(col("amount").gt(lit(100)))?;
+/// let yaml = manifest::to_yaml(&t)?;
+/// let ctx = manifest::LoadContext::from_memtables(manifest::memtables(&t));
+/// let back = manifest::from_yaml(&yaml, &ctx)?;
+/// assert_eq!(back.address(), t.address());
+/// # Ok::<(), xorq_core::CoreError>(())
+/// ```
+pub fn to_yaml(table: &Table) -> Result<String> {
+    let doc = write::document(table)?;
+    let mut options = serde_saphyr::SerializerOptions::default();
+    // One line per scalar: no folded or literal block scalars, whose line breaks diff badly.
+    options.prefer_block_scalars = false;
+    serde_saphyr::to_string_with_options(&doc, options)
+        .map_err(|e| CoreError::Internal(format!("writing the manifest failed: {e}")))
+}
+
+/// Reads a manifest back into an expression equal to the one written, with the same address.
+///
+/// Errors: malformed YAML ([`CoreError::Manifest`] with line and column), a newer
+/// `manifest_version`, an unknown operation or function, a missing memtable, a column or type
+/// that does not resolve (the builder's own errors, naming the node), and a node whose rebuilt
+/// schema or address differs from the one recorded.
+pub fn from_yaml(text: &str, ctx: &LoadContext) -> Result<Table> {
+    let probe: probe::VersionProbe = serde_saphyr::from_str_with_options(text, read_options()).map_err(yaml_error)?;
+    match probe.manifest_version {
+        None => return Err(invalid("the document has no `manifest_version`; is this an expr.yaml?".into())),
+        Some(v) if v > MANIFEST_VERSION => {
+            return Err(invalid(format!(
+                "manifest version {v} is newer than the version this xorq-rs reads ({MANIFEST_VERSION}); upgrade xorq-rs to load it"
+            )));
+        }
+        Some(0) => return Err(invalid("manifest version 0 does not exist; versions start at 1".into())),
+        Some(_) => {}
+    }
+    let doc: model::Document = serde_saphyr::from_str_with_options(text, read_options()).map_err(yaml_error)?;
+    read::load(&doc, ctx)
+}
+
+/// Deepest nesting of YAML collections a manifest may have; [`to_yaml`] refuses an expression
+/// that would nest deeper, so everything it writes reads back.
+pub(crate) const MANIFEST_DEPTH: usize = 1024;
+
+/// Generous limits: manifests of large graphs are big, but still bounded.
+fn read_options() -> serde_saphyr::Options {
+    let mut options = serde_saphyr::Options::default();
+    options.with_snippet = false;
+    // `.nan` and `.inf` are literal values; they reach `literal.rs` as text.
+    options.non_finite_float_policy = serde_saphyr::NonFiniteFloatPolicy::AsString;
+    if let Some(budget) = options.budget.as_mut() {
+        budget.max_depth = MANIFEST_DEPTH;
+        budget.max_nodes = 10_000_000;
+        budget.max_events = 40_000_000;
+    }
+    options
+}
+
+fn yaml_error(e: serde_saphyr::Error) -> CoreError {
+    let location = e.location();
+    let line = location.map(|l| u32::try_from(l.line()).unwrap_or(u32::MAX)).filter(|l| *l > 0);
+    let column = location.map(|l| u32::try_from(l.column()).unwrap_or(u32::MAX)).filter(|_| line.is_some());
+    let mut message = e.to_string();
+    // The location is reported separately; drop the renderer's own prefix.
+    if let Some(rest) = message.strip_prefix("error: ") {
+        message = rest.to_string();
+    }
+    if let Some((head, rest)) = message.split_once(": ")
+        && head.starts_with("line ")
+    {
+        message = rest.to_string();
+    }
+    if let (Some(l), Some(c)) = (line, column) {
+        let suffix = format!(" at line {l}, column {c}");
+        if let Some(rest) = message.trim_end().strip_suffix(&suffix) {
+            message = rest.to_string();
+        }
+    }
+    CoreError::Manifest { message: message.trim().to_string(), line, column }
+}
+
+/// A manifest error without a location (the caller adds the node's when it knows it).
+pub(crate) fn invalid(message: String) -> CoreError {
+    CoreError::Manifest { message, line: None, column: None }
+}
+
+/// `` `a`, `b`, `c` ``.
+pub(crate) fn list_names(names: &[&str]) -> String {
+    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+}
