@@ -42,6 +42,31 @@ pub enum BinaryOp {
 }
 
 impl BinaryOp {
+    /// Every operator, for lookup by name (manifests). The match in [`BinaryOp::name`] is
+    /// exhaustive, and a test checks this list covers every name, so a new operator cannot be
+    /// forgotten here.
+    pub const ALL: &'static [BinaryOp] = &[
+        BinaryOp::Eq,
+        BinaryOp::NotEq,
+        BinaryOp::Lt,
+        BinaryOp::LtEq,
+        BinaryOp::Gt,
+        BinaryOp::GtEq,
+        BinaryOp::IsDistinctFrom,
+        BinaryOp::IsNotDistinctFrom,
+        BinaryOp::Add,
+        BinaryOp::Sub,
+        BinaryOp::Mul,
+        BinaryOp::Div,
+        BinaryOp::IntDiv,
+        BinaryOp::Mod,
+    ];
+
+    /// The operator with this stable name.
+    pub fn from_name(name: &str) -> Option<BinaryOp> {
+        BinaryOp::ALL.iter().copied().find(|op| op.name() == name)
+    }
+
     /// The operator's symbol, as in SQL.
     pub fn symbol(self) -> &'static str {
         match self {
@@ -401,5 +426,34 @@ impl ScalarExpr {
 impl fmt::Display for ScalarExpr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         crate::expr::display::fmt_expr(self, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::BinaryOp;
+
+    #[test]
+    fn all_lists_every_operator_once() {
+        // Adding a variant breaks this exhaustive match until it is listed in `ALL`.
+        let index = |op: BinaryOp| match op {
+            BinaryOp::Eq => 0,
+            BinaryOp::NotEq => 1,
+            BinaryOp::Lt => 2,
+            BinaryOp::LtEq => 3,
+            BinaryOp::Gt => 4,
+            BinaryOp::GtEq => 5,
+            BinaryOp::IsDistinctFrom => 6,
+            BinaryOp::IsNotDistinctFrom => 7,
+            BinaryOp::Add => 8,
+            BinaryOp::Sub => 9,
+            BinaryOp::Mul => 10,
+            BinaryOp::Div => 11,
+            BinaryOp::IntDiv => 12,
+            BinaryOp::Mod => 13,
+        };
+        let positions: Vec<usize> = BinaryOp::ALL.iter().map(|op| index(*op)).collect();
+        assert_eq!(positions, (0..14).collect::<Vec<_>>());
+        assert!(BinaryOp::ALL.iter().all(|op| BinaryOp::from_name(op.name()) == Some(*op)));
     }
 }

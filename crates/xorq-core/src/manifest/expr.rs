@@ -15,42 +15,6 @@ use super::model::{BranchDef, ExprDef, FrameDef, SortKeyDef};
 use super::{invalid, list_names};
 use serde_saphyr::FlowMap;
 
-/// Every binary operator, for lookup by name.
-const BINARY_OPS: [BinaryOp; 14] = [
-    BinaryOp::Eq,
-    BinaryOp::NotEq,
-    BinaryOp::Lt,
-    BinaryOp::LtEq,
-    BinaryOp::Gt,
-    BinaryOp::GtEq,
-    BinaryOp::IsDistinctFrom,
-    BinaryOp::IsNotDistinctFrom,
-    BinaryOp::Add,
-    BinaryOp::Sub,
-    BinaryOp::Mul,
-    BinaryOp::Div,
-    BinaryOp::IntDiv,
-    BinaryOp::Mod,
-];
-
-/// Fails to compile when a binary operator is added, as a reminder to list it in `BINARY_OPS`.
-const _: fn(BinaryOp) = |op| match op {
-    BinaryOp::Eq
-    | BinaryOp::NotEq
-    | BinaryOp::Lt
-    | BinaryOp::LtEq
-    | BinaryOp::Gt
-    | BinaryOp::GtEq
-    | BinaryOp::IsDistinctFrom
-    | BinaryOp::IsNotDistinctFrom
-    | BinaryOp::Add
-    | BinaryOp::Sub
-    | BinaryOp::Mul
-    | BinaryOp::Div
-    | BinaryOp::IntDiv
-    | BinaryOp::Mod => {}
-};
-
 /// Operators other than the binary ones, with the keys each takes besides `op`.
 const OTHER_OPS: [(&str, &[&str]); 9] = [
     ("And", &["args"]),
@@ -315,12 +279,12 @@ fn read_frame(f: &FrameDef) -> Result<WindowFrame> {
 
 fn read_op(d: &ExprDef, name: &str) -> Result<Expr> {
     let what = format!("`{name}` expression");
-    if let Some(bin) = BINARY_OPS.iter().find(|b| b.name() == name) {
+    if let Some(bin) = BinaryOp::from_name(name) {
         check_keys(d, &what, &["left", "right"])?;
-        return Ok(Expr::Binary(read_box(&d.left, "left", &what)?, *bin, read_box(&d.right, "right", &what)?));
+        return Ok(Expr::Binary(read_box(&d.left, "left", &what)?, bin, read_box(&d.right, "right", &what)?));
     }
     let Some((_, allowed)) = OTHER_OPS.iter().find(|(n, _)| *n == name) else {
-        let mut known: Vec<&str> = BINARY_OPS.iter().map(|b| b.name()).collect();
+        let mut known: Vec<&str> = BinaryOp::ALL.iter().map(|b| b.name()).collect();
         known.extend(OTHER_OPS.iter().map(|(n, _)| *n));
         return Err(invalid(format!("unknown operator `{name}`; expected one of {}", list_names(&known))));
     };
