@@ -15,6 +15,7 @@ use arrow::compute::cast;
 use arrow::datatypes::DataType as ArrowType;
 use arrow::error::ArrowError;
 use datafusion::catalog::TableProvider;
+use datafusion::physical_plan::displayable;
 use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
 use tpchgen::generators::{
     CustomerGenerator, LineItemGenerator, NationGenerator, OrderGenerator, RegionGenerator, SupplierGenerator,
@@ -62,7 +63,10 @@ where
     let results: Vec<Result<Vec<RecordBatch>, ArrowError>> = std::thread::scope(|s| {
         let make = &make;
         let handles: Vec<_> = (1..=count).map(|part| s.spawn(move || make(part, count).collect())).collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(ArrowError::ComputeError("generator panicked".into())))).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err(ArrowError::ComputeError("generator panicked".into()))))
+            .collect()
     });
     let mut batches = Vec::new();
     for r in results {
@@ -73,12 +77,18 @@ where
 
 fn generate_tables(sf: f64, parts: usize) -> Res<Tables<Vec<RecordBatch>>> {
     Ok(Tables {
-        lineitem: generate(parts, |p, n| LineItemArrow::new(LineItemGenerator::new(sf, p, n)).with_batch_size(BATCH_SIZE))?,
+        lineitem: generate(parts, |p, n| {
+            LineItemArrow::new(LineItemGenerator::new(sf, p, n)).with_batch_size(BATCH_SIZE)
+        })?,
         orders: generate(parts, |p, n| OrderArrow::new(OrderGenerator::new(sf, p, n)).with_batch_size(BATCH_SIZE))?,
-        customer: generate(parts, |p, n| CustomerArrow::new(CustomerGenerator::new(sf, p, n)).with_batch_size(BATCH_SIZE))?,
+        customer: generate(parts, |p, n| {
+            CustomerArrow::new(CustomerGenerator::new(sf, p, n)).with_batch_size(BATCH_SIZE)
+        })?,
         nation: generate(1, |p, n| NationArrow::new(NationGenerator::new(sf, p, n)).with_batch_size(BATCH_SIZE))?,
         region: generate(1, |p, n| RegionArrow::new(RegionGenerator::new(sf, p, n)).with_batch_size(BATCH_SIZE))?,
-        supplier: generate(parts, |p, n| SupplierArrow::new(SupplierGenerator::new(sf, p, n)).with_batch_size(BATCH_SIZE))?,
+        supplier: generate(parts, |p, n| {
+            SupplierArrow::new(SupplierGenerator::new(sf, p, n)).with_batch_size(BATCH_SIZE)
+        })?,
     })
 }
 
@@ -94,8 +104,7 @@ mod xorq_queries {
     }
 
     pub fn q1(t: &Tables<Table>) -> Result<Table> {
-        Ok(t
-            .lineitem
+        Ok(t.lineitem
             .filter(col("l_shipdate").lt_eq(lit_date("1998-09-02")))?
             .group_by(["l_returnflag", "l_linestatus"])
             .agg([
@@ -126,12 +135,11 @@ mod xorq_queries {
     }
 
     pub fn q5(t: &Tables<Table>) -> Result<Table> {
-        let orders = t
-            .orders
-            .filter(col("o_orderdate").gt_eq(lit_date("1994-01-01")).and(col("o_orderdate").lt(lit_date("1995-01-01"))))?;
+        let orders = t.orders.filter(
+            col("o_orderdate").gt_eq(lit_date("1994-01-01")).and(col("o_orderdate").lt(lit_date("1995-01-01"))),
+        )?;
         let region = t.region.filter(col("r_name").eq(lit("ASIA")))?;
-        Ok(t
-            .customer
+        Ok(t.customer
             .join(&orders, JoinKind::Inner, [("c_custkey", "o_custkey")])?
             .join(&t.lineitem, JoinKind::Inner, [("o_orderkey", "l_orderkey")])?
             .join(&t.supplier, JoinKind::Inner, [("l_suppkey", "s_suppkey"), ("c_nationkey", "s_nationkey")])?
@@ -143,7 +151,7 @@ mod xorq_queries {
     }
 
     pub fn q6(t: &Tables<Table>) -> Result<Table> {
-        t.lineitem
+        Ok(t.lineitem
             .filter(
                 col("l_shipdate")
                     .gt_eq(lit_date("1994-01-01"))
@@ -151,16 +159,15 @@ mod xorq_queries {
                     .and(col("l_discount").between(lit(0.05), lit(0.07)))
                     .and(col("l_quantity").lt(lit(24))),
             )?
-            .agg([(col("l_extendedprice") * col("l_discount")).sum().alias("revenue")])
+            .agg([(col("l_extendedprice") * col("l_discount")).sum().alias("revenue")])?)
     }
 
     pub fn q10(t: &Tables<Table>) -> Result<Table> {
-        let orders = t
-            .orders
-            .filter(col("o_orderdate").gt_eq(lit_date("1993-10-01")).and(col("o_orderdate").lt(lit_date("1994-01-01"))))?;
+        let orders = t.orders.filter(
+            col("o_orderdate").gt_eq(lit_date("1993-10-01")).and(col("o_orderdate").lt(lit_date("1994-01-01"))),
+        )?;
         let lineitem = t.lineitem.filter(col("l_returnflag").eq(lit("R")))?;
-        Ok(t
-            .customer
+        Ok(t.customer
             .join(&orders, JoinKind::Inner, [("c_custkey", "o_custkey")])?
             .join(&lineitem, JoinKind::Inner, [("o_orderkey", "l_orderkey")])?
             .join(&t.nation, JoinKind::Inner, [("c_nationkey", "n_nationkey")])?
@@ -250,7 +257,13 @@ mod df_queries {
         read(ctx, &t.customer)?
             .join(orders, JoinType::Inner, &["c_custkey"], &["o_custkey"], None)?
             .join(read(ctx, &t.lineitem)?, JoinType::Inner, &["o_orderkey"], &["l_orderkey"], None)?
-            .join(read(ctx, &t.supplier)?, JoinType::Inner, &["l_suppkey", "c_nationkey"], &["s_suppkey", "s_nationkey"], None)?
+            .join(
+                read(ctx, &t.supplier)?,
+                JoinType::Inner,
+                &["l_suppkey", "c_nationkey"],
+                &["s_suppkey", "s_nationkey"],
+                None,
+            )?
             .join(read(ctx, &t.nation)?, JoinType::Inner, &["s_nationkey"], &["n_nationkey"], None)?
             .join(region, JoinType::Inner, &["n_regionkey"], &["r_regionkey"], None)?
             .aggregate(vec![col("n_name")], vec![sum(revenue()).alias("revenue")])?
@@ -312,7 +325,11 @@ type Run = Res<(Duration, Vec<RecordBatch>)>;
 
 /// Medians of `runs` timed runs of both sides after one warm-up each, alternating which side goes
 /// first so neither always runs on a warmer machine; with the last result of each side.
-async fn time_pair(runs: usize, mut a: impl AsyncFnMut() -> Run, mut b: impl AsyncFnMut() -> Run) -> Res<[(Duration, Vec<RecordBatch>); 2]> {
+async fn time_pair(
+    runs: usize,
+    mut a: impl AsyncFnMut() -> Run,
+    mut b: impl AsyncFnMut() -> Run,
+) -> Res<[(Duration, Vec<RecordBatch>); 2]> {
     let (mut out_a, mut out_b) = (a().await?.1, b().await?.1);
     let (mut times_a, mut times_b) = (Vec::new(), Vec::new());
     for i in 0..runs {
@@ -370,7 +387,9 @@ fn difference(xorq: &[RecordBatch], df: &[RecordBatch]) -> Res<Option<String>> {
     for (i, (ra, rb)) in a.iter().zip(&b).enumerate() {
         let same = ra.len() == rb.len()
             && ra.iter().zip(rb).all(|pair| match pair {
-                (Cell::Num(x), Cell::Num(y)) => (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0) || (x.is_nan() && y.is_nan()),
+                (Cell::Num(x), Cell::Num(y)) => {
+                    (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0) || (x.is_nan() && y.is_nan())
+                }
                 (x, y) => x == y,
             });
         if !same {
@@ -380,10 +399,37 @@ fn difference(xorq: &[RecordBatch], df: &[RecordBatch]) -> Res<Option<String>> {
     Ok(None)
 }
 
-async fn explain(ctx: &SessionContext, session: &Session, name: &str, table: &Table, frame: DataFrame) -> Res<()> {
+/// Prints both optimized logical plans and physical plans, and how long each side takes to plan
+/// (xorq: lowering, optimizing and physical planning; DataFusion: optimizing and physical
+/// planning of a built frame).
+async fn explain(
+    ctx: &SessionContext,
+    session: &Session,
+    name: &str,
+    table: &Table,
+    frame: impl Fn() -> Res<DataFrame>,
+) -> Res<()> {
     let xorq_plan = ctx.state().optimize(&session.logical_plan(table, &Params::new())?)?;
-    let df_plan = frame.into_optimized_plan()?;
-    println!("--- {name} xorq\n{}\n--- {name} DataFusion\n{}\n", xorq_plan.display_indent(), df_plan.display_indent());
+    let xorq_physical = ctx.state().create_physical_plan(&session.logical_plan(table, &Params::new())?).await?;
+    let df_physical = frame()?.create_physical_plan().await?;
+    println!("--- {name} xorq\n{}\n{}", xorq_plan.display_indent(), displayable(xorq_physical.as_ref()).indent(true));
+    let df_plan = frame()?.into_optimized_plan()?;
+    println!("--- {name} DataFusion\n{}\n{}", df_plan.display_indent(), displayable(df_physical.as_ref()).indent(true));
+    let (mut lower_times, mut xorq_times, mut df_times) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..20 {
+        let start = Instant::now();
+        black_box(session.logical_plan(table, &Params::new())?);
+        lower_times.push(start.elapsed());
+        let start = Instant::now();
+        black_box(ctx.state().create_physical_plan(&session.logical_plan(table, &Params::new())?).await?);
+        xorq_times.push(start.elapsed());
+        let built = frame()?;
+        let start = Instant::now();
+        black_box(built.create_physical_plan().await?);
+        df_times.push(start.elapsed());
+    }
+    let (lower, xorq, df) = (ms(median(lower_times)), ms(median(xorq_times)), ms(median(df_times)));
+    println!("--- {name} planning: xorq {xorq:.2} ms (lowering {lower:.2} ms), DataFusion {df:.2} ms\n");
     Ok(())
 }
 
@@ -436,7 +482,8 @@ async fn main() -> Res<()> {
     let hashed = start.elapsed();
     let df_tables = data.try_map(|b| {
         let schema = b.first().ok_or("a table without batches")?.schema();
-        let provider: Arc<dyn TableProvider> = Arc::new(xorq_engines::datafusion::partitioned_memtable(schema, b, cores)?);
+        let provider: Arc<dyn TableProvider> =
+            Arc::new(xorq_engines::datafusion::partitioned_memtable(schema, b, cores)?);
         Ok(provider)
     })?;
     let lineitem_rows: usize = data.lineitem.iter().map(RecordBatch::num_rows).sum();
@@ -452,11 +499,11 @@ async fn main() -> Res<()> {
     let params = Params::new();
     let show_plans = std::env::var("TPCH_EXPLAIN").is_ok_and(|v| v == "1");
 
-    println!("\n{:<6} {:>10} {:>16} {:>9}", "query", "xorq ms", "DataFusion ms", "xorq/DF");
+    println!("\n{:<6} {:>5} {:>10} {:>16} {:>9}", "query", "rows", "xorq ms", "DataFusion ms", "xorq/DF");
     for (name, xorq_query, df_query) in QUERIES {
         let table = xorq_query(&xorq_tables)?;
         if show_plans {
-            explain(&ctx, &session, name, &table, df_query(&ctx, &df_tables)?).await?;
+            explain(&ctx, &session, name, &table, || Ok(df_query(&ctx, &df_tables)?)).await?;
         }
         let [(xorq_time, xorq_out), (df_time, df_out)] = time_pair(
             runs,
@@ -475,13 +522,18 @@ async fn main() -> Res<()> {
         .await?;
         let ratio = xorq_time.as_secs_f64() / df_time.as_secs_f64();
         let flag = if ratio > 1.05 { "  (above 1.05)" } else { "" };
-        println!("{name:<6} {:>10.1} {:>16.1} {ratio:>9.3}{flag}", ms(xorq_time), ms(df_time));
+        let rows: usize = xorq_out.iter().map(RecordBatch::num_rows).sum();
+        println!("{name:<6} {rows:>5} {:>10.1} {:>16.1} {ratio:>9.3}{flag}", ms(xorq_time), ms(df_time));
         if let Some(why) = difference(&xorq_out, &df_out)? {
             println!("WARNING: {name} results differ: {why}");
         }
     }
 
     let (build, hash) = deep_expression(DEEP_NODES, DEEP_RUNS)?;
-    println!("\n{DEEP_NODES}-node expression (median of {DEEP_RUNS}): build {:.1} ms, hash {:.1} ms (target < 50 ms each)", ms(build), ms(hash));
+    println!(
+        "\n{DEEP_NODES}-node expression (median of {DEEP_RUNS}): build {:.1} ms, hash {:.1} ms (target < 50 ms each)",
+        ms(build),
+        ms(hash)
+    );
     Ok(())
 }
