@@ -291,7 +291,8 @@ impl fmt::Display for Literal {
             Literal::Float64(v) => write!(f, "{v:?}"),
             Literal::Decimal { value, scale, .. } => {
                 if *scale <= 0 {
-                    return write!(f, "{value}");
+                    // A negative scale multiplies: 5 at scale -2 is 500.
+                    return write!(f, "{value}{}", "0".repeat(usize::from(scale.unsigned_abs())));
                 }
                 let digits = value.unsigned_abs().to_string();
                 let scale = usize::try_from(*scale).unwrap_or(0);
@@ -362,6 +363,7 @@ mod tests {
     #[test]
     fn display() {
         assert_eq!(Literal::Decimal { value: -5, precision: 15, scale: 2 }.to_string(), "-0.05");
+        assert_eq!(Literal::Decimal { value: 5, precision: 15, scale: -2 }.to_string(), "500");
         assert_eq!(Literal::String("it's".into()).to_string(), "'it''s'");
         assert_eq!(Literal::Float64(100.0).to_string(), "100.0");
         assert_eq!(
