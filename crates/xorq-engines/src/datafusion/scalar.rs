@@ -167,6 +167,7 @@ impl ScalarLowering<'_> {
             }
             Ok(a.remove(0))
         };
+        let two = |a: &mut Vec<DfExpr>| -> Result<(DfExpr, DfExpr)> { Ok((arg(a)?, arg(a)?)) };
         let part = |name: &str, x: DfExpr| f::date_part(lit(name), x);
         Ok(match func {
             F::Upper => f::upper(arg(&mut a)?),
@@ -176,38 +177,36 @@ impl ScalarLowering<'_> {
             F::LTrim => f::ltrim(a),
             F::RTrim => f::rtrim(a),
             F::Substring => {
-                let s = arg(&mut a)?;
-                let start = arg(&mut a)?;
+                let (s, start) = two(&mut a)?;
                 match a.pop() {
                     Some(len) => f::substring(s, start, len),
                     None => f::substr(s, start),
                 }
             }
             F::Replace => {
-                let (s, from) = (arg(&mut a)?, arg(&mut a)?);
+                let (s, from) = two(&mut a)?;
                 f::replace(s, from, arg(&mut a)?)
             }
             F::Contains => {
-                let s = arg(&mut a)?;
-                f::contains(s, arg(&mut a)?)
+                let (x, y) = two(&mut a)?;
+                f::contains(x, y)
             }
             F::StartsWith => {
-                let s = arg(&mut a)?;
-                f::starts_with(s, arg(&mut a)?)
+                let (x, y) = two(&mut a)?;
+                f::starts_with(x, y)
             }
             F::EndsWith => {
-                let s = arg(&mut a)?;
-                f::ends_with(s, arg(&mut a)?)
+                let (x, y) = two(&mut a)?;
+                f::ends_with(x, y)
             }
             F::Concat => f::concat(a),
             F::Like | F::ILike => {
-                let s = arg(&mut a)?;
-                let p = arg(&mut a)?;
+                let (s, p) = two(&mut a)?;
                 DfExpr::Like(Like::new(false, Box::new(s), Box::new(p), None, func == F::ILike))
             }
             F::StrPos => {
-                let s = arg(&mut a)?;
-                f::strpos(s, arg(&mut a)?)
+                let (x, y) = two(&mut a)?;
+                f::strpos(x, y)
             }
             F::LPad => f::lpad(a),
             F::RPad => f::rpad(a),
@@ -222,12 +221,12 @@ impl ScalarLowering<'_> {
             F::DayOfYear => part("doy", arg(&mut a)?),
             F::Quarter => part("quarter", arg(&mut a)?),
             F::DateTrunc => {
-                let unit = arg(&mut a)?;
-                f::date_trunc(unit, arg(&mut a)?)
+                let (x, y) = two(&mut a)?;
+                f::date_trunc(x, y)
             }
             F::Strftime => {
-                let x = arg(&mut a)?;
-                f::to_char(x, arg(&mut a)?)
+                let (x, y) = two(&mut a)?;
+                f::to_char(x, y)
             }
             F::Abs => f::abs(arg(&mut a)?),
             F::Round => f::round(a),
@@ -239,16 +238,16 @@ impl ScalarLowering<'_> {
             F::Log10 => f::log10(arg(&mut a)?),
             F::Log2 => f::log2(arg(&mut a)?),
             F::Power => {
-                let base = arg(&mut a)?;
-                f::power(base, arg(&mut a)?)
+                let (x, y) = two(&mut a)?;
+                f::power(x, y)
             }
             F::Sign => f::signum(arg(&mut a)?),
             F::Greatest => f::greatest(a),
             F::Least => f::least(a),
             F::Coalesce => f::coalesce(a),
             F::NullIf => {
-                let x = arg(&mut a)?;
-                f::nullif(x, arg(&mut a)?)
+                let (x, y) = two(&mut a)?;
+                f::nullif(x, y)
             }
             other => {
                 return Err(EngineError::Unsupported {
