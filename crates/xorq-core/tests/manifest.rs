@@ -278,6 +278,37 @@ fn memtables_travel_by_content_hash() {
     assert!(err.contains("they are other data"), "{err}");
 }
 
+#[test]
+fn bundled_files_keep_provenance_out_of_the_manifest() {
+    let hash = Address::from_hex(&"cd".repeat(32)).expect("hex");
+    let bundled = |origin: &str| {
+        Table::from_source(Source::bundled_file(FileFormat::Parquet, "/tmp/x.parquet", hash, origin, sales_schema()))
+            .expect("source")
+    };
+    let (a, b) = (bundled("/data/sales.parquet"), bundled("/elsewhere/copy.parquet"));
+    assert_eq!(a.address(), b.address(), "same bytes, same address");
+    let yaml = to_yaml(&a).expect("writes");
+    assert_eq!(yaml, to_yaml(&b).expect("writes"), "origin and label are not in the manifest");
+    assert!(yaml.contains(&format!("location: data/{}.parquet", hash.hex())), "{yaml}");
+    assert!(!yaml.contains("sales.parquet"), "{yaml}");
+
+    let ctx = LoadContext::new().with_base_dir("/builds/abc").with_provenance(
+        hash,
+        manifest::Provenance { name: "sales.parquet".into(), origin: Some("/data/sales.parquet".into()) },
+    );
+    let back = from_yaml(&yaml, &ctx).expect("loads");
+    assert_eq!(back.address(), a.address());
+    assert_eq!(back.computation_address(), a.computation_address(), "origin restored from provenance");
+    let RelOp::Source(source) = back.node().op() else { panic!("a read") };
+    assert_eq!(source.name, "sales.parquet");
+    let plan::SourceKind::File(file) = &source.kind else { panic!("a file") };
+    assert_eq!(file.location, format!("/builds/abc/data/{}.parquet", hash.hex()));
+
+    let moved = yaml.replace(&format!("data/{}", hash.hex()), "data/other");
+    let err = from_yaml(&moved, &ctx).unwrap_err().to_string();
+    assert!(err.contains("derived from its content hash"), "{err}");
+}
+
 use arrow_array::RecordBatch;
 
 /// One step of a generated pipeline over the `sales` fixture.

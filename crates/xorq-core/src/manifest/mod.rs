@@ -40,6 +40,7 @@ mod read;
 mod write;
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use arrow_array::RecordBatch;
 
@@ -56,9 +57,11 @@ pub const MANIFEST_VERSION: u32 = 1;
 
 /// What loading a manifest needs that the manifest does not carry.
 ///
-/// Today: the rows of in-memory tables, by content hash (the build stores each memtable as a
-/// Parquet file named by that hash). More inputs (such as the directory that holds a build's
-/// bundled files) can be added without breaking callers.
+/// - the rows of in-memory tables, by content hash (a build stores each memtable as a Parquet
+///   file named by that hash);
+/// - the directory bundled files are relative to (a build's own directory);
+/// - provenance of content-named sources (their label and where a bundled file was copied from),
+///   which a build keeps in `metadata.json` rather than in the manifest.
 ///
 /// ```
 /// use xorq_core::manifest::LoadContext;
@@ -68,17 +71,28 @@ pub const MANIFEST_VERSION: u32 = 1;
 #[derive(Clone, Debug, Default)]
 pub struct LoadContext {
     memtables: BTreeMap<Address, Vec<RecordBatch>>,
+    base_dir: Option<PathBuf>,
+    provenance: BTreeMap<Address, Provenance>,
+}
+
+/// Where a content-named source came from: provenance, not identity.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Provenance {
+    /// A readable label (`sales.parquet`).
+    pub name: String,
+    /// The reference a bundled file was copied from; `None` for memtables.
+    pub origin: Option<String>,
 }
 
 impl LoadContext {
-    /// A context with nothing in it: enough for manifests without memtables.
+    /// A context with nothing in it: enough for manifests without memtables or bundled files.
     pub fn new() -> Self {
         LoadContext::default()
     }
 
     /// A context holding these memtables, keyed by content hash.
     pub fn from_memtables(memtables: BTreeMap<Address, Vec<RecordBatch>>) -> Self {
-        LoadContext { memtables }
+        LoadContext { memtables, ..LoadContext::default() }
     }
 
     /// Adds the rows of the memtable whose content hash is `content`.
@@ -87,9 +101,31 @@ impl LoadContext {
         self
     }
 
+    /// Resolves bundled files (`data/<hash>.<format>`) against `dir`.
+    pub fn with_base_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.base_dir = Some(dir.into());
+        self
+    }
+
+    /// Records the label and origin of the source whose content hash is `content`.
+    pub fn with_provenance(mut self, content: Address, provenance: Provenance) -> Self {
+        self.provenance.insert(content, provenance);
+        self
+    }
+
     /// The rows of the memtable with this content hash, if given.
     pub fn memtable(&self, content: &Address) -> Option<&[RecordBatch]> {
         self.memtables.get(content).map(Vec::as_slice)
+    }
+
+    /// The directory bundled files are relative to, if given.
+    pub fn base_dir(&self) -> Option<&Path> {
+        self.base_dir.as_deref()
+    }
+
+    /// The provenance of a content-named source, if given.
+    pub fn provenance(&self, content: &Address) -> Option<&Provenance> {
+        self.provenance.get(content)
     }
 }
 

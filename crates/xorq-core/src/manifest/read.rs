@@ -10,8 +10,10 @@ use crate::address::{Address, HASH_SCHEME};
 use crate::error::{CoreError, Result};
 use crate::expr::dsl::Expr;
 use crate::plan::node::{JoinKind, SetOpKind};
-use crate::plan::source::{CsvOptions, FileFormat, FileSource, Source, SourceIdentity, SourceKind, TableSource};
-use crate::schema::{Field, Schema};
+use crate::plan::source::{
+    CsvOptions, FileFormat, FileSource, Source, SourceIdentity, SourceKind, TableSource, bundled_location, display_name,
+};
+use crate::schema::{Field, Schema, SchemaRef};
 use crate::table::Table;
 
 use super::LoadContext;
@@ -281,7 +283,6 @@ impl<'a> Loader<'a> {
     }
 
     fn source(&self, d: &NodeDef, schema: &Schema) -> Result<Source> {
-        let name = required(&d.name, "name", "Read")?.clone();
         let kind = required(&d.kind, "kind", "Read")?.as_str();
         let keys = present_keys(d);
         let allowed: &[&str] = match kind {
@@ -300,11 +301,7 @@ impl<'a> Loader<'a> {
         }
         let schema = Arc::new(schema.clone());
         let kind = match kind {
-            "file" => SourceKind::File(FileSource {
-                format: file_format(d)?,
-                location: required(&d.location, "location", "Read")?.clone(),
-                identity: identity(required(&d.identity, "identity", "Read")?)?,
-            }),
+            "file" => return self.file_source(d, schema),
             "memtable" => {
                 let declared = content_hash(required(&d.identity, "identity", "Read")?)?;
                 let batches = self.ctx.memtable(&declared).ok_or_else(|| {
@@ -314,6 +311,11 @@ impl<'a> Loader<'a> {
                         declared.hex()
                     ))
                 })?;
+                let name = match (&d.name, self.ctx.provenance(&declared)) {
+                    (Some(name), _) => name.clone(),
+                    (None, Some(p)) => p.name.clone(),
+                    (None, None) => "memtable".to_string(),
+                };
                 let source = Source::memtable(&name, batches.to_vec(), (*schema).clone())?;
                 if let SourceKind::Memtable(m) = &source.kind
                     && m.content != declared
@@ -331,7 +333,52 @@ impl<'a> Loader<'a> {
                 table: required(&d.table, "table", "Read")?.clone(),
             }),
         };
-        Ok(Source { name, kind, schema })
+        Ok(Source { name: required(&d.name, "name", "Read")?.clone(), kind, schema })
+    }
+
+    /// A file source. A referenced file is read where it says; a bundled one from its derived
+    /// place under the context's base directory, with its label and origin from the context's
+    /// provenance (they are not in the manifest).
+    fn file_source(&self, d: &NodeDef, schema: SchemaRef) -> Result<Source> {
+        let format = file_format(d)?;
+        let location = required(&d.location, "location", "Read")?;
+        let identity = required(&d.identity, "identity", "Read")?;
+        let (name, location, identity) = match (&identity.reference, &identity.content, &identity.origin) {
+            (Some(r), None, None) => (
+                required(&d.name, "name", "Read")?.clone(),
+                location.clone(),
+                SourceIdentity::Reference(r.clone()),
+            ),
+            (None, Some(_), None) => {
+                let hash = content_hash(identity)?;
+                let expected = bundled_location(&hash, &format);
+                if *location != expected {
+                    return Err(invalid(format!(
+                        "a bundled file lives at `{expected}` (derived from its content hash), not `{location}`"
+                    )));
+                }
+                let provenance = self.ctx.provenance(&hash);
+                let origin = provenance.and_then(|p| p.origin.clone()).unwrap_or_else(|| expected.clone());
+                let name = match (&d.name, provenance) {
+                    (Some(name), _) => name.clone(),
+                    (None, Some(p)) => p.name.clone(),
+                    (None, None) => display_name(&origin),
+                };
+                let location = match self.ctx.base_dir() {
+                    Some(base) => base.join(&expected).to_str().map(str::to_string).ok_or_else(|| {
+                        invalid(format!("the build directory `{}` is not valid UTF-8", base.display()))
+                    })?,
+                    None => expected,
+                };
+                (name, location, SourceIdentity::Content { hash, origin })
+            }
+            _ => {
+                return Err(invalid(
+                    "a file identity is either `reference` (a referenced file) or `content` (a bundled file)".into(),
+                ));
+            }
+        };
+        Ok(Source { name, kind: SourceKind::File(FileSource { format, location, identity }), schema })
     }
 }
 
@@ -367,16 +414,6 @@ fn file_format(d: &NodeDef) -> Result<FileFormat> {
 fn content_hash(identity: &IdentityDef) -> Result<Address> {
     let hex = identity.content.as_deref().ok_or_else(|| invalid("the source identity needs `content`".into()))?;
     Address::from_hex(hex).map_err(|_| invalid(format!("`{hex}` is not a 64-hex content hash")))
-}
-
-fn identity(i: &IdentityDef) -> Result<SourceIdentity> {
-    match (&i.reference, &i.content, &i.origin) {
-        (Some(r), None, None) => Ok(SourceIdentity::Reference(r.clone())),
-        (None, Some(_), Some(origin)) => Ok(SourceIdentity::Content { hash: content_hash(i)?, origin: origin.clone() }),
-        _ => Err(invalid(
-            "a file identity is either `reference`, or `content` with `origin` (for a bundled file)".into(),
-        )),
-    }
 }
 
 /// The expression a manifest describes, every node checked against its recorded schema and id.

@@ -9,7 +9,7 @@ use crate::address::Address;
 use crate::error::{CoreError, Result};
 use crate::expr::ir::ScalarExpr;
 use crate::plan::node::{NamedExpr, Node, RelOp};
-use crate::plan::source::{FileFormat, Source, SourceIdentity, SourceKind};
+use crate::plan::source::{FileFormat, Source, SourceIdentity, SourceKind, bundled_location};
 use crate::plan::walk::topological;
 use crate::schema::Schema;
 use crate::table::Table;
@@ -165,8 +165,10 @@ impl Writer {
     }
 }
 
+/// A source's definition. Sources named by their content (bundled files, memtables) carry neither
+/// their label nor their origin here: those are provenance, kept in a build's `metadata.json`, so
+/// that one address always means one byte-identical manifest whoever built it, from wherever.
 fn source(d: &mut NodeDef, s: &Source) {
-    d.name = Some(s.name.clone());
     match &s.kind {
         SourceKind::File(f) => {
             d.kind = Some("file".into());
@@ -174,19 +176,24 @@ fn source(d: &mut NodeDef, s: &Source) {
             if let FileFormat::Csv(o) = &f.format {
                 d.csv = Some(FlowMap(CsvDef { header: o.has_header, delimiter: char::from(o.delimiter).to_string() }));
             }
-            d.location = Some(f.location.clone());
-            d.identity = Some(match &f.identity {
-                SourceIdentity::Reference(r) => IdentityDef { reference: Some(r.clone()), ..IdentityDef::default() },
-                SourceIdentity::Content { hash, origin } => {
-                    IdentityDef { content: Some(hash.hex()), origin: Some(origin.clone()), ..IdentityDef::default() }
+            match &f.identity {
+                SourceIdentity::Reference(r) => {
+                    d.name = Some(s.name.clone());
+                    d.location = Some(f.location.clone());
+                    d.identity = Some(IdentityDef { reference: Some(r.clone()), ..IdentityDef::default() });
                 }
-            });
+                SourceIdentity::Content { hash, .. } => {
+                    d.location = Some(bundled_location(hash, &f.format));
+                    d.identity = Some(IdentityDef { content: Some(hash.hex()), ..IdentityDef::default() });
+                }
+            }
         }
         SourceKind::Memtable(m) => {
             d.kind = Some("memtable".into());
             d.identity = Some(IdentityDef { content: Some(m.content.hex()), ..IdentityDef::default() });
         }
         SourceKind::Table(t) => {
+            d.name = Some(s.name.clone());
             d.kind = Some("table".into());
             d.profile = Some(t.profile.clone());
             d.table = Some(t.table.clone());

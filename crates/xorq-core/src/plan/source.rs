@@ -186,8 +186,25 @@ impl Source {
     }
 }
 
-fn display_name(location: &str) -> String {
+/// The last component of a path or URL: a readable label for a source.
+pub fn display_name(location: &str) -> String {
     location.rsplit(['/', '\\']).find(|s| !s.is_empty()).unwrap_or(location).to_string()
+}
+
+/// Directory of a build that holds bundled file snapshots.
+pub const BUNDLED_DIR: &str = "data";
+
+/// Where a build keeps the bundled snapshot with this content hash, relative to the build
+/// directory: `data/<64-hex>.<format>`. Derived from the content, so it never depends on where
+/// the file came from.
+///
+/// ```
+/// use xorq_core::{Address, FileFormat, plan::source::bundled_location};
+/// let hash = Address::from_bytes([0xab; 32]);
+/// assert_eq!(bundled_location(&hash, &FileFormat::Parquet), format!("data/{}.parquet", hash.hex()));
+/// ```
+pub fn bundled_location(content: &Address, format: &FileFormat) -> String {
+    format!("{BUNDLED_DIR}/{}.{}", content.hex(), format.name())
 }
 
 /// Whether `location` is a URL (`s3://…`, `https://…`, `file://…`) rather than a local path.
