@@ -184,6 +184,14 @@ pub enum CoreError {
         /// Column of the offending YAML, if known.
         column: Option<u32>,
     },
+    /// A backend profile that cannot be written or used as given.
+    #[error("profile `{profile}`: {message}")]
+    Profile {
+        /// Profile name.
+        profile: String,
+        /// What is wrong and what to do.
+        message: String,
+    },
     /// A broken invariant inside xorq-rs: a bug, please report it.
     #[error("internal error: {0}\nthis is a bug in xorq-rs; please report it")]
     Internal(String),

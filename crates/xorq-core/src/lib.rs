@@ -30,6 +30,7 @@ pub mod literal;
 pub mod manifest;
 mod memdata;
 pub mod plan;
+pub mod profile;
 pub mod schema;
 pub mod table;
 pub mod types;

@@ -344,11 +344,9 @@ impl<'a> Loader<'a> {
         let location = required(&d.location, "location", "Read")?;
         let identity = required(&d.identity, "identity", "Read")?;
         let (name, location, identity) = match (&identity.reference, &identity.content, &identity.origin) {
-            (Some(r), None, None) => (
-                required(&d.name, "name", "Read")?.clone(),
-                location.clone(),
-                SourceIdentity::Reference(r.clone()),
-            ),
+            (Some(r), None, None) => {
+                (required(&d.name, "name", "Read")?.clone(), location.clone(), SourceIdentity::Reference(r.clone()))
+            }
             (None, Some(_), None) => {
                 let hash = content_hash(identity)?;
                 let expected = bundled_location(&hash, &format);

@@ -4,6 +4,7 @@ pub mod address;
 pub mod display;
 pub(crate) mod join;
 pub mod node;
+pub mod rewrite;
 pub mod source;
 pub mod walk;
 
@@ -13,6 +14,6 @@ pub use node::{
     Sort, Tag,
 };
 pub use source::{
-    CsvOptions, FileFormat, FileSource, Memtable, Source, SourceIdentity, SourceKind, TableSource, is_url,
-    normalize_reference,
+    CsvOptions, FileFormat, FileSource, Memtable, Source, SourceIdentity, SourceKind, TableSource, bundled_location,
+    display_name, is_url, normalize_reference,
 };

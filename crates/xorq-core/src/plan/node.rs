@@ -242,6 +242,30 @@ impl RelOp {
         }
     }
 
+    /// The same operation over other inputs (as many as [`RelOp::inputs`] returns, in order).
+    pub fn with_inputs(&self, inputs: Vec<Arc<Node>>) -> Result<RelOp> {
+        let expected = self.inputs().len();
+        if inputs.len() != expected {
+            return Err(CoreError::Internal(format!("{} takes {expected} inputs, not {}", self.name(), inputs.len())));
+        }
+        let mut it = inputs.into_iter();
+        let mut next = || it.next().ok_or_else(|| CoreError::Internal("input count checked above".into()));
+        Ok(match self {
+            RelOp::Source(s) => RelOp::Source(s.clone()),
+            RelOp::Filter(f) => RelOp::Filter(Filter { input: next()?, ..f.clone() }),
+            RelOp::Project(p) => RelOp::Project(Project { input: next()?, ..p.clone() }),
+            RelOp::Aggregate(a) => RelOp::Aggregate(Aggregate { input: next()?, ..a.clone() }),
+            RelOp::Join(j) => RelOp::Join(Join { left: next()?, right: next()?, ..j.clone() }),
+            RelOp::Sort(s) => RelOp::Sort(Sort { input: next()?, ..s.clone() }),
+            RelOp::Limit(l) => RelOp::Limit(Limit { input: next()?, ..l.clone() }),
+            RelOp::Distinct(_) => RelOp::Distinct(Distinct { input: next()? }),
+            RelOp::SetOp(s) => {
+                RelOp::SetOp(SetOp { inputs: (0..expected).map(|_| next()).collect::<Result<_>>()?, ..s.clone() })
+            }
+            RelOp::Tag(t) => RelOp::Tag(Tag { input: next()?, ..t.clone() }),
+        })
+    }
+
     /// Every scalar expression the operation holds (for walks: parameters, lineage, display).
     pub fn expressions(&self) -> Vec<&ScalarExpr> {
         match self {

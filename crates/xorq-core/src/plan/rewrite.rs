@@ -1,0 +1,60 @@
+//! Rebuilding a graph with some of its leaves replaced, keeping shared nodes shared.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::error::{CoreError, Result};
+
+use super::node::{Node, RelOp};
+use super::source::Source;
+use super::walk::topological;
+
+/// The graph under `root` with each source `s` replaced by `replace(s)` (`None` keeps it).
+///
+/// A replacement must have the same schema as the source it replaces, so every expression above
+/// it stays valid; nodes above an unchanged subgraph are reused as they are. This is how a build
+/// swaps a referenced file for its bundled snapshot.
+///
+/// ```
+/// use xorq_core::{col, lit, Source, Table, plan::rewrite::map_sources};
+/// # use arrow_array::{RecordBatch, Int64Array};
+/// # use std::sync::Arc;
+/// # let batch = |v: i64| RecordBatch::try_from_iter([("a", Arc::new(Int64Array::from(vec![v])) as _)]).unwrap();
+/// let t = Table::memtable(vec![batch(1)])?.filter(col("a").gt(lit(0)))?;
+/// let other = Table::memtable(vec![batch(2)])?;
+/// let xorq_core::RelOp::Source(replacement) = other.node().op() else { unreachable!() };
+/// let swapped = map_sources(t.node(), |_| Ok(Some(replacement.clone())))?;
+/// assert_ne!(Table::from_node(swapped).address(), t.address());
+/// # Ok::<(), xorq_core::CoreError>(())
+/// ```
+pub fn map_sources(root: &Arc<Node>, mut replace: impl FnMut(&Source) -> Result<Option<Source>>) -> Result<Arc<Node>> {
+    let mut rebuilt: HashMap<*const Node, Arc<Node>> = HashMap::new();
+    for node in topological(root) {
+        let new = match node.op() {
+            RelOp::Source(s) => match replace(s)? {
+                Some(r) if r.schema != s.schema => {
+                    return Err(CoreError::Internal(format!(
+                        "the replacement for source `{}` has another schema",
+                        s.name
+                    )));
+                }
+                Some(r) => Node::try_new(RelOp::Source(r))?,
+                None => Arc::clone(node),
+            },
+            op => {
+                let inputs: Vec<Arc<Node>> = op
+                    .inputs()
+                    .into_iter()
+                    .map(|i| rebuilt.get(&Arc::as_ptr(i)).cloned().unwrap_or_else(|| Arc::clone(i)))
+                    .collect();
+                if inputs.iter().zip(op.inputs()).all(|(new, old)| Arc::ptr_eq(new, old)) {
+                    Arc::clone(node)
+                } else {
+                    Node::try_new(op.with_inputs(inputs)?)?
+                }
+            }
+        };
+        rebuilt.insert(Arc::as_ptr(node), new);
+    }
+    rebuilt.remove(&Arc::as_ptr(root)).ok_or_else(|| CoreError::Internal("the root was not rebuilt".into()))
+}
