@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::error::{CoreError, Result};
+use crate::error::CoreError;
 
 use super::node::{Node, RelOp};
 use super::source::Source;
@@ -23,20 +23,23 @@ use super::walk::topological;
 /// let t = Table::memtable(vec![batch(1)])?.filter(col("a").gt(lit(0)))?;
 /// let other = Table::memtable(vec![batch(2)])?;
 /// let xorq_core::RelOp::Source(replacement) = other.node().op() else { unreachable!() };
-/// let swapped = map_sources(t.node(), |_| Ok(Some(replacement.clone())))?;
+/// let swapped = map_sources::<xorq_core::CoreError>(t.node(), |_| Ok(Some(replacement.clone())))?;
 /// assert_ne!(Table::from_node(swapped).address(), t.address());
 /// # Ok::<(), xorq_core::CoreError>(())
 /// ```
-pub fn map_sources(root: &Arc<Node>, mut replace: impl FnMut(&Source) -> Result<Option<Source>>) -> Result<Arc<Node>> {
+pub fn map_sources<E: From<CoreError>>(
+    root: &Arc<Node>,
+    mut replace: impl FnMut(&Source) -> std::result::Result<Option<Source>, E>,
+) -> std::result::Result<Arc<Node>, E> {
     let mut rebuilt: HashMap<*const Node, Arc<Node>> = HashMap::new();
     for node in topological(root) {
         let new = match node.op() {
             RelOp::Source(s) => match replace(s)? {
                 Some(r) if r.schema != s.schema => {
-                    return Err(CoreError::Internal(format!(
+                    return Err(E::from(CoreError::Internal(format!(
                         "the replacement for source `{}` has another schema",
                         s.name
-                    )));
+                    ))));
                 }
                 Some(r) => Node::try_new(RelOp::Source(r))?,
                 None => Arc::clone(node),
@@ -56,5 +59,5 @@ pub fn map_sources(root: &Arc<Node>, mut replace: impl FnMut(&Source) -> Result<
         };
         rebuilt.insert(Arc::as_ptr(node), new);
     }
-    rebuilt.remove(&Arc::as_ptr(root)).ok_or_else(|| CoreError::Internal("the root was not rebuilt".into()))
+    rebuilt.remove(&Arc::as_ptr(root)).ok_or_else(|| E::from(CoreError::Internal("the root was not rebuilt".into())))
 }

@@ -32,7 +32,19 @@ fn df(context: &str) -> impl FnOnce(datafusion::error::DataFusionError) -> Engin
 impl<'a> Lowering<'a> {
     /// A lowering that binds `params` and scans in-memory data with `partitions` partitions.
     pub fn new(params: &'a ParamValues, partitions: usize) -> Self {
-        Lowering { scalar: ScalarLowering { params }, partitions, memo: BTreeMap::new(), conformed: Vec::new() }
+        Lowering {
+            scalar: ScalarLowering { params, placeholders: false },
+            partitions,
+            memo: BTreeMap::new(),
+            conformed: Vec::new(),
+        }
+    }
+
+    /// Parameters not in `params` become `$name` placeholders rather than their defaults or an
+    /// error: for plans shown as SQL, where values are bound per run.
+    pub fn with_placeholders(mut self) -> Self {
+        self.scalar.placeholders = true;
+        self
     }
 
     /// Columns whose DataFusion type differed from the IR's and were cast (`op.column: df -> ir`).
@@ -74,7 +86,7 @@ impl<'a> Lowering<'a> {
         match node.op() {
             RelOp::Source(source) => {
                 let provider = source_provider(source, self.partitions)?;
-                let name = format!("{}_{}", sanitize(&source.name), node.address().short());
+                let name = scan_name(node);
                 LogicalPlanBuilder::scan(TableReference::bare(name), provider_as_source(provider), None)
                     .and_then(LogicalPlanBuilder::build)
                     .map_err(err)
@@ -230,6 +242,16 @@ fn common_key_type(l: &DataType, r: &DataType) -> Result<DataType> {
 
 fn cast_to(e: DfExpr, from: &DataType, to: &DataType) -> DfExpr {
     if from == to { e } else { DfExpr::Cast(Cast::new(Box::new(e), to.to_arrow())) }
+}
+
+/// The table name a source node is scanned under in DataFusion plans (and their SQL): its label
+/// made an identifier, and its short address so that two sources never share a name.
+pub fn scan_name(node: &Node) -> String {
+    let label = match node.op() {
+        RelOp::Source(source) => sanitize(&source.name),
+        other => other.name().to_ascii_lowercase(),
+    };
+    format!("{label}_{}", node.address().short())
 }
 
 fn sanitize(name: &str) -> String {

@@ -6,6 +6,6 @@ mod provider;
 mod scalar;
 
 pub use literal::scalar_value;
-pub use lower::Lowering;
+pub use lower::{Lowering, scan_name};
 pub use provider::{partitioned_memtable, source_provider};
 pub use scalar::ParamValues;

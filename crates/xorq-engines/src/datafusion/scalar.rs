@@ -1,11 +1,13 @@
 //! Lowering of typed scalar expressions to DataFusion expressions.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use datafusion::common::{Column, ScalarValue};
 use datafusion::functions::expr_fn as f;
 use datafusion::functions_aggregate::expr_fn::approx_percentile_cont;
-use datafusion::logical_expr::expr::{AggregateFunction, InList, Like, WindowFunction};
+use datafusion::arrow::datatypes::Field as ArrowField;
+use datafusion::logical_expr::expr::{AggregateFunction, InList, Like, Placeholder, WindowFunction};
 use datafusion::logical_expr::{
     BinaryExpr, Case, Cast, Expr as DfExpr, ExprFunctionExt, Operator, SortExpr, WindowFrame, WindowFrameBound,
     WindowFrameUnits, WindowFunctionDefinition, lit,
@@ -38,6 +40,9 @@ pub(crate) enum Nested<'a> {
 
 pub(crate) struct ScalarLowering<'a> {
     pub params: &'a ParamValues,
+    /// Lower an unbound parameter to a `$name` placeholder instead of failing (for SQL shown to
+    /// people, where parameters are bound per run).
+    pub placeholders: bool,
 }
 
 fn binary(l: DfExpr, op: Operator, r: DfExpr) -> DfExpr {
@@ -98,6 +103,13 @@ impl ScalarLowering<'_> {
             }
             ExprKind::Literal(l) => lit(scalar_value(l)?),
             ExprKind::Param(p) => {
+                if self.placeholders && !self.params.contains_key(&p.name) {
+                    let dtype = scalar_value(&Literal::Null(p.dtype.clone()))?.data_type();
+                    return Ok(DfExpr::Placeholder(Placeholder::new_with_field(
+                        format!("${}", p.name),
+                        Some(Arc::new(ArrowField::new(&p.name, dtype, true))),
+                    )));
+                }
                 let value = match self.params.get(&p.name).or(p.default.as_ref()) {
                     Some(v) => v,
                     None => return Err(EngineError::MissingParam { name: p.name.clone() }),

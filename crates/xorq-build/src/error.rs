@@ -1,0 +1,90 @@
+//! Errors of writing and reading builds.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use xorq_core::CoreError;
+use xorq_engines::EngineError;
+use xorq_exec::ExecError;
+
+/// Result of build operations.
+pub type Result<T, E = BuildError> = std::result::Result<T, E>;
+
+/// What can go wrong writing or reading a build directory. Each names the file or directory.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// The expression itself (schema, manifest) is at fault.
+    #[error(transparent)]
+    Core(#[from] CoreError),
+    /// Probing or lowering for an engine failed.
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// Running the expression failed.
+    #[error(transparent)]
+    Exec(#[from] ExecError),
+    /// A file-system operation failed.
+    #[error("cannot {action} `{}`: {source}{}", path.display(), io_hint(source))]
+    Io {
+        /// What was being done (`write`, `read`, `create directory`, …).
+        action: &'static str,
+        /// The file or directory.
+        path: PathBuf,
+        /// The operating system's error.
+        source: io::Error,
+    },
+    /// A build directory (or a file in it) is missing, malformed or inconsistent.
+    #[error("`{}` is not a usable build: {message}", path.display())]
+    InvalidBuild {
+        /// The build directory or the offending file in it.
+        path: PathBuf,
+        /// What is wrong and what to do.
+        message: String,
+    },
+    /// Reading or writing Parquet (memtables) failed.
+    #[error("{context} `{}`: {message}", path.display())]
+    Parquet {
+        /// What was being done.
+        context: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The Parquet/Arrow error.
+        message: String,
+    },
+    /// A backend table's profile was not given to the build.
+    #[error(
+        "the expression reads table `{table}` of backend profile `{profile}`, but no profile with that name was given to the build\nhint: connect the backend under the name `{profile}` and pass its profile"
+    )]
+    MissingProfile {
+        /// Profile name.
+        profile: String,
+        /// Qualified table name.
+        table: String,
+    },
+    /// Rendering a debug artifact failed.
+    #[error("{0}")]
+    Debug(String),
+}
+
+impl BuildError {
+    /// An I/O error while doing `action` on `path`.
+    pub fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> BuildError + 'a {
+        move |source| BuildError::Io { action, path: path.to_path_buf(), source }
+    }
+
+    /// A build that cannot be used as it is.
+    pub fn invalid(path: &Path, message: impl Into<String>) -> BuildError {
+        BuildError::InvalidBuild { path: path.to_path_buf(), message: message.into() }
+    }
+}
+
+/// What a user can do about common I/O failures.
+fn io_hint(e: &io::Error) -> &'static str {
+    match e.kind() {
+        io::ErrorKind::StorageFull => "\nhint: the disk is full; free some space or choose another directory",
+        io::ErrorKind::ReadOnlyFilesystem => "\nhint: the file system is read-only; choose a writable directory",
+        io::ErrorKind::PermissionDenied => "\nhint: check the permissions, or choose a directory you can write to",
+        io::ErrorKind::NotFound => "\nhint: check that the path exists",
+        _ => "",
+    }
+}

@@ -1,0 +1,137 @@
+//! Reading a build back: the expression, its profiles and its metadata, checked against each
+//! other so that a hand-edited or damaged build is reported, not run.
+
+use std::path::{Path, PathBuf};
+
+use xorq_core::manifest::{self, LoadContext, MANIFEST_VERSION, Provenance};
+use xorq_core::profile::Profile;
+use xorq_core::{Address, HASH_SCHEME, Table};
+
+use crate::error::{BuildError, Result};
+use crate::fsutil::read_text;
+use crate::layout::{EXPR_FILE, METADATA_FILE, PROFILES_FILE, memtable_location};
+use crate::metadata::Metadata;
+use crate::{memtable, profiles};
+
+/// A build read from disk.
+#[derive(Clone, Debug)]
+pub struct LoadedBuild {
+    /// The build directory (absolute).
+    pub path: PathBuf,
+    /// The expression, equal to the one built, with the same address.
+    pub table: Table,
+    /// `metadata.json`.
+    pub metadata: Metadata,
+    /// `profiles.yaml`.
+    pub profiles: Vec<Profile>,
+}
+
+/// Reads the build in `dir`.
+///
+/// Errors name the file: a missing or malformed `metadata.json`, a build from a newer manifest
+/// format or another hashing scheme, a malformed `expr.yaml` (with line and column), an
+/// `expr.yaml` whose address no longer matches the one recorded (edited by hand), and missing
+/// bundled data.
+///
+/// ```no_run
+/// let build = xorq_build::load("builds/1f0c3a9e5b7d".as_ref())?;
+/// println!("{}", build.table);
+/// # Ok::<(), xorq_build::BuildError>(())
+/// ```
+pub fn load(dir: &Path) -> Result<LoadedBuild> {
+    if !dir.is_dir() {
+        return Err(BuildError::invalid(
+            dir,
+            if dir.exists() {
+                "it is not a directory; `xorq build` writes a directory under builds/"
+            } else {
+                "no such directory; `xorq build <file>` prints the path of the build it writes"
+            },
+        ));
+    }
+    let path = std::path::absolute(dir).map_err(BuildError::io("resolve", dir))?;
+    let metadata = read_metadata(&path)?;
+    let recorded = Address::from_hex(&metadata.address)
+        .map_err(|_| BuildError::invalid(&path.join(METADATA_FILE), "`address` is not a 64-hex address"))?;
+
+    let mut ctx = LoadContext::new().with_base_dir(&path);
+    for source in &metadata.sources {
+        let Some(content) = source.content.as_deref().and_then(|c| Address::from_hex(c).ok()) else { continue };
+        ctx = ctx.with_provenance(content, Provenance { name: source.name.clone(), origin: source.origin.clone() });
+        if source.kind == "memtable" {
+            let file = path.join(memtable_location(&content));
+            ctx = ctx.with_memtable(content, memtable::read(&file, &content)?);
+        }
+    }
+    let expr_path = path.join(EXPR_FILE);
+    let text = read_text(&expr_path)?;
+    let table = manifest::from_yaml(&text, &ctx).map_err(|e| BuildError::invalid(&expr_path, e.to_string()))?;
+    if table.address() != recorded {
+        return Err(BuildError::invalid(
+            &expr_path,
+            format!(
+                "its address is {} but metadata.json records {}: the manifest was changed after the build was written. \
+                 Build the expression again instead of editing a build",
+                table.address().short(),
+                recorded.short()
+            ),
+        ));
+    }
+    check_bundled_files(&path, &metadata)?;
+    let profiles_path = path.join(PROFILES_FILE);
+    let profiles = if profiles_path.exists() {
+        profiles::from_yaml(&read_text(&profiles_path)?, &profiles_path)?
+    } else {
+        Vec::new()
+    };
+    Ok(LoadedBuild { path, table, metadata, profiles })
+}
+
+/// Reads and checks `metadata.json` alone (what listings need, without loading the expression).
+pub fn read_metadata(dir: &Path) -> Result<Metadata> {
+    let file = dir.join(METADATA_FILE);
+    let text = match read_text(&file) {
+        Err(BuildError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            return Err(BuildError::invalid(dir, "it has no metadata.json; is this a build directory?"));
+        }
+        other => other?,
+    };
+    let metadata: Metadata = serde_json::from_str(&text).map_err(|e| {
+        BuildError::invalid(&file, format!("malformed JSON at line {}, column {}: {e}", e.line(), e.column()))
+    })?;
+    if metadata.manifest_version > MANIFEST_VERSION {
+        return Err(BuildError::invalid(
+            dir,
+            format!(
+                "it was written with manifest version {}, newer than this xorq-rs reads ({MANIFEST_VERSION}); upgrade xorq-rs",
+                metadata.manifest_version
+            ),
+        ));
+    }
+    if metadata.hash_scheme != HASH_SCHEME {
+        return Err(BuildError::invalid(
+            dir,
+            format!(
+                "it was addressed with hash scheme `{}`, and this xorq-rs uses `{HASH_SCHEME}`; build the expression again",
+                metadata.hash_scheme
+            ),
+        ));
+    }
+    Ok(metadata)
+}
+
+fn check_bundled_files(path: &Path, metadata: &Metadata) -> Result<()> {
+    for source in &metadata.sources {
+        if source.kind == "file"
+            && source.content.is_some()
+            && let Some(location) = &source.location
+            && !path.join(location).is_file()
+        {
+            return Err(BuildError::invalid(
+                &path.join(location),
+                format!("the bundled copy of `{}` is missing; the build is incomplete, build it again", source.name),
+            ));
+        }
+    }
+    Ok(())
+}

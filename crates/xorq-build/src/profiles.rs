@@ -1,0 +1,114 @@
+//! `profiles.yaml`: the backend profiles a build's tables live in.
+//!
+//! ```yaml
+//! profiles_version: 1
+//! profiles:
+//!   warehouse:
+//!     kind: postgres
+//!     params:
+//!       host: db.internal
+//!       password: ${PGPASSWORD}
+//! ```
+//!
+//! Secrets are only ever `${ENV_VAR}` references ([`Profile::param`] refuses anything else, also
+//! when reading a hand-edited file), resolved from the environment when the build runs.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use xorq_core::plan::SourceKind;
+use xorq_core::plan::walk::topological;
+use xorq_core::profile::Profile;
+use xorq_core::{RelOp, Table};
+
+use crate::error::{BuildError, Result};
+
+/// Version of the `profiles.yaml` format.
+pub const PROFILES_VERSION: u32 = 1;
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProfilesDoc {
+    profiles_version: u32,
+    profiles: BTreeMap<String, ProfileDef>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProfileDef {
+    kind: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    params: BTreeMap<String, String>,
+}
+
+/// The profiles `table` reads from, picked from `given` by name; a table whose profile is not
+/// given is an error naming both.
+pub(crate) fn used_profiles(table: &Table, given: &[Profile]) -> Result<Vec<Profile>> {
+    let mut names = BTreeSet::new();
+    for node in topological(table.node()) {
+        if let RelOp::Source(s) = node.op()
+            && let SourceKind::Table(t) = &s.kind
+            && names.insert(t.profile.clone())
+            && !given.iter().any(|p| p.name() == t.profile)
+        {
+            return Err(BuildError::MissingProfile { profile: t.profile.clone(), table: t.table.join(".") });
+        }
+    }
+    Ok(given.iter().filter(|p| names.contains(p.name())).cloned().collect())
+}
+
+/// The text of `profiles.yaml` for `profiles`.
+pub fn to_yaml(profiles: &[Profile]) -> Result<String> {
+    let doc = ProfilesDoc {
+        profiles_version: PROFILES_VERSION,
+        profiles: profiles
+            .iter()
+            .map(|p| (p.name().to_string(), ProfileDef { kind: p.kind().to_string(), params: p.params().clone() }))
+            .collect(),
+    };
+    serde_saphyr::to_string(&doc).map_err(|e| BuildError::Debug(format!("writing profiles.yaml failed: {e}")))
+}
+
+/// Reads `profiles.yaml`, validating every profile as [`Profile::param`] does.
+pub fn from_yaml(text: &str, path: &Path) -> Result<Vec<Profile>> {
+    let doc: ProfilesDoc = serde_saphyr::from_str(text).map_err(|e| BuildError::invalid(path, e.to_string()))?;
+    if doc.profiles_version > PROFILES_VERSION {
+        return Err(BuildError::invalid(
+            path,
+            format!(
+                "profiles version {} is newer than this xorq-rs reads ({PROFILES_VERSION}); upgrade xorq-rs",
+                doc.profiles_version
+            ),
+        ));
+    }
+    doc.profiles
+        .into_iter()
+        .map(|(name, def)| {
+            let mut profile = Profile::new(&name, &def.kind)?;
+            for (k, v) in &def.params {
+                profile = profile.param(k, v)?;
+            }
+            Ok(profile)
+        })
+        .collect::<xorq_core::Result<Vec<_>>>()
+        .map_err(|e| BuildError::invalid(path, e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_and_hand_edited_secrets() {
+        let p = Profile::new("warehouse", "postgres")
+            .and_then(|p| p.param("host", "db"))
+            .and_then(|p| p.param("password", "${PGPASSWORD}"))
+            .unwrap();
+        let text = to_yaml(std::slice::from_ref(&p)).unwrap();
+        assert_eq!(from_yaml(&text, Path::new("p.yaml")).unwrap(), vec![p]);
+        let edited = text.replace("${PGPASSWORD}", "hunter2");
+        let err = from_yaml(&edited, Path::new("p.yaml")).unwrap_err().to_string();
+        assert!(err.contains("literal secret"), "{err}");
+    }
+}
