@@ -66,7 +66,8 @@ fn bundle_reference(
     // The copy is what will run: check it still has the columns the expression was made with.
     probe::verify_file(&file.format, path_str(&dest)?, &source.schema)?;
     bundled.entry(hash).or_insert(BundledFile { size, modified });
-    let mut out = Source::bundled_file(file.format.clone(), path_str(&dest)?, hash, reference, (*source.schema).clone());
+    let mut out =
+        Source::bundled_file(file.format.clone(), path_str(&dest)?, hash, reference, (*source.schema).clone());
     out.name = source.name.clone();
     Ok(out)
 }
@@ -130,7 +131,11 @@ fn copy_hashed(
     }
     let dest = staging.join(bundled_location(&hash, format));
     if !dest.exists() {
-        temp.persist(&dest).map_err(|e| BuildError::Io { action: "move into place", path: dest.clone(), source: e.error })?;
+        temp.persist(&dest).map_err(|e| BuildError::Io {
+            action: "move into place",
+            path: dest.clone(),
+            source: e.error,
+        })?;
         sync_dir(&dir);
     }
     Ok((hash, size, dest))

@@ -1,8 +1,6 @@
 //! `--debug` artifacts: `deferred_reads.yaml` (every read and where it reads from) and one
 //! `<engine>.sql` per engine in the plan.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 use xorq_core::plan::walk::topological;
 use xorq_core::plan::{SourceIdentity, SourceKind, bundled_location};
@@ -28,7 +26,21 @@ struct Read {
     #[serde(skip_serializing_if = "Option::is_none")]
     format: Option<String>,
     location: String,
-    schema: BTreeMap<String, String>,
+    schema: Columns,
+}
+
+/// Columns in their order, written as a YAML mapping.
+struct Columns(Vec<(String, String)>);
+
+impl Serialize for Columns {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
 }
 
 /// The text of `deferred_reads.yaml`.
@@ -56,7 +68,7 @@ pub(crate) fn deferred_reads(table: &Table) -> Result<String> {
             kind,
             format,
             location,
-            schema: source.schema.fields().iter().map(|f| (f.name.clone(), f.dtype.to_string())).collect(),
+            schema: Columns(source.schema.fields().iter().map(|f| (f.name.clone(), f.dtype.to_string())).collect()),
         });
     }
     serde_saphyr::to_string(&DeferredReads { reads })
@@ -70,10 +82,8 @@ pub(crate) fn engine_sql(table: &Table) -> Result<Vec<(String, String)>> {
     let plan = Lowering::new(&values, 1).with_placeholders().lower_table(table)?;
     let statement = datafusion::sql::unparser::plan_to_sql(&plan)
         .map_err(|e| BuildError::Debug(format!("rendering the DataFusion plan as SQL failed: {e}")))?;
-    let mut text = format!(
-        "-- xorq-rs build {}: the query DataFusion runs (DataFusion SQL dialect).\n",
-        table.address().short()
-    );
+    let mut text =
+        format!("-- xorq-rs build {}: the query DataFusion runs (DataFusion SQL dialect).\n", table.address().short());
     let params = table.params()?;
     if !params.is_empty() {
         text.push_str("-- parameters, bound per run (`xorq run -p name=value`):\n");
@@ -82,7 +92,7 @@ pub(crate) fn engine_sql(table: &Table) -> Result<Vec<(String, String)>> {
             text.push_str(&format!("--   ${} {}{default}\n", p.name, p.dtype));
         }
     }
-    text.push_str(&statement.to_string());
+    text.push_str(&format!("{statement:#}"));
     text.push_str(";\n");
     Ok(vec![("datafusion.sql".to_string(), text)])
 }

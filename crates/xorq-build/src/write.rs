@@ -7,8 +7,8 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use xorq_core::manifest::{self, MANIFEST_VERSION};
-use xorq_core::profile::Profile;
 use xorq_core::plan::{SourceIdentity, SourceKind, bundled_location};
+use xorq_core::profile::Profile;
 use xorq_core::{Address, HASH_SCHEME, Schema, Table};
 
 use crate::bundle::bundle_reads;
@@ -141,7 +141,13 @@ pub fn build(table: &Table, builds_dir: &Path, options: &BuildOptions) -> Result
     match fs::rename(&staged, &final_path) {
         Ok(()) => {
             sync_dir(builds_dir);
-            Ok(BuildDir { path: final_path, address, computation_address, schema: table.schema().clone(), reused: false })
+            Ok(BuildDir {
+                path: final_path,
+                address,
+                computation_address,
+                schema: table.schema().clone(),
+                reused: false,
+            })
         }
         // Another process published the same build first: check it and use it.
         Err(_) if final_path.exists() => {
