@@ -101,7 +101,7 @@ pub fn build(table: &Table, builds_dir: &Path, options: &BuildOptions) -> Result
 
     let final_path = builds_dir.join(address.short());
     if final_path.exists() {
-        return reuse(&final_path, &address, &yaml, &table);
+        return reuse_with_debug(&final_path, &address, &yaml, &table, options.debug);
     }
 
     let memtables = manifest::memtables(&table);
@@ -152,13 +152,38 @@ pub fn build(table: &Table, builds_dir: &Path, options: &BuildOptions) -> Result
         // Another process published the same build first: check it and use it.
         Err(_) if final_path.exists() => {
             let _ = fs::remove_dir_all(&staged);
-            reuse(&final_path, &address, &yaml, &table)
+            reuse_with_debug(&final_path, &address, &yaml, &table, options.debug)
         }
         Err(e) => {
             let _ = fs::remove_dir_all(&staged);
             Err(BuildError::Io { action: "move the finished build to", path: final_path, source: e })
         }
     }
+}
+
+/// [`reuse`], then adds the `--debug` files if they are asked for and missing (they are derived
+/// from the manifest, so adding them never changes the build).
+fn reuse_with_debug(path: &Path, address: &Address, yaml: &str, table: &Table, debug: bool) -> Result<BuildDir> {
+    let reused = reuse(path, address, yaml, table)?;
+    if debug {
+        let mut files = vec![(DEFERRED_READS_FILE.to_string(), debug::deferred_reads(table)?)];
+        files.extend(debug::engine_sql(table)?);
+        for (name, text) in files {
+            let target = path.join(&name);
+            if !target.exists() {
+                let mut temp =
+                    tempfile::NamedTempFile::new_in(path).map_err(BuildError::io("create a file in", path))?;
+                std::io::Write::write_all(&mut temp, text.as_bytes()).map_err(BuildError::io("write", temp.path()))?;
+                temp.as_file().sync_all().map_err(BuildError::io("sync", temp.path()))?;
+                temp.persist(&target).map_err(|e| BuildError::Io {
+                    action: "move into place",
+                    path: target.clone(),
+                    source: e.error,
+                })?;
+            }
+        }
+    }
+    Ok(reused)
 }
 
 /// The files a build of `table` holds besides its text files, relative to the build directory.

@@ -130,7 +130,11 @@ fn debug_adds_deferred_reads_and_engine_sql() {
         .filter(col("amount").gt(param("threshold", DataType::Float64).with_default(100.0)))
         .and_then(|t| t.select([col("region"), col("amount")]))
         .unwrap();
+    let plain = build(&table, &tmp.path().join("builds"), &BuildOptions::default()).unwrap();
+    assert!(!plain.path.join("datafusion.sql").exists());
+    // Asking for debug files on an existing build adds them.
     let b = build(&table, &tmp.path().join("builds"), &BuildOptions::default().debug(true)).unwrap();
+    assert!(b.reused);
     let reads = fs::read_to_string(b.path.join("deferred_reads.yaml")).unwrap();
     let sql = fs::read_to_string(b.path.join("datafusion.sql")).unwrap();
     let hex = b.address.short();
