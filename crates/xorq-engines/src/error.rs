@@ -81,6 +81,18 @@ pub enum EngineError {
         #[source]
         source: Box<datafusion::error::DataFusionError>,
     },
+    /// SQL that could not be parsed or planned, or that uses something the IR cannot express, at a
+    /// 1-based line and column of the SQL text (the caller prefixes the file name:
+    /// `pipeline.sql:3:14: function `foo` is not supported`).
+    #[error("{line}:{column}: {message}")]
+    Sql {
+        /// What is wrong, naming the construct.
+        message: String,
+        /// 1-based line in the SQL text.
+        line: u64,
+        /// 1-based column in the SQL text.
+        column: u64,
+    },
     /// A broken invariant: a bug in xorq-rs.
     #[error("internal error: {0}\nthis is a bug in xorq-rs; please report it")]
     Internal(String),

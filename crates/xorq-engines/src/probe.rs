@@ -6,8 +6,8 @@ use std::io::{BufReader, Seek};
 use std::path::{Path, PathBuf};
 
 use arrow::datatypes::Schema as ArrowSchema;
-use xorq_core::Schema;
-use xorq_core::plan::{CsvOptions, FileFormat, is_url};
+use xorq_core::plan::{CsvOptions, FileFormat, is_url, normalize_reference};
+use xorq_core::{Schema, Source, Table};
 
 use crate::error::{EngineError, Result};
 
@@ -47,6 +47,14 @@ fn representative_file(location: &str, extension: &str) -> Result<PathBuf> {
         .into_iter()
         .next()
         .ok_or_else(|| probe_err(location, format!("the directory has no `*{extension}` files"), ""))
+}
+
+/// A deferred read of `path`: the schema is probed now (footer or first rows), the data read when
+/// the expression runs. A relative path is resolved against the current directory.
+pub fn read_file(format: FileFormat, path: &str) -> Result<Table> {
+    let location = normalize_reference(path)?;
+    let schema = probe_file(&format, &location)?;
+    Ok(Table::from_source(Source::file(format, path, schema)?)?)
 }
 
 /// Reads the schema of a file source.

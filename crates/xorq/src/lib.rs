@@ -39,9 +39,7 @@ pub enum Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 fn read(format: FileFormat, path: &str) -> Result<Table> {
-    let location = plan::normalize_reference(path)?;
-    let schema = xorq_engines::probe::probe_file(&format, &location)?;
-    Ok(Table::from_source(Source::file(format, path, schema)?)?)
+    Ok(xorq_engines::probe::read_file(format, path)?)
 }
 
 /// A deferred Parquet read (a file or a directory of files). The schema is read now, from the

@@ -4,6 +4,7 @@ mod literal;
 mod lower;
 mod provider;
 mod scalar;
+pub mod sql;
 
 pub use literal::scalar_value;
 pub use lower::{Lowering, scan_name};

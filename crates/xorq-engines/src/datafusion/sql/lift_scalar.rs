@@ -1,0 +1,364 @@
+//! DataFusion expressions → the IR's expression builder ([`xorq_core::Expr`]). The builder then
+//! types and canonicalizes them exactly as it does for the Rust API.
+
+use arrow::datatypes::DataType as ArrowType;
+use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::common::{Column, ScalarValue};
+use datafusion::logical_expr::expr::{AggregateFunction, WindowFunction};
+use datafusion::logical_expr::{
+    BinaryExpr, Case, Expr as DfExpr, ExprSchemable, Operator, SortExpr as DfSortExpr, WindowFrameBound,
+    WindowFrameUnits, WindowFunctionDefinition,
+};
+use xorq_core::{DataType, Expr, FrameBound, Literal, ScalarFunc, SortExpr, Window, lit, lit_null, when};
+
+use super::functions;
+use super::lift_rel::Lifter;
+use super::locate::Pos;
+use super::rel::{Scope, Value, side_column};
+use crate::error::{EngineError, Result};
+
+/// Lifts the expressions of one plan node.
+pub(crate) struct ScalarLifter<'s> {
+    pub lifter: &'s Lifter<'s>,
+    pub scope: Scope<'s>,
+    /// Values of uncorrelated scalar subqueries, by the address of their plan.
+    pub subqueries: &'s [(usize, Expr)],
+}
+
+/// The address of a plan, to recognize a subquery again.
+pub(crate) fn plan_id(plan: &datafusion::logical_expr::LogicalPlan) -> usize {
+    std::ptr::from_ref(plan) as usize
+}
+
+impl ScalarLifter<'_> {
+    fn error(&self, message: impl Into<String>, at: Option<Pos>) -> EngineError {
+        self.lifter.locator.error(message, at)
+    }
+
+    fn unsupported(&self, what: &str, words: &[&str]) -> EngineError {
+        let at = self.lifter.locator.keyword(words);
+        self.error(format!("{what} is not supported by xorq (it has no equivalent in the expression IR)"), at)
+    }
+
+    fn function_error(&self, message: String, names: &[String]) -> EngineError {
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        self.error(message, self.lifter.locator.function(&names))
+    }
+
+    fn df_type(&self, e: &DfExpr) -> Option<ArrowType> {
+        e.get_type(self.scope.type_schema()).ok()
+    }
+
+    fn column(&self, c: &Column, outer_ref: bool) -> Result<Expr> {
+        let at = c.spans().first().map(|s| (s.start.line, s.start.column));
+        let (col, side) = self.scope.find(c, outer_ref).ok_or_else(|| {
+            self.error(format!("column `{}` cannot be used here (it belongs to an outer query)", c.flat_name()), at)
+        })?;
+        match (&col.value, side) {
+            (Value::Merged { join }, _) => {
+                self.lifter.blocked.set(Some(*join));
+                Err(EngineError::Internal(format!("join key `{}` was merged", c.flat_name())))
+            }
+            (Value::Expr(e), None) => Ok(e.clone()),
+            (Value::Expr(_), Some(left)) => side_column(col, left)
+                .ok_or_else(|| EngineError::Internal(format!("join input column `{}` is not plain", c.flat_name()))),
+        }
+    }
+
+    /// The name DataFusion gives an unaliased expression, with table qualifiers left out (they
+    /// are aliases, which do not reach the IR): `sum(amount)`, `amount + Int64(1)`.
+    pub(crate) fn display_name(&self, e: &DfExpr) -> String {
+        let unqualified = e.clone().transform_up(|x| {
+            Ok(match &x {
+                DfExpr::Column(c) => match self.scope.find(c, false) {
+                    Some((col, _)) => Transformed::yes(DfExpr::Column(Column::from_name(col.name.clone()))),
+                    None => Transformed::yes(DfExpr::Column(Column::from_name(c.name.clone()))),
+                },
+                _ => Transformed::no(x),
+            })
+        });
+        let name = match unqualified {
+            Ok(t) => t.data.schema_name().to_string(),
+            Err(_) => e.schema_name().to_string(),
+        };
+        // `count(*)` is planned as `count(1)`; show it as written, as DataFusion's output does.
+        name.replace("count(Int64(1))", "count(*)")
+    }
+
+    fn all(&self, es: &[DfExpr]) -> Result<Vec<Expr>> {
+        es.iter().map(|e| self.lift(e)).collect()
+    }
+
+    /// An ordering key.
+    pub(crate) fn sort(&self, s: &DfSortExpr) -> Result<SortExpr> {
+        Ok(SortExpr { expr: self.lift(&s.expr)?, descending: !s.asc, nulls_first: Some(s.nulls_first) })
+    }
+
+    /// Lifts one expression.
+    #[recursive::recursive]
+    pub(crate) fn lift(&self, e: &DfExpr) -> Result<Expr> {
+        Ok(match e {
+            DfExpr::Alias(a) => self.lift(&a.expr)?,
+            DfExpr::Column(c) => self.column(c, false)?,
+            DfExpr::OuterReferenceColumn(_, c) => self.column(c, true)?,
+            DfExpr::Literal(v, _) => functions::literal(v).map_err(|m| self.error(m, None))?,
+            DfExpr::BinaryExpr(b) => self.binary(b)?,
+            DfExpr::Not(x) => self.lift(x)?.not(),
+            DfExpr::IsNull(x) => self.lift(x)?.is_null(),
+            DfExpr::IsNotNull(x) => self.lift(x)?.is_not_null(),
+            // `x IS TRUE` is `coalesce(x, false)`, and so on: exact for every value, nulls included.
+            DfExpr::IsTrue(x) => self.lift(x)?.fill_null(lit(false)),
+            DfExpr::IsNotTrue(x) => self.lift(x)?.fill_null(lit(false)).not(),
+            DfExpr::IsFalse(x) => self.lift(x)?.not().fill_null(lit(false)),
+            DfExpr::IsNotFalse(x) => self.lift(x)?.fill_null(lit(true)),
+            DfExpr::IsUnknown(x) => self.lift(x)?.is_null(),
+            DfExpr::IsNotUnknown(x) => self.lift(x)?.is_not_null(),
+            DfExpr::Negative(x) => -self.lift(x)?,
+            DfExpr::Between(b) => {
+                let (x, lo, hi) = (self.lift(&b.expr)?, self.lift(&b.low)?, self.lift(&b.high)?);
+                if b.negated { x.between(lo, hi).not() } else { x.between(lo, hi) }
+            }
+            DfExpr::InList(l) => {
+                let (x, list) = (self.lift(&l.expr)?, self.all(&l.list)?);
+                if l.negated { x.is_not_in(list) } else { x.is_in(list) }
+            }
+            DfExpr::Like(l) => {
+                if l.escape_char.is_some() {
+                    return Err(self.unsupported("`LIKE … ESCAPE`", &["ESCAPE"]));
+                }
+                let func = if l.case_insensitive { ScalarFunc::ILike } else { ScalarFunc::Like };
+                let call = Expr::Function(func, vec![self.lift(&l.expr)?, self.lift(&l.pattern)?]);
+                if l.negated { call.not() } else { call }
+            }
+            DfExpr::SimilarTo(_) => return Err(self.unsupported("`SIMILAR TO`", &["SIMILAR", "TO"])),
+            DfExpr::Case(c) => self.case(c)?,
+            DfExpr::Cast(c) => self.cast(&c.expr, c.field.data_type())?,
+            DfExpr::TryCast(_) => return Err(self.unsupported("`TRY_CAST`", &["TRY_CAST"])),
+            DfExpr::ScalarFunction(f) => {
+                let args = self.all(&f.args)?;
+                let raw = &f.args;
+                functions::scalar(f.func.name(), args, raw, |i| raw.get(i).and_then(|a| self.df_type(a)))
+                    .map_err(|m| self.function_error(m, &names(f.func.name(), f.func.aliases())))?
+            }
+            DfExpr::AggregateFunction(a) => self.aggregate(a)?,
+            DfExpr::WindowFunction(w) => self.window(w)?,
+            DfExpr::ScalarSubquery(s) => {
+                let id = plan_id(&s.subquery);
+                match self.subqueries.iter().find(|(k, _)| *k == id) {
+                    Some((_, value)) => value.clone(),
+                    None => {
+                        return Err(self.error(
+                            "a scalar subquery is supported only in SELECT and WHERE, uncorrelated, as an aggregate without GROUP BY (one row)",
+                            self.lifter.locator.keyword(&["(", "SELECT"]),
+                        ));
+                    }
+                }
+            }
+            DfExpr::Exists(_) | DfExpr::InSubquery(_) | DfExpr::SetComparison(_) => {
+                let words: &[&str] = match e {
+                    DfExpr::Exists(_) => &["EXISTS"],
+                    DfExpr::InSubquery(_) => &["IN", "(", "SELECT"],
+                    _ => &["(", "SELECT"],
+                };
+                return Err(self.error(
+                    "this subquery is not supported: `IN (SELECT …)` and `[NOT] EXISTS (…)` are supported as conditions of WHERE, joined by AND",
+                    self.lifter.locator.keyword(words),
+                ));
+            }
+            DfExpr::GroupingSet(_) => {
+                let at = ["ROLLUP", "CUBE", "GROUPING"].iter().find_map(|w| self.lifter.locator.keyword(&[w]));
+                return Err(self.error("GROUPING SETS, ROLLUP and CUBE are not supported by xorq", at));
+            }
+            DfExpr::Unnest(_) => return Err(self.unsupported("`UNNEST`", &["UNNEST"])),
+            DfExpr::Placeholder(p) => {
+                return Err(self.error(
+                    format!("placeholder `{}` is not supported; write the value", p.id),
+                    self.lifter.locator.token(&p.id),
+                ));
+            }
+            other => {
+                return Err(self.error(
+                    format!("expression `{other}` is not supported by xorq"),
+                    self.lifter.locator.named_in(&format!("`{}`", other.schema_name())),
+                ));
+            }
+        })
+    }
+
+    fn binary(&self, b: &BinaryExpr) -> Result<Expr> {
+        if b.op == Operator::StringConcat {
+            return self.string_concat(b);
+        }
+        let (l, r) = (self.lift(&b.left)?, self.lift(&b.right)?);
+        Ok(match b.op {
+            Operator::Eq => l.eq(r),
+            Operator::NotEq => l.not_eq(r),
+            Operator::Lt => l.lt(r),
+            Operator::LtEq => l.lt_eq(r),
+            Operator::Gt => l.gt(r),
+            Operator::GtEq => l.gt_eq(r),
+            Operator::IsDistinctFrom => l.is_distinct_from(r),
+            Operator::IsNotDistinctFrom => l.is_not_distinct_from(r),
+            Operator::And => l.and(r),
+            Operator::Or => l.or(r),
+            Operator::Plus => l + r,
+            Operator::Minus => l - r,
+            Operator::Multiply => l * r,
+            Operator::Modulo => l % r,
+            Operator::Divide => {
+                // SQL divides integers as integers; the IR's `/` is true division.
+                let int = |e: &DfExpr| self.df_type(e).is_some_and(|t| t.is_integer());
+                if int(&b.left) && int(&b.right) { l.int_div(r) } else { l / r }
+            }
+            op => {
+                return Err(self.error(
+                    format!("operator `{op}` is not supported by xorq"),
+                    self.lifter.locator.token(&op.to_string()),
+                ));
+            }
+        })
+    }
+
+    /// `a || b || …`: null when any operand is null (the IR's `concat` skips nulls, as
+    /// DataFusion's does), so nullable operands get an explicit null test.
+    fn string_concat(&self, b: &BinaryExpr) -> Result<Expr> {
+        let mut operands: Vec<&DfExpr> = Vec::new();
+        let mut stack = vec![b.right.as_ref(), b.left.as_ref()];
+        while let Some(x) = stack.pop() {
+            match x {
+                DfExpr::BinaryExpr(inner) if inner.op == Operator::StringConcat => {
+                    stack.push(inner.right.as_ref());
+                    stack.push(inner.left.as_ref());
+                }
+                other => operands.push(other),
+            }
+        }
+        let mut args = Vec::with_capacity(operands.len());
+        let mut null_tests: Vec<Expr> = Vec::new();
+        for o in operands {
+            let mut x = self.lift(o)?;
+            let t = self.df_type(o);
+            if !matches!(t, Some(ArrowType::Utf8 | ArrowType::LargeUtf8 | ArrowType::Utf8View)) {
+                x = x.cast(DataType::String);
+            }
+            if o.nullable(self.scope.type_schema()).unwrap_or(true) {
+                null_tests.push(x.clone().is_null());
+            }
+            args.push(x);
+        }
+        let concat = Expr::Function(ScalarFunc::Concat, args);
+        let mut tests = null_tests.into_iter();
+        Ok(match tests.next() {
+            None => concat,
+            Some(first) => {
+                let any_null = tests.fold(first, Expr::or);
+                when(any_null).then(lit_null(DataType::String)).otherwise(concat)
+            }
+        })
+    }
+
+    fn case(&self, c: &Case) -> Result<Expr> {
+        let base = c.expr.as_deref().map(|b| self.lift(b)).transpose()?;
+        let mut branches = Vec::with_capacity(c.when_then_expr.len());
+        for (w, t) in &c.when_then_expr {
+            let w = self.lift(w)?;
+            let condition = match &base {
+                Some(b) => b.clone().eq(w),
+                None => w,
+            };
+            branches.push((condition, self.lift(t)?));
+        }
+        let otherwise = c.else_expr.as_deref().map(|o| self.lift(o)).transpose()?;
+        Ok(Expr::Case { branches, otherwise: otherwise.map(Box::new) })
+    }
+
+    fn cast(&self, inner: &DfExpr, to: &ArrowType) -> Result<Expr> {
+        // `DATE '2024-01-31'` and `TIMESTAMP '…'` are casts of text: fold them into the typed
+        // constants the builder writes (`lit_date`, `lit_timestamp`).
+        if let DfExpr::Literal(ScalarValue::Utf8(Some(s)) | ScalarValue::Utf8View(Some(s)), _) = inner {
+            let folded = match to {
+                ArrowType::Date32 => Some(Literal::date(s)),
+                ArrowType::Timestamp(_, None) => Some(Literal::timestamp(s)),
+                _ => None,
+            };
+            if let Some(literal) = folded {
+                let at = self.lifter.locator.token(&format!("'{s}'"));
+                return literal.map(lit).map_err(|e| self.error(e.to_string(), at));
+            }
+        }
+        let target = functions::ir_type(to).map_err(|m| self.error(m, self.lifter.locator.keyword(&["CAST"])))?;
+        Ok(self.lift(inner)?.cast(target))
+    }
+
+    fn aggregate(&self, a: &AggregateFunction) -> Result<Expr> {
+        let p = &a.params;
+        if p.filter.is_some() {
+            return Err(self.unsupported("`FILTER (WHERE …)` on an aggregate", &["FILTER"]));
+        }
+        if p.null_treatment.is_some() {
+            return Err(self.unsupported("`IGNORE NULLS` / `RESPECT NULLS`", &["NULLS"]));
+        }
+        let args = self.all(&p.args)?;
+        let order_by = p.order_by.iter().map(|s| self.sort(s)).collect::<Result<Vec<_>>>()?;
+        functions::aggregate(a.func.name(), args, &p.args, p.distinct, order_by)
+            .map_err(|m| self.function_error(m, &names(a.func.name(), a.func.aliases())))
+    }
+
+    fn window(&self, w: &WindowFunction) -> Result<Expr> {
+        let p = &w.params;
+        if p.filter.is_some() {
+            return Err(self.unsupported("`FILTER (WHERE …)` on a window function", &["FILTER"]));
+        }
+        if p.null_treatment.is_some() {
+            return Err(self.unsupported("`IGNORE NULLS` / `RESPECT NULLS`", &["NULLS"]));
+        }
+        let args = self.all(&p.args)?;
+        let function = match &w.fun {
+            WindowFunctionDefinition::AggregateUDF(f) => {
+                functions::aggregate(f.name(), args, &p.args, p.distinct, vec![])
+                    .map_err(|m| self.function_error(m, &names(f.name(), f.aliases())))?
+            }
+            WindowFunctionDefinition::WindowUDF(f) => {
+                if p.distinct {
+                    return Err(self.unsupported("`DISTINCT` in a window function", &["DISTINCT"]));
+                }
+                functions::window(f.name(), args).map_err(|m| self.function_error(m, &names(f.name(), f.aliases())))?
+            }
+        };
+        let mut window = Window::new().partition_by(self.all(&p.partition_by)?);
+        window = window.order_by(p.order_by.iter().map(|s| self.sort(s)).collect::<Result<Vec<_>>>()?);
+        let frame = &p.window_frame;
+        let (start, end) = (self.bound(&frame.start_bound)?, self.bound(&frame.end_bound)?);
+        window = match frame.units {
+            WindowFrameUnits::Rows => window.rows_between(start, end),
+            WindowFrameUnits::Range => window.range_between(start, end),
+            WindowFrameUnits::Groups => return Err(self.unsupported("a `GROUPS` window frame", &["GROUPS"])),
+        };
+        Ok(function.over(window))
+    }
+
+    fn bound(&self, b: &WindowFrameBound) -> Result<FrameBound> {
+        let offset = |v: &ScalarValue| -> Result<Option<u64>> {
+            if v.is_null() {
+                return Ok(None);
+            }
+            match v.cast_to(&ArrowType::UInt64) {
+                Ok(ScalarValue::UInt64(Some(n))) => Ok(Some(n)),
+                _ => Err(self.error(
+                    format!("window frame offset `{v}` is not supported; use a whole number of rows or units"),
+                    self.lifter.locator.keyword(&["PRECEDING"]).or_else(|| self.lifter.locator.keyword(&["FOLLOWING"])),
+                )),
+            }
+        };
+        Ok(match b {
+            WindowFrameBound::CurrentRow => FrameBound::CurrentRow,
+            WindowFrameBound::Preceding(v) => offset(v)?.map_or(FrameBound::UnboundedPreceding, FrameBound::Preceding),
+            WindowFrameBound::Following(v) => offset(v)?.map_or(FrameBound::UnboundedFollowing, FrameBound::Following),
+        })
+    }
+}
+
+/// A function's name and aliases, to find its call in the text.
+fn names(name: &str, aliases: &[String]) -> Vec<String> {
+    std::iter::once(name.to_string()).chain(aliases.iter().cloned()).collect()
+}
