@@ -78,8 +78,8 @@ impl BuildError {
     }
 }
 
-/// What a user can do about common I/O failures.
-fn io_hint(e: &io::Error) -> &'static str {
+/// What a user can do about common I/O failures: a line starting with a newline, or nothing.
+pub fn io_hint(e: &io::Error) -> &'static str {
     match e.kind() {
         io::ErrorKind::StorageFull => "\nhint: the disk is full; free some space or choose another directory",
         io::ErrorKind::ReadOnlyFilesystem => "\nhint: the file system is read-only; choose a writable directory",

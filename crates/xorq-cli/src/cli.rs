@@ -2,23 +2,55 @@
 //! declares arguments.
 
 use clap::{Parser, Subcommand};
+use clap_complete::Shell;
+
+use crate::commands::build::BuildArgs;
+use crate::commands::init::InitArgs;
+use crate::commands::run::RunArgs;
 
 /// `--version` text: the tool version and the hashing scheme its addresses use (a literal, since
 /// clap needs a `&'static str`; a test keeps it equal to `xorq::HASH_SCHEME`).
 pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (hash scheme ", "xorq-rs-blake3-v1", ")");
 
 /// Deferred data pipelines named by the hash of their logic.
+///
+/// Exit codes: 0 success, 1 runtime error, 2 usage error.
 #[derive(Debug, Parser)]
 #[command(name = "xorq", version = VERSION, about, arg_required_else_help = true)]
 pub struct Cli {
+    /// Show the chain of causes under an error.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
     /// The command to run.
     #[command(subcommand)]
-    pub command: Option<Command>,
+    pub command: Command,
 }
 
 /// Commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Scaffold a project with sample data and a pipeline.
+    Init(InitArgs),
+    /// Compile a pipeline file into a build directory named by its address.
+    ///
+    /// Examples:
+    ///   xorq build pipeline.sql
+    ///   xorq build pipeline.sql --builds-dir artifacts --debug
+    Build(BuildArgs),
+    /// Execute a build and write its result.
+    ///
+    /// Examples:
+    ///   xorq run builds/28ecab08754e
+    ///   xorq run builds/28ecab08754e -o - -f csv | head
+    ///   xorq run builds/28ecab08754e --limit 100 -p threshold=0.5 -o sample.parquet
+    Run(RunArgs),
+    /// Print a shell-completion script (bash, zsh, fish, elvish, powershell).
+    ///
+    /// Example: xorq completion bash > ~/.local/share/bash-completion/completions/xorq
+    Completion {
+        /// The shell.
+        shell: Shell,
+    },
     /// Show how xorq-rs names computations: the hashing scheme and its version.
     HashScheme {
         /// Print JSON instead of text.
@@ -29,8 +61,15 @@ pub enum Command {
 
 #[cfg(test)]
 mod tests {
+    use clap::CommandFactory;
+
     #[test]
     fn version_names_the_library_hash_scheme() {
         assert!(super::VERSION.contains(xorq::HASH_SCHEME));
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        super::Cli::command().debug_assert();
     }
 }

@@ -1,31 +1,35 @@
 //! The `xorq` command-line tool.
 //!
-//! Exit codes: 0 success, 1 runtime error, 2 usage error (clap's own).
+//! Exit codes: 0 success, 1 runtime error, 2 usage error.
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
 mod cli;
+mod commands;
+mod error;
+mod output;
+mod progress;
 
 use cli::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
-        Some(Command::HashScheme { json }) => {
-            if json {
-                let value = serde_json::json!({
-                    "hash_scheme": xorq::HASH_SCHEME,
-                    "version": xorq::HASH_SCHEME_VERSION,
-                    "display_length": xorq::address::SHORT_LEN,
-                });
-                println!("{value}");
-            } else {
-                println!("{} (version {})", xorq::HASH_SCHEME, xorq::HASH_SCHEME_VERSION);
-            }
-            ExitCode::SUCCESS
+    let result = match &cli.command {
+        Command::Init(args) => commands::init::run(args),
+        Command::Build(args) => commands::build::run(args),
+        Command::Run(args) => commands::run::run(args),
+        Command::Completion { shell } => commands::completion::run(*shell),
+        Command::HashScheme { json } => commands::hash_scheme::run(*json),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        // `xorq run … | head` closed the pipe: the reader has what it wanted.
+        Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(e) => {
+            error::report(&e, cli.verbose);
+            ExitCode::from(e.exit_code())
         }
-        None => ExitCode::from(2),
     }
 }

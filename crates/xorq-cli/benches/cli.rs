@@ -1,0 +1,111 @@
+//! `xorq build` and `xorq run` on the sales pipeline, against the same work done by a direct
+//! DataFusion program in this process, and the CLI's start-up time.
+//!
+//! ```sh
+//! cargo bench -p xorq-cli --bench cli            # 1M rows
+//! SALES_ROWS=10000000 cargo bench -p xorq-cli --bench cli
+//! ```
+//!
+//! Printed: wall times (median of `RUNS`, default 5) and the ratios xorq / DataFusion.
+//! `xorq run` includes process start, loading and checking the build, planning, scanning and
+//! writing Parquet; the DataFusion program plans the same SQL over the same file and writes the
+//! same Parquet, without a process start.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use datafusion::dataframe::DataFrameWriteOptions;
+use datafusion::prelude::{ParquetReadOptions, SessionContext};
+
+const QUERY: &str = "SELECT region, sum(amount) AS total, count(*) AS orders FROM sales WHERE amount > 100 \
+                     GROUP BY region ORDER BY total DESC";
+
+fn xorq(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_xorq")).args(args).current_dir(dir).output().expect("xorq runs");
+    assert!(out.status.success(), "xorq {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn time(runs: usize, mut f: impl FnMut()) -> Duration {
+    median(
+        (0..runs)
+            .map(|_| {
+                let start = Instant::now();
+                f();
+                start.elapsed()
+            })
+            .collect(),
+    )
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1e3)
+}
+
+fn main() {
+    let rows: usize = std::env::var("SALES_ROWS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let runs: usize = std::env::var("RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(5);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let rows_arg = rows.to_string();
+    xorq(tmp.path(), &["init", "-t", "sales", "--rows", &rows_arg, "proj"]);
+    let dir = tmp.path().join("proj");
+    let data = dir.join("data/sales.parquet");
+    let size = std::fs::metadata(&data).map(|m| m.len()).unwrap_or(0);
+    println!("sales pipeline, {rows} rows ({:.1} MB Parquet), median of {runs} runs", size as f64 / 1e6);
+
+    // Build: every run writes a fresh build (hash + copy the data, write the manifest).
+    let mut path = String::new();
+    let build = time(runs, || {
+        let _ = std::fs::remove_dir_all(dir.join("builds"));
+        path = xorq(&dir, &["build", "pipeline.sql"]);
+    });
+    let rebuild = time(runs, || {
+        xorq(&dir, &["build", "pipeline.sql"]);
+    });
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let data_str = data.to_str().expect("utf-8");
+    let plan_only = time(runs, || {
+        rt.block_on(async {
+            let ctx = SessionContext::new();
+            ctx.register_parquet("sales", data_str, ParquetReadOptions::default()).await.expect("register");
+            ctx.sql(QUERY).await.expect("plan");
+            // Naming a bundled snapshot needs its bytes read once; so does this.
+            std::hint::black_box(std::fs::read(&data).expect("read"));
+        })
+    });
+
+    // Run: scan, aggregate, write Parquet.
+    let run = time(runs, || {
+        xorq(&dir, &["run", &path, "-o", "out.parquet"]);
+    });
+    let out = dir.join("df.parquet");
+    let out_str = out.to_str().expect("utf-8").to_string();
+    let direct = time(runs, || {
+        rt.block_on(async {
+            let ctx = SessionContext::new();
+            ctx.register_parquet("sales", data_str, ParquetReadOptions::default()).await.expect("register");
+            let df = ctx.sql(QUERY).await.expect("plan");
+            df.write_parquet(&out_str, DataFrameWriteOptions::new().with_single_file_output(true), None)
+                .await
+                .expect("write");
+        })
+    });
+    let startup = time(runs.max(20), || {
+        xorq(&dir, &["--version"]);
+    });
+
+    println!("{:<44} {:>10}", "xorq build (fresh: hash + bundle + write)", ms(build));
+    println!("{:<44} {:>10}", "xorq build (existing: verify + reuse)", ms(rebuild));
+    println!("{:<44} {:>10}", "DataFusion: plan the SQL + read the file", ms(plan_only));
+    println!("{:<44} {:>10.2}", "ratio build / DataFusion", build.as_secs_f64() / plan_only.as_secs_f64());
+    println!("{:<44} {:>10}", "xorq run -o out.parquet", ms(run));
+    println!("{:<44} {:>10}", "DataFusion: same SQL, write Parquet", ms(direct));
+    println!("{:<44} {:>10.2}", "ratio run / DataFusion", run.as_secs_f64() / direct.as_secs_f64());
+    println!("{:<44} {:>10}  (target < 20 ms)", "xorq --version (process start)", ms(startup));
+}

@@ -1,0 +1,99 @@
+//! `xorq build <file>`: an expression file to a build directory.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use xorq::Table;
+use xorq_build::BuildOptions;
+use xorq_engines::EngineError;
+use xorq_engines::datafusion::sql::{NoBackends, SqlOptions, sql_to_table_with};
+
+use crate::error::{CliError, Result};
+use crate::progress::Progress;
+
+/// What `xorq build` was asked.
+#[derive(Debug, clap::Args)]
+pub struct BuildArgs {
+    /// The pipeline: a `.sql` file holding one SELECT.
+    pub file: PathBuf,
+    /// Name of the expression in a Python script (`.py` files, with the Python bindings).
+    #[arg(short = 'e', long = "expr-name", value_name = "NAME")]
+    pub expr_name: Option<String>,
+    /// Directory the build is written under.
+    #[arg(long, value_name = "DIR", default_value = "builds")]
+    pub builds_dir: PathBuf,
+    /// Also write `deferred_reads.yaml` and the SQL each engine runs.
+    #[arg(long)]
+    pub debug: bool,
+    /// Keep local file reads as references to their paths instead of bundling copies.
+    #[arg(long)]
+    pub no_relocate_reads: bool,
+    /// Also write the build path to this file (for scripts whose stdout is noisy).
+    #[arg(long, value_name = "PATH")]
+    pub emit_build_path_to: Option<PathBuf>,
+    /// Print a JSON object (path, address, schema) instead of the path.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Builds the expression in `args.file`.
+pub fn run(args: &BuildArgs) -> Result<()> {
+    let table = read_expression(&args.file, args.expr_name.as_deref())?;
+    let progress = Progress::start("building");
+    let options = BuildOptions::default().relocate_reads(!args.no_relocate_reads).debug(args.debug);
+    let built = xorq_build::build(&table, &args.builds_dir, &options);
+    progress.finish();
+    let built = built?;
+    let shown = args.builds_dir.join(built.address.short());
+    if let Some(file) = &args.emit_build_path_to {
+        fs::write(file, format!("{}\n", shown.display())).map_err(CliError::io("write", file))?;
+    }
+    if args.json {
+        let value = serde_json::json!({
+            "path": shown,
+            "address": built.address.hex(),
+            "computation_address": built.computation_address.hex(),
+            "reused": built.reused,
+            "schema": xorq_build::metadata::columns(&built.schema),
+        });
+        println!("{value}");
+    } else {
+        println!("{}", shown.display());
+    }
+    Ok(())
+}
+
+/// The expression an expression file defines.
+pub fn read_expression(file: &Path, expr_name: Option<&str>) -> Result<Table> {
+    let extension = file.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    match extension.as_deref() {
+        Some("sql") => {
+            if let Some(name) = expr_name {
+                return Err(CliError::Usage(format!(
+                    "`-e {name}` picks a variable of a Python script; a SQL file holds exactly one expression"
+                )));
+            }
+            let text = fs::read_to_string(file).map_err(CliError::io("read", file))?;
+            let base_dir = file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            let options = SqlOptions { base_dir: Some(base_dir.to_path_buf()) };
+            sql_to_table_with(&text, &NoBackends, &options).map_err(|e| in_file(file, e))
+        }
+        Some("py") => Err(CliError::Usage(format!(
+            "`{}` is a Python script; Python pipelines arrive with the Python bindings. Write the pipeline as SQL \
+             (one SELECT over read_parquet('…'), read_csv('…') or read_json('…')) in a .sql file",
+            file.display()
+        ))),
+        _ => Err(CliError::Usage(format!(
+            "`{}` is not a pipeline file; `xorq build` reads `.sql` files (one SELECT)",
+            file.display()
+        ))),
+    }
+}
+
+/// Puts the file name in front of a SQL error's position (`pipeline.sql:3:14: …`).
+fn in_file(file: &Path, e: EngineError) -> CliError {
+    match e {
+        EngineError::Sql { message, line, column } => CliError::Sql { file: file.to_path_buf(), line, column, message },
+        other => CliError::Engine(other),
+    }
+}

@@ -1,0 +1,7 @@
+//! One module per command: each parses nothing itself, calls library code, prints.
+
+pub mod build;
+pub mod completion;
+pub mod hash_scheme;
+pub mod init;
+pub mod run;

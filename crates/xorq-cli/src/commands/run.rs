@@ -1,0 +1,86 @@
+//! `xorq run <build>`: execute a build and stream its result out.
+
+use std::path::PathBuf;
+
+use xorq::Params;
+
+use crate::error::{CliError, Result};
+use crate::output::{self, Format, Target};
+use crate::progress::Progress;
+
+/// What `xorq run` was asked.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// A build directory written by `xorq build`.
+    pub build: PathBuf,
+    /// Where to write the result: a file, or `-` for stdout (the default).
+    #[arg(short = 'o', long = "output", value_name = "PATH")]
+    pub output: Option<String>,
+    /// Output format [default: from the file extension, else parquet; on stdout, `table` on a
+    /// terminal and `csv` into a pipe].
+    #[arg(short = 'f', long, value_enum)]
+    pub format: Option<Format>,
+    /// Return at most this many rows.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u64>,
+    /// Bind a parameter: `-p threshold=0.5` (repeatable).
+    #[arg(short = 'p', long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// Print a JSON summary (output, format, rows) on stdout; needs `-o PATH`.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs the build in `args.build`.
+pub fn run(args: &RunArgs) -> Result<()> {
+    let target = args.output.as_deref().map_or(Target::Stdout, Target::parse);
+    if args.json && target == Target::Stdout {
+        return Err(CliError::Usage(
+            "`--json` prints a summary on stdout, so the data needs a file: add `-o PATH`".into(),
+        ));
+    }
+    let format = args.format.unwrap_or_else(|| target.default_format());
+    let params = parse_params(&args.params)?;
+    let build = xorq_build::load(&args.build)?;
+    let table = match args.limit {
+        Some(n) => build.table.limit(n)?,
+        None => build.table.clone(),
+    };
+    let mut progress = Progress::start("running");
+    let written = xorq_exec::blocking::execute_stream(&table, &params).map_err(CliError::from).and_then(|stream| {
+        let schema = stream.schema();
+        output::write(stream.map(|b| b.map_err(CliError::from)), schema, format, &target, |n| progress.rows(n))
+    });
+    progress.finish();
+    let rows = written?;
+    if let Target::File(path) = &target {
+        if args.json {
+            let value = serde_json::json!({
+                "build": build.path,
+                "address": build.metadata.address,
+                "output": path,
+                "format": format.name(),
+                "rows": rows,
+            });
+            println!("{value}");
+        } else {
+            eprintln!("wrote {rows} row{} to {}", if rows == 1 { "" } else { "s" }, path.display());
+        }
+    }
+    Ok(())
+}
+
+/// `name=value` pairs to parameters; the values are converted to each parameter's type when the
+/// expression is bound, which names unknown parameters and values of the wrong type.
+fn parse_params(pairs: &[String]) -> Result<Params> {
+    let mut params = Params::new();
+    for pair in pairs {
+        let Some((name, value)) = pair.split_once('=') else {
+            return Err(CliError::Usage(format!(
+                "`-p {pair}` needs the form NAME=VALUE, for example `-p threshold=100`"
+            )));
+        };
+        params = params.set_text(name.trim(), value);
+    }
+    Ok(params)
+}

@@ -1,0 +1,238 @@
+//! Writing a stream of record batches in the format asked for, batch by batch, to stdout or to
+//! a file that appears only once it is complete.
+
+use std::fs;
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use clap::ValueEnum;
+
+use crate::error::{CliError, Result};
+
+/// Output formats of `xorq run`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Apache Parquet (the default for files).
+    Parquet,
+    /// Comma-separated values with a header (the default when piping).
+    Csv,
+    /// Newline-delimited JSON, one object per row.
+    Json,
+    /// Arrow IPC stream.
+    Arrow,
+    /// An aligned table for reading (the default on a terminal).
+    Table,
+}
+
+impl Format {
+    /// Name, as on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Parquet => "parquet",
+            Format::Csv => "csv",
+            Format::Json => "json",
+            Format::Arrow => "arrow",
+            Format::Table => "table",
+        }
+    }
+
+    /// The format a file name implies.
+    pub fn from_path(path: &Path) -> Option<Format> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "parquet" | "pq" => Some(Format::Parquet),
+            "csv" => Some(Format::Csv),
+            "json" | "ndjson" | "jsonl" => Some(Format::Json),
+            "arrow" | "arrows" | "ipc" => Some(Format::Arrow),
+            "txt" => Some(Format::Table),
+            _ => None,
+        }
+    }
+
+    fn is_binary(self) -> bool {
+        matches!(self, Format::Parquet | Format::Arrow)
+    }
+}
+
+/// Where output goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// Standard output.
+    Stdout,
+    /// A file, written atomically.
+    File(PathBuf),
+}
+
+impl Target {
+    /// `-` is stdout.
+    pub fn parse(text: &str) -> Target {
+        if text == "-" { Target::Stdout } else { Target::File(PathBuf::from(text)) }
+    }
+
+    /// The format to use when none is given: from the file's extension, else parquet for files;
+    /// for stdout, a table on a terminal and CSV into a pipe.
+    pub fn default_format(&self) -> Format {
+        match self {
+            Target::File(path) => Format::from_path(path).unwrap_or(Format::Parquet),
+            Target::Stdout if io::stdout().is_terminal() => Format::Table,
+            Target::Stdout => Format::Csv,
+        }
+    }
+}
+
+/// How many rows `-f table` shows when no `--limit` is given.
+pub const TABLE_PREVIEW_ROWS: usize = 50;
+
+/// Writes every batch of `batches` to `target` as `format`; returns the number of rows written
+/// (for `table`, the rows in the result, of which at most the preview is shown). A file target
+/// is written to a temporary file beside it and renamed into place only when complete.
+pub fn write(
+    batches: impl Iterator<Item = Result<RecordBatch>>,
+    schema: SchemaRef,
+    format: Format,
+    target: &Target,
+    mut on_rows: impl FnMut(u64),
+) -> Result<u64> {
+    let mut counted = batches.inspect(|b| {
+        if let Ok(b) = b {
+            on_rows(b.num_rows() as u64);
+        }
+    });
+    match target {
+        Target::Stdout => {
+            if format.is_binary() && io::stdout().is_terminal() {
+                return Err(CliError::Usage(format!(
+                    "{} is binary and stdout is a terminal; write it to a file with `-o result.{}`, or pipe it",
+                    format.name(),
+                    format.name()
+                )));
+            }
+            let out = BufWriter::new(io::stdout());
+            encode(&mut counted, schema, format, out)
+        }
+        Target::File(path) => {
+            let dir = match path.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
+            if !dir.is_dir() {
+                return Err(CliError::Usage(format!(
+                    "cannot write `{}`: the directory `{}` does not exist; create it first or choose another path",
+                    path.display(),
+                    dir.display()
+                )));
+            }
+            let temp = tempfile::Builder::new()
+                .prefix(".xorq-output-")
+                .tempfile_in(&dir)
+                .map_err(CliError::io("create a file in", &dir))?;
+            let file = temp.reopen().map_err(CliError::io("open", temp.path()))?;
+            let rows = encode(&mut counted, schema, format, BufWriter::new(file))?;
+            temp.as_file().sync_all().map_err(CliError::io("sync", temp.path()))?;
+            temp.persist(path).map_err(|e| CliError::Io {
+                action: "move into place",
+                path: path.clone(),
+                source: e.error,
+            })?;
+            if let Ok(d) = fs::File::open(&dir) {
+                let _ = d.sync_all();
+            }
+            Ok(rows)
+        }
+    }
+}
+
+fn output_error(format: Format) -> impl Fn(arrow::error::ArrowError) -> CliError {
+    move |e| match e {
+        arrow::error::ArrowError::IoError(_, source) => CliError::Io { action: "write", path: "output".into(), source },
+        other => CliError::Output { format: format.name(), message: other.to_string() },
+    }
+}
+
+fn encode<W: Write + Send>(
+    batches: &mut dyn Iterator<Item = Result<RecordBatch>>,
+    schema: SchemaRef,
+    format: Format,
+    out: W,
+) -> Result<u64> {
+    let err = output_error(format);
+    let mut rows = 0u64;
+    match format {
+        Format::Csv => {
+            let mut w = arrow::csv::WriterBuilder::new().with_header(true).build(out);
+            for b in batches {
+                let b = b?;
+                rows += b.num_rows() as u64;
+                w.write(&b).map_err(&err)?;
+            }
+            w.into_inner().flush().map_err(CliError::io("write", "output"))?;
+        }
+        Format::Json => {
+            let mut w = arrow::json::LineDelimitedWriter::new(out);
+            for b in batches {
+                let b = b?;
+                rows += b.num_rows() as u64;
+                w.write(&b).map_err(&err)?;
+            }
+            w.finish().map_err(&err)?;
+            w.into_inner().flush().map_err(CliError::io("write", "output"))?;
+        }
+        Format::Arrow => {
+            let mut w = arrow::ipc::writer::StreamWriter::try_new(out, &schema).map_err(&err)?;
+            for b in batches {
+                let b = b?;
+                rows += b.num_rows() as u64;
+                w.write(&b).map_err(&err)?;
+            }
+            w.finish().map_err(&err)?;
+            w.into_inner().map_err(&err)?.flush().map_err(CliError::io("write", "output"))?;
+        }
+        Format::Parquet => {
+            let perr =
+                |e: parquet::errors::ParquetError| CliError::Output { format: "parquet", message: e.to_string() };
+            let mut w = parquet::arrow::ArrowWriter::try_new(out, schema, None).map_err(perr)?;
+            for b in batches {
+                let b = b?;
+                rows += b.num_rows() as u64;
+                w.write(&b).map_err(perr)?;
+            }
+            w.into_inner().map_err(perr)?.flush().map_err(CliError::io("write", "output"))?;
+        }
+        Format::Table => rows = table(batches, schema, out)?,
+    }
+    Ok(rows)
+}
+
+/// An aligned table of the first rows, and how many more there were.
+fn table<W: Write>(
+    batches: &mut dyn Iterator<Item = Result<RecordBatch>>,
+    schema: SchemaRef,
+    mut out: W,
+) -> Result<u64> {
+    let mut shown = Vec::new();
+    let mut kept = 0usize;
+    let mut rows = 0u64;
+    for b in batches {
+        let b = b?;
+        rows += b.num_rows() as u64;
+        if kept < TABLE_PREVIEW_ROWS {
+            let take = b.num_rows().min(TABLE_PREVIEW_ROWS - kept);
+            shown.push(b.slice(0, take));
+            kept += take;
+        }
+    }
+    if shown.is_empty() {
+        shown.push(RecordBatch::new_empty(schema));
+    }
+    let text = arrow::util::pretty::pretty_format_batches(&shown)
+        .map_err(|e| CliError::Output { format: "table", message: e.to_string() })?;
+    let io_err = CliError::io("write", "output");
+    let footer = if rows > kept as u64 {
+        format!("{rows} rows, first {kept} shown; use `--limit N`, or `-o FILE` for all of them\n")
+    } else {
+        format!("{rows} row{}\n", if rows == 1 { "" } else { "s" })
+    };
+    out.write_all(format!("{text}\n{footer}").as_bytes()).and_then(|()| out.flush()).map_err(io_err)?;
+    Ok(rows)
+}

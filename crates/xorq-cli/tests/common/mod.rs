@@ -1,0 +1,82 @@
+//! Running the real `xorq` binary in a scratch directory.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command as StdCommand;
+
+/// The result of one run.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Runs `xorq args…` in `dir` with stdin closed.
+pub fn xorq_in(dir: &Path, args: &[&str]) -> Run {
+    let out = assert_cmd::Command::new(env!("CARGO_BIN_EXE_xorq"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("XORQ_CACHE_DIR")
+        .output()
+        .expect("the binary runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        bytes: out.stdout,
+    }
+}
+
+/// A scaffolded project of `template` in a fresh temp dir; returns (tempdir, project dir).
+pub fn project(template: &str) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let r = xorq_in(tmp.path(), &["init", "-t", template, "proj"]);
+    assert_eq!(r.code, 0, "init failed: {}", r.stderr);
+    let dir = tmp.path().join("proj");
+    (tmp, dir)
+}
+
+/// `xorq build pipeline.sql` in `dir`; returns the printed build path (relative to `dir`).
+pub fn build(dir: &Path, extra: &[&str]) -> String {
+    let mut args = vec!["build", "pipeline.sql"];
+    args.extend_from_slice(extra);
+    let r = xorq_in(dir, &args);
+    assert_eq!(r.code, 0, "build failed: {}", r.stderr);
+    r.stdout.trim().to_string()
+}
+
+/// Files under `dir` whose name starts with `prefix` (leftover temp files).
+pub fn leftovers(dir: &Path, prefix: &str) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with(prefix))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A tmpfs of `size` mounted at `dir` (read-only with `ro`), unmounted on drop. `None` when this
+/// process may not mount (not root): the caller says so and checks what it can.
+pub struct Mount(PathBuf);
+
+impl Mount {
+    pub fn tmpfs(dir: &Path, size: &str, ro: bool) -> Option<Mount> {
+        std::fs::create_dir_all(dir).ok()?;
+        let options = format!("size={size}{}", if ro { ",ro" } else { "" });
+        let ok = StdCommand::new("mount")
+            .args(["-t", "tmpfs", "-o", &options, "tmpfs"])
+            .arg(dir)
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then(|| Mount(dir.to_path_buf()))
+    }
+}
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = StdCommand::new("umount").arg(&self.0).status();
+    }
+}
