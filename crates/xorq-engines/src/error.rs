@@ -81,6 +81,16 @@ pub enum EngineError {
         #[source]
         source: Box<datafusion::error::DataFusionError>,
     },
+    /// A backend table named where no backend profile of that name is connected.
+    #[error(
+        "`{table}` names a table of backend profile `{profile}`, but no backend profile `{profile}` is connected\nhint: read files with read_parquet('…'), read_csv('…') or read_json('…'), or connect the profile"
+    )]
+    NotConnected {
+        /// The profile name.
+        profile: String,
+        /// The qualified table name as written.
+        table: String,
+    },
     /// SQL that could not be parsed or planned, or that uses something the IR cannot express, at a
     /// 1-based line and column of the SQL text (the caller prefixes the file name:
     /// `pipeline.sql:3:14: function `foo` is not supported`).

@@ -39,7 +39,7 @@ fn orders_batch() -> RecordBatch {
             Arc::new(Date32Array::from(vec![19_700, 19_701, 19_701, 19_740, 19_702, 19_770])),
         ],
     )
-    .unwrap()
+    .expect("orders batch")
 }
 
 fn customers_batch() -> RecordBatch {
@@ -56,22 +56,22 @@ fn customers_batch() -> RecordBatch {
             Arc::new(StringArray::from(vec![Some("EU"), Some("US"), None, Some("APAC")])),
         ],
     )
-    .unwrap()
+    .expect("customers batch")
 }
 
 fn write_parquet(path: &Path, batch: &RecordBatch) {
-    let file = std::fs::File::create(path).unwrap();
-    let mut writer = ArrowWriter::try_new(file, batch.schema(), None).unwrap();
-    writer.write(batch).unwrap();
-    writer.close().unwrap();
+    let file = std::fs::File::create(path).expect("create");
+    let mut writer = ArrowWriter::try_new(file, batch.schema(), None).expect("writer");
+    writer.write(batch).expect("write");
+    writer.close().expect("close");
 }
 
 fn files() -> Files {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("tempdir");
     write_parquet(&dir.path().join("orders.parquet"), &orders_batch());
     write_parquet(&dir.path().join("customers.parquet"), &customers_batch());
-    std::fs::write(dir.path().join("orders.csv"), "id,region,amount\n1,EU,120.5\n2,US,80\n").unwrap();
-    std::fs::write(dir.path().join("orders_semi.csv"), "id;region;amount\n1;EU;120.5\n2;US;80\n").unwrap();
+    std::fs::write(dir.path().join("orders.csv"), "id,region,amount\n1,EU,120.5\n2,US,80\n").expect("csv");
+    std::fs::write(dir.path().join("orders_semi.csv"), "id;region;amount\n1;EU;120.5\n2;US;80\n").expect("csv");
     Files { dir }
 }
 
@@ -92,16 +92,16 @@ impl Files {
     fn err(&self, text: &str) -> String {
         match self.sql(text) {
             Ok(t) => panic!("expected an error for {text}, got\n{t}"),
-            Err(e) => e.to_string(),
+            Err(e) => e.to_string().replace(&self.dir.path().display().to_string(), "<dir>"),
         }
     }
 
     fn orders(&self) -> Table {
-        read_file(FileFormat::Parquet, self.path("orders.parquet").to_str().unwrap()).unwrap()
+        read_file(FileFormat::Parquet, self.path("orders.parquet").to_str().expect("utf-8")).expect("orders")
     }
 
     fn customers(&self) -> Table {
-        read_file(FileFormat::Parquet, self.path("customers.parquet").to_str().unwrap()).unwrap()
+        read_file(FileFormat::Parquet, self.path("customers.parquet").to_str().expect("utf-8")).expect("customers")
     }
 }
 
@@ -376,7 +376,7 @@ struct Pg;
 impl TableResolver for Pg {
     fn table(&self, profile: &str, path: &[String]) -> Result<Table, EngineError> {
         assert_eq!(profile, "pg");
-        let schema = Schema::new(vec![Field::new("id", DataType::Int64, false)]).unwrap();
+        let schema = Schema::new(vec![Field::new("id", DataType::Int64, false)]).expect("schema");
         Ok(Table::from_source(Source::table(profile, path.to_vec(), schema))?)
     }
 }
@@ -463,4 +463,190 @@ fn integer_division_stays_integer_division() {
     let RelOp::Project(p) = t.node().op() else { panic!("{t}") };
     assert_eq!(p.exprs[0].expr.dtype, DataType::Int64);
     assert_eq!(p.exprs[1].expr.dtype, DataType::Float64);
+}
+
+#[test]
+fn literals_take_the_type_of_the_column_they_meet() {
+    // As in the builder (and Postgres, DuckDB): `int32_col / 2` stays Int32.
+    let f = files();
+    let t = f.lift("SELECT id / 2 AS half FROM (SELECT CAST(id AS INT) AS id FROM read_parquet('orders.parquet'))");
+    assert_eq!(t.schema().field("half").map(|f| f.dtype.clone()), Some(DataType::Int32));
+}
+
+#[test]
+fn a_cte_used_twice_is_one_computation() {
+    let f = files();
+    let t = f.lift(
+        "WITH eu AS (SELECT * FROM read_parquet('orders.parquet') WHERE region = 'EU') SELECT a.id, b.id AS other FROM eu a JOIN eu b ON a.cid = b.cid",
+    );
+    let RelOp::Project(p) = t.node().op() else { panic!("{t}") };
+    let RelOp::Join(j) = p.input.op() else { panic!("{t}") };
+    assert_eq!(j.left.address(), j.right.address());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors name the construct and where it is.
+
+#[test]
+fn functions_outside_the_catalogue_are_located() {
+    let f = files();
+    insta::assert_snapshot!(
+        f.err("SELECT id,\n       md5(region) AS h\nFROM read_parquet('orders.parquet')"),
+        @"2:8: function `md5` is not supported by xorq (it has no equivalent in the expression IR)"
+    );
+    insta::assert_snapshot!(
+        f.err("SELECT region, median(amount) AS m FROM read_parquet('orders.parquet') GROUP BY region"),
+        @"1:16: aggregate `median` is not supported by xorq (it has no equivalent in the expression IR)"
+    );
+    insta::assert_snapshot!(
+        f.err("SELECT nth_value(amount, 2) OVER (ORDER BY id) AS second FROM read_parquet('orders.parquet')"),
+        @"1:8: window function `nth_value` is not supported by xorq (it has no equivalent in the expression IR)"
+    );
+    insta::assert_snapshot!(
+        f.err("SELECT id FROM read_parquet('orders.parquet')\nWHERE region ~ 'E.*'"),
+        @"2:14: operator `~` is not supported by xorq"
+    );
+}
+
+#[test]
+fn planner_errors_keep_their_position() {
+    let f = files();
+    insta::assert_snapshot!(
+        f.err("SELECT id,\n  amuont FROM read_parquet('orders.parquet')"),
+        @r"
+    2:3: No field named amuont. Did you mean 'amount'?
+    Valid fields are id, cid, region, amount, day.
+    "
+    );
+    insta::assert_snapshot!(
+        f.err("SELECT frobnicate(amount) FROM read_parquet('orders.parquet')").lines().next().unwrap_or_default().to_string(),
+        @"1:8: Invalid function 'frobnicate'."
+    );
+}
+
+#[test]
+fn syntax_errors_have_a_position() {
+    let f = files();
+    insta::assert_snapshot!(
+        f.err("SELECT id FROM read_parquet('orders.parquet')\nWHER id > 1"),
+        @"2:6: syntax error: Expected: end of statement, found: id"
+    );
+    insta::assert_snapshot!(
+        f.err("SELECT id\nFROM read_parquet('orders.parquet')\nWHERE"),
+        @"3:6: syntax error: Expected: an expression, found: EOF"
+    );
+    insta::assert_snapshot!(
+        f.err("SELECT 1 FROM read_parquet('orders.parquet');\nSELECT 2"),
+        @"2:1: the SQL text has more than one statement; a pipeline is one SELECT"
+    );
+    insta::assert_snapshot!(f.err("INSERT INTO t VALUES (1)"), @"1:1: only a SELECT query is supported, not `INSERT`");
+}
+
+#[test]
+fn sources_are_checked_where_they_are_named() {
+    let f = files();
+    insta::assert_snapshot!(
+        f.err("SELECT id\nFROM orders"),
+        @"2:6: unknown table `orders`: read files with read_parquet('…'), read_csv('…') or read_json('…'), or name a backend table as `<profile>.<schema>.<table>`"
+    );
+    insta::assert_snapshot!(
+        f.err("SELECT id FROM read_parquet('missing.parquet')"),
+        @r"
+    1:16: cannot read the schema of `<dir>/missing.parquet`: No such file or directory (os error 2)
+    hint: check the path; relative paths are resolved from `<dir>`
+    "
+    );
+    insta::assert_snapshot!(
+        f.err("SELECT o.id FROM read_parquet('orders.parquet') o JOIN pg.public.customers c ON o.cid = c.id"),
+        @r"
+    1:56: `pg.public.customers` names a table of backend profile `pg`, but no backend profile `pg` is connected
+    hint: read files with read_parquet('…'), read_csv('…') or read_json('…'), or connect the profile
+    "
+    );
+    insta::assert_snapshot!(
+        f.err("SELECT id FROM read_csv('orders.csv', quote => '\"')"),
+        @"1:39: read_csv has no option `quote`; its options are `delimiter`, `header`"
+    );
+    insta::assert_snapshot!(
+        f.err("SELECT id FROM read_orc('orders.orc')"),
+        @"1:16: table function `read_orc` is not supported; read sources with `read_parquet('path')`, `read_csv('path')`, `read_json('path')`"
+    );
+    insta::assert_snapshot!(
+        f.err("SELECT id FROM read_parquet('orders.parquet') JOIN read_parquet('customers.parquet') USING (id)"),
+        @r"
+    1:52: Schema contains duplicate qualified field name id
+    hint: give each table function an alias, e.g. `read_parquet('orders.parquet') AS o`
+    "
+    );
+}
+
+#[test]
+fn constructs_the_ir_cannot_express_are_located() {
+    let f = files();
+    let o = "read_parquet('orders.parquet')";
+    let c = "read_parquet('customers.parquet')";
+    insta::assert_snapshot!(
+        f.err(&format!("SELECT * FROM {o} o,\n  LATERAL (SELECT * FROM {c} c WHERE c.id = o.cid) x")),
+        @"2:3: a LATERAL (correlated) subquery in FROM is not supported by xorq"
+    );
+    insta::assert_snapshot!(
+        f.err("WITH RECURSIVE r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT * FROM r"),
+        @"1:6: a recursive CTE (`WITH RECURSIVE`) is not supported by xorq"
+    );
+    insta::assert_snapshot!(
+        f.err(&format!("SELECT region, sum(amount) AS s\nFROM {o}\nGROUP BY ROLLUP (region)")),
+        @"3:10: GROUPING SETS, ROLLUP and CUBE are not supported by xorq"
+    );
+    insta::assert_snapshot!(
+        f.err(&format!("SELECT unnest([1, 2]) AS x FROM {o}")),
+        @"1:8: `UNNEST` is not supported by xorq"
+    );
+    insta::assert_snapshot!(
+        f.err(&format!("SELECT sum(amount) FILTER (WHERE id > 1) AS s FROM {o}")),
+        @"1:20: `FILTER (WHERE …)` on an aggregate is not supported by xorq (it has no equivalent in the expression IR)"
+    );
+    insta::assert_snapshot!(
+        f.err(&format!("SELECT DISTINCT ON (region) id FROM {o}")),
+        @"1:8: `DISTINCT ON` is not supported by xorq"
+    );
+    insta::assert_snapshot!(
+        f.err(&format!("SELECT region FROM {o}\nINTERSECT ALL\nSELECT region FROM {c}")),
+        @"2:1: `INTERSECT ALL` is not supported by xorq; use `INTERSECT` (distinct rows)"
+    );
+    insta::assert_snapshot!(
+        f.err("SELECT 1 AS one"),
+        @"1:1: a SELECT without FROM is not supported: a query reads from read_parquet('…'), read_csv('…'), read_json('…') or a backend table"
+    );
+}
+
+#[test]
+fn subqueries_without_a_join_equivalent_are_located() {
+    let f = files();
+    let o = "read_parquet('orders.parquet')";
+    let c = "read_parquet('customers.parquet')";
+    insta::assert_snapshot!(
+        f.err(&format!("SELECT id FROM {o}\nWHERE cid NOT IN (SELECT id FROM {c})")),
+        @"2:11: `NOT IN (SELECT …)` over values that can be null is not supported by xorq (SQL's NOT IN yields no rows once the subquery has a null, which a join cannot express); write `NOT EXISTS (SELECT … WHERE inner = outer)`"
+    );
+    insta::assert_snapshot!(
+        f.err(&format!("SELECT id, (SELECT max(c.id) FROM {c} c WHERE c.id = o.cid) AS m FROM {o} o")),
+        @"1:12: a correlated scalar subquery is not supported by xorq; join instead"
+    );
+    insta::assert_snapshot!(
+        f.err(&format!("SELECT id FROM {o} o WHERE EXISTS (SELECT 1 FROM {c})")),
+        @"1:55: this `EXISTS` is not supported by xorq: it does not refer to the outer query; filter with a join instead"
+    );
+    insta::assert_snapshot!(
+        f.err(&format!("SELECT id FROM {o} o WHERE region = 'EU' OR cid IN (SELECT id FROM {c})")),
+        @"1:76: this subquery is not supported: `IN (SELECT …)` and `[NOT] EXISTS (…)` are supported as conditions of WHERE, joined by AND"
+    );
+}
+
+#[test]
+fn output_names_must_be_unique() {
+    let f = files();
+    insta::assert_snapshot!(
+        f.err("SELECT *\nFROM read_parquet('orders.parquet') o JOIN read_parquet('customers.parquet') c ON o.cid = c.id"),
+        @"1:8: the query has two output columns named `id`; give one of them another name (`… AS id_2`), or join with `USING (…)` to keep one copy of a key"
+    );
 }

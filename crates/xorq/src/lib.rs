@@ -64,6 +64,20 @@ pub fn read_json(path: &str) -> Result<Table> {
     read(FileFormat::Json, path)
 }
 
+/// The table one SQL `SELECT` computes (sources: `read_parquet('…')`, `read_csv('…')`,
+/// `read_json('…')`, relative to the current directory). Its address is that of the same logic
+/// written with the builder; see [`sql_to_table_with`] for a base directory and backend tables.
+///
+/// ```no_run
+/// let t = xorq::sql("SELECT region, sum(amount) AS total FROM read_parquet('sales.parquet') GROUP BY region")?;
+/// # Ok::<(), xorq::Error>(())
+/// ```
+pub fn sql(text: &str) -> Result<Table> {
+    Ok(sql_to_table(text, &NoBackends)?)
+}
+
+pub use xorq_engines::datafusion::sql::{NoBackends, SqlOptions, TableResolver, sql_to_table, sql_to_table_with};
+
 /// A table over in-memory Arrow batches.
 pub fn memtable(batches: Vec<RecordBatch>) -> Result<Table> {
     Ok(Table::memtable(batches)?)

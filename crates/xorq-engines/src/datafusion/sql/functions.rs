@@ -94,7 +94,9 @@ pub(crate) fn scalar(
         }
         _ => match SCALAR.iter().find(|(n, _)| *n == name) {
             Some((_, f)) => Ok(Expr::Function(*f, args)),
-            None => Err(format!("function `{name}` is not supported by xorq (it has no equivalent in the expression IR)")),
+            None => {
+                Err(format!("function `{name}` is not supported by xorq (it has no equivalent in the expression IR)"))
+            }
         },
     }
 }
@@ -139,7 +141,11 @@ pub(crate) fn aggregate(
             let x = args.pop().unwrap_or_else(|| xorq_core::lit(0.0));
             return Ok(agg(AggFunc::ApproxQuantile, vec![x, q]));
         }
-        other => return Err(format!("aggregate `{other}` is not supported by xorq (it has no equivalent in the expression IR)")),
+        other => {
+            return Err(format!(
+                "aggregate `{other}` is not supported by xorq (it has no equivalent in the expression IR)"
+            ));
+        }
     };
     let call = agg(func, args);
     Ok(if order_by.is_empty() { call } else { call.order_by(order_by) })
@@ -201,7 +207,9 @@ pub(crate) fn literal(v: &ScalarValue) -> Result<Expr, String> {
         ScalarValue::Decimal128(Some(value), precision, scale) => {
             lit(Literal::Decimal { value: *value, precision: *precision, scale: *scale })
         }
-        ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) | ScalarValue::Utf8View(Some(s)) => lit(s.as_str()),
+        ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) | ScalarValue::Utf8View(Some(s)) => {
+            lit(s.as_str())
+        }
         ScalarValue::Date32(Some(d)) => lit(Literal::Date(*d)),
         ScalarValue::TimestampSecond(Some(t), tz) => timestamp(*t, TimeUnit::Second, tz),
         ScalarValue::TimestampMillisecond(Some(t), tz) => timestamp(*t, TimeUnit::Millisecond, tz),

@@ -26,7 +26,9 @@ impl Lifter<'_> {
             JoinType::LeftSemi => JoinKind::Semi,
             JoinType::LeftAnti => JoinKind::Anti,
             other => {
-                return Err(self.locator.error(format!("a {other} join is not supported by xorq"), self.locator.keyword(&["JOIN"])));
+                return Err(self
+                    .locator
+                    .error(format!("a {other} join is not supported by xorq"), self.locator.keyword(&["JOIN"])));
             }
         };
         let left = self.materialize(self.lift(&j.left, None)?)?;
@@ -119,7 +121,8 @@ impl Lifter<'_> {
         let mut acc = it.next().map(|(_, t)| t).ok_or_else(|| EngineError::Internal("union without inputs".into()))?;
         for (i, t) in it {
             // distinct(a ∪ b ∪ c) = (a ∪ b) ∪distinct c
-            acc = if distinct && i == last { acc.union_distinct(&t) } else { acc.union(&t) }.map_err(|e| self.core(e))?;
+            acc =
+                if distinct && i == last { acc.union_distinct(&t) } else { acc.union(&t) }.map_err(|e| self.core(e))?;
         }
         Ok(Rel::of(acc))
     }
@@ -137,7 +140,8 @@ impl Lifter<'_> {
             let mut t = None;
             for r in &rels {
                 let c = column(r, i)?;
-                let dtype = r.table.schema().field_or_err(&c, "set operation input").map_err(|e| self.core(e))?.dtype.clone();
+                let dtype =
+                    r.table.schema().field_or_err(&c, "set operation input").map_err(|e| self.core(e))?.dtype.clone();
                 t = Some(match t {
                     None => dtype,
                     Some(prev) => comparison_type(&prev, &dtype).unwrap_or(prev),
@@ -148,11 +152,18 @@ impl Lifter<'_> {
         rels.into_iter()
             .map(|r| {
                 if r.cols.len() != names.len() {
-                    return Err(self.locator.error("the inputs of a set operation have different numbers of columns", None));
+                    return Err(self
+                        .locator
+                        .error("the inputs of a set operation have different numbers of columns", None));
                 }
                 let schema = r.table.schema();
                 let same = r.is_identity()
-                    && schema.fields().iter().zip(names).zip(&targets).all(|((f, n), t)| f.name == *n && Some(&f.dtype) == t.as_ref());
+                    && schema
+                        .fields()
+                        .iter()
+                        .zip(names)
+                        .zip(&targets)
+                        .all(|((f, n), t)| f.name == *n && Some(&f.dtype) == t.as_ref());
                 if same && schema.len() == names.len() {
                     return Ok(r.table);
                 }

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 
 use datafusion::logical_expr::utils::split_conjunction;
 use datafusion::logical_expr::{
-    Aggregate, Distinct, Expr as DfExpr, Filter, FetchType, Limit, LogicalPlan, Projection, SkipType, Sort, TableScan,
+    Aggregate, Distinct, Expr as DfExpr, FetchType, Filter, Limit, LogicalPlan, Projection, SkipType, Sort, TableScan,
     Window,
 };
 use xorq_core::{CoreError, Expr, Table, col};
@@ -138,7 +138,8 @@ impl<'a> Lifter<'a> {
         }
         let names: Vec<String> = rel.cols.iter().map(|c| c.name.clone()).collect();
         self.check_unique(&names)?;
-        let exprs = rel.cols.iter().zip(&names).map(|(c, n)| Ok(self.value(c)?.alias(n))).collect::<Result<Vec<_>>>()?;
+        let exprs =
+            rel.cols.iter().zip(&names).map(|(c, n)| Ok(self.value(c)?.alias(n))).collect::<Result<Vec<_>>>()?;
         rel.table.select(exprs).map_err(|e| self.core(e))
     }
 
@@ -184,9 +185,11 @@ impl<'a> Lifter<'a> {
         self.check_unique(&names)?;
         let table_names = input.table.columns();
         let identity = exprs.len() == table_names.len()
-            && exprs.iter().zip(&names).zip(&table_names).all(|((e, n), t)| {
-                matches!(e, Expr::Column { name, side: None } if name == t) && n == t
-            });
+            && exprs
+                .iter()
+                .zip(&names)
+                .zip(&table_names)
+                .all(|((e, n), t)| matches!(e, Expr::Column { name, side: None } if name == t) && n == t);
         if identity {
             return Ok(Rel::of(input.table));
         }
@@ -269,7 +272,8 @@ impl<'a> Lifter<'a> {
     }
 
     fn limit(&self, l: &Limit, hints: Hints<'_>) -> Result<Rel> {
-        let bad = || self.locator.error("LIMIT and OFFSET take constant whole numbers", self.locator.keyword(&["LIMIT"]));
+        let bad =
+            || self.locator.error("LIMIT and OFFSET take constant whole numbers", self.locator.keyword(&["LIMIT"]));
         let skip = match l.get_skip_type() {
             Ok(SkipType::Literal(n)) => n as u64,
             _ => return Err(bad()),

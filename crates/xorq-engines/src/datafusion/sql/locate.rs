@@ -86,7 +86,8 @@ impl<'a> Locator<'a> {
 
     /// A word followed by `(`: functions the AST gives dedicated nodes (`EXTRACT`, `TRIM`, …).
     fn call_token(&self, names: &[&str]) -> Option<Pos> {
-        let real: Vec<&TokenWithSpan> = self.tokens.iter().filter(|t| !matches!(t.token, Token::Whitespace(_))).collect();
+        let real: Vec<&TokenWithSpan> =
+            self.tokens.iter().filter(|t| !matches!(t.token, Token::Whitespace(_))).collect();
         real.windows(2).find_map(|w| match (&w[0].token, &w[1].token) {
             (Token::Word(word), Token::LParen) if names.iter().any(|n| n.eq_ignore_ascii_case(&word.value)) => {
                 pos(w[0].span.start)
@@ -114,6 +115,20 @@ impl<'a> Locator<'a> {
         })
     }
 
+    /// Where table function calls without an alias are, in order.
+    pub(crate) fn unaliased_table_functions(&self) -> Vec<Pos> {
+        let mut found = Vec::new();
+        self.visit(|node| {
+            if let AstNode::Table(TableFactor::Table { name, args: Some(_), alias: None, .. }) = node
+                && let Some(p) = pos(name.span().start)
+            {
+                found.push(p);
+            }
+            None
+        });
+        found
+    }
+
     /// The first table reference whose name ends with `parts` (case-insensitive).
     pub(crate) fn relation(&self, parts: &[String]) -> Option<Pos> {
         self.visit(|node| match node {
@@ -130,7 +145,8 @@ impl<'a> Locator<'a> {
     /// The first occurrence of these consecutive tokens: keywords and identifiers
     /// (case-insensitive) or symbols (`(`).
     pub(crate) fn keyword(&self, words: &[&str]) -> Option<Pos> {
-        let real: Vec<&TokenWithSpan> = self.tokens.iter().filter(|t| !matches!(t.token, Token::Whitespace(_))).collect();
+        let real: Vec<&TokenWithSpan> =
+            self.tokens.iter().filter(|t| !matches!(t.token, Token::Whitespace(_))).collect();
         if words.is_empty() || real.len() < words.len() {
             return None;
         }

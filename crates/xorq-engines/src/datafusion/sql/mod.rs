@@ -76,10 +76,8 @@ pub fn sql_to_table_with(sql: &str, resolver: &dyn TableResolver, options: &SqlO
     if let Statement::Query(q) = &statement
         && q.with.as_ref().is_some_and(|w| w.recursive)
     {
-        return Err(locator.error(
-            "a recursive CTE (`WITH RECURSIVE`) is not supported by xorq",
-            locator.keyword(&["RECURSIVE"]),
-        ));
+        return Err(locator
+            .error("a recursive CTE (`WITH RECURSIVE`) is not supported by xorq", locator.keyword(&["RECURSIVE"])));
     }
     locator.set_statement(statement.clone());
     let context = SqlContext::new(resolver, options.base_dir.as_deref(), &locator);
@@ -135,20 +133,63 @@ fn parse_position(rest: &str) -> Option<Pos> {
 /// A planning error: ours (raised while resolving sources, already placed) or DataFusion's,
 /// placed at the span DataFusion attached or at the name it quotes.
 fn plan_error(e: &DataFusionError, locator: &Locator<'_>) -> EngineError {
-    for inner in e.iter() {
-        if let DataFusionError::External(boxed) = inner
-            && let Some(ours) = boxed.downcast_ref::<EngineError>()
-        {
-            return match ours {
-                EngineError::Sql { message, line, column } => {
-                    EngineError::Sql { message: message.clone(), line: *line, column: *column }
-                }
-                other => locator.error(other.to_string(), Locator::diagnostic(e)),
-            };
+    if let Some(ours) = ours(e) {
+        return match ours {
+            EngineError::Sql { message, line, column } => {
+                EngineError::Sql { message: message.clone(), line: *line, column: *column }
+            }
+            other => locator.error(other.to_string(), Locator::diagnostic(e)),
+        };
+    }
+    let message = without_scan_qualifiers(e.find_root().message().trim());
+    let unaliased = locator.unaliased_table_functions();
+    if message.contains("duplicate qualified field name") && unaliased.len() > 1 {
+        return locator.error(
+            format!("{message}\nhint: give each table function an alias, e.g. `read_parquet('orders.parquet') AS o`"),
+            unaliased.get(1).copied(),
+        );
+    }
+    let quoted = message.split('\'').nth(1).filter(|q| !q.is_empty() && !q.contains(' '));
+    let at =
+        Locator::diagnostic(e).or_else(|| quoted.and_then(|q| locator.function(&[q]).or_else(|| locator.token(q))));
+    locator.error(message, at)
+}
+
+/// An error of ours that DataFusion passed through, anywhere in its chain of sources.
+fn ours(e: &DataFusionError) -> Option<&EngineError> {
+    for top in e.iter() {
+        let mut current: Option<&(dyn std::error::Error + 'static)> = Some(top);
+        while let Some(err) = current {
+            if let Some(found) = err.downcast_ref::<EngineError>() {
+                return Some(found);
+            }
+            if let Some(DataFusionError::External(inner)) = err.downcast_ref::<DataFusionError>()
+                && let Some(found) = inner.downcast_ref::<EngineError>()
+            {
+                return Some(found);
+            }
+            current = err.source();
         }
     }
-    let message = e.find_root().message().trim().to_string();
-    let quoted = message.split('\'').nth(1).filter(|q| !q.is_empty() && !q.contains(' '));
-    let at = Locator::diagnostic(e).or_else(|| quoted.and_then(|q| locator.function(&[q]).or_else(|| locator.token(q))));
-    locator.error(message, at)
+    None
+}
+
+/// DataFusion names the scan of a table function `"read_csv()"`; a message is clearer without
+/// that qualifier (`'"read_csv()".amount'` → `'amount'`).
+fn without_scan_qualifiers(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(start) = rest.find('"') {
+        let after = &rest[start + 1..];
+        let name_len = after.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(after.len());
+        if name_len > 0 && after[name_len..].starts_with("()\".") {
+            out.push_str(&rest[..start]);
+            rest = &after[name_len + 4..];
+        } else {
+            out.push_str(&rest[..=start]);
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
 }

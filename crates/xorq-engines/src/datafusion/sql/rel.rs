@@ -56,12 +56,8 @@ impl Rel {
 
     /// The table's columns as they are, with SQL names `names`.
     pub fn named(table: Table, names: Vec<String>) -> Rel {
-        let cols = table
-            .columns()
-            .iter()
-            .zip(names)
-            .map(|(n, name)| Col { value: Value::Expr(col(*n)), name })
-            .collect();
+        let cols =
+            table.columns().iter().zip(names).map(|(n, name)| Col { value: Value::Expr(col(*n)), name }).collect();
         Rel { table, cols }
     }
 

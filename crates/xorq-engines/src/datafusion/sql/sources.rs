@@ -28,13 +28,8 @@ pub struct NoBackends;
 
 impl TableResolver for NoBackends {
     fn table(&self, profile: &str, path: &[String]) -> Result<Table> {
-        let name = std::iter::once(profile).chain(path.iter().map(String::as_str)).collect::<Vec<_>>().join(".");
-        Err(EngineError::Unsupported {
-            engine: "this session".into(),
-            what: format!("`{name}`: it names a table of backend profile `{profile}`, but no backend profile is connected"),
-            hint: "\nhint: read files with read_parquet('…'), read_csv('…') or read_json('…'), or connect the profile"
-                .into(),
-        })
+        let table = std::iter::once(profile).chain(path.iter().map(String::as_str)).collect::<Vec<_>>().join(".");
+        Err(EngineError::NotConnected { profile: profile.to_string(), table })
     }
 }
 
@@ -63,7 +58,8 @@ pub(crate) fn normalize_table_function_args(statement: &mut Statement, locator: 
         type Break = EngineError;
         fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<EngineError> {
             let TableFactor::Table { name, args: Some(args), .. } = factor else { return ControlFlow::Continue(()) };
-            let is_csv = name.0.last().and_then(|p| p.as_ident()).is_some_and(|i| i.value.eq_ignore_ascii_case("read_csv"));
+            let is_csv =
+                name.0.last().and_then(|p| p.as_ident()).is_some_and(|i| i.value.eq_ignore_ascii_case("read_csv"));
             if !is_csv || !args.args.iter().any(|a| matches!(a, FunctionArg::Named { .. })) {
                 return ControlFlow::Continue(());
             }
@@ -115,9 +111,10 @@ fn string_arg(s: &str) -> FunctionArgExpr {
 
 fn literal_string(e: &DfExpr) -> Option<&str> {
     match e {
-        DfExpr::Literal(ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) | ScalarValue::Utf8View(Some(s)), _) => {
-            Some(s)
-        }
+        DfExpr::Literal(
+            ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) | ScalarValue::Utf8View(Some(s)),
+            _,
+        ) => Some(s),
         _ => None,
     }
 }
@@ -143,16 +140,17 @@ pub(crate) fn table_function(name: &str, args: &[DfExpr], base_dir: Option<&Path
     } else {
         format!("{lower}('path')")
     };
-    let path = args.first().and_then(literal_string).ok_or_else(|| format!("`{lower}` takes a path string: {usage}"))?;
+    let path =
+        args.first().and_then(literal_string).ok_or_else(|| format!("`{lower}` takes a path string: {usage}"))?;
     let format = match lower.as_str() {
         "read_parquet" => FileFormat::Parquet,
         "read_json" => FileFormat::Json,
         _ => {
             let mut options = CsvOptions::default();
             if let Some(d) = args.get(1) {
-                let d = literal_string(d).filter(|d| d.len() == 1).ok_or_else(|| {
-                    format!("the delimiter of `read_csv` is one ASCII character in quotes: {usage}")
-                })?;
+                let d = literal_string(d)
+                    .filter(|d| d.len() == 1)
+                    .ok_or_else(|| format!("the delimiter of `read_csv` is one ASCII character in quotes: {usage}"))?;
                 options.delimiter = d.as_bytes()[0];
             }
             if let Some(h) = args.get(2) {
@@ -170,5 +168,14 @@ pub(crate) fn table_function(name: &str, args: &[DfExpr], base_dir: Option<&Path
         Some(dir) if !is_url(path) && Path::new(path).is_relative() => dir.join(path).to_string_lossy().into_owned(),
         _ => path.to_string(),
     };
-    read_file(format, &resolved).map_err(|e| e.to_string())
+    read_file(format, &resolved).map_err(|e| {
+        let message = e.to_string();
+        match base_dir {
+            Some(dir) => message.replace(
+                "relative paths are resolved from the current directory",
+                &format!("relative paths are resolved from `{}`", dir.display()),
+            ),
+            None => message,
+        }
+    })
 }

@@ -88,7 +88,9 @@ impl Lifter<'_> {
             [only] => only.column().map(str::to_string),
             _ => None,
         }
-        .ok_or_else(|| self.locator.error("the subquery of `IN` must return one column", self.locator.keyword(words)))?;
+        .ok_or_else(|| {
+            self.locator.error("the subquery of `IN` must return one column", self.locator.keyword(words))
+        })?;
         let kind = if negated { JoinKind::Anti } else { JoinKind::Semi };
         if negated {
             let left_nullable = s.expr.nullable(schema).unwrap_or(true);
@@ -195,7 +197,9 @@ impl Lifter<'_> {
         let mut values = Vec::with_capacity(found.len());
         for s in found {
             if !s.outer_ref_columns.is_empty() {
-                return Err(self.locator.error("a correlated scalar subquery is not supported by xorq; join instead", at));
+                return Err(self
+                    .locator
+                    .error("a correlated scalar subquery is not supported by xorq; join instead", at));
             }
             if !one_row(&s.subquery) {
                 return Err(self.locator.error(
@@ -208,7 +212,8 @@ impl Lifter<'_> {
             let RelOp::Join(j) = table.node().op() else {
                 return Err(EngineError::Internal("a cross join lifted to another operation".into()));
             };
-            let name = j.outputs.last().map(|o| o.name.clone()).ok_or_else(|| EngineError::Internal("empty join".into()))?;
+            let name =
+                j.outputs.last().map(|o| o.name.clone()).ok_or_else(|| EngineError::Internal("empty join".into()))?;
             values.push((plan_id(&s.subquery), col(name)));
         }
         Ok((Rel { table, cols: rel.cols }, values))
