@@ -104,7 +104,7 @@ pub(crate) fn scalar(
 /// An aggregate call. `Err` is the message of an unsupported call.
 pub(crate) fn aggregate(
     name: &str,
-    mut args: Vec<Expr>,
+    args: Vec<Expr>,
     raw: &[DfExpr],
     distinct: bool,
     order_by: Vec<SortExpr>,
@@ -131,15 +131,13 @@ pub(crate) fn aggregate(
         "last_value" => AggFunc::Last,
         "approx_percentile_cont" => {
             // `approx_percentile_cont(x, q)` and `… WITHIN GROUP (ORDER BY x)` (planned with x first).
-            if args.len() != 2 {
-                return Err("`approx_percentile_cont` is supported with a value and a quantile only".into());
-            }
             if order_by.iter().any(|k| k.descending) {
                 return Err("`approx_percentile_cont` is supported in ascending order only".into());
             }
-            let q = args.pop().unwrap_or_else(|| xorq_core::lit(0.5));
-            let x = args.pop().unwrap_or_else(|| xorq_core::lit(0.0));
-            return Ok(agg(AggFunc::ApproxQuantile, vec![x, q]));
+            if args.len() != 2 {
+                return Err("`approx_percentile_cont` is supported with a value and a quantile only".into());
+            }
+            return Ok(agg(AggFunc::ApproxQuantile, args));
         }
         other => {
             return Err(format!(

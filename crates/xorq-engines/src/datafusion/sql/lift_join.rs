@@ -131,9 +131,14 @@ impl Lifter<'_> {
     /// common type of each column), renaming and casting only where needed.
     fn conform(&self, rels: Vec<Rel>, names: &[String]) -> Result<Vec<Table>> {
         let column = |r: &Rel, i: usize| -> Result<String> {
-            r.cols.get(i).and_then(Col::column).map(str::to_string).ok_or_else(|| {
+            let c = r.cols.get(i).ok_or_else(|| {
                 self.locator.error("the inputs of a set operation have different numbers of columns", None)
-            })
+            })?;
+            match c.column() {
+                Some(name) => Ok(name.to_string()),
+                // A merged join key: asks for the join again without merging.
+                None => self.value(c).and_then(|_| Err(EngineError::Internal("set operation input not plain".into()))),
+            }
         };
         let mut targets = Vec::with_capacity(names.len());
         for i in 0..names.len() {

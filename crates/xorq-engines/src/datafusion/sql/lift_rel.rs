@@ -121,7 +121,7 @@ impl<'a> Lifter<'a> {
         Ok(Rel::named(table, names))
     }
 
-    fn value(&self, c: &Col) -> Result<Expr> {
+    pub(crate) fn value(&self, c: &Col) -> Result<Expr> {
         match &c.value {
             Value::Expr(e) => Ok(e.clone()),
             Value::Merged { join } => {

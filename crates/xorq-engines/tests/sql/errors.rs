@@ -1,0 +1,167 @@
+//! Errors name the construct and where it is in the text.
+
+use crate::fixture::files;
+
+#[test]
+fn functions_outside_the_catalogue_are_located() {
+    let f = files();
+    insta::assert_snapshot!(
+        f.err("SELECT id,\n       md5(region) AS h\nFROM read_parquet('orders.parquet')"),
+        @"2:8: function `md5` is not supported by xorq (it has no equivalent in the expression IR)"
+    );
+    insta::assert_snapshot!(
+        f.err("SELECT region, median(amount) AS m FROM read_parquet('orders.parquet') GROUP BY region"),
+        @"1:16: aggregate `median` is not supported by xorq (it has no equivalent in the expression IR)"
+    );
+    insta::assert_snapshot!(
+        f.err("SELECT nth_value(amount, 2) OVER (ORDER BY id) AS second FROM read_parquet('orders.parquet')"),
+        @"1:8: window function `nth_value` is not supported by xorq (it has no equivalent in the expression IR)"
+    );
+    insta::assert_snapshot!(
+        f.err("SELECT id FROM read_parquet('orders.parquet')\nWHERE region ~ 'E.*'"),
+        @"2:14: operator `~` is not supported by xorq"
+    );
+}
+
+#[test]
+fn planner_errors_keep_their_position() {
+    let f = files();
+    insta::assert_snapshot!(
+        f.err("SELECT id,\n  amuont FROM read_parquet('orders.parquet')"),
+        @r"
+    2:3: No field named amuont. Did you mean 'amount'?
+    Valid fields are id, cid, region, amount, day.
+    "
+    );
+    insta::assert_snapshot!(
+        f.err("SELECT frobnicate(amount) FROM read_parquet('orders.parquet')").lines().next().unwrap_or_default().to_string(),
+        @"1:8: Invalid function 'frobnicate'."
+    );
+}
+
+#[test]
+fn syntax_errors_have_a_position() {
+    let f = files();
+    insta::assert_snapshot!(
+        f.err("SELECT id FROM read_parquet('orders.parquet')\nWHER id > 1"),
+        @"2:6: syntax error: Expected: end of statement, found: id"
+    );
+    insta::assert_snapshot!(
+        f.err("SELECT id\nFROM read_parquet('orders.parquet')\nWHERE"),
+        @"3:6: syntax error: Expected: an expression, found: EOF"
+    );
+    insta::assert_snapshot!(
+        f.err("SELECT 1 FROM read_parquet('orders.parquet');\nSELECT 2"),
+        @"2:1: the SQL text has more than one statement; a pipeline is one SELECT"
+    );
+    insta::assert_snapshot!(f.err("INSERT INTO t VALUES (1)"), @"1:1: only a SELECT query is supported, not `INSERT`");
+}
+
+#[test]
+fn sources_are_checked_where_they_are_named() {
+    let f = files();
+    insta::assert_snapshot!(
+        f.err("SELECT id\nFROM orders"),
+        @"2:6: unknown table `orders`: read files with read_parquet('…'), read_csv('…') or read_json('…'), or name a backend table as `<profile>.<schema>.<table>`"
+    );
+    insta::assert_snapshot!(
+        f.err("SELECT id FROM read_parquet('missing.parquet')"),
+        @r"
+    1:16: cannot read the schema of `<dir>/missing.parquet`: No such file or directory (os error 2)
+    hint: check the path; relative paths are resolved from `<dir>`
+    "
+    );
+    insta::assert_snapshot!(
+        f.err("SELECT o.id FROM read_parquet('orders.parquet') o JOIN pg.public.customers c ON o.cid = c.id"),
+        @r"
+    1:56: `pg.public.customers` names a table of backend profile `pg`, but no backend profile `pg` is connected
+    hint: read files with read_parquet('…'), read_csv('…') or read_json('…'), or connect the profile
+    "
+    );
+    insta::assert_snapshot!(
+        f.err("SELECT id FROM read_csv('orders.csv', quote => '\"')"),
+        @"1:39: read_csv has no option `quote`; its options are `delimiter`, `header`"
+    );
+    insta::assert_snapshot!(
+        f.err("SELECT id FROM read_orc('orders.orc')"),
+        @"1:16: table function `read_orc` is not supported; read sources with `read_parquet('path')`, `read_csv('path')`, `read_json('path')`"
+    );
+    insta::assert_snapshot!(
+        f.err("SELECT id FROM read_parquet('orders.parquet') JOIN read_parquet('customers.parquet') USING (id)"),
+        @r"
+    1:52: Schema contains duplicate qualified field name id
+    hint: give each table function an alias, e.g. `read_parquet('orders.parquet') AS o`
+    "
+    );
+}
+
+#[test]
+fn constructs_the_ir_cannot_express_are_located() {
+    let f = files();
+    let o = "read_parquet('orders.parquet')";
+    let c = "read_parquet('customers.parquet')";
+    insta::assert_snapshot!(
+        f.err(&format!("SELECT * FROM {o} o,\n  LATERAL (SELECT * FROM {c} c WHERE c.id = o.cid) x")),
+        @"2:3: a LATERAL (correlated) subquery in FROM is not supported by xorq"
+    );
+    insta::assert_snapshot!(
+        f.err("WITH RECURSIVE r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT * FROM r"),
+        @"1:6: a recursive CTE (`WITH RECURSIVE`) is not supported by xorq"
+    );
+    insta::assert_snapshot!(
+        f.err(&format!("SELECT region, sum(amount) AS s\nFROM {o}\nGROUP BY ROLLUP (region)")),
+        @"3:10: GROUPING SETS, ROLLUP and CUBE are not supported by xorq"
+    );
+    insta::assert_snapshot!(
+        f.err(&format!("SELECT unnest([1, 2]) AS x FROM {o}")),
+        @"1:8: `UNNEST` is not supported by xorq"
+    );
+    insta::assert_snapshot!(
+        f.err(&format!("SELECT sum(amount) FILTER (WHERE id > 1) AS s FROM {o}")),
+        @"1:20: `FILTER (WHERE …)` on an aggregate is not supported by xorq (it has no equivalent in the expression IR)"
+    );
+    insta::assert_snapshot!(
+        f.err(&format!("SELECT DISTINCT ON (region) id FROM {o}")),
+        @"1:8: `DISTINCT ON` is not supported by xorq"
+    );
+    insta::assert_snapshot!(
+        f.err(&format!("SELECT region FROM {o}\nINTERSECT ALL\nSELECT region FROM {c}")),
+        @"2:1: `INTERSECT ALL` is not supported by xorq; use `INTERSECT` (distinct rows)"
+    );
+    insta::assert_snapshot!(
+        f.err("SELECT 1 AS one"),
+        @"1:1: a SELECT without FROM is not supported: a query reads from read_parquet('…'), read_csv('…'), read_json('…') or a backend table"
+    );
+}
+
+#[test]
+fn subqueries_without_a_join_equivalent_are_located() {
+    let f = files();
+    let o = "read_parquet('orders.parquet')";
+    let c = "read_parquet('customers.parquet')";
+    insta::assert_snapshot!(
+        f.err(&format!("SELECT id FROM {o}\nWHERE cid NOT IN (SELECT id FROM {c})")),
+        @"2:11: `NOT IN (SELECT …)` over values that can be null is not supported by xorq (SQL's NOT IN yields no rows once the subquery has a null, which a join cannot express); write `NOT EXISTS (SELECT … WHERE inner = outer)`"
+    );
+    insta::assert_snapshot!(
+        f.err(&format!("SELECT id, (SELECT max(c.id) FROM {c} c WHERE c.id = o.cid) AS m FROM {o} o")),
+        @"1:12: a correlated scalar subquery is not supported by xorq; join instead"
+    );
+    insta::assert_snapshot!(
+        f.err(&format!("SELECT id FROM {o} o WHERE EXISTS (SELECT 1 FROM {c})")),
+        @"1:55: this `EXISTS` is not supported by xorq: it does not refer to the outer query; filter with a join instead"
+    );
+    insta::assert_snapshot!(
+        f.err(&format!("SELECT id FROM {o} o WHERE region = 'EU' OR cid IN (SELECT id FROM {c})")),
+        @"1:76: this subquery is not supported: `IN (SELECT …)` and `[NOT] EXISTS (…)` are supported as conditions of WHERE, joined by AND"
+    );
+}
+
+#[test]
+fn output_names_must_be_unique() {
+    let f = files();
+    insta::assert_snapshot!(
+        f.err("SELECT *\nFROM read_parquet('orders.parquet') o JOIN read_parquet('customers.parquet') c ON o.cid = c.id"),
+        @"1:8: the query has two output columns named `id`; give one of them another name (`… AS id_2`), or join with `USING (…)` to keep one copy of a key"
+    );
+}
