@@ -30,23 +30,18 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Scaffold a project with sample data and a pipeline.
+    #[command(after_help = "Examples:\n  xorq init demo\n  xorq init -t penguins birds")]
     Init(InitArgs),
     /// Compile a pipeline file into a build directory named by its address.
-    ///
-    /// Examples:
-    ///   xorq build pipeline.sql
-    ///   xorq build pipeline.sql --builds-dir artifacts --debug
+    #[command(after_help = "Examples:\n  xorq build pipeline.sql\n  xorq build pipeline.sql --builds-dir artifacts --debug")]
     Build(BuildArgs),
     /// Execute a build and write its result.
-    ///
-    /// Examples:
-    ///   xorq run builds/28ecab08754e
-    ///   xorq run builds/28ecab08754e -o - -f csv | head
-    ///   xorq run builds/28ecab08754e --limit 100 -p threshold=0.5 -o sample.parquet
+    #[command(
+        after_help = "Examples:\n  xorq run builds/28ecab08754e\n  xorq run builds/28ecab08754e -o - -f csv | head\n  xorq run builds/28ecab08754e --limit 100 -p threshold=0.5 -o sample.parquet"
+    )]
     Run(RunArgs),
     /// Print a shell-completion script (bash, zsh, fish, elvish, powershell).
-    ///
-    /// Example: xorq completion bash > ~/.local/share/bash-completion/completions/xorq
+    #[command(after_help = "Example:\n  xorq completion bash > ~/.local/share/bash-completion/completions/xorq")]
     Completion {
         /// The shell.
         shell: Shell,

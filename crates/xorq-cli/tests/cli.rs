@@ -33,3 +33,12 @@ fn usage_errors_exit_2() {
     assert_eq!(code, 2);
     assert!(stderr.contains("unrecognized subcommand"), "{stderr}");
 }
+
+#[test]
+fn help_texts() {
+    for command in [vec!["--help"], vec!["build", "--help"], vec!["run", "--help"], vec!["init", "--help"]] {
+        let (code, stdout, _) = xorq(&command);
+        assert_eq!(code, 0);
+        insta::assert_snapshot!(format!("help_{}", command[0].trim_start_matches('-')), stdout);
+    }
+}
