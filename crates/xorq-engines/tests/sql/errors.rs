@@ -165,3 +165,35 @@ fn output_names_must_be_unique() {
         @"1:8: the query has two output columns named `id`; give one of them another name (`… AS id_2`), or join with `USING (…)` to keep one copy of a key"
     );
 }
+
+#[test]
+fn type_errors_of_the_ir_are_located_too() {
+    let f = files();
+    let o = "read_parquet('orders.parquet')";
+    insta::assert_snapshot!(
+        f.err(&format!("SELECT id FROM {o}\nWHERE region > 5")),
+        @r#"
+    2:14: type error in Filter input: `>` cannot take `String` and `Int64`
+    hint: cast one side, e.g. `col("x").cast(DataType::Float64)`
+    "#
+    );
+    insta::assert_snapshot!(
+        f.err(&format!("SELECT id FROM {o}\nUNION\nSELECT name FROM read_parquet('customers.parquet')")),
+        @r"
+    2:1: union inputs have different schemas: column 1 is `id: Int64` in the first input and `name: String` in the second
+    hint: rename or cast so both inputs have the same columns
+    "
+    );
+    insta::assert_snapshot!(
+        f.err(&format!("SELECT extract(week FROM day) AS w FROM {o}")),
+        @"1:8: date part `week` is not supported; use one of `year`, `month`, `day`, `hour`, `minute`, `second`, `dow`, `doy`, `quarter`"
+    );
+    insta::assert_snapshot!(
+        f.err(&format!("SELECT id FROM {o} WHERE day > DATE '2024-13-01'")),
+        @"1:64: date literal: `2024-13-01` is not a date of the form YYYY-MM-DD (input is out of range)"
+    );
+    insta::assert_snapshot!(
+        f.err("(SELECT region FROM read_parquet('orders.parquet')) UNION SELECT 'EU'"),
+        @"1:59: a SELECT without FROM is not supported: a query reads from read_parquet('…'), read_csv('…'), read_json('…') or a backend table"
+    );
+}

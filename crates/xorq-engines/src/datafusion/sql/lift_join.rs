@@ -5,7 +5,7 @@ use datafusion::common::NullEquality;
 use datafusion::logical_expr::utils::split_conjunction;
 use datafusion::logical_expr::{BinaryExpr, Distinct, Expr as DfExpr, Join, JoinType, LogicalPlan, Operator, Union};
 use xorq_core::plan::RelOp;
-use xorq_core::{Expr, JoinKind, JoinSide, Table, col, comparison_type, lcol, rcol};
+use xorq_core::{DataType, Expr, JoinKind, JoinSide, Table, col, comparison_type, lcol, rcol};
 
 use super::lift_rel::{Lifter, strip_aliases};
 use super::rel::{Col, Rel, Scope, Value};
@@ -105,7 +105,7 @@ impl Lifter<'_> {
             _ => return Err(EngineError::Internal("set operation inputs".into())),
         };
         let table = if j.join_type == JoinType::LeftSemi { a.intersect(&b) } else { a.difference(&b) };
-        Ok(Rel::of(table.map_err(|e| self.core(e))?))
+        Ok(Rel::of(table.map_err(|e| self.core_at(e, words))?))
     }
 
     /// `UNION ALL`, or `UNION` (distinct) when wrapped in `Distinct`.
@@ -121,8 +121,8 @@ impl Lifter<'_> {
         let mut acc = it.next().map(|(_, t)| t).ok_or_else(|| EngineError::Internal("union without inputs".into()))?;
         for (i, t) in it {
             // distinct(a ∪ b ∪ c) = (a ∪ b) ∪distinct c
-            acc =
-                if distinct && i == last { acc.union_distinct(&t) } else { acc.union(&t) }.map_err(|e| self.core(e))?;
+            acc = if distinct && i == last { acc.union_distinct(&t) } else { acc.union(&t) }
+                .map_err(|e| self.core_at(e, &["UNION"]))?;
         }
         Ok(Rel::of(acc))
     }
@@ -142,17 +142,29 @@ impl Lifter<'_> {
         };
         let mut targets = Vec::with_capacity(names.len());
         for i in 0..names.len() {
-            let mut t = None;
+            // The common type; `None` when there is none, and the IR reports the mismatch.
+            let mut t: Option<DataType> = None;
+            let mut compatible = true;
             for r in &rels {
                 let c = column(r, i)?;
                 let dtype =
                     r.table.schema().field_or_err(&c, "set operation input").map_err(|e| self.core(e))?.dtype.clone();
-                t = Some(match t {
-                    None => dtype,
-                    Some(prev) => comparison_type(&prev, &dtype).unwrap_or(prev),
-                });
+                t = match t {
+                    None => Some(dtype),
+                    Some(prev) => match comparison_type(&prev, &dtype) {
+                        Some(common) => Some(common),
+                        None => {
+                            compatible = false;
+                            Some(prev)
+                        }
+                    },
+                };
             }
-            targets.push(t);
+            targets.push(t.filter(|_| compatible));
+        }
+        if targets.iter().any(Option::is_none) {
+            // Left as written, so the IR's error names the columns the user wrote.
+            return Ok(rels.into_iter().map(|r| r.table).collect());
         }
         rels.into_iter()
             .map(|r| {

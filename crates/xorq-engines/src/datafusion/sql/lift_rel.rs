@@ -60,6 +60,13 @@ impl<'a> Lifter<'a> {
         }
     }
 
+    /// A builder error placed at what it names, else at `words`.
+    pub(crate) fn core_at(&self, e: CoreError, words: &[&str]) -> EngineError {
+        let message = e.to_string();
+        let at = self.locator.named_in(&message).or_else(|| self.locator.keyword(words));
+        self.locator.error(message, at)
+    }
+
     fn unsupported(&self, what: &str, words: &[&str]) -> EngineError {
         self.locator.error(format!("{what} is not supported by xorq"), self.locator.keyword(words))
     }
@@ -88,7 +95,7 @@ impl<'a> Lifter<'a> {
             LogicalPlan::Distinct(Distinct::On(_)) => Err(self.unsupported("`DISTINCT ON`", &["DISTINCT", "ON"])),
             LogicalPlan::EmptyRelation(_) => Err(self.locator.error(
                 "a SELECT without FROM is not supported: a query reads from read_parquet('…'), read_csv('…'), read_json('…') or a backend table",
-                self.locator.keyword(&["SELECT"]),
+                self.locator.select_without_from().or_else(|| self.locator.keyword(&["SELECT"])),
             )),
             LogicalPlan::Values(_) => Err(self.unsupported("`VALUES`", &["VALUES"])),
             LogicalPlan::Unnest(_) => Err(self.unsupported("`UNNEST`", &["UNNEST"])),

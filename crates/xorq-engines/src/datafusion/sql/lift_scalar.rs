@@ -360,5 +360,16 @@ impl ScalarLifter<'_> {
 
 /// A function's name and aliases, to find its call in the text.
 fn names(name: &str, aliases: &[String]) -> Vec<String> {
-    std::iter::once(name.to_string()).chain(aliases.iter().cloned()).collect()
+    // Spellings with their own SQL syntax (`EXTRACT(year FROM d)`, `TRIM(s)`, …).
+    let syntax: &[&str] = match name {
+        "date_part" => &["extract"],
+        "btrim" => &["trim"],
+        "substr" => &["substring"],
+        "strpos" => &["position"],
+        _ => &[],
+    };
+    std::iter::once(name.to_string())
+        .chain(aliases.iter().cloned())
+        .chain(syntax.iter().map(|s| s.to_string()))
+        .collect()
 }

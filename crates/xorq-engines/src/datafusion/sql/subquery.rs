@@ -192,9 +192,7 @@ impl Lifter<'_> {
             return Ok((rel, Vec::new()));
         }
         let at = self.locator.keyword(&["(", "SELECT"]);
-        let rel = self.materialize(rel)?;
-        let mut table = rel.table.clone();
-        let mut values = Vec::with_capacity(found.len());
+        let mut lifted = Vec::with_capacity(found.len());
         for s in found {
             if !s.outer_ref_columns.is_empty() {
                 return Err(self
@@ -207,14 +205,21 @@ impl Lifter<'_> {
                     at,
                 ));
             }
-            let value = self.materialize(self.lift(&s.subquery, None)?)?;
-            table = table.cross_join(&value.table).map_err(|e| self.core(e))?;
+            lifted.push((plan_id(&s.subquery), self.materialize(self.lift(&s.subquery, None)?)?.table));
+        }
+        // Joined in an order of their own, so the order they were written in does not matter.
+        lifted.sort_by_cached_key(|(_, t)| t.address());
+        let rel = self.materialize(rel)?;
+        let mut table = rel.table.clone();
+        let mut values = Vec::with_capacity(lifted.len());
+        for (id, value) in lifted {
+            table = table.cross_join(&value).map_err(|e| self.core(e))?;
             let RelOp::Join(j) = table.node().op() else {
                 return Err(EngineError::Internal("a cross join lifted to another operation".into()));
             };
             let name =
                 j.outputs.last().map(|o| o.name.clone()).ok_or_else(|| EngineError::Internal("empty join".into()))?;
-            values.push((plan_id(&s.subquery), col(name)));
+            values.push((id, col(name)));
         }
         Ok((Rel { table, cols: rel.cols }, values))
     }
