@@ -114,18 +114,22 @@ impl<'a> Lifter<'a> {
             return Ok(rel);
         }
         let mut taken: BTreeSet<String> = rel.cols.iter().filter_map(|c| c.column().map(str::to_string)).collect();
+        let mut selected: BTreeSet<String> = BTreeSet::new();
         let mut exprs = Vec::with_capacity(rel.cols.len());
-        let mut names = Vec::with_capacity(rel.cols.len());
+        let mut cols = Vec::with_capacity(rel.cols.len());
         for c in &rel.cols {
+            // Two plan columns may be one table column (the merged key of an inner join).
             let name = match c.column() {
                 Some(n) => n.to_string(),
                 None => unique(&c.name, &mut taken),
             };
-            exprs.push(self.value(c)?.alias(name));
-            names.push(c.name.clone());
+            if selected.insert(name.clone()) {
+                exprs.push(self.value(c)?.alias(&name));
+            }
+            cols.push(Col { value: Value::Expr(col(name)), name: c.name.clone() });
         }
         let table = rel.table.select(exprs).map_err(|e| self.core(e))?;
-        Ok(Rel::named(table, names))
+        Ok(Rel { table, cols })
     }
 
     pub(crate) fn value(&self, c: &Col) -> Result<Expr> {
