@@ -2,7 +2,8 @@
 
 use xorq_core::plan::{CsvOptions, FileFormat, RelOp};
 use xorq_core::{
-    DataType, Field, JoinKind, Schema, Source, Table, Window, col, count_star, lcol, lit, rcol, row_number, when,
+    DataType, Field, JoinKind, Schema, Source, Table, Window, col, count_star, lcol, lit, lit_date, rcol, row_number,
+    when,
 };
 use xorq_engines::EngineError;
 use xorq_engines::datafusion::sql::{NoBackends, TableResolver, sql_to_table};
@@ -62,6 +63,17 @@ fn unaliased_expressions_take_datafusion_names_without_qualifiers() {
     assert_eq!(t.columns(), ["sum(amount)", "count(*)", "max(day)"]);
     let t = f.lift("SELECT upper(t.region), t.amount + 1, t.id FROM read_parquet('orders.parquet') t");
     assert_eq!(t.columns(), ["upper(region)", "amount + Int64(1)", "id"]);
+}
+
+#[test]
+fn typed_constants_are_the_builder_constants() {
+    let f = files();
+    let built = f.orders().filter(col("day").gt_eq(lit_date("2023-12-10")).and(col("day").lt(lit_date("2024-01-01"))));
+    assert_matches(
+        &f,
+        "SELECT * FROM read_parquet('orders.parquet') WHERE day >= DATE '2023-12-10' AND day < CAST('2024-01-01' AS DATE)",
+        built.unwrap(),
+    );
 }
 
 #[test]

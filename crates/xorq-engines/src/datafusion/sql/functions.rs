@@ -1,7 +1,7 @@
 //! DataFusion functions by name → the IR's function catalogue. The reverse of the lowering in
 //! `datafusion/scalar.rs`; anything not listed has no IR equivalent and is reported.
 
-use arrow::datatypes::{DataType as ArrowType, TimeUnit as ArrowTimeUnit};
+use arrow::datatypes::DataType as ArrowType;
 use datafusion::common::ScalarValue;
 use datafusion::logical_expr::Expr as DfExpr;
 use xorq_core::{AggFunc, DataType, Expr, ScalarFunc, SortExpr, TimeUnit, WindowFunc, count_star};
@@ -173,13 +173,7 @@ pub(crate) fn window(name: &str, args: Vec<Expr>) -> Result<Expr, String> {
 
 /// The IR type of an Arrow type, for casts.
 pub(crate) fn ir_type(t: &ArrowType) -> Result<DataType, String> {
-    match t {
-        // The IR keeps one time type (microseconds); other units would change values.
-        ArrowType::Time32(_) | ArrowType::Time64(ArrowTimeUnit::Nanosecond) => {
-            Err(format!("casts to `{t}` are not supported; use TIME (microseconds)"))
-        }
-        _ => DataType::from_arrow("cast", t).map_err(|e| e.to_string()),
-    }
+    DataType::from_arrow("cast", t).map_err(|e| e.to_string())
 }
 
 /// A constant as a literal of the IR. SQL numbers become constants that take the type they
