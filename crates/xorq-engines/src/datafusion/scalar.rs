@@ -3,10 +3,10 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use datafusion::arrow::datatypes::Field as ArrowField;
 use datafusion::common::{Column, ScalarValue};
 use datafusion::functions::expr_fn as f;
 use datafusion::functions_aggregate::expr_fn::approx_percentile_cont;
-use datafusion::arrow::datatypes::Field as ArrowField;
 use datafusion::logical_expr::expr::{AggregateFunction, InList, Like, Placeholder, WindowFunction};
 use datafusion::logical_expr::{
     BinaryExpr, Case, Cast, Expr as DfExpr, ExprFunctionExt, Operator, SortExpr, WindowFrame, WindowFrameBound,
@@ -211,7 +211,13 @@ impl ScalarLowering<'_> {
                 let (x, y) = two(&mut a)?;
                 f::ends_with(x, y)
             }
-            F::Concat => f::concat(a),
+            // The IR's `concat` is null when any argument is null, as SQL's `||`; DataFusion's
+            // `concat` function skips nulls, so the operator is used.
+            F::Concat => {
+                let mut args = a.into_iter();
+                let first = args.next().ok_or_else(|| EngineError::Internal("concat without arguments".into()))?;
+                args.fold(first, |l, r| binary(l, Operator::StringConcat, r))
+            }
             F::Like | F::ILike => {
                 let (s, p) = two(&mut a)?;
                 DfExpr::Like(Like::new(false, Box::new(s), Box::new(p), None, func == F::ILike))

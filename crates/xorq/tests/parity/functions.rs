@@ -6,7 +6,8 @@ use arrow::datatypes::DataType as ArrowType;
 use datafusion::functions::expr_fn as dff;
 use datafusion::functions_window::expr_fn as dfw;
 use datafusion::logical_expr::{
-    ExprFunctionExt, WindowFrame, WindowFrameBound, WindowFrameUnits, cast, lit as dlit, when as dwhen,
+    ExprFunctionExt, Operator, WindowFrame, WindowFrameBound, WindowFrameUnits, binary_expr, cast, lit as dlit,
+    when as dwhen,
 };
 use datafusion::prelude::col as dcol;
 use datafusion::scalar::ScalarValue;
@@ -186,7 +187,13 @@ async fn scalar_function_families() {
                 dff::starts_with(dcol("note"), dlit("gi")).alias("sw"),
                 dcol("note").like(dlit("%rush%")).alias("lk"),
                 dcol("note").ilike(dlit("%RUSH%")).alias("ilk"),
-                dff::concat(vec![dcol("region"), dlit("-"), dcol("note")]).alias("cc"),
+                // null when any operand is null: SQL's `||`, not DataFusion's null-skipping `concat`
+                binary_expr(
+                    binary_expr(dcol("region"), Operator::StringConcat, dlit("-")),
+                    Operator::StringConcat,
+                    dcol("note"),
+                )
+                .alias("cc"),
                 dff::lpad(vec![dcol("note"), dlit(8i64), dlit("*")]).alias("lp"),
                 dff::reverse(dcol("note")).alias("rev"),
                 dff::strpos(dcol("note"), dlit("i")).alias("pos"),

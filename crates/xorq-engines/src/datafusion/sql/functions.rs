@@ -4,7 +4,7 @@
 use arrow::datatypes::DataType as ArrowType;
 use datafusion::common::ScalarValue;
 use datafusion::logical_expr::Expr as DfExpr;
-use xorq_core::{AggFunc, DataType, Expr, ScalarFunc, SortExpr, TimeUnit, WindowFunc, count_star};
+use xorq_core::{AggFunc, DataType, Expr, ScalarFunc, SortExpr, TimeUnit, WindowFunc, count_star, lit};
 
 /// Scalar functions with a direct IR equivalent (DataFusion's canonical names).
 const SCALAR: &[(&str, ScalarFunc)] = &[
@@ -19,7 +19,6 @@ const SCALAR: &[(&str, ScalarFunc)] = &[
     ("contains", ScalarFunc::Contains),
     ("starts_with", ScalarFunc::StartsWith),
     ("ends_with", ScalarFunc::EndsWith),
-    ("concat", ScalarFunc::Concat),
     ("strpos", ScalarFunc::StrPos),
     ("lpad", ScalarFunc::LPad),
     ("rpad", ScalarFunc::RPad),
@@ -91,6 +90,10 @@ pub(crate) fn scalar(
                 args.push(date.cast(DataType::Timestamp { unit: TimeUnit::Nanosecond, tz: None }));
             }
             Ok(Expr::Function(ScalarFunc::DateTrunc, args))
+        }
+        // SQL's `concat` skips null arguments (all null gives ''); the IR's is null when any is.
+        "concat" if !args.is_empty() => {
+            Ok(Expr::Function(ScalarFunc::Concat, args.into_iter().map(|a| a.fill_null(lit(""))).collect()))
         }
         _ => match SCALAR.iter().find(|(n, _)| *n == name) {
             Some((_, f)) => Ok(Expr::Function(*f, args)),

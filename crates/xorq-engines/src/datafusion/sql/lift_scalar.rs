@@ -9,7 +9,7 @@ use datafusion::logical_expr::{
     BinaryExpr, Case, Expr as DfExpr, ExprSchemable, Operator, SortExpr as DfSortExpr, WindowFrameBound,
     WindowFrameUnits, WindowFunctionDefinition,
 };
-use xorq_core::{DataType, Expr, FrameBound, Literal, ScalarFunc, SortExpr, Window, lit, lit_null, when};
+use xorq_core::{DataType, Expr, FrameBound, Literal, ScalarFunc, SortExpr, Window, lit};
 
 use super::functions;
 use super::lift_rel::Lifter;
@@ -219,8 +219,7 @@ impl ScalarLifter<'_> {
         })
     }
 
-    /// `a || b || …`: null when any operand is null (the IR's `concat` skips nulls, as
-    /// DataFusion's does), so nullable operands get an explicit null test.
+    /// `a || b || …`: the IR's `concat`, null when any operand is null, as in SQL.
     fn string_concat(&self, b: &BinaryExpr) -> Result<Expr> {
         let mut operands: Vec<&DfExpr> = Vec::new();
         let mut stack = vec![b.right.as_ref(), b.left.as_ref()];
@@ -234,27 +233,14 @@ impl ScalarLifter<'_> {
             }
         }
         let mut args = Vec::with_capacity(operands.len());
-        let mut null_tests: Vec<Expr> = Vec::new();
         for o in operands {
             let mut x = self.lift(o)?;
-            let t = self.df_type(o);
-            if !matches!(t, Some(ArrowType::Utf8 | ArrowType::LargeUtf8 | ArrowType::Utf8View)) {
+            if !matches!(self.df_type(o), Some(ArrowType::Utf8 | ArrowType::LargeUtf8 | ArrowType::Utf8View)) {
                 x = x.cast(DataType::String);
-            }
-            if o.nullable(self.scope.type_schema()).unwrap_or(true) {
-                null_tests.push(x.clone().is_null());
             }
             args.push(x);
         }
-        let concat = Expr::Function(ScalarFunc::Concat, args);
-        let mut tests = null_tests.into_iter();
-        Ok(match tests.next() {
-            None => concat,
-            Some(first) => {
-                let any_null = tests.fold(first, Expr::or);
-                when(any_null).then(lit_null(DataType::String)).otherwise(concat)
-            }
-        })
+        Ok(Expr::Function(ScalarFunc::Concat, args))
     }
 
     fn case(&self, c: &Case) -> Result<Expr> {
