@@ -33,7 +33,9 @@ pub enum Command {
     #[command(after_help = "Examples:\n  xorq init demo\n  xorq init -t penguins birds")]
     Init(InitArgs),
     /// Compile a pipeline file into a build directory named by its address.
-    #[command(after_help = "Examples:\n  xorq build pipeline.sql\n  xorq build pipeline.sql --builds-dir artifacts --debug")]
+    #[command(
+        after_help = "Examples:\n  xorq build pipeline.sql\n  xorq build pipeline.sql --builds-dir artifacts --debug"
+    )]
     Build(BuildArgs),
     /// Execute a build and write its result.
     #[command(
