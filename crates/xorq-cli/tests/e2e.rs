@@ -112,15 +112,16 @@ fn parameters_bind_by_name_and_type() {
         "SELECT region, count(*) AS n FROM read_parquet('data/sales.parquet') WHERE amount > $threshold GROUP BY region ORDER BY region",
     )
     .unwrap();
-    let r = xorq_in(&dir, &["build", "pipeline.sql"]);
-    if r.code != 0 {
-        // Parameters in SQL are optional for the SQL front end; the error must say so clearly.
-        assert!(r.stderr.contains("pipeline.sql:1:"), "{}", r.stderr);
-        return;
-    }
-    let path = r.stdout.trim().to_string();
-    let some = xorq_in(&dir, &["run", &path, "-p", "threshold=300"]);
-    assert_eq!(some.code, 0, "{}", some.stderr);
+    let path = build(&dir, &[]);
+    let low = xorq_in(&dir, &["run", &path, "-p", "threshold=10"]);
+    let high = xorq_in(&dir, &["run", &path, "-p", "threshold=300"]);
+    assert_eq!((low.code, high.code), (0, 0), "{}{}", low.stderr, high.stderr);
+    let count =
+        |csv: &str| csv.lines().skip(1).map(|l| l.split(',').nth(1).unwrap().parse::<u64>().unwrap()).sum::<u64>();
+    assert!(count(&low.stdout) > count(&high.stdout), "{}\n{}", low.stdout, high.stdout);
+    let r = xorq_in(&dir, &["run", &path]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("-p threshold="), "{}", r.stderr);
     let r = xorq_in(&dir, &["run", &path, "-p", "treshold=3"]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("threshold"), "{}", r.stderr);

@@ -197,3 +197,16 @@ fn type_errors_of_the_ir_are_located_too() {
         @"1:59: a SELECT without FROM is not supported: a query reads from read_parquet('…'), read_csv('…'), read_json('…') or a backend table"
     );
 }
+
+#[test]
+fn placeholders_need_a_name_and_a_type() {
+    let f = files();
+    insta::assert_snapshot!(
+        f.err("SELECT id FROM read_parquet('orders.parquet') WHERE amount > $1"),
+        @"1:62: positional parameter `$1` cannot be bound by name; name it, for example `$threshold`"
+    );
+    insta::assert_snapshot!(
+        f.err("SELECT $x AS x FROM read_parquet('orders.parquet')"),
+        @"1:8: the type of parameter `$x` cannot be inferred; compare it with a column (`amount > $x`) or give it a type with `CAST($x AS DOUBLE)`"
+    );
+}

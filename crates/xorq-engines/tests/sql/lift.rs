@@ -2,8 +2,8 @@
 
 use xorq_core::plan::{CsvOptions, FileFormat, RelOp};
 use xorq_core::{
-    DataType, Field, JoinKind, Schema, Source, Table, Window, col, count_star, lcol, lit, lit_date, rcol, row_number,
-    when,
+    DataType, Field, JoinKind, Schema, Source, Table, Window, col, count_star, lcol, lit, lit_date, param, rcol,
+    row_number, when,
 };
 use xorq_engines::EngineError;
 use xorq_engines::datafusion::sql::{NoBackends, TableResolver, sql_to_table};
@@ -322,4 +322,14 @@ fn a_cte_used_twice_is_one_computation() {
     let RelOp::Project(p) = t.node().op() else { panic!("{t}") };
     let RelOp::Join(j) = p.input.op() else { panic!("{t}") };
     assert_eq!(j.left.address(), j.right.address());
+}
+
+#[test]
+fn named_placeholders_are_parameters_typed_by_their_use() {
+    let f = files();
+    let built = f.orders().filter(col("amount").gt(param("threshold", DataType::Float64))).unwrap();
+    assert_matches(&f, "SELECT * FROM read_parquet('orders.parquet') WHERE amount > $threshold", built);
+    let t = f.lift("SELECT CAST($k AS BIGINT) AS k, id FROM read_parquet('orders.parquet')");
+    let params = t.params().unwrap();
+    assert_eq!((params[0].name.as_str(), &params[0].dtype), ("k", &DataType::Int64));
 }

@@ -4,12 +4,12 @@
 use arrow::datatypes::DataType as ArrowType;
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{Column, ScalarValue};
-use datafusion::logical_expr::expr::{AggregateFunction, WindowFunction};
+use datafusion::logical_expr::expr::{AggregateFunction, Placeholder, WindowFunction};
 use datafusion::logical_expr::{
     BinaryExpr, Case, Expr as DfExpr, ExprSchemable, Operator, SortExpr as DfSortExpr, WindowFrameBound,
     WindowFrameUnits, WindowFunctionDefinition,
 };
-use xorq_core::{DataType, Expr, FrameBound, Literal, ScalarFunc, SortExpr, Window, lit};
+use xorq_core::{DataType, Expr, FrameBound, Literal, ScalarFunc, SortExpr, Window, lit, param};
 
 use super::functions;
 use super::lift_rel::Lifter;
@@ -43,6 +43,31 @@ impl ScalarLifter<'_> {
     fn function_error(&self, message: String, names: &[String]) -> EngineError {
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         self.error(message, self.lifter.locator.function(&names))
+    }
+
+    /// `$name` is a named parameter of the IR, bound per run (`xorq run -p name=value`), typed
+    /// by what DataFusion's planner inferred from its use (compared with a column, say).
+    fn placeholder(&self, p: &Placeholder) -> Result<Expr> {
+        let at = self.lifter.locator.token(&p.id);
+        let name = p.id.trim_start_matches('$');
+        if name.is_empty() || name.chars().all(|c| c.is_ascii_digit()) {
+            return Err(self.error(
+                format!("positional parameter `{}` cannot be bound by name; name it, for example `$threshold`", p.id),
+                at,
+            ));
+        }
+        let Some(field) = &p.field else {
+            return Err(self.error(
+                format!(
+                    "the type of parameter `{}` cannot be inferred; compare it with a column (`amount > {}`) or give \
+                     it a type with `CAST({} AS DOUBLE)`",
+                    p.id, p.id, p.id
+                ),
+                at,
+            ));
+        };
+        let dtype = DataType::from_arrow(name, field.data_type()).map_err(|e| self.error(e.to_string(), at))?;
+        Ok(param(name, dtype).into())
     }
 
     fn df_type(&self, e: &DfExpr) -> Option<ArrowType> {
@@ -132,7 +157,15 @@ impl ScalarLifter<'_> {
             }
             DfExpr::SimilarTo(_) => return Err(self.unsupported("`SIMILAR TO`", &["SIMILAR", "TO"])),
             DfExpr::Case(c) => self.case(c)?,
-            DfExpr::Cast(c) => self.cast(&c.expr, c.field.data_type())?,
+            // `CAST($x AS DOUBLE)` types the parameter itself.
+            DfExpr::Cast(c) => {
+                if let DfExpr::Placeholder(p) = c.expr.as_ref()
+                    && p.field.is_none()
+                {
+                    return self.placeholder(&Placeholder::new_with_field(p.id.clone(), Some(c.field.clone())));
+                }
+                self.cast(&c.expr, c.field.data_type())?
+            }
             DfExpr::TryCast(_) => return Err(self.unsupported("`TRY_CAST`", &["TRY_CAST"])),
             DfExpr::ScalarFunction(f) => {
                 let args = self.all(&f.args)?;
@@ -170,12 +203,7 @@ impl ScalarLifter<'_> {
                 return Err(self.error("GROUPING SETS, ROLLUP and CUBE are not supported by xorq", at));
             }
             DfExpr::Unnest(_) => return Err(self.unsupported("`UNNEST`", &["UNNEST"])),
-            DfExpr::Placeholder(p) => {
-                return Err(self.error(
-                    format!("placeholder `{}` is not supported; write the value", p.id),
-                    self.lifter.locator.token(&p.id),
-                ));
-            }
+            DfExpr::Placeholder(p) => return self.placeholder(p),
             other => {
                 return Err(self.error(
                     format!("expression `{other}` is not supported by xorq"),
