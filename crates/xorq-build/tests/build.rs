@@ -10,15 +10,15 @@ use xorq_core::{DataType, Table, col, lit, param};
 
 fn files(dir: &std::path::Path) -> Vec<String> {
     let mut out: Vec<String> =
-        walk(dir).into_iter().map(|p| p.strip_prefix(dir).unwrap().display().to_string()).collect();
+        walk(dir).into_iter().map(|p| p.strip_prefix(dir).expect("under dir").display().to_string()).collect();
     out.sort();
     out
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
-    for entry in fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
+    for entry in fs::read_dir(dir).expect("readable") {
+        let path = entry.expect("entry").path();
         if path.is_dir() { out.extend(walk(&path)) } else { out.push(path) }
     }
     out
@@ -162,7 +162,7 @@ fn metadata_records_address_scheme_versions_and_sources() {
 /// Replaces the quoted value after `key` with `<redacted>`.
 fn regex_free_redact(text: &str, key: &str) -> String {
     let Some(start) = text.find(key).map(|i| i + key.len()) else { return text.to_string() };
-    let end = start + text[start..].find('"').unwrap();
+    let end = start + text[start..].find('"').expect("closing quote");
     format!("{}<redacted>{}", &text[..start], &text[end..])
 }
 
