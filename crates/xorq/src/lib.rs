@@ -20,6 +20,17 @@ use thiserror::Error;
 pub use xorq_core::*;
 pub use xorq_exec::{Params, Session};
 
+/// Build artifacts: `build::build(&table, dir, &options)` writes `builds/<address>/`,
+/// `build::load(dir)` reads one back into an equal expression.
+///
+/// ```no_run
+/// # fn demo(table: xorq::Table) -> Result<(), xorq::build::BuildError> {
+/// let built = xorq::build::build(&table, "builds".as_ref(), &xorq::build::BuildOptions::default())?;
+/// assert_eq!(xorq::build::load(&built.path)?.table.address(), built.address);
+/// # Ok(()) }
+/// ```
+pub use xorq_build as build;
+
 /// Any error of the xorq-rs library.
 #[derive(Debug, Error)]
 #[non_exhaustive]
