@@ -88,8 +88,9 @@ pub struct BuildDir {
 /// ```
 pub fn build(table: &Table, builds_dir: &Path, options: &BuildOptions) -> Result<BuildDir> {
     create_dir(builds_dir)?;
+    remove_abandoned_staging(builds_dir);
     let staging = tempfile::Builder::new()
-        .prefix(".tmp-build-")
+        .prefix(STAGING_PREFIX)
         .tempdir_in(builds_dir)
         .map_err(BuildError::io("create a staging directory in", builds_dir))?;
     let dir = staging.path();
@@ -203,6 +204,23 @@ fn data_files(table: &Table) -> Vec<String> {
         }
     }
     out
+}
+
+/// Prefix of staging directories inside a builds directory.
+const STAGING_PREFIX: &str = ".tmp-build-";
+
+/// Staging directories left by a process killed mid-build, once they are a day old (a live
+/// build never takes that long): best effort, as nothing depends on them.
+fn remove_abandoned_staging(builds_dir: &Path) {
+    let Ok(entries) = fs::read_dir(builds_dir) else { return };
+    let day = std::time::Duration::from_secs(24 * 3600);
+    for entry in entries.flatten() {
+        let abandoned = entry.file_name().to_str().is_some_and(|n| n.starts_with(STAGING_PREFIX))
+            && entry.metadata().and_then(|m| m.modified()).is_ok_and(|t| t.elapsed().is_ok_and(|age| age > day));
+        if abandoned {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 /// The schema of the memtable with `content` (for writing an empty one).
