@@ -249,3 +249,17 @@ fn table_sources_need_their_profile() {
     assert!(text.contains("password: ${PGPASSWORD}"), "{text}");
     assert_eq!(load(&b.path).unwrap().profiles, vec![profile]);
 }
+
+#[test]
+fn staging_directories_of_killed_builds_are_cleared_once_abandoned() {
+    let tmp = tempfile::tempdir().unwrap();
+    let builds = tmp.path().join("builds");
+    let (old, fresh) = (builds.join(".tmp-build-old"), builds.join(".tmp-build-fresh"));
+    fs::create_dir_all(&old).unwrap();
+    fs::create_dir_all(&fresh).unwrap();
+    let touched = std::process::Command::new("touch").args(["-d", "3 days ago"]).arg(&old).status().unwrap();
+    assert!(touched.success());
+    build(&pipeline(&sales_file(tmp.path())), &builds, &BuildOptions::default()).unwrap();
+    assert!(!old.exists(), "a day-old staging directory is removed");
+    assert!(fresh.exists(), "one that may belong to a running build is kept");
+}
