@@ -11,7 +11,7 @@ use xorq_core::plan::{SourceIdentity, SourceKind, bundled_location};
 use xorq_core::profile::Profile;
 use xorq_core::{Address, HASH_SCHEME, Schema, Table};
 
-use crate::bundle::bundle_reads;
+use crate::bundle::{copy_bundled, hash_reads};
 use crate::error::{BuildError, Result};
 use crate::fsutil::{create_dir, read_text, sync_dir, write_synced};
 use crate::layout::{DEFERRED_READS_FILE, EXPR_FILE, MEMTABLE_DIR, METADATA_FILE, PROFILES_FILE, memtable_location};
@@ -95,7 +95,7 @@ pub fn build(table: &Table, builds_dir: &Path, options: &BuildOptions) -> Result
         .map_err(BuildError::io("create a staging directory in", builds_dir))?;
     let dir = staging.path();
 
-    let (table, bundled) = bundle_reads(table, dir, options.relocate_reads)?;
+    let (table, bundled) = hash_reads(table, options.relocate_reads)?;
     let address = table.address();
     let computation_address = table.computation_address();
     let yaml = manifest::to_yaml(&table)?;
@@ -105,6 +105,7 @@ pub fn build(table: &Table, builds_dir: &Path, options: &BuildOptions) -> Result
         return reuse_with_debug(&final_path, &address, &yaml, &table, options.debug);
     }
 
+    copy_bundled(&bundled, dir)?;
     let memtables = manifest::memtables(&table);
     if !memtables.is_empty() {
         create_dir(&dir.join(MEMTABLE_DIR))?;
