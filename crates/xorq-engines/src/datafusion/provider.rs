@@ -21,7 +21,13 @@ pub fn source_provider(source: &Source, partitions: usize) -> Result<Arc<dyn Tab
     match &source.kind {
         // Declared nullable: a writer's nullability flag is metadata, and a scan must not fail on
         // it; the IR keeps the recorded flags.
-        SourceKind::File(file) => file_provider(file, Arc::new(nullable(source.schema.to_arrow()))),
+        SourceKind::File(file) => {
+            let mut schema = nullable(source.schema.to_arrow());
+            if matches!(file.format, FileFormat::Parquet) {
+                schema = view_types(schema);
+            }
+            file_provider(file, Arc::new(schema))
+        }
         SourceKind::Memtable(m) => memtable_provider(m, source, partitions),
         SourceKind::Table(t) => Err(EngineError::Unsupported {
             engine: "DataFusion".into(),
@@ -30,6 +36,23 @@ pub fn source_provider(source: &Source, partitions: usize) -> Result<Arc<dyn Tab
         }),
         _ => Err(EngineError::Internal(format!("source `{}` has no DataFusion provider", source.name))),
     }
+}
+
+/// Strings and binaries as view types: how DataFusion reads Parquet by default
+/// (`schema_force_view_types`), decoding without copying each value. The IR's `String` is the
+/// same logical type either way.
+fn view_types(schema: arrow::datatypes::Schema) -> arrow::datatypes::Schema {
+    use arrow::datatypes::DataType as A;
+    let fields: Vec<arrow::datatypes::Field> = schema
+        .fields()
+        .iter()
+        .map(|f| match f.data_type() {
+            A::Utf8 | A::LargeUtf8 => f.as_ref().clone().with_data_type(A::Utf8View),
+            A::Binary | A::LargeBinary => f.as_ref().clone().with_data_type(A::BinaryView),
+            _ => f.as_ref().clone(),
+        })
+        .collect();
+    arrow::datatypes::Schema::new(fields)
 }
 
 fn nullable(schema: arrow::datatypes::Schema) -> arrow::datatypes::Schema {
