@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -75,10 +75,8 @@ pub(crate) fn copy_bundled(bundled: &BTreeMap<Address, BundledFile>, staging: &P
     let dir = staging.join(BUNDLED_DIR);
     create_dir(&dir)?;
     for (hash, file) in bundled {
-        let temp = tempfile::NamedTempFile::new_in(&dir).map_err(BuildError::io("create a file in", &dir))?;
-        // `fs::copy` lets the kernel copy (copy_file_range, or a reflink where supported).
-        fs::copy(&file.from, temp.path()).map_err(BuildError::io("copy", &file.from))?;
-        let (copied, _) = hash_file(temp.path())?;
+        let mut temp = tempfile::NamedTempFile::new_in(&dir).map_err(BuildError::io("create a file in", &dir))?;
+        let (copied, _) = hash_file_into(&file.from, Some(temp.as_file_mut()))?;
         if copied != *hash {
             return Err(BuildError::invalid(
                 &file.from,
@@ -141,6 +139,11 @@ fn changed(path: &Path, expected: &Address, actual: &Address) -> BuildError {
 
 /// BLAKE3 of a file's bytes, and its size.
 fn hash_file(path: &Path) -> Result<(Address, u64)> {
+    hash_file_into(path, None)
+}
+
+/// BLAKE3 of a file's bytes and its size, copying the bytes to `copy` in the same pass.
+fn hash_file_into(path: &Path, mut copy: Option<&mut File>) -> Result<(Address, u64)> {
     let mut input = File::open(path).map_err(BuildError::io("open", path))?;
     let mut hasher = blake3::Hasher::new();
     let mut buf = vec![0u8; 1 << 20];
@@ -151,6 +154,9 @@ fn hash_file(path: &Path) -> Result<(Address, u64)> {
             break;
         }
         hasher.update(&buf[..n]);
+        if let Some(out) = copy.as_mut() {
+            out.write_all(&buf[..n]).map_err(BuildError::io("write a copy of", path))?;
+        }
         size += n as u64;
     }
     Ok((Address::from_bytes(*hasher.finalize().as_bytes()), size))
