@@ -26,6 +26,7 @@ mod canonical;
 mod encode;
 pub mod error;
 pub mod expr;
+pub mod lineage;
 pub mod literal;
 pub mod manifest;
 mod memdata;
