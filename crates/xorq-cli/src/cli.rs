@@ -6,6 +6,7 @@ use clap_complete::Shell;
 
 use crate::commands::build::BuildArgs;
 use crate::commands::init::InitArgs;
+use crate::commands::lineage::LineageArgs;
 use crate::commands::run::RunArgs;
 
 /// `--version` text: the tool version and the hashing scheme its addresses use (a literal, since
@@ -42,6 +43,11 @@ pub enum Command {
         after_help = "Examples:\n  xorq run builds/28ecab08754e\n  xorq run builds/28ecab08754e -o - -f csv | head\n  xorq run builds/28ecab08754e --limit 100 -p threshold=0.5 -o sample.parquet"
     )]
     Run(RunArgs),
+    /// Show where each output column of a build comes from.
+    #[command(
+        after_help = "Examples:\n  xorq lineage builds/28ecab08754e --column total\n  xorq lineage builds/28ecab08754e -f json"
+    )]
+    Lineage(LineageArgs),
     /// Print a shell-completion script (bash, zsh, fish, elvish, powershell).
     #[command(after_help = "Example:\n  xorq completion bash > ~/.local/share/bash-completion/completions/xorq")]
     Completion {

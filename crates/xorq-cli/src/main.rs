@@ -20,6 +20,7 @@ fn main() -> ExitCode {
         Command::Init(args) => commands::init::run(args),
         Command::Build(args) => commands::build::run(args),
         Command::Run(args) => commands::run::run(args),
+        Command::Lineage(args) => commands::lineage::run(args),
         Command::Completion { shell } => commands::completion::run(*shell),
         Command::HashScheme { json } => commands::hash_scheme::run(*json),
     };

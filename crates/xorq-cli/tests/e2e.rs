@@ -286,3 +286,21 @@ fn completion_scripts_are_printed() {
         assert!(r.stdout.contains("xorq") && r.stdout.contains("build"), "{shell}");
     }
 }
+
+#[test]
+fn lineage_traces_a_column_to_its_source() {
+    let (_tmp, dir) = project("sales");
+    let path = build(&dir, &[]);
+    let r = xorq_in(&dir, &["lineage", &path, "--column", "total"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    insta::assert_snapshot!("lineage_total", r.stdout);
+    let ascii = xorq_in(&dir, &["lineage", &path, "--column", "total", "--ascii"]);
+    assert!(ascii.stdout.is_ascii() && ascii.stdout.contains("`-- Sort #2"), "{}", ascii.stdout);
+    let json = xorq_in(&dir, &["lineage", &path, "-f", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let columns: Vec<&str> = v.as_array().unwrap().iter().map(|g| g["column"].as_str().unwrap()).collect();
+    assert_eq!(columns, ["region", "total", "orders"]);
+    let r = xorq_in(&dir, &["lineage", &path, "--column", "totl"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("did you mean `total`"), "{}", r.stderr);
+}

@@ -4,4 +4,5 @@ pub mod build;
 pub mod completion;
 pub mod hash_scheme;
 pub mod init;
+pub mod lineage;
 pub mod run;
