@@ -5,3 +5,4 @@
 mod fixture;
 mod functions;
 mod relational;
+mod sql;

@@ -6,10 +6,11 @@ use std::sync::Arc;
 
 use arrow::array::{Date32Array, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema};
-use arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::prelude::{ParquetReadOptions, SessionContext};
 use xorq::{Params, Session, SqlOptions, Table};
 use xorq_engines::datafusion::{Lowering, ParamValues};
+
+use crate::fixture::rows;
 
 fn orders() -> RecordBatch {
     let schema = Arc::new(Schema::new(vec![
@@ -115,19 +116,6 @@ fn write_parquet(path: &Path, b: &RecordBatch) {
         .expect("writer");
     w.write(b).expect("write");
     w.close().expect("close");
-}
-
-fn rows(batches: &[RecordBatch]) -> Vec<String> {
-    let options = FormatOptions::default().with_null("NULL");
-    let mut out = Vec::new();
-    for b in batches {
-        let formatters: Vec<_> =
-            b.columns().iter().map(|c| ArrayFormatter::try_new(c.as_ref(), &options).expect("formattable")).collect();
-        for r in 0..b.num_rows() {
-            out.push(formatters.iter().map(|f| f.value(r).to_string()).collect::<Vec<_>>().join(" | "));
-        }
-    }
-    out
 }
 
 struct Fixture {
