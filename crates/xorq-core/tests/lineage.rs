@@ -162,11 +162,10 @@ fn ten_thousand_node_chain() {
     for _ in 0..10_000 {
         t = t.mutate([(col("amount") + lit(1)).alias("amount")]).expect("mutate");
     }
-    let start = std::time::Instant::now();
+    // Deep graphs neither overflow the stack nor blow up (timing is `benches/lineage.rs`'s job).
     let g = column_lineage(&t, "amount").expect("lineage");
     assert_eq!(g.sources(), ["sales.parquet"]);
     assert!(g.nodes.len() > 30_000);
-    assert!(start.elapsed().as_secs() < 10, "{:?}", start.elapsed());
 }
 
 fn find(g: &LineageGraph, kind: &NodeKind) -> usize {

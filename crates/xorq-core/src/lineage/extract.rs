@@ -9,13 +9,30 @@ use crate::expr::func::WindowFunc;
 use crate::expr::ir::{ExprKind, JoinSide, ScalarExpr};
 use crate::plan::node::{Node, RelOp};
 
-use super::{EdgeKind, LineageEdge, LineageGraph, LineageNode, NodeKind, internal};
+use super::{EdgeKind, LineageEdge, LineageGraph, LineageNode, LineageRoot, NodeKind, TableLineage, internal};
 
 /// The lineage graph of `column` at the output of `root`.
 pub(super) fn extract(root: &Arc<Node>, column: &str) -> Result<LineageGraph> {
     let mut b = Builder::default();
     let top = b.field(root, column)?;
-    Ok(b.finish(column, top))
+    let (nodes, edges, _) = b.finish(&[top]);
+    Ok(LineageGraph { column: column.to_string(), root: 0, nodes, edges })
+}
+
+/// One graph for several output columns of `root`, sharing the nodes they have in common.
+pub(super) fn extract_many(root: &Arc<Node>, columns: &[&str]) -> Result<TableLineage> {
+    let mut b = Builder::default();
+    let tops = columns.iter().map(|c| b.field(root, c)).collect::<Result<Vec<_>>>()?;
+    let (nodes, edges, new_id) = b.finish(&tops);
+    let roots = columns
+        .iter()
+        .zip(&tops)
+        .map(|(c, &top)| {
+            let node = new_id[top].ok_or_else(|| internal("a root is always numbered"))?;
+            Ok(LineageRoot { column: c.to_string(), node })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(TableLineage { columns: roots, nodes, edges })
 }
 
 /// Relational nodes are identified by address: the same logic is the same lineage node.
@@ -82,7 +99,7 @@ impl Builder {
             if let Some(&id) = self.reads.get(&ptr) {
                 return Ok(id);
             }
-            let id = self.add(NodeKind::Read { source: s.name.clone() });
+            let id = self.add(NodeKind::Read { source: s.name.clone(), uri: s.uri() });
             self.reads.insert(ptr, id);
             return Ok(id);
         }
@@ -156,6 +173,7 @@ impl Builder {
             RelOp::Limit(l) => self.pass(NodeKind::Limit, &l.input, column)?,
             RelOp::Distinct(d) => self.pass(NodeKind::Distinct, &d.input, column)?,
             RelOp::Tag(t) => self.pass(NodeKind::Tag { name: t.name.clone() }, &t.input, column)?,
+            RelOp::Cache(c) => self.pass(NodeKind::Tag { name: format!("cache({})", c.strategy) }, &c.input, column)?,
             RelOp::SetOp(s) => {
                 let position = node.schema().index_of(column).ok_or_else(|| internal("set operation column"))?;
                 let id = self.add(NodeKind::SetOp { op: s.kind.name().to_string() });
@@ -200,12 +218,12 @@ impl Builder {
     /// The node for a scalar expression over `input`; `None` for constants.
     #[recursive::recursive]
     fn expr(&mut self, input: &Arc<Node>, e: &ScalarExpr) -> Result<Option<usize>> {
-        let named = |name: &str| NodeKind::Expr { name: name.to_string(), detail: None };
+        let named = |name: &str| NodeKind::Expr { name: name.to_string(), detail: None, aggregate: false };
         let (kind, values, controls): (NodeKind, Vec<&ScalarExpr>, Vec<&ScalarExpr>) = match &e.kind {
             ExprKind::Column(c) => return self.field(input, &c.name).map(Some),
             ExprKind::Literal(_) => return Ok(None),
             ExprKind::Param(p) => {
-                let kind = NodeKind::Expr { name: "Param".into(), detail: Some(p.name.clone()) };
+                let kind = NodeKind::Expr { name: "Param".into(), detail: Some(p.name.clone()), aggregate: false };
                 return Ok(Some(self.add(kind)));
             }
             ExprKind::Binary { op, .. } => (named(op.name()), e.children(), vec![]),
@@ -215,23 +233,25 @@ impl Builder {
             ExprKind::Negate(_) => (named("Negate"), e.children(), vec![]),
             ExprKind::IsNull(_) => (named("IsNull"), e.children(), vec![]),
             ExprKind::IsNotNull(_) => (named("IsNotNull"), e.children(), vec![]),
-            ExprKind::Cast(_) => {
-                (NodeKind::Expr { name: "Cast".into(), detail: Some(e.dtype.to_string()) }, e.children(), vec![])
-            }
+            ExprKind::Cast(_) => (
+                NodeKind::Expr { name: "Cast".into(), detail: Some(e.dtype.to_string()), aggregate: false },
+                e.children(),
+                vec![],
+            ),
             ExprKind::Case { .. } => (named("Case"), e.children(), vec![]),
             ExprKind::InList { negated, .. } => {
                 (named(if *negated { "NotInList" } else { "InList" }), e.children(), vec![])
             }
             ExprKind::Function { func, args } => (named(&pascal(func.name())), args.iter().collect(), vec![]),
             ExprKind::Aggregate(call) => (
-                named(&pascal(call.func.name())),
+                NodeKind::Expr { name: pascal(call.func.name()), detail: None, aggregate: true },
                 call.args.iter().collect(),
                 call.filter.iter().chain(call.order_by.iter().map(|k| &k.expr)).collect(),
             ),
             ExprKind::Window(call) => {
                 let detail = (call.func != WindowFunc::Aggregate).then(|| pascal(call.func.name()));
                 (
-                    NodeKind::Expr { name: "Window".into(), detail },
+                    NodeKind::Expr { name: "Window".into(), detail, aggregate: false },
                     call.args.iter().collect(),
                     call.partition_by.iter().chain(call.order_by.iter().map(|k| &k.expr)).collect(),
                 )
@@ -249,11 +269,12 @@ impl Builder {
         Ok(Some(id))
     }
 
-    /// Renumbers the nodes reachable from `root` in depth-first order (value edges first).
-    fn finish(self, column: &str, root: usize) -> LineageGraph {
+    /// Renumbers the nodes reachable from `roots` in depth-first order (value edges first),
+    /// one root after the other.
+    fn finish(self, roots: &[usize]) -> (Vec<LineageNode>, Vec<LineageEdge>, Vec<Option<usize>>) {
         let mut order: Vec<usize> = Vec::new();
         let mut new_id: Vec<Option<usize>> = vec![None; self.kinds.len()];
-        let mut stack = vec![root];
+        let mut stack: Vec<usize> = roots.iter().rev().copied().collect();
         let sorted = |id: usize| {
             let mut c = self.children[id].clone();
             c.sort_by_key(|&(_, k)| k); // stable: argument order within a kind
@@ -279,7 +300,7 @@ impl Builder {
                     .collect::<Vec<_>>()
             })
             .collect();
-        LineageGraph { column: column.to_string(), root: 0, nodes, edges }
+        (nodes, edges, new_id)
     }
 }
 

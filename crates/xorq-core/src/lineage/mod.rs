@@ -52,7 +52,12 @@
 //! # Ok::<(), xorq_core::CoreError>(())
 //! ```
 
+mod dot;
 mod extract;
+mod html;
+mod mermaid;
+pub mod openlineage;
+mod table;
 mod tree;
 
 use serde::{Deserialize, Serialize};
@@ -61,6 +66,8 @@ use crate::error::{CoreError, Result};
 use crate::expr::ir::JoinSide;
 use crate::table::Table;
 
+pub use html::HtmlOptions;
+pub use table::{InputField, LineageRoot, TableLineage, Transformation};
 pub use tree::TreeOptions;
 
 /// What a lineage node stands for.
@@ -77,6 +84,8 @@ pub enum NodeKind {
     Read {
         /// The source's readable label (file name, table name).
         source: String,
+        /// Where its rows come from (see [`Source::uri`](crate::Source::uri)).
+        uri: String,
     },
     /// A row filter.
     Filter,
@@ -112,6 +121,10 @@ pub enum NodeKind {
         /// Extra detail: a cast's target type, a window's function, a parameter's name.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         detail: Option<String>,
+        /// An aggregate call of a grouped aggregation (`Sum`, `Count`, …), which folds many
+        /// rows into one value.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        aggregate: bool,
     },
 }
 
@@ -135,12 +148,22 @@ impl From<JoinSide> for Side {
 }
 
 impl NodeKind {
+    /// The node's family, for drawing: `field`, `read`, `op` (a relational operation) or `expr`.
+    pub fn family(&self) -> &'static str {
+        match self {
+            NodeKind::Field { .. } => "field",
+            NodeKind::Read { .. } => "read",
+            NodeKind::Expr { .. } => "expr",
+            _ => "op",
+        }
+    }
+
     /// The label used in text renderings: `Field:total`, `Read:sales.parquet`, `Sum`,
     /// `Cast:Float64`, `Join:left`.
     pub fn label(&self) -> String {
         match self {
             NodeKind::Field { name } => format!("Field:{name}"),
-            NodeKind::Read { source } => format!("Read:{source}"),
+            NodeKind::Read { source, .. } => format!("Read:{source}"),
             NodeKind::Filter => "Filter".into(),
             NodeKind::Project => "Project".into(),
             NodeKind::Aggregate => "Aggregate".into(),
@@ -151,8 +174,8 @@ impl NodeKind {
             NodeKind::Limit => "Limit".into(),
             NodeKind::Distinct => "Distinct".into(),
             NodeKind::Tag { name } => format!("Tag:{name}"),
-            NodeKind::Expr { name, detail: Some(d) } => format!("{name}:{d}"),
-            NodeKind::Expr { name, detail: None } => name.clone(),
+            NodeKind::Expr { name, detail: Some(d), .. } => format!("{name}:{d}"),
+            NodeKind::Expr { name, detail: None, .. } => name.clone(),
         }
     }
 }
@@ -221,7 +244,7 @@ impl LineageGraph {
     pub fn sources(&self) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();
         for n in &self.nodes {
-            if let NodeKind::Read { source } = &n.kind
+            if let NodeKind::Read { source, .. } = &n.kind
                 && !out.contains(&source.as_str())
             {
                 out.push(source);
@@ -247,6 +270,35 @@ pub fn column_lineage(table: &Table, column: &str) -> Result<LineageGraph> {
 /// The lineage of every output column of `table`, in schema order.
 pub fn lineage(table: &Table) -> Result<Vec<(String, LineageGraph)>> {
     table.columns().into_iter().map(|c| Ok((c.to_string(), extract::extract(table.node(), c)?))).collect()
+}
+
+/// The lineage of every output column of `table` as one graph (see [`TableLineage`]).
+///
+/// ```
+/// use xorq_core::{col, lineage, lit, Table};
+/// # use arrow_array::{RecordBatch, Float64Array};
+/// # use std::sync::Arc;
+/// # let batch = RecordBatch::try_from_iter([("amount", Arc::new(Float64Array::from(vec![1.0])) as _)]).unwrap();
+/// let t = Table::memtable(vec![batch])?.mutate([(col("amount") * lit(2)).alias("double")])?;
+/// let graph = lineage::table_lineage(&t)?;
+/// assert_eq!(graph.columns.len(), 2);
+/// // `double` is computed from `amount`, which `amount` passes through unchanged.
+/// let inputs = graph.input_fields(graph.columns[1].node);
+/// assert_eq!(inputs[0].field, "amount");
+/// assert_eq!(inputs[0].transformations, [lineage::Transformation::Transformation]);
+/// # Ok::<(), xorq_core::CoreError>(())
+/// ```
+pub fn table_lineage(table: &Table) -> Result<TableLineage> {
+    extract::extract_many(table.node(), &table.columns())
+}
+
+/// The lineage of some output columns of `table` as one graph; an unknown column is a
+/// [`CoreError::ColumnNotFound`] with a suggestion.
+pub fn columns_lineage(table: &Table, columns: &[&str]) -> Result<TableLineage> {
+    for c in columns {
+        table.schema().field_or_err(c, "lineage")?;
+    }
+    extract::extract_many(table.node(), columns)
 }
 
 pub(crate) fn internal(message: &str) -> CoreError {

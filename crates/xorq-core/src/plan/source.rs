@@ -186,6 +186,35 @@ impl Source {
     }
 }
 
+impl Source {
+    /// Where the rows come from, as one URI for lineage and logs: `file://` and the absolute
+    /// path for a local file, a URL as written, `memtable:<hash>` for in-memory data and
+    /// `table://<profile>/<schema.table>` for a backend table. A bundled snapshot is named by the
+    /// file it was copied from, or `blake3:<hash>` when that is unknown.
+    ///
+    /// ```
+    /// use xorq_core::{FileFormat, Schema, Source};
+    /// let s = Source::file(FileFormat::Parquet, "/data/sales.parquet", Schema::default()).unwrap();
+    /// assert_eq!(s.uri(), "file:///data/sales.parquet");
+    /// let t = Source::table("warehouse", vec!["public".into(), "orders".into()], Schema::default());
+    /// assert_eq!(t.uri(), "table://warehouse/public.orders");
+    /// ```
+    pub fn uri(&self) -> String {
+        let file_uri = |location: &str| {
+            if is_url(location) { location.to_string() } else { format!("file://{location}") }
+        };
+        match &self.kind {
+            SourceKind::File(f) => match &f.identity {
+                SourceIdentity::Reference(r) => file_uri(r),
+                SourceIdentity::Content { origin, .. } if !origin.is_empty() => file_uri(origin),
+                SourceIdentity::Content { hash, .. } => format!("blake3:{}", hash.hex()),
+            },
+            SourceKind::Memtable(m) => format!("memtable:{}", m.content.hex()),
+            SourceKind::Table(t) => format!("table://{}/{}", t.profile, t.table.join(".")),
+        }
+    }
+}
+
 /// The last component of a path or URL: a readable label for a source.
 pub fn display_name(location: &str) -> String {
     location.rsplit(['/', '\\']).find(|s| !s.is_empty()).unwrap_or(location).to_string()
