@@ -17,7 +17,7 @@
 mod bundle;
 mod debug;
 pub mod error;
-mod fsutil;
+pub mod fsutil;
 pub mod layout;
 mod load;
 mod memtable;

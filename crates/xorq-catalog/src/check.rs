@@ -1,0 +1,131 @@
+//! `check`: the catalog is what its names say. Every entry's address, recomputed from its
+//! `expr.yaml`, is its directory's name; every entry loads (bundled data present); every alias
+//! file is well-formed and its latest revision is an entry.
+
+use std::fs;
+
+use serde::Serialize;
+
+use crate::alias::{AliasFile, check_name};
+use crate::catalog::{Catalog, read_names};
+use crate::error::Result;
+use crate::layout::{ALIASES_DIR, ENTRIES_DIR, is_full_address};
+
+/// One finding of `check`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// The entry or alias file, relative to the catalog.
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// What `check` found.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct CheckReport {
+    /// Entries checked.
+    pub entries: usize,
+    /// Aliases checked.
+    pub aliases: usize,
+    /// Inconsistencies: the catalog is not what its names say.
+    pub problems: Vec<Finding>,
+    /// Worth knowing, not wrong: old revisions of removed entries, unsettled alias conflicts,
+    /// changes not committed.
+    pub warnings: Vec<Finding>,
+}
+
+impl CheckReport {
+    /// Whether no problem was found.
+    pub fn is_ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+impl Catalog {
+    /// Checks every entry and alias (reads and hashes every `expr.yaml`; a few milliseconds per
+    /// entry).
+    pub fn check(&self) -> Result<CheckReport> {
+        let mut report = CheckReport::default();
+        let entries_dir = self.root.join(ENTRIES_DIR);
+        let mut addresses = Vec::new();
+        for name in read_names(&entries_dir)? {
+            let rel = format!("{ENTRIES_DIR}/{name}");
+            let mut problem = |message: String| report.problems.push(Finding { path: rel.clone(), message });
+            if !is_full_address(&name) || !entries_dir.join(&name).is_dir() {
+                problem("not an entry: entries are directories named by a 64-hex address".into());
+                continue;
+            }
+            match xorq_build::load(&entries_dir.join(&name)) {
+                Ok(build) if build.metadata.address != name => problem(format!(
+                    "its expr.yaml has the address {}, not the one it is filed under",
+                    &build.metadata.address[..12]
+                )),
+                Ok(_) => {}
+                Err(e) => problem(e.to_string()),
+            }
+            addresses.push(name);
+        }
+        addresses.sort();
+        report.entries = addresses.len();
+
+        let aliases_dir = self.root.join(ALIASES_DIR);
+        for name in read_names(&aliases_dir)? {
+            let rel = format!("{ALIASES_DIR}/{name}");
+            let mut problem = |message: String| report.problems.push(Finding { path: rel.clone(), message });
+            let Some(alias) = name.strip_suffix(".yaml") else {
+                problem("not an alias file: alias files are named `<alias>.yaml`".into());
+                continue;
+            };
+            if let Err(e) = check_name("alias", alias) {
+                problem(e.to_string());
+                continue;
+            }
+            let path = aliases_dir.join(&name);
+            let file = match fs::read_to_string(&path)
+                .map_err(|e| e.to_string())
+                .and_then(|text| AliasFile::parse(&text, &path, alias).map_err(|e| e.to_string()))
+            {
+                Ok(file) => file,
+                Err(e) => {
+                    problem(e);
+                    continue;
+                }
+            };
+            report.aliases += 1;
+            for r in &file.revisions {
+                if addresses.binary_search(&r.address).is_err() {
+                    let latest = file.latest().is_some_and(|l| l.revision == r.revision);
+                    let finding = Finding {
+                        path: rel.clone(),
+                        message: format!(
+                            "r{} points to {}, which is not in the catalog{}",
+                            r.revision,
+                            &r.address[..12],
+                            if latest { "" } else { " (an old revision of a removed entry)" }
+                        ),
+                    };
+                    if latest { report.problems.push(finding) } else { report.warnings.push(finding) }
+                }
+            }
+            if !file.conflicts.is_empty() {
+                let theirs: Vec<String> =
+                    file.conflicts.iter().map(|c| format!("r{} -> {}", c.revision, &c.address[..12])).collect();
+                report.warnings.push(Finding {
+                    path: rel.clone(),
+                    message: format!(
+                        "a pull kept this clone's revisions over diverged ones ({}); settle it with `xorq catalog add-alias <entry> {alias}`",
+                        theirs.join(", ")
+                    ),
+                });
+            }
+        }
+        let status = self.git.run(&["status", "--porcelain", "-z", "--", ENTRIES_DIR, ALIASES_DIR])?;
+        for item in status.split('\0').filter(|s| s.len() > 3) {
+            report.warnings.push(Finding {
+                path: item[3..].to_string(),
+                message: "changed but not committed (not by xorq); `git -C <catalog> status` shows it".into(),
+            });
+        }
+        Ok(report)
+    }
+}

@@ -1,0 +1,334 @@
+//! Changing a catalog: add, add-alias, remove, remove-alias. Each is one commit of exactly the
+//! paths it touches, made under the write lock, or no change at all (see [`crate::lock`]).
+
+use std::fs;
+use std::path::Path;
+
+use serde::Serialize;
+use xorq_build::fsutil::{copy_synced, replace_file, sync_dir};
+
+use crate::alias::{AliasFile, AliasName};
+use crate::catalog::Catalog;
+use crate::error::{CatalogError, Result};
+use crate::git::Git;
+use crate::layout::{ALIASES_DIR, ENTRIES_DIR, ENTRY_DIRS, ENTRY_FILES, STAGING_PREFIX, alias_path, entry_path};
+use crate::lock::WriteLock;
+
+/// Bundled files above this size are reported by `add` (git hosts commonly refuse files over
+/// 100 MB and warn from 50 MB).
+pub const LARGE_FILE: u64 = 50 * 1024 * 1024;
+
+/// What `add` did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Added {
+    /// Full address of the entry.
+    pub address: String,
+    /// Whether the entry was new (false: the computation was already catalogued).
+    pub new_entry: bool,
+    /// Aliases that pointed to the entry before this `add`.
+    pub existing_aliases: Vec<String>,
+    /// The aliases asked for, and what happened to each.
+    pub aliases: Vec<AliasChange>,
+    /// Whether a commit was made.
+    pub committed: bool,
+    /// Bundled files larger than [`LARGE_FILE`], with their sizes.
+    pub large_files: Vec<(String, u64)>,
+}
+
+/// An alias pointed (or already pointing) at an entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AliasChange {
+    /// The alias.
+    pub alias: String,
+    /// Its latest revision after the change.
+    pub revision: u32,
+    /// Whether a revision was added (false: it already pointed there).
+    pub changed: bool,
+}
+
+impl Catalog {
+    /// Adds the build in `build_dir` as an entry (checked first: a hand-edited or incomplete build
+    /// is refused) and points each of `aliases` at it, in one commit. Adding a build whose
+    /// address is catalogued adds no entry; it only moves the aliases (and says which aliases
+    /// the computation already has, in [`Added::existing_aliases`]).
+    ///
+    /// ```no_run
+    /// use xorq_catalog::{AliasName, Catalog};
+    /// let catalog = Catalog::open("my-catalog".as_ref())?;
+    /// let added = catalog.add("builds/7d0c1f5e2a4b".as_ref(), &[AliasName::new("prod")?])?;
+    /// println!("{} r{}", &added.address[..12], added.aliases[0].revision);
+    /// # Ok::<(), xorq_catalog::CatalogError>(())
+    /// ```
+    pub fn add(&self, build_dir: &Path, aliases: &[AliasName]) -> Result<Added> {
+        let build = xorq_build::load(build_dir)?;
+        let address = build.metadata.address.clone();
+        let lock = WriteLock::acquire(&self.git)?;
+        let entry_rel = entry_path(&address);
+        let new_entry = !self.root.join(&entry_rel).is_dir();
+        let existing_aliases =
+            self.aliases_of(&address)?.into_iter().filter(|p| p.latest).map(|p| p.alias).collect::<Vec<_>>();
+        let (files, changes) = self.point_aliases(aliases, &address)?;
+
+        let mut paths: Vec<String> = files.iter().map(|f| alias_path(&f.alias)).collect();
+        if new_entry {
+            paths.insert(0, entry_rel);
+        }
+        let mut added = Added {
+            address: address.clone(),
+            new_entry,
+            existing_aliases,
+            aliases: changes,
+            committed: false,
+            large_files: Vec::new(),
+        };
+        if paths.is_empty() {
+            return Ok(added);
+        }
+        let change = lock.change(paths.clone())?;
+        if new_entry {
+            added.large_files = copy_entry(&build.path, &self.root.join(ENTRIES_DIR), &address)?;
+        }
+        self.write_aliases(&files)?;
+        let short = &address[..12];
+        let mut trailers = vec![("Op", "add".to_string()), ("Entry", address.clone())];
+        trailers.extend(added.aliases.iter().filter(|a| a.changed).map(|a| alias_trailer(a, &address)));
+        let named: Vec<String> =
+            added.aliases.iter().filter(|a| a.changed).map(|a| format!("{} r{}", a.alias, a.revision)).collect();
+        let subject = match (new_entry, named.is_empty()) {
+            (true, true) => format!("add {short}"),
+            (true, false) => format!("add {short} as {}", named.join(", ")),
+            (false, _) => format!("alias {} -> {short}", named.join(", ")),
+        };
+        if !new_entry {
+            trailers[0].1 = "add-alias".into();
+        }
+        commit_paths(&self.git, &paths, &message(&subject, &trailers))?;
+        change.finish()?;
+        added.committed = true;
+        Ok(added)
+    }
+
+    /// Points `alias` at the entry `target` names (an address prefix, an alias, `alias@rN`),
+    /// adding a revision; one commit, or none when it already points there.
+    pub fn add_alias(&self, target: &str, alias: &AliasName) -> Result<AliasChange> {
+        let lock = WriteLock::acquire(&self.git)?;
+        let resolved = self.resolve(target)?;
+        let (files, mut changes) = self.point_aliases(std::slice::from_ref(alias), &resolved.address)?;
+        let Some(change_made) = changes.pop() else {
+            return Err(CatalogError::refused("internal: no alias change computed; please report this"));
+        };
+        if files.is_empty() {
+            return Ok(change_made);
+        }
+        let paths = vec![alias_path(alias.as_str())];
+        let change = lock.change(paths.clone())?;
+        self.write_aliases(&files)?;
+        let subject = format!("alias {alias} r{} -> {}", change_made.revision, &resolved.address[..12]);
+        let trailers = [("Op", "add-alias".to_string()), alias_trailer(&change_made, &resolved.address)];
+        commit_paths(&self.git, &paths, &message(&subject, &trailers))?;
+        change.finish()?;
+        Ok(change_made)
+    }
+
+    /// Removes the entries `targets` name, in one commit. An entry that is the latest revision
+    /// of an alias is refused (remove or re-point the alias first); older revisions pointing to
+    /// it stay in their alias's history.
+    pub fn remove(&self, targets: &[String]) -> Result<Vec<String>> {
+        let lock = WriteLock::acquire(&self.git)?;
+        let mut addresses = Vec::new();
+        for target in targets {
+            let resolved = self.resolve(target)?;
+            let held: Vec<String> =
+                self.aliases_of(&resolved.address)?.into_iter().filter(|p| p.latest).map(|p| p.alias).collect();
+            if !held.is_empty() {
+                return Err(CatalogError::refused(format!(
+                    "entry {} is the current revision of alias{} {}; nothing was removed\nhint: re-point the alias with `xorq catalog add-alias`, or remove it with `xorq catalog remove-alias {}`",
+                    &resolved.address[..12],
+                    if held.len() == 1 { "" } else { "es" },
+                    held.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", "),
+                    held.join(" ")
+                )));
+            }
+            if !addresses.contains(&resolved.address) {
+                addresses.push(resolved.address);
+            }
+        }
+        if addresses.is_empty() {
+            return Ok(addresses);
+        }
+        let paths: Vec<String> = addresses.iter().map(|a| entry_path(a)).collect();
+        let change = lock.change(paths.clone())?;
+        for p in &paths {
+            let full = self.root.join(p);
+            fs::remove_dir_all(&full).map_err(CatalogError::io("remove", &full))?;
+        }
+        let shorts: Vec<&str> = addresses.iter().map(|a| &a[..12]).collect();
+        let mut trailers = vec![("Op", "remove".to_string())];
+        trailers.extend(addresses.iter().map(|a| ("Entry", a.clone())));
+        commit_paths(&self.git, &paths, &message(&format!("remove {}", shorts.join(", ")), &trailers))?;
+        change.finish()?;
+        Ok(addresses)
+    }
+
+    /// Removes aliases (their files and so their revisions; history keeps them), in one commit.
+    /// An unknown alias is an error and nothing is removed. Entries stay.
+    pub fn remove_alias(&self, aliases: &[AliasName]) -> Result<()> {
+        let lock = WriteLock::acquire(&self.git)?;
+        let mut paths = Vec::new();
+        for alias in aliases {
+            let path = alias_path(alias.as_str());
+            if !self.root.join(&path).is_file() {
+                return Err(self.not_found(alias.as_str()));
+            }
+            if !paths.contains(&path) {
+                paths.push(path);
+            }
+        }
+        if paths.is_empty() {
+            return Ok(());
+        }
+        let change = lock.change(paths.clone())?;
+        for p in &paths {
+            let full = self.root.join(p);
+            fs::remove_file(&full).map_err(CatalogError::io("remove", &full))?;
+        }
+        let names: Vec<String> = aliases.iter().map(ToString::to_string).collect();
+        let mut trailers = vec![("Op", "remove-alias".to_string())];
+        trailers.extend(names.iter().map(|a| ("Alias", a.clone())));
+        let subject = format!("remove alias{} {}", if names.len() == 1 { "" } else { "es" }, names.join(", "));
+        commit_paths(&self.git, &paths, &message(&subject, &trailers))?;
+        change.finish()
+    }
+
+    /// The new alias files for pointing `aliases` at `address` (only those that change), and
+    /// what happens to each alias.
+    fn point_aliases(&self, aliases: &[AliasName], address: &str) -> Result<(Vec<AliasFile>, Vec<AliasChange>)> {
+        let mut files: Vec<AliasFile> = Vec::new();
+        let mut changes = Vec::new();
+        for alias in aliases {
+            if changes.iter().any(|c: &AliasChange| c.alias == alias.as_str()) {
+                continue;
+            }
+            let current = self.alias_file(alias)?;
+            match current {
+                Some(file) if file.latest().is_some_and(|r| r.address == address) && file.conflicts.is_empty() => {
+                    let revision = file.latest().map_or(0, |r| r.revision);
+                    changes.push(AliasChange { alias: alias.to_string(), revision, changed: false });
+                }
+                current => {
+                    let mut file = current.unwrap_or_else(|| AliasFile {
+                        alias: alias.to_string(),
+                        revisions: Vec::new(),
+                        conflicts: Vec::new(),
+                    });
+                    let revision = if file.latest().is_some_and(|r| r.address == address) {
+                        // Only settling conflicts: the alias keeps its revision.
+                        file.conflicts.clear();
+                        file.latest().map_or(0, |r| r.revision)
+                    } else {
+                        file.push(address)
+                    };
+                    changes.push(AliasChange { alias: alias.to_string(), revision, changed: true });
+                    files.push(file);
+                }
+            }
+        }
+        Ok((files, changes))
+    }
+
+    fn write_aliases(&self, files: &[AliasFile]) -> Result<()> {
+        if files.is_empty() {
+            return Ok(());
+        }
+        let dir = self.root.join(ALIASES_DIR);
+        fs::create_dir_all(&dir).map_err(CatalogError::io("create directory", &dir))?;
+        for file in files {
+            replace_file(&dir.join(format!("{}.yaml", file.alias)), file.to_text()?.as_bytes())?;
+        }
+        Ok(())
+    }
+}
+
+fn alias_trailer(change: &AliasChange, address: &str) -> (&'static str, String) {
+    ("Alias", format!("{} r{} {address}", change.alias, change.revision))
+}
+
+/// A commit message: the subject, then `Xorq-<key>: <value>` trailers that `log` reads back.
+pub(crate) fn message(subject: &str, trailers: &[(&str, String)]) -> String {
+    let mut text = format!("{subject}\n\n");
+    for (key, value) in trailers {
+        text.push_str(&format!("Xorq-{key}: {value}\n"));
+    }
+    text
+}
+
+/// Stages `paths` (additions and deletions) and commits exactly them.
+pub(crate) fn commit_paths(git: &Git, paths: &[String], message: &str) -> Result<()> {
+    let mut args = vec!["add".to_string(), "-A".into(), "--".into()];
+    args.extend(paths.iter().cloned());
+    git.run(&args)?;
+    let mut args = vec!["commit".to_string(), "-q".into(), "--no-verify".into(), "-m".into(), message.into()];
+    args.push("--".into());
+    args.extend(paths.iter().cloned());
+    let ran = git.run_committing(&args)?;
+    if !ran.ok {
+        return Err(git.failed(&args[..2], &ran.stderr, "the catalog was left as it was; run the command again"));
+    }
+    Ok(())
+}
+
+/// Commits what is staged (the first commit, merges).
+pub(crate) fn commit_all(git: &Git, message: &str) -> Result<()> {
+    let args = ["commit", "-q", "--no-verify", "-m", message];
+    let ran = git.run_committing(&args)?;
+    if !ran.ok {
+        return Err(git.failed(&args[..2], &ran.stderr, ""));
+    }
+    Ok(())
+}
+
+/// Copies the files of the build in `from` that an entry keeps into `entries/<address>`, through
+/// a staging directory renamed into place. Returns the bundled files over [`LARGE_FILE`].
+fn copy_entry(from: &Path, entries: &Path, address: &str) -> Result<Vec<(String, u64)>> {
+    fs::create_dir_all(entries).map_err(CatalogError::io("create directory", entries))?;
+    let staging = tempfile::Builder::new()
+        .prefix(STAGING_PREFIX)
+        .tempdir_in(entries)
+        .map_err(CatalogError::io("create a staging directory in", entries))?;
+    let mut large = Vec::new();
+    for name in ENTRY_FILES {
+        let source = from.join(name);
+        if source.is_file() {
+            copy_synced(&source, &staging.path().join(name))?;
+        }
+    }
+    for dir in ENTRY_DIRS {
+        let source = from.join(dir);
+        if !source.is_dir() {
+            continue;
+        }
+        let target = staging.path().join(dir);
+        fs::create_dir(&target).map_err(CatalogError::io("create directory", &target))?;
+        for entry in fs::read_dir(&source).map_err(CatalogError::io("read", &source))? {
+            let entry = entry.map_err(CatalogError::io("read", &source))?;
+            let path = entry.path();
+            if !path.is_file() {
+                continue;
+            }
+            let size = copy_synced(&path, &target.join(entry.file_name()))?;
+            if size > LARGE_FILE {
+                large.push((format!("{dir}/{}", entry.file_name().to_string_lossy()), size));
+            }
+        }
+        sync_dir(&target);
+    }
+    sync_dir(staging.path());
+    let staged = staging.keep();
+    let final_path = entries.join(address);
+    if let Err(e) = fs::rename(&staged, &final_path) {
+        let _ = fs::remove_dir_all(&staged);
+        return Err(CatalogError::io("move the new entry to", &final_path)(e));
+    }
+    sync_dir(entries);
+    Ok(large)
+}
