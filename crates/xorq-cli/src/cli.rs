@@ -5,9 +5,11 @@ use clap::{Parser, Subcommand};
 use clap_complete::Shell;
 
 use crate::commands::build::BuildArgs;
+use crate::commands::cache::CacheArgs;
 use crate::commands::init::InitArgs;
 use crate::commands::lineage::LineageArgs;
 use crate::commands::run::RunArgs;
+use crate::commands::run_cached::RunCachedArgs;
 
 /// `--version` text: the tool version and the hashing scheme its addresses use (a literal, since
 /// clap needs a `&'static str`; a test keeps it equal to `xorq::HASH_SCHEME`).
@@ -19,7 +21,8 @@ pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (hash scheme ", "
 #[derive(Debug, Parser)]
 #[command(name = "xorq", version = VERSION, about, arg_required_else_help = true)]
 pub struct Cli {
-    /// Show the chain of causes under an error.
+    /// Show the chain of causes under an error; for `run`, whether each cache node hit and why
+    /// it missed.
     #[arg(short, long, global = true)]
     pub verbose: bool,
     /// The command to run.
@@ -43,9 +46,19 @@ pub enum Command {
         after_help = "Examples:\n  xorq run builds/28ecab08754e\n  xorq run builds/28ecab08754e -o - -f csv | head\n  xorq run builds/28ecab08754e --limit 100 -p threshold=0.5 -o sample.parquet"
     )]
     Run(RunArgs),
+    /// Execute a build with its whole result cached (computed once, then read back).
+    #[command(
+        after_help = "Examples:\n  xorq run-cached builds/28ecab08754e\n  xorq run-cached builds/28ecab08754e --cache-type snapshot --ttl 1h -v"
+    )]
+    RunCached(RunCachedArgs),
+    /// List, inspect and prune cached results.
+    #[command(
+        after_help = "Examples:\n  xorq cache list\n  xorq cache show 28ecab08754e\n  xorq cache prune --older-than 7d --max-size 10GB\n  xorq cache clear"
+    )]
+    Cache(CacheArgs),
     /// Show where each output column of a build comes from.
     #[command(
-        after_help = "Examples:\n  xorq lineage builds/28ecab08754e --column total\n  xorq lineage builds/28ecab08754e -f json"
+        after_help = "Examples:\n  xorq lineage builds/28ecab08754e --column total\n  xorq lineage builds/28ecab08754e -f html -o lineage.html\n  xorq lineage builds/28ecab08754e -f dot | dot -Tsvg > lineage.svg\n  xorq lineage builds/28ecab08754e -f openlineage"
     )]
     Lineage(LineageArgs),
     /// Print a shell-completion script (bash, zsh, fish, elvish, powershell).

@@ -111,36 +111,53 @@ pub fn write(
             let out = BufWriter::new(io::stdout());
             encode(&mut counted, schema, format, out)
         }
-        Target::File(path) => {
-            let dir = match path.parent() {
-                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-                _ => PathBuf::from("."),
-            };
-            if !dir.is_dir() {
-                return Err(CliError::Usage(format!(
-                    "cannot write `{}`: the directory `{}` does not exist; create it first or choose another path",
-                    path.display(),
-                    dir.display()
-                )));
-            }
-            let temp = tempfile::Builder::new()
-                .prefix(".xorq-output-")
-                .tempfile_in(&dir)
-                .map_err(CliError::io("create a file in", &dir))?;
-            let file = temp.reopen().map_err(CliError::io("open", temp.path()))?;
-            let rows = encode(&mut counted, schema, format, BufWriter::new(file))?;
-            temp.as_file().sync_all().map_err(CliError::io("sync", temp.path()))?;
-            temp.persist(path).map_err(|e| CliError::Io {
-                action: "move into place",
-                path: path.clone(),
-                source: e.error,
-            })?;
-            if let Ok(d) = fs::File::open(&dir) {
-                let _ = d.sync_all();
-            }
-            Ok(rows)
-        }
+        Target::File(path) => atomically(path, |out| encode(&mut counted, schema, format, out)),
     }
+}
+
+/// Writes `text` to `target`: stdout, or a file written atomically.
+pub fn write_text(text: &str, target: &Target) -> Result<()> {
+    match target {
+        Target::Stdout => {
+            let mut out = io::stdout().lock();
+            out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(CliError::io("write", "stdout"))
+        }
+        Target::File(path) => atomically(path, |mut out| {
+            out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(CliError::io("write", path))
+        }),
+    }
+}
+
+/// Fills `path` through `fill` writing to a temporary file beside it, which is synced and
+/// renamed into place only when `fill` succeeds: a reader never sees a partial file, and a
+/// failure leaves the previous file (if any) as it was.
+pub fn atomically<T>(path: &Path, fill: impl FnOnce(BufWriter<fs::File>) -> Result<T>) -> Result<T> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !dir.is_dir() {
+        return Err(CliError::Usage(format!(
+            "cannot write `{}`: the directory `{}` does not exist; create it first or choose another path",
+            path.display(),
+            dir.display()
+        )));
+    }
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".xorq-output-");
+    // Like any new file: 0666 less the umask (tempfile's default of 0600 would hide results
+    // from the rest of a team).
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let temp = builder.tempfile_in(&dir).map_err(CliError::io("create a file in", &dir))?;
+    let file = temp.reopen().map_err(CliError::io("open", temp.path()))?;
+    let value = fill(BufWriter::new(file))?;
+    temp.as_file().sync_all().map_err(CliError::io("sync", temp.path()))?;
+    temp.persist(path).map_err(|e| CliError::Io { action: "move into place", path: path.to_path_buf(), source: e.error })?;
+    if let Ok(d) = fs::File::open(&dir) {
+        let _ = d.sync_all();
+    }
+    Ok(value)
 }
 
 fn output_error(format: Format) -> impl Fn(arrow::error::ArrowError) -> CliError {

@@ -1,20 +1,31 @@
-//! `xorq lineage <build>`: where each output column comes from.
+//! `xorq lineage <build>`: where each output column comes from, as a text tree, JSON, Graphviz,
+//! Mermaid, a self-contained HTML page or an OpenLineage event.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::ValueEnum;
-use xorq::lineage::{LineageGraph, TreeOptions, column_lineage, lineage};
+use xorq::lineage::openlineage::{EventContext, run_event, run_id};
+use xorq::lineage::{HtmlOptions, LineageGraph, TableLineage, TreeOptions, column_lineage, columns_lineage};
 
 use crate::error::{CliError, Result};
+use crate::output::{Target, write_text};
 
 /// Lineage output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum LineageFormat {
     /// The text tree, one per column.
     Tree,
-    /// Nodes and edges (value and control) as JSON.
+    /// Nodes and edges (value and control) of each column, as JSON.
     Json,
+    /// Graphviz `dot` (render with `dot -Tsvg`).
+    Dot,
+    /// A Mermaid flowchart (for Markdown that renders Mermaid).
+    Mermaid,
+    /// One self-contained HTML page with a column picker.
+    Html,
+    /// An OpenLineage run event with the column-lineage dataset facet.
+    Openlineage,
 }
 
 /// What `xorq lineage` was asked.
@@ -22,40 +33,82 @@ pub enum LineageFormat {
 pub struct LineageArgs {
     /// A build directory written by `xorq build`.
     pub build: PathBuf,
-    /// Only this output column (default: every column).
-    #[arg(short, long)]
-    pub column: Option<String>,
+    /// Only these output columns (repeatable; default: every column).
+    #[arg(short, long = "column", value_name = "COLUMN")]
+    pub columns: Vec<String>,
     /// Output format.
     #[arg(short, long, value_enum, default_value = "tree")]
     pub format: LineageFormat,
+    /// Write to this file (replaced atomically) instead of stdout.
+    #[arg(short, long, value_name = "PATH")]
+    pub output: Option<PathBuf>,
     /// Draw the tree with ASCII characters (the default when the terminal's locale is not UTF-8).
     #[arg(long)]
     pub ascii: bool,
-    /// Also show control dependencies: filter, join, sort, grouping and window keys.
+    /// Tree: also show control dependencies (filter, join, sort, grouping and window keys);
+    /// the graph formats always include them.
     #[arg(long)]
     pub control: bool,
 }
 
-/// Prints the lineage of the build's columns.
+/// Prints (or writes) the lineage of the build's columns.
 pub fn run(args: &LineageArgs) -> Result<()> {
     let build = xorq_build::load(&args.build)?;
-    let graphs: Vec<LineageGraph> = match &args.column {
-        Some(c) => vec![column_lineage(&build.table, c)?],
-        None => lineage(&build.table)?.into_iter().map(|(_, g)| g).collect(),
+    let table = &build.table;
+    let names: Vec<&str> =
+        if args.columns.is_empty() { table.columns() } else { args.columns.iter().map(String::as_str).collect() };
+    let text = match args.format {
+        LineageFormat::Tree | LineageFormat::Json => {
+            let graphs = names.iter().map(|c| column_lineage(table, c)).collect::<Result<Vec<LineageGraph>, _>>()?;
+            if args.format == LineageFormat::Json {
+                let json = serde_json::to_string_pretty(&graphs).map_err(json_error)?;
+                format!("{json}\n")
+            } else {
+                let options = TreeOptions::default().ascii(args.ascii || !unicode_terminal()).control(args.control);
+                graphs.iter().map(|g| g.render(&options)).collect::<Vec<_>>().join("\n")
+            }
+        }
+        graph_format => {
+            let graph = columns_lineage(table, &names)?;
+            render_graph(&graph, graph_format, &build)?
+        }
     };
-    match args.format {
-        LineageFormat::Json => {
-            let json = serde_json::to_string_pretty(&graphs)
-                .map_err(|e| CliError::Output { format: "json", message: e.to_string() })?;
-            println!("{json}");
+    let target = args.output.clone().map_or(Target::Stdout, Target::File);
+    write_text(&text, &target)
+}
+
+/// The whole-table formats.
+fn render_graph(graph: &TableLineage, format: LineageFormat, build: &xorq_build::LoadedBuild) -> Result<String> {
+    let meta = &build.metadata;
+    let short = meta.address.get(..12).unwrap_or(&meta.address);
+    Ok(match format {
+        LineageFormat::Dot => graph.to_dot(),
+        LineageFormat::Mermaid => graph.to_mermaid(),
+        LineageFormat::Html => graph.to_html(&HtmlOptions {
+            title: format!("Lineage of {short}"),
+            subtitle: format!("{} · built {}", build.path.display(), meta.built_at),
+        }),
+        LineageFormat::Openlineage => {
+            let ctx = EventContext {
+                job_namespace: "xorq".into(),
+                job_name: short.to_string(),
+                run_id: run_id(meta.address.as_bytes()),
+                event_time: meta.built_at.clone(),
+                output_namespace: "xorq".into(),
+                output_name: meta.address.clone(),
+                producer: format!("https://github.com/xorq-labs/xorq-rs/tree/v{}", env!("CARGO_PKG_VERSION")),
+            };
+            let event = run_event(&build.table, graph, &ctx);
+            format!("{}\n", serde_json::to_string_pretty(&event).map_err(json_error)?)
         }
-        LineageFormat::Tree => {
-            let options = TreeOptions::default().ascii(args.ascii || !unicode_terminal()).control(args.control);
-            let text: Vec<String> = graphs.iter().map(|g| g.render(&options)).collect();
-            print!("{}", text.join("\n"));
+        LineageFormat::Tree | LineageFormat::Json => {
+            return Err(CliError::Usage("tree and json are per-column formats".into()));
         }
-    }
-    Ok(())
+    })
+}
+
+fn json_error(e: serde_json::Error) -> CliError {
+    CliError::Output { format: "json", message: e.to_string() }
 }
 
 /// Whether box-drawing characters will show: always into a pipe or file (UTF-8 text), and on a
