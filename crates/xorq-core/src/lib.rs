@@ -40,7 +40,7 @@ pub use address::{Address, HASH_SCHEME, HASH_SCHEME_VERSION};
 pub use error::{CoreError, Result};
 pub use expr::*;
 pub use literal::Literal;
-pub use plan::{CsvOptions, FileFormat, JoinKind, Node, RelOp, Source};
+pub use plan::{CacheStorage, CacheStrategy, CsvOptions, FileFormat, Freshness, JoinKind, Node, RelOp, Source};
 pub use schema::{Field, Schema, SchemaRef};
 pub use table::{GroupBy, IntoJoinKeys, Table};
 pub use types::{DataType, TimeUnit};

@@ -11,9 +11,11 @@ use crate::error::{CoreError, Result};
 use crate::expr::dsl::{Expr, SortExpr};
 use crate::expr::ir::{ColumnRef, ExprKind, Param, ScalarExpr};
 use crate::expr::resolve::{Resolver, Scope};
+use crate::plan::cache::{CacheStorage, CacheStrategy};
 use crate::plan::join;
 use crate::plan::node::{
-    Aggregate, Distinct, Filter, Join, JoinKind, Limit, NamedExpr, Node, Project, RelOp, SetOp, SetOpKind, Sort, Tag,
+    Aggregate, Cache, Distinct, Filter, Join, JoinKind, Limit, NamedExpr, Node, Project, RelOp, SetOp, SetOpKind, Sort,
+    Tag,
 };
 use crate::plan::source::Source;
 use crate::plan::walk::topological;
@@ -451,6 +453,47 @@ impl Table {
             });
         }
         self.with(RelOp::Tag(Tag { input: self.node.clone(), name: name.to_string(), metadata }))
+    }
+
+    /// Marks this expression's result to be stored and reused (SPEC §4), kept as Parquet in the
+    /// cache directory. When the expression runs, the result is looked up by this expression's
+    /// input address and the strategy's freshness token: a hit reads the stored rows instead of
+    /// computing anything under this node; a miss computes them and stores them.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use xorq_core::{col, lit, CacheStrategy, Table};
+    /// # use arrow_array::{RecordBatch, Float64Array};
+    /// # use std::sync::Arc;
+    /// # let sales = Table::memtable(vec![RecordBatch::try_from_iter([("amount", Arc::new(Float64Array::from(vec![120.0])) as _)]).unwrap()]).unwrap();
+    /// let large = sales.filter(col("amount").gt(lit(100)))?;
+    /// // recomputed when a source file under it changes
+    /// let fresh = large.cache(CacheStrategy::modification_time())?;
+    /// // kept whatever the sources do, for at most an hour
+    /// let hourly = large.cache(CacheStrategy::snapshot().with_ttl(Duration::from_secs(3600)))?;
+    /// assert_eq!(fresh.schema(), large.schema());
+    /// assert_ne!(fresh.address(), hourly.address()); // the strategy is part of the graph
+    /// # Ok::<(), xorq_core::CoreError>(())
+    /// ```
+    pub fn cache(&self, strategy: CacheStrategy) -> Result<Table> {
+        self.cache_in(strategy, CacheStorage::Parquet)
+    }
+
+    /// Like [`Table::cache`], with the result kept in `storage`.
+    ///
+    /// ```
+    /// # use xorq_core::{CacheStorage, CacheStrategy, Table};
+    /// # use arrow_array::{RecordBatch, Float64Array};
+    /// # use std::sync::Arc;
+    /// # let t = Table::memtable(vec![RecordBatch::try_from_iter([("amount", Arc::new(Float64Array::from(vec![1.0])) as _)]).unwrap()]).unwrap();
+    /// // a table of the engine that runs it (the embedded DataFusion session)
+    /// let in_session = t.cache_in(CacheStrategy::snapshot(), CacheStorage::source())?;
+    /// assert!(t.cache_in(CacheStrategy::snapshot(), CacheStorage::source_in("no/such")).is_err());
+    /// # Ok::<(), xorq_core::CoreError>(())
+    /// ```
+    pub fn cache_in(&self, strategy: CacheStrategy, storage: CacheStorage) -> Result<Table> {
+        storage.check()?;
+        self.with(RelOp::Cache(Cache { input: self.node.clone(), strategy, storage }))
     }
 
     /// The nodes tagged `name`.

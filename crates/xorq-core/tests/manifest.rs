@@ -213,7 +213,7 @@ fn corpus_entry(name: &str) -> Table {
 
 #[test]
 fn snapshots_of_representative_manifests() {
-    for name in ["sales_pipeline", "join_predicate", "window_moving_avg", "memtable_pipeline"] {
+    for name in ["sales_pipeline", "join_predicate", "window_moving_avg", "memtable_pipeline", "cache_chained"] {
         let yaml = round_trip(name, &corpus_entry(name));
         insta::assert_snapshot!(name, yaml);
     }
@@ -320,6 +320,7 @@ enum Step {
     Aggregate { key: usize, column: usize, func: usize },
     Sort { column: usize, desc: bool },
     Limit { offset: u64, fetch: Option<u64> },
+    Cache { snapshot: bool, ttl: Option<u64>, in_session: bool },
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -330,6 +331,8 @@ fn step() -> impl Strategy<Value = Step> {
         (0..16usize, 0..16usize, 0..5usize).prop_map(|(key, column, func)| Step::Aggregate { key, column, func }),
         (0..16usize, any::<bool>()).prop_map(|(column, desc)| Step::Sort { column, desc }),
         (0..50u64, proptest::option::of(0..50u64)).prop_map(|(offset, fetch)| Step::Limit { offset, fetch }),
+        (any::<bool>(), proptest::option::of(1..100_000u64), any::<bool>())
+            .prop_map(|(snapshot, ttl, in_session)| Step::Cache { snapshot, ttl, in_session }),
     ]
 }
 
@@ -381,6 +384,14 @@ fn apply(t: &Table, s: &Step, n: usize) -> Option<Table> {
             t.order_by([if *desc { c.desc() } else { c.asc() }])
         }
         Step::Limit { offset, fetch } => t.slice(*offset, *fetch),
+        Step::Cache { snapshot, ttl, in_session } => {
+            let mut strategy = if *snapshot { CacheStrategy::snapshot() } else { CacheStrategy::modification_time() };
+            if let Some(secs) = ttl {
+                strategy = strategy.with_ttl(std::time::Duration::from_secs(*secs));
+            }
+            let storage = if *in_session { CacheStorage::source() } else { CacheStorage::Parquet };
+            t.cache_in(strategy, storage)
+        }
     };
     built.ok()
 }

@@ -129,3 +129,28 @@ fn ir_the_builder_cannot_make_is_refused_clearly() {
     let err = message(from_yaml(&yaml, &LoadContext::new()));
     assert!(err.contains("rebuilds to"), "{err}");
 }
+
+fn cache_yaml() -> String {
+    let table = corpus().into_iter().find(|(n, _)| *n == "cache_snapshot_ttl").and_then(|(_, t)| t.ok()).expect("builds");
+    to_yaml(&table).expect("writes")
+}
+
+#[test]
+fn bad_cache_nodes_are_named() {
+    let yaml = cache_yaml();
+    let edit = |from: &str, to: &str| {
+        assert_eq!(yaml.matches(from).count(), 1, "`{from}` must occur once in\n{yaml}");
+        message(from_yaml(&yaml.replacen(from, to, 1), &LoadContext::new()))
+    };
+    let err = edit("strategy: snapshot", "strategy: forever");
+    assert!(err.contains("unknown cache strategy `forever`") && err.contains("`modification-time`"), "{err}");
+    let err = edit("storage: parquet", "storage: tape");
+    assert!(err.contains("unknown cache storage `tape`"), "{err}");
+    let err = edit("ttl: 3600", "ttl: 0");
+    assert!(err.contains("at least 1"), "{err}");
+    // Another TTL is another node: the edit is detected by the address check.
+    let err = edit("ttl: 3600", "ttl: 60");
+    assert!(err.contains("rebuilds to `cache_"), "{err}");
+    let err = edit("storage: parquet", "storage: parquet\n      profile: warehouse");
+    assert!(err.contains("`profile` applies to `storage: source`"), "{err}");
+}

@@ -40,7 +40,8 @@ pub(crate) struct Definitions {
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NodeDef {
-    /// `RelOp::name()`: Read, Filter, Project, Aggregate, Join, Sort, Limit, Distinct, SetOp, Tag.
+    /// `RelOp::name()`: Read, Filter, Project, Aggregate, Join, Sort, Limit, Distinct, SetOp, Tag,
+    /// Cache.
     pub op: String,
     /// The single input (by id).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -54,6 +55,15 @@ pub(crate) struct NodeDef {
     /// Inputs of a set operation.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub inputs: Vec<String>,
+    /// Cache: `modification-time` or `snapshot`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strategy: Option<String>,
+    /// Cache: time to live, in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<u64>,
+    /// Cache: `parquet` or `source` (with `profile` for a named backend).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage: Option<String>,
     /// Source label (Read) or tag name (Tag).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -72,7 +82,7 @@ pub(crate) struct NodeDef {
     /// What names a file or memtable source in the address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<IdentityDef>,
-    /// Backend profile of a table source.
+    /// Backend profile of a table source, or of a cache's source storage.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile: Option<String>,
     /// Qualified name parts of a table source.

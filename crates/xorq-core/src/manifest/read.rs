@@ -3,12 +3,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde_saphyr::Location;
 
 use crate::address::{Address, HASH_SCHEME};
 use crate::error::{CoreError, Result};
 use crate::expr::dsl::Expr;
+use crate::plan::cache::{CacheStorage, CacheStrategy, Freshness};
 use crate::plan::node::{JoinKind, SetOpKind};
 use crate::plan::source::{
     CsvOptions, FileFormat, FileSource, Source, SourceIdentity, SourceKind, TableSource, bundled_location, display_name,
@@ -23,7 +25,7 @@ use super::write::{node_id, snake};
 use super::{invalid, list_names};
 
 /// Every operation, with the keys its node takes besides `op` and `schema`.
-const OPS: [(&str, &[&str]); 10] = [
+const OPS: [(&str, &[&str]); 11] = [
     ("Read", &["name", "kind", "format", "csv", "location", "identity", "profile", "table"]),
     ("Filter", &["parent", "predicate"]),
     ("Project", &["parent", "columns"]),
@@ -34,6 +36,7 @@ const OPS: [(&str, &[&str]); 10] = [
     ("Distinct", &["parent"]),
     ("SetOp", &["inputs", "kind", "distinct"]),
     ("Tag", &["parent", "name", "metadata"]),
+    ("Cache", &["parent", "strategy", "ttl", "storage", "profile"]),
 ];
 
 const JOIN_KINDS: [JoinKind; 7] = [
@@ -68,6 +71,9 @@ fn present_keys(d: &NodeDef) -> Vec<&'static str> {
         (d.left.is_some(), "left"),
         (d.right.is_some(), "right"),
         (!d.inputs.is_empty(), "inputs"),
+        (d.strategy.is_some(), "strategy"),
+        (d.ttl.is_some(), "ttl"),
+        (d.storage.is_some(), "storage"),
         (d.name.is_some(), "name"),
         (d.kind.is_some(), "kind"),
         (d.format.is_some(), "format"),
@@ -249,6 +255,7 @@ impl<'a> Loader<'a> {
             "Limit" => self.parent(d)?.slice(d.offset.unwrap_or(0), d.fetch),
             "Distinct" => self.parent(d)?.distinct(),
             "SetOp" => self.set_op(d),
+            "Cache" => self.parent(d)?.cache_in(cache_strategy(d)?, cache_storage(d)?),
             "Tag" => {
                 let metadata = d.metadata.as_ref().map(|m| m.0.clone()).unwrap_or_default();
                 self.parent(d)?.tag_with(required(&d.name, "name", op)?, metadata)
@@ -377,6 +384,35 @@ impl<'a> Loader<'a> {
             }
         };
         Ok(Source { name, kind: SourceKind::File(FileSource { format, location, identity }), schema })
+    }
+}
+
+fn cache_strategy(d: &NodeDef) -> Result<CacheStrategy> {
+    let name = required(&d.strategy, "strategy", "Cache")?;
+    let freshness = Freshness::from_name(name).ok_or_else(|| {
+        invalid(format!(
+            "unknown cache strategy `{name}`; expected one of {}",
+            list_names(&[Freshness::ModificationTime.name(), Freshness::Snapshot.name()])
+        ))
+    })?;
+    let strategy = CacheStrategy::new(freshness);
+    Ok(match d.ttl {
+        Some(0) => return Err(invalid("a cache `ttl` is a whole number of seconds, at least 1".into())),
+        Some(secs) => strategy.with_ttl(Duration::from_secs(secs)),
+        None => strategy,
+    })
+}
+
+fn cache_storage(d: &NodeDef) -> Result<CacheStorage> {
+    match (required(&d.storage, "storage", "Cache")?.as_str(), &d.profile) {
+        ("parquet", None) => Ok(CacheStorage::Parquet),
+        ("parquet", Some(_)) => Err(invalid("`profile` applies to `storage: source`, not `parquet`".into())),
+        ("source", None) => Ok(CacheStorage::source()),
+        ("source", Some(p)) => Ok(CacheStorage::source_in(p)),
+        (other, _) => Err(invalid(format!(
+            "unknown cache storage `{other}`; expected one of {}",
+            list_names(&["parquet", "source"])
+        ))),
     }
 }
 

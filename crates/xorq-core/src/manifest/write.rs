@@ -159,6 +159,13 @@ impl Writer {
                 }
                 d.metadata = Some(OrderedMap(t.metadata.clone())).filter(|m| !m.is_empty());
             }
+            RelOp::Cache(c) => {
+                d.parent = Some(self.input(&c.input)?);
+                d.strategy = Some(c.strategy.freshness().name().into());
+                d.ttl = c.strategy.ttl_secs();
+                d.storage = Some(c.storage.name().into());
+                d.profile = c.storage.profile().map(str::to_string);
+            }
         }
         d.schema = self.schema_id(node.schema());
         Ok(d)

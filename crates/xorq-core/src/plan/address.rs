@@ -172,6 +172,12 @@ fn encode_node(node: &Node, mode: AddressMode, input_address: impl Fn(&Node) -> 
                 enc.str(v);
             }
         }
+        RelOp::Cache(c) => {
+            enc.str(c.strategy.freshness().name());
+            enc.opt(c.strategy.ttl_secs().as_ref(), |e, t| e.u64(*t));
+            enc.str(c.storage.name());
+            enc.opt(c.storage.profile().as_ref(), |e, p| e.str(p));
+        }
     }
     let inputs = node.inputs();
     enc.len(inputs.len());

@@ -70,6 +70,10 @@ pub fn describe(node: &Node) -> String {
         RelOp::Distinct(_) => String::new(),
         RelOp::SetOp(s) => format!("{}{}", s.kind.name(), if s.distinct { " distinct" } else { " all" }),
         RelOp::Tag(t) => t.name.clone(),
+        RelOp::Cache(c) => match &c.storage {
+            super::cache::CacheStorage::Parquet => c.strategy.to_string(),
+            storage => format!("{}, {storage}", c.strategy),
+        },
     };
     let mut line = format!("{} [{}]", op.name(), node.address());
     if !detail.is_empty() {

@@ -1,6 +1,7 @@
 //! The relational side of the IR: sources, nodes and their addresses.
 
 pub mod address;
+pub mod cache;
 pub mod display;
 pub(crate) mod join;
 pub mod node;
@@ -9,9 +10,10 @@ pub mod source;
 pub mod walk;
 
 pub use address::AddressMode;
+pub use cache::{CacheStorage, CacheStrategy, Freshness};
 pub use node::{
-    Aggregate, Distinct, Filter, Join, JoinKind, JoinOutput, Limit, NamedExpr, Node, Project, RelOp, SetOp, SetOpKind,
-    Sort, Tag,
+    Aggregate, Cache, Distinct, Filter, Join, JoinKind, JoinOutput, Limit, NamedExpr, Node, Project, RelOp, SetOp,
+    SetOpKind, Sort, Tag,
 };
 pub use source::{
     CsvOptions, FileFormat, FileSource, Memtable, Source, SourceIdentity, SourceKind, TableSource, bundled_location,

@@ -8,6 +8,7 @@ use crate::error::{CoreError, Result};
 use crate::expr::ir::{JoinSide, ScalarExpr, SortKey};
 use crate::schema::{Field, Schema, SchemaRef};
 
+use super::cache::{CacheStorage, CacheStrategy};
 use super::source::Source;
 
 /// An expression with its output column name.
@@ -183,6 +184,18 @@ pub struct Tag {
     pub metadata: Vec<(String, String)>,
 }
 
+/// A point whose result is stored and reused (SPEC §4): rows pass through unchanged; running the
+/// expression looks the result up by the input address of `input` and a freshness token.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cache {
+    /// The cached expression.
+    pub input: Arc<Node>,
+    /// When a stored result is stale.
+    pub strategy: CacheStrategy,
+    /// Where it is kept.
+    pub storage: CacheStorage,
+}
+
 /// The operation of a node.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -207,6 +220,8 @@ pub enum RelOp {
     SetOp(SetOp),
     /// A named marker.
     Tag(Tag),
+    /// A stored, reused result.
+    Cache(Cache),
 }
 
 impl RelOp {
@@ -223,6 +238,7 @@ impl RelOp {
             RelOp::Distinct(_) => "Distinct",
             RelOp::SetOp(_) => "SetOp",
             RelOp::Tag(_) => "Tag",
+            RelOp::Cache(_) => "Cache",
         }
     }
 
@@ -239,6 +255,7 @@ impl RelOp {
             RelOp::Distinct(d) => vec![&d.input],
             RelOp::SetOp(s) => s.inputs.iter().collect(),
             RelOp::Tag(t) => vec![&t.input],
+            RelOp::Cache(c) => vec![&c.input],
         }
     }
 
@@ -263,6 +280,7 @@ impl RelOp {
                 RelOp::SetOp(SetOp { inputs: (0..expected).map(|_| next()).collect::<Result<_>>()?, ..s.clone() })
             }
             RelOp::Tag(t) => RelOp::Tag(Tag { input: next()?, ..t.clone() }),
+            RelOp::Cache(c) => RelOp::Cache(Cache { input: next()?, ..c.clone() }),
         })
     }
 
@@ -291,7 +309,8 @@ impl RelOp {
             | RelOp::Sort(Sort { input, .. })
             | RelOp::Limit(Limit { input, .. })
             | RelOp::Distinct(Distinct { input })
-            | RelOp::Tag(Tag { input, .. }) => Ok(input.schema().clone()),
+            | RelOp::Tag(Tag { input, .. })
+            | RelOp::Cache(Cache { input, .. }) => Ok(input.schema().clone()),
             RelOp::Project(p) => named(&p.exprs.iter().collect::<Vec<_>>(), "Select output"),
             RelOp::Aggregate(a) => named(&a.keys.iter().chain(&a.measures).collect::<Vec<_>>(), "Aggregate output"),
             RelOp::Join(j) => {
@@ -395,7 +414,8 @@ fn take_inputs(op: &mut RelOp, into: &mut Vec<Arc<Node>>) {
         | RelOp::Sort(Sort { input, .. })
         | RelOp::Limit(Limit { input, .. })
         | RelOp::Distinct(Distinct { input })
-        | RelOp::Tag(Tag { input, .. }) => take(input),
+        | RelOp::Tag(Tag { input, .. })
+        | RelOp::Cache(Cache { input, .. }) => take(input),
         RelOp::Join(j) => {
             take(&mut j.left);
             take(&mut j.right);

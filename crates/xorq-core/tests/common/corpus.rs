@@ -159,5 +159,23 @@ pub fn corpus() -> Vec<(&'static str, Result<Table>)> {
             s.filter(col("amount").gt(lit(100)))
                 .and_then(|t| t.group_by(["region"]).agg([col("amount").sum().alias("total")])),
         ),
+        ("cache_modification_time", s.filter(col("amount").gt(lit(100))).and_then(|t| t.cache(CacheStrategy::modification_time()))),
+        (
+            "cache_snapshot_ttl",
+            s.filter(col("amount").gt(lit(100)))
+                .and_then(|t| t.cache(CacheStrategy::snapshot().with_ttl(std::time::Duration::from_secs(3600)))),
+        ),
+        (
+            "cache_source_storage",
+            s.filter(col("amount").gt(lit(100)))
+                .and_then(|t| t.cache_in(CacheStrategy::snapshot(), CacheStorage::source_in("warehouse"))),
+        ),
+        (
+            "cache_chained",
+            s.filter(col("amount").gt(lit(100)))
+                .and_then(|t| t.cache(CacheStrategy::modification_time()))
+                .and_then(|t| t.group_by(["region"]).agg([col("amount").sum().alias("total")]))
+                .and_then(|t| t.cache(CacheStrategy::snapshot())),
+        ),
     ]
 }

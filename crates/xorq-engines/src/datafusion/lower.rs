@@ -195,6 +195,8 @@ impl<'a> Lowering<'a> {
                 Ok(plan)
             }
             RelOp::Tag(t) => self.input(&t.input),
+            // Unresolved (running without a cache): the rows are computed.
+            RelOp::Cache(c) => self.input(&c.input),
             other => Err(EngineError::Unsupported {
                 engine: "DataFusion".into(),
                 what: format!("`{}` nodes", other.name()),
