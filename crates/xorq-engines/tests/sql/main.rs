@@ -2,6 +2,7 @@
 //! formatting do not change the address, and what the IR cannot express is reported with its
 //! line and column.
 
+mod cache;
 mod errors;
 mod fixture;
 mod invariance;

@@ -13,8 +13,9 @@ use datafusion::logical_expr::{
     Aggregate, Distinct, Expr as DfExpr, FetchType, Filter, Limit, LogicalPlan, Projection, SkipType, Sort, TableScan,
     Window,
 };
-use xorq_core::{CoreError, Expr, Table, col};
+use xorq_core::{CacheStrategy, CoreError, Expr, Table, col};
 
+use super::cache_marker::wrapper_index;
 use super::context::SqlSource;
 use super::lift_scalar::ScalarLifter;
 use super::locate::Locator;
@@ -31,13 +32,15 @@ pub(crate) struct Lifter<'a> {
     pub unmerged: BTreeSet<usize>,
     /// Set when a merged join key was used: the pass is repeated with that join unmerged.
     pub blocked: Cell<Option<usize>>,
+    /// Strategies of the cache markers, by wrapper number (`__xorq_cache_<n>`).
+    pub caches: &'a [CacheStrategy],
 }
 
 /// Lifts a whole query plan; its output columns carry the query's output names.
-pub(crate) fn lift_root(plan: &LogicalPlan, locator: &Locator<'_>) -> Result<Table> {
+pub(crate) fn lift_root(plan: &LogicalPlan, locator: &Locator<'_>, caches: &[CacheStrategy]) -> Result<Table> {
     let mut unmerged = BTreeSet::new();
     loop {
-        let lifter = Lifter { locator, unmerged: unmerged.clone(), blocked: Cell::new(None) };
+        let lifter = Lifter { locator, unmerged: unmerged.clone(), blocked: Cell::new(None), caches };
         let result = lifter.lift(plan, None).and_then(|rel| lifter.finish(rel));
         match (result, lifter.blocked.get()) {
             (Err(_), Some(join)) if unmerged.insert(join) => continue,
@@ -84,7 +87,10 @@ impl<'a> Lifter<'a> {
             LogicalPlan::Join(j) => self.join(j),
             LogicalPlan::Union(u) => self.union(u, false),
             LogicalPlan::TableScan(t) => self.scan(t),
-            LogicalPlan::SubqueryAlias(a) => self.lift(&a.input, hints),
+            LogicalPlan::SubqueryAlias(a) => match wrapper_index(a.alias.table()) {
+                Some(n) => self.cached(&a.input, n),
+                None => self.lift(&a.input, hints),
+            },
             LogicalPlan::Distinct(Distinct::All(input)) => match strip_aliases(input) {
                 LogicalPlan::Union(u) => self.union(u, true),
                 _ => {
@@ -106,6 +112,14 @@ impl<'a> Lifter<'a> {
             )),
             other => Err(self.locator.error(format!("`{}` is not supported by xorq", other.display()), None)),
         }
+    }
+
+    /// A query marked `-- xorq: cache`: lifted with its SQL output names, then cached.
+    fn cached(&self, input: &LogicalPlan, n: usize) -> Result<Rel> {
+        let strategy =
+            *self.caches.get(n).ok_or_else(|| EngineError::Internal(format!("cache marker {n} has no strategy")))?;
+        let table = self.finish(self.lift(input, None)?)?;
+        Ok(Rel::of(table.cache(strategy).map_err(|e| self.core(e))?))
     }
 
     /// Places pending window functions in a projection, so every column is a table column.

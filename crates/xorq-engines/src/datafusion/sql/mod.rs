@@ -19,9 +19,13 @@
 //! # Ok::<(), xorq_engines::EngineError>(())
 //! ```
 //!
+//! A comment `-- xorq: cache [modification-time|snapshot] [ttl=1h]` on the line before a CTE
+//! caches that CTE (`Table::cache`); before the query's first word it caches the whole result.
+//!
 //! Anything the IR cannot express (a function outside the catalogue, `LATERAL`, recursive CTEs,
 //! `GROUPING SETS`, …) is an [`EngineError::Sql`] naming the construct and its line and column.
 
+mod cache_marker;
 mod context;
 mod functions;
 mod lift_join;
@@ -80,10 +84,15 @@ pub fn sql_to_table_with(sql: &str, resolver: &dyn TableResolver, options: &SqlO
             .error("a recursive CTE (`WITH RECURSIVE`) is not supported by xorq", locator.keyword(&["RECURSIVE"])));
     }
     locator.set_statement(statement.clone());
+    let marked = cache_marker::apply(sql, &mut statement, &locator)?;
     let context = SqlContext::new(resolver, options.base_dir.as_deref(), &locator);
     let planner = SqlToRel::new_with_options(&context, ParserOptions::from(&context.options().sql_parser));
     let plan = planner.sql_statement_to_plan(statement).map_err(|e| plan_error(&e, &locator))?;
-    lift_rel::lift_root(&plan, &locator)
+    let table = lift_rel::lift_root(&plan, &locator, &marked.ctes)?;
+    match marked.whole {
+        Some(strategy) => Ok(table.cache(strategy)?),
+        None => Ok(table),
+    }
 }
 
 fn parse(sql: &str, locator: &Locator<'_>) -> Result<Statement> {
