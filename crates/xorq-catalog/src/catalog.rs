@@ -102,6 +102,7 @@ impl Catalog {
     pub fn open(path: &Path) -> Result<Catalog> {
         let root = std::path::absolute(path).map_err(CatalogError::io("resolve", path))?;
         CatalogFile::read(&root)?;
+        let root = fs::canonicalize(&root).unwrap_or(root);
         if !root.join(".git").exists() {
             return Err(CatalogError::NotACatalog {
                 path: root,
@@ -136,6 +137,7 @@ impl Catalog {
             }
         }
         fs::create_dir_all(&root).map_err(CatalogError::io("create directory", &root))?;
+        let root = fs::canonicalize(&root).unwrap_or(root);
         let result = Self::init_in(&root);
         if result.is_err() {
             if created {

@@ -247,17 +247,21 @@ pub(crate) fn merge_alias(
         (Some(kept), None) | (None, Some(kept)) if base.as_ref() == Some(&kept) => (None, None),
         (Some(kept), None) | (None, Some(kept)) => (Some(kept), None),
         (Some(o), Some(t)) => {
-            if o.revisions.starts_with(&t.revisions) && o.revisions.len() > t.revisions.len() {
+            // Revisions are the same when they agree on number and entry (two clones that
+            // pointed an alias at the same entry at different times agree).
+            let same = |a: &Revision, b: &Revision| a.revision == b.revision && a.address == b.address;
+            let common = o.revisions.iter().zip(&t.revisions).take_while(|(a, b)| same(a, b)).count();
+            // One side moved on from the other: its file (conflicts included) is the newer state.
+            if common == t.revisions.len() && o.revisions.len() > common {
                 return (Some(o), None);
             }
-            if t.revisions.starts_with(&o.revisions) && t.revisions.len() > o.revisions.len() {
+            if common == o.revisions.len() && t.revisions.len() > common {
                 return (Some(t), None);
             }
-            let common = o.revisions.iter().zip(&t.revisions).take_while(|(a, b)| a == b).count();
             let theirs_new: Vec<Revision> = t.revisions[common..].to_vec();
             let mut merged = o.clone();
             for r in t.conflicts.iter().chain(&theirs_new) {
-                if !merged.conflicts.contains(r) && !merged.revisions.contains(r) {
+                if !merged.conflicts.iter().chain(&merged.revisions).any(|m| same(m, r)) {
                     merged.conflicts.push(r.clone());
                 }
             }
@@ -327,6 +331,14 @@ mod tests {
         assert_eq!(merged.conflicts, vec![rev(2, 'c')]);
         let conflict = conflict.unwrap();
         assert_eq!((conflict.kept, conflict.theirs), (vec![rev(2, 'b')], vec![rev(2, 'c')]));
+    }
+
+    #[test]
+    fn the_same_revision_made_at_different_times_is_no_conflict() {
+        let ours = file(vec![rev(1, 'a')]);
+        let mut theirs = ours.clone();
+        theirs.revisions[0].at = "2030-01-01T00:00:00Z".into();
+        assert_eq!(merge_alias(None, Some(ours.clone()), Some(theirs)), (Some(ours), None));
     }
 
     #[test]

@@ -34,7 +34,9 @@ pub enum Cloned {
     Initialized,
 }
 
-fn check_url(url: &str) -> Result<()> {
+/// Checks a remote URL and makes a relative path absolute (git would read it relative to the
+/// catalog, not to where the user stands).
+fn normalize_url(url: &str) -> Result<String> {
     if url.is_empty() || url.starts_with('-') || url.chars().any(char::is_control) {
         return Err(CatalogError::InvalidName {
             what: "remote URL",
@@ -42,7 +44,14 @@ fn check_url(url: &str) -> Result<()> {
             reason: "give a git URL or the path of a repository".into(),
         });
     }
-    Ok(())
+    let scp_like = url.find(':').is_some_and(|colon| !url[..colon].contains('/'));
+    if !url.contains("://") && !scp_like && Path::new(url).exists() {
+        return Ok(fs::canonicalize(url)
+            .map_err(CatalogError::io("resolve", Path::new(url)))?
+            .to_string_lossy()
+            .into_owned());
+    }
+    Ok(url.to_string())
 }
 
 impl Catalog {
@@ -54,7 +63,7 @@ impl Catalog {
     /// # Ok::<(), xorq_catalog::CatalogError>(())
     /// ```
     pub fn clone_from(url: &str, path: &Path) -> Result<(Catalog, Cloned)> {
-        check_url(url)?;
+        let url = &normalize_url(url)?;
         let root = std::path::absolute(path).map_err(CatalogError::io("resolve", path))?;
         if root.exists() && fs::read_dir(&root).map_err(CatalogError::io("read", &root))?.next().is_some() {
             return Err(CatalogError::refused(format!(
@@ -90,9 +99,9 @@ impl Catalog {
     /// Sets the remote to `url`. Replacing a different one needs `force` (a typo would otherwise
     /// silently point the catalog elsewhere).
     pub fn set_remote(&self, url: &str, force: bool) -> Result<()> {
-        check_url(url)?;
+        let url = &normalize_url(url)?;
         match self.remote_url()? {
-            Some(current) if current == url => Ok(()),
+            Some(current) if current == *url => Ok(()),
             Some(current) if !force => Err(CatalogError::refused(format!(
                 "the catalog's remote is already `{current}`; nothing was changed\nhint: pass `--force` to replace it with `{url}`"
             ))),
@@ -148,10 +157,21 @@ fn clone_into(url: &str, root: &Path, parent: &Path) -> Result<(Catalog, Cloned)
         return Err(git.failed(&args[..1], &ran.stderr, "check the URL and your access to it"));
     }
     let git = Git::new(root);
-    let empty = !git.try_run(&["rev-parse", "--verify", "-q", "HEAD"])?.ok;
-    if empty {
-        crate::catalog::first_commit(&git, root)?;
-        return Ok((Catalog::open(root)?, Cloned::Initialized));
+    if !git.try_run(&["rev-parse", "--verify", "-q", "HEAD"])?.ok {
+        // No branch checked out: the remote is empty, or its HEAD names a branch it does not
+        // have (a bare repository made with another default branch). Take `main`, else the
+        // first branch there is; with none, start a catalog.
+        let branches = git.run(&["for-each-ref", "--format=%(refname:strip=3)", &format!("refs/remotes/{REMOTE}/")])?;
+        let branches: Vec<&str> = branches.lines().filter(|b| !b.is_empty() && *b != "HEAD").collect();
+        match branches.iter().find(|b| **b == "main").or(branches.first()) {
+            Some(branch) => {
+                git.run(&["checkout", "-q", "-b", branch, "--track", &format!("{REMOTE}/{branch}")])?;
+            }
+            None => {
+                crate::catalog::first_commit(&git, root)?;
+                return Ok((Catalog::open(root)?, Cloned::Initialized));
+            }
+        }
     }
     match Catalog::open(root) {
         Ok(catalog) => Ok((catalog, Cloned::Catalog)),
