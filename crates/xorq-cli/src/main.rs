@@ -19,7 +19,9 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Init(args) => commands::init::run(args),
         Command::Build(args) => commands::build::run(args),
-        Command::Run(args) => commands::run::run(args),
+        Command::Run(args) => commands::run::run(args, cli.verbose),
+        Command::RunCached(args) => commands::run_cached::run(args, cli.verbose),
+        Command::Cache(args) => commands::cache::run(args),
         Command::Lineage(args) => commands::lineage::run(args),
         Command::Completion { shell } => commands::completion::run(*shell),
         Command::HashScheme { json } => commands::hash_scheme::run(*json),

@@ -36,9 +36,19 @@ pub fn execute(table: &Table, params: &Params) -> Result<Vec<RecordBatch>> {
 /// Runs `table` and returns its batches one at a time as they are produced; memory stays bounded
 /// by the plan, not by the size of the result.
 pub fn execute_stream(table: &Table, params: &Params) -> Result<BatchIter> {
+    execute_stream_in(&Session::new(), table, params)
+}
+
+/// [`execute_stream`] in `session` (its cache, its DataFusion configuration).
+pub fn execute_stream_in(session: &Session, table: &Table, params: &Params) -> Result<BatchIter> {
     let rt = outside_async("execute_stream")?;
-    let stream = rt.block_on(Session::new().execute_stream(table, params))?;
+    let stream = rt.block_on(session.execute_stream(table, params))?;
     Ok(BatchIter { stream, rt })
+}
+
+/// Runs `table` to completion in `session`.
+pub fn execute_in(session: &Session, table: &Table, params: &Params) -> Result<Vec<RecordBatch>> {
+    outside_async("execute")?.block_on(session.execute(table, params))
 }
 
 /// A blocking iterator over a running expression's batches.

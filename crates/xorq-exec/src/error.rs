@@ -29,6 +29,21 @@ pub enum ExecError {
     /// A blocking call made where it cannot block.
     #[error("{0}")]
     Runtime(String),
+    /// The cache directory or an entry in it could not be read or written.
+    #[error("cannot {action} `{}`: {source}", path.display())]
+    CacheIo {
+        /// What was being done (`create`, `read`, …).
+        action: String,
+        /// The file or directory.
+        path: std::path::PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A cache node that cannot be used as asked (a strategy its sources do not support, an
+    /// unknown storage, a malformed entry name).
+    #[error("{0}")]
+    Cache(String),
 }
 
 impl ExecError {

@@ -2,10 +2,12 @@
 //! record batches back.
 
 pub mod blocking;
+pub mod cache;
 pub mod error;
 pub mod params;
 pub mod session;
 
+pub use cache::Cache;
 pub use error::{ExecError, Result};
 pub use params::Params;
 pub use session::Session;

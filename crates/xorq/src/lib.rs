@@ -20,6 +20,27 @@ use thiserror::Error;
 pub use xorq_core::*;
 pub use xorq_exec::{Params, Session};
 
+/// The cache (SPEC §4): where [`Table::cache`] results are stored and how runs report hits and
+/// misses. `execute()` uses `$XORQ_CACHE_DIR`, else `~/.cache/xorq`; a [`Session`] takes another
+/// with [`Session::with_cache`].
+///
+/// ```no_run
+/// use xorq::prelude::*;
+/// use xorq::cache::Cache;
+///
+/// let totals = xorq::read_parquet("sales.parquet")?
+///     .group_by(["region"])
+///     .agg([col("amount").sum().alias("total")])?
+///     .cache(CacheStrategy::modification_time())?; // recomputed when sales.parquet changes
+/// let session = Session::new().with_cache(Cache::in_dir("cache").on_event(|e| eprintln!("{e}")));
+/// let batches = xorq::exec::blocking::execute_in(&session, &totals, &Params::new())?;
+/// # Ok::<(), xorq::Error>(())
+/// ```
+pub use xorq_exec::cache;
+
+/// Running expressions: sessions, blocking entry points, parameters.
+pub use xorq_exec as exec;
+
 /// Build artifacts: `build::build(&table, dir, &options)` writes `builds/<address>/`,
 /// `build::load(dir)` reads one back into an equal expression.
 ///
@@ -153,8 +174,9 @@ impl Execute for Table {
 pub mod prelude {
     pub use crate::Execute;
     pub use xorq_core::{
-        DataType, FrameBound, JoinKind, Table, Window, coalesce, col, count_star, dense_rank, greatest, interval_days,
-        interval_months, lcol, least, lit, lit_date, lit_null, lit_timestamp, param, rank, rcol, row_number, when,
+        CacheStorage, CacheStrategy, DataType, FrameBound, JoinKind, Table, Window, coalesce, col, count_star,
+        dense_rank, greatest, interval_days, interval_months, lcol, least, lit, lit_date, lit_null, lit_timestamp,
+        param, rank, rcol, row_number, when,
     };
-    pub use xorq_exec::Params;
+    pub use xorq_exec::{Params, Session};
 }

@@ -1,8 +1,10 @@
 //! One module per command: each parses nothing itself, calls library code, prints.
 
 pub mod build;
+pub mod cache;
 pub mod completion;
 pub mod hash_scheme;
 pub mod init;
 pub mod lineage;
 pub mod run;
+pub mod run_cached;

@@ -2,8 +2,10 @@
 
 use std::path::PathBuf;
 
-use xorq::Params;
+use xorq::{CacheStrategy, Params, Session};
+use xorq_exec::blocking::execute_stream_in;
 
+use super::cache as cache_cmd;
 use crate::error::{CliError, Result};
 use crate::output::{self, Format, Target};
 use crate::progress::Progress;
@@ -29,10 +31,24 @@ pub struct RunArgs {
     /// Print a JSON summary (output, format, rows) on stdout; needs `-o PATH`.
     #[arg(long)]
     pub json: bool,
+    /// Cache directory [default: `$XORQ_CACHE_DIR`, else `~/.cache/xorq`].
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Compute cache nodes instead of looking them up (nothing is read from or written to the
+    /// cache).
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
-/// Runs the build in `args.build`.
-pub fn run(args: &RunArgs) -> Result<()> {
+/// Runs the build in `args.build`; with `verbose`, says for each cache node whether it hit and
+/// why it missed.
+pub fn run(args: &RunArgs, verbose: bool) -> Result<()> {
+    run_with(args, verbose, None)
+}
+
+/// Runs the build in `args.build`, with the whole expression cached with `cache` if given
+/// (`xorq run-cached`).
+pub fn run_with(args: &RunArgs, verbose: bool, cache: Option<CacheStrategy>) -> Result<()> {
     let target = args.output.as_deref().map_or(Target::Stdout, Target::parse);
     if args.json && target == Target::Stdout {
         return Err(CliError::Usage(
@@ -42,12 +58,16 @@ pub fn run(args: &RunArgs) -> Result<()> {
     let format = args.format.unwrap_or_else(|| target.default_format());
     let params = parse_params(&args.params)?;
     let build = xorq_build::load(&args.build)?;
-    let table = match args.limit {
-        Some(n) => build.table.limit(n)?,
-        None => build.table.clone(),
-    };
+    let mut table = build.table.clone();
+    if let Some(strategy) = cache {
+        table = table.cache(strategy)?;
+    }
+    if let Some(n) = args.limit {
+        table = table.limit(n)?;
+    }
+    let session = Session::new().with_cache(cache_cmd::for_run(args.cache_dir.as_deref(), args.no_cache, verbose));
     let mut progress = Progress::start("running");
-    let written = xorq_exec::blocking::execute_stream(&table, &params).map_err(CliError::from).and_then(|stream| {
+    let written = execute_stream_in(&session, &table, &params).map_err(CliError::from).and_then(|stream| {
         let schema = stream.schema();
         output::write(stream.map(|b| b.map_err(CliError::from)), schema, format, &target, |n| progress.rows(n))
     });

@@ -1,0 +1,484 @@
+//! The Parquet store: entries as directories of the cache directory.
+//!
+//! ```text
+//! <cache dir>/xorq-rs-v1/
+//!   <64-hex address>-<freshness>-<16-hex token>/   one entry
+//!     data.parquet                                 the rows (LZ4)
+//!     entry.json                                   the sidecar (EntryMeta)
+//!     hits                                         one byte appended per hit
+//!   .staging-<pid>-<random>/                       an entry being written
+//!   .trash-<pid>-<random>/                         an entry being removed
+//! ```
+//!
+//! An entry is written into a staging directory beside the entries (same file system), its data
+//! and sidecar are fsynced, and the directory is renamed into place in one step: a reader sees a
+//! whole entry or none, and a process killed at any point leaves at most a staging directory,
+//! which is never read and is removed once its process is gone. Two processes writing the same
+//! key both compute; the first rename wins, the second finds the entry there and discards its
+//! copy (a rename never replaces a non-empty directory). Removing an entry renames it to a
+//! trash directory first, so a removal is atomic too.
+//!
+//! Every hit checks the entry against its sidecar: the data file's size, its Parquet footer, row
+//! count and columns. A damaged entry is removed and computed again. The sidecar also records
+//! the BLAKE3 of the data, which [`ParquetStore::verify`] checks in full.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef as ArrowSchemaRef;
+use parquet::arrow::ArrowWriter;
+use parquet::basic::Compression;
+use parquet::file::metadata::ParquetMetaDataReader;
+use parquet::file::properties::WriterProperties;
+use xorq_core::plan::FileFormat;
+use xorq_core::{DataType, Schema, Source};
+
+use super::key::{EntryKey, rfc3339};
+use super::store::{CacheStore, Committed, ENTRY_FORMAT, ENTRY_VERSION, EntryMeta, EntryWriter, Lookup};
+use crate::error::{ExecError, Result};
+
+/// Directory of the cache directory that holds this version's entries.
+pub const ENTRIES_DIR: &str = "xorq-rs-v1";
+const DATA: &str = "data.parquet";
+const SIDECAR: &str = "entry.json";
+const HITS: &str = "hits";
+const STAGING: &str = ".staging-";
+const TRASH: &str = ".trash-";
+/// A staging directory whose process cannot be checked is abandoned after this long.
+const ABANDONED: Duration = Duration::from_secs(24 * 3600);
+
+/// Entries kept as Parquet files in a cache directory.
+#[derive(Clone, Debug)]
+pub struct ParquetStore {
+    cache_dir: PathBuf,
+    dir: PathBuf,
+}
+
+/// An entry as a listing sees it: its sidecar and use, without opening its data.
+#[derive(Clone, Debug)]
+pub struct StoredEntry {
+    /// Its name ([`EntryKey::name`]).
+    pub name: String,
+    /// Its directory.
+    pub path: PathBuf,
+    /// Its sidecar, or why it cannot be read.
+    pub meta: std::result::Result<EntryMeta, String>,
+    /// How many times it was used.
+    pub hits: u64,
+    /// When it was last written or used.
+    pub last_used: SystemTime,
+}
+
+impl StoredEntry {
+    /// Bytes of its data (0 when the sidecar is unreadable).
+    pub fn bytes(&self) -> u64 {
+        self.meta.as_ref().map_or(0, |m| m.bytes)
+    }
+}
+
+fn io_err(action: &str, path: &Path) -> impl FnOnce(io::Error) -> ExecError {
+    let (action, path) = (action.to_string(), path.to_path_buf());
+    move |source| ExecError::CacheIo { action, path, source }
+}
+
+impl ParquetStore {
+    /// The store in `cache_dir` (created when the first entry is written).
+    pub fn new(cache_dir: impl Into<PathBuf>) -> Self {
+        let cache_dir = cache_dir.into();
+        let dir = cache_dir.join(ENTRIES_DIR);
+        ParquetStore { cache_dir, dir }
+    }
+
+    /// The cache directory.
+    pub fn cache_dir(&self) -> &Path {
+        &self.cache_dir
+    }
+
+    /// The directory holding the entries.
+    pub fn entries_dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The directory of the entry for `key`.
+    pub fn entry_dir(&self, key: &EntryKey) -> PathBuf {
+        self.dir.join(key.name())
+    }
+
+    /// Every entry, newest first, from the sidecars alone. Staging and trash directories left by
+    /// processes that are gone are removed on the way.
+    pub fn entries(&self) -> Result<Vec<StoredEntry>> {
+        self.clean_debris();
+        let mut out = Vec::new();
+        let read = match fs::read_dir(&self.dir) {
+            Ok(r) => r,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(out),
+            Err(e) => return Err(io_err("list", &self.dir)(e)),
+        };
+        for entry in read {
+            let entry = entry.map_err(io_err("list", &self.dir))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if EntryKey::parse_name(&name).is_none() {
+                continue;
+            }
+            let path = entry.path();
+            let meta = read_sidecar(&path).and_then(|(_, m)| m);
+            let created = meta.as_ref().ok().and_then(EntryMeta::created_time);
+            let (hits, used) = match fs::metadata(path.join(HITS)) {
+                Ok(m) => (m.len(), m.modified().ok()),
+                Err(_) => (0, None),
+            };
+            let last_used = used.max(created).unwrap_or(SystemTime::UNIX_EPOCH);
+            out.push(StoredEntry { name, path, meta, hits, last_used });
+        }
+        out.sort_by(|a, b| b.last_used.cmp(&a.last_used).then_with(|| a.name.cmp(&b.name)));
+        Ok(out)
+    }
+
+    /// Removes one entry (atomically: it is renamed away first). Returns whether it existed.
+    pub fn remove(&self, name: &str) -> Result<bool> {
+        if EntryKey::parse_name(name).is_none() {
+            return Err(ExecError::Cache(format!("`{name}` is not the name of a cache entry")));
+        }
+        discard(&self.dir, &self.dir.join(name))
+    }
+
+    /// Checks an entry in full: the sidecar, the Parquet footer and the BLAKE3 of every byte of
+    /// the data against the one recorded. `Err` says what is wrong.
+    pub fn verify(&self, name: &str) -> Result<std::result::Result<(), String>> {
+        let path = self.dir.join(name);
+        let (_, meta) = read_sidecar(&path).map_err(ExecError::Cache)?;
+        let meta = match meta {
+            Ok(m) => m,
+            Err(e) => return Ok(Err(e)),
+        };
+        if let Err(e) = check_data(&path, &meta, None) {
+            return Ok(Err(e));
+        }
+        let Some(expected) = &meta.blake3 else { return Ok(Ok(())) };
+        let data = path.join(DATA);
+        let mut file = File::open(&data).map_err(io_err("open", &data))?;
+        let mut hasher = blake3::Hasher::new();
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = file.read(&mut buf).map_err(io_err("read", &data))?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+        }
+        let actual = hasher.finalize().to_hex().to_string();
+        Ok(if &actual == expected {
+            Ok(())
+        } else {
+            Err(format!(
+                "the data's BLAKE3 is {}…, the sidecar records {}…",
+                &actual[..12],
+                &expected[..12.min(expected.len())]
+            ))
+        })
+    }
+
+    /// Removes staging directories of processes that are gone (or abandoned for a day) and
+    /// leftover trash. Returns how many were removed.
+    pub fn clean_debris(&self) -> usize {
+        let Ok(read) = fs::read_dir(&self.dir) else { return 0 };
+        let mut removed = 0;
+        for entry in read.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let stale = if let Some(rest) = name.strip_prefix(STAGING) {
+                let pid = rest.split('-').next().and_then(|p| p.parse::<u32>().ok());
+                let age = entry.metadata().and_then(|m| m.modified()).ok().and_then(|t| t.elapsed().ok());
+                !pid.is_some_and(process_alive) || age.is_some_and(|a| a > ABANDONED)
+            } else {
+                name.starts_with(TRASH)
+            };
+            if stale && fs::remove_dir_all(entry.path()).is_ok() {
+                removed += 1;
+            }
+        }
+        removed
+    }
+
+    fn previous(&self, key: &EntryKey) -> Vec<EntryMeta> {
+        let prefix = key.prefix();
+        let Ok(read) = fs::read_dir(&self.dir) else { return Vec::new() };
+        let mut out: Vec<EntryMeta> = read
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+            .filter_map(|e| read_sidecar(&e.path()).ok().and_then(|(_, m)| m.ok()))
+            .collect();
+        out.sort_by(|a, b| b.created.cmp(&a.created));
+        out
+    }
+
+    fn lookup_once(&self, key: &EntryKey, schema: &Schema) -> Result<Option<Lookup>> {
+        let dir = self.entry_dir(key);
+        let (text, meta) = match read_sidecar(&dir) {
+            Ok(read) => read,
+            Err(_) if !dir.exists() => return Ok(Some(Lookup::Miss { previous: self.previous(key), damaged: None })),
+            Err(e) => (String::new(), Err(e)),
+        };
+        let checked = meta.and_then(|m| check_data(&dir, &m, Some((key, schema))).map(|()| m));
+        match checked {
+            Ok(meta) => {
+                let location = dir.join(DATA);
+                let location = location
+                    .to_str()
+                    .ok_or_else(|| ExecError::Cache(format!("the cache path `{}` is not UTF-8", location.display())))?;
+                let mut source = Source::file(FileFormat::Parquet, location, schema.clone())?;
+                source.name = format!("cache_{}", key.address.short());
+                Ok(Some(Lookup::Hit { source, meta: Box::new(meta) }))
+            }
+            Err(damage) => {
+                // A concurrent replacement swaps the whole directory: if the sidecar changed
+                // under us, look again rather than call a fresh entry damaged.
+                if read_sidecar(&dir).map(|(t, _)| t).ok().is_some_and(|now| now != text) {
+                    return Ok(None);
+                }
+                discard(&self.dir, &dir)?;
+                Ok(Some(Lookup::Miss { previous: self.previous(key), damaged: Some(damage) }))
+            }
+        }
+    }
+}
+
+/// Whether a process with this id runs (on systems with `/proc`; elsewhere assumed alive, and
+/// its staging directory removed only once abandoned).
+fn process_alive(pid: u32) -> bool {
+    let proc = Path::new("/proc");
+    !proc.join("self").exists() || proc.join(pid.to_string()).exists()
+}
+
+/// The sidecar's text and what it says (`Err` when it is missing or malformed).
+fn read_sidecar(dir: &Path) -> std::result::Result<(String, std::result::Result<EntryMeta, String>), String> {
+    let text = fs::read_to_string(dir.join(SIDECAR)).map_err(|e| format!("its sidecar cannot be read: {e}"))?;
+    let meta =
+        serde_json::from_str::<EntryMeta>(&text).map_err(|e| format!("its sidecar is malformed: {e}")).and_then(|m| {
+            if m.format != ENTRY_FORMAT || m.version != ENTRY_VERSION {
+                Err(format!(
+                    "its sidecar is `{}` version {}, not `{ENTRY_FORMAT}` version {ENTRY_VERSION}",
+                    m.format, m.version
+                ))
+            } else {
+                Ok(m)
+            }
+        });
+    Ok((text, meta))
+}
+
+/// Checks the data file against the sidecar (and, for a lookup, the key and columns).
+fn check_data(dir: &Path, meta: &EntryMeta, expected: Option<(&EntryKey, &Schema)>) -> std::result::Result<(), String> {
+    if let Some((key, _)) = expected
+        && (meta.key != key.name() || meta.token != key.token.hex())
+    {
+        return Err(format!("its sidecar names entry `{}`", meta.key));
+    }
+    let file = File::open(dir.join(DATA)).map_err(|e| format!("{DATA} cannot be opened: {e}"))?;
+    let len = file.metadata().map_err(|e| format!("{DATA} cannot be read: {e}"))?.len();
+    if len != meta.bytes {
+        return Err(format!("{DATA} is {len} bytes, the sidecar records {}", meta.bytes));
+    }
+    let footer = ParquetMetaDataReader::new()
+        .parse_and_finish(&file)
+        .map_err(|e| format!("{DATA} has no readable Parquet footer: {e}"))?;
+    let rows = u64::try_from(footer.file_metadata().num_rows()).unwrap_or(u64::MAX);
+    if rows != meta.rows {
+        return Err(format!("{DATA} holds {rows} rows, the sidecar records {}", meta.rows));
+    }
+    if let Some((_, schema)) = expected {
+        let arrow = parquet::arrow::parquet_to_arrow_schema(
+            footer.file_metadata().schema_descr(),
+            footer.file_metadata().key_value_metadata(),
+        )
+        .map_err(|e| format!("{DATA} has columns Arrow cannot read: {e}"))?;
+        let found: Vec<(String, Option<DataType>)> = arrow
+            .fields()
+            .iter()
+            .map(|f| (f.name().clone(), DataType::from_arrow(f.name(), f.data_type()).ok()))
+            .collect();
+        let wanted: Vec<(String, Option<DataType>)> =
+            schema.fields().iter().map(|f| (f.name.clone(), Some(f.dtype.clone()))).collect();
+        if found != wanted {
+            return Err(format!("{DATA} has other columns than the cached expression ({schema})"));
+        }
+    }
+    Ok(())
+}
+
+/// Renames `dir` to a trash directory, then removes it. `false` if it was not there.
+fn discard(store_dir: &Path, dir: &Path) -> Result<bool> {
+    let trash = tempfile::Builder::new()
+        .prefix(&format!("{TRASH}{}-", std::process::id()))
+        .tempdir_in(store_dir)
+        .map_err(io_err("create a directory in", store_dir))?;
+    let target = trash.path().join("entry");
+    match fs::rename(dir, &target) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(io_err("remove", dir)(e)),
+    }
+    // `trash` is removed when dropped.
+}
+
+fn sync_dir(dir: &Path) -> Result<()> {
+    File::open(dir).and_then(|d| d.sync_all()).map_err(io_err("sync", dir))
+}
+
+impl CacheStore for ParquetStore {
+    fn describe(&self) -> String {
+        self.cache_dir.display().to_string()
+    }
+
+    fn lookup(&self, key: &EntryKey, schema: &Schema) -> Result<Lookup> {
+        // One retry: a concurrent replacement can swap the entry while it is checked.
+        for _ in 0..2 {
+            if let Some(found) = self.lookup_once(key, schema)? {
+                return Ok(found);
+            }
+        }
+        Ok(Lookup::Miss { previous: self.previous(key), damaged: None })
+    }
+
+    fn writer(&self, key: &EntryKey, schema: ArrowSchemaRef) -> Result<Box<dyn EntryWriter>> {
+        fs::create_dir_all(&self.dir).map_err(io_err("create the cache directory", &self.dir))?;
+        self.clean_debris();
+        let staging = tempfile::Builder::new()
+            .prefix(&format!("{STAGING}{}-", std::process::id()))
+            .tempdir_in(&self.dir)
+            .map_err(io_err("create a directory in", &self.dir))?;
+        let data = staging.path().join(DATA);
+        let file = File::create(&data).map_err(io_err("create", &data))?;
+        let props = WriterProperties::builder().set_compression(Compression::LZ4_RAW).build();
+        let writer = ArrowWriter::try_new(Hashing::new(file), schema, Some(props))
+            .map_err(|e| ExecError::Cache(format!("cannot start writing a cache entry: {e}")))?;
+        Ok(Box::new(ParquetEntryWriter {
+            store: self.clone(),
+            key: key.clone(),
+            staging,
+            writer: Some(writer),
+            rows: 0,
+        }))
+    }
+
+    fn record_hit(&self, key: &EntryKey) {
+        let hits = self.entry_dir(key).join(HITS);
+        // Best effort: a lost count never affects a result.
+        if let Ok(mut f) = OpenOptions::new().append(true).create(true).open(hits) {
+            let _ = f.write_all(b"\n");
+        }
+    }
+}
+
+/// A file writer that hashes what it writes.
+struct Hashing {
+    file: File,
+    hasher: blake3::Hasher,
+    bytes: u64,
+}
+
+impl Hashing {
+    fn new(file: File) -> Self {
+        Hashing { file, hasher: blake3::Hasher::new(), bytes: 0 }
+    }
+}
+
+impl Write for Hashing {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
+struct ParquetEntryWriter {
+    store: ParquetStore,
+    key: EntryKey,
+    /// Removed when dropped, unless published.
+    staging: tempfile::TempDir,
+    writer: Option<ArrowWriter<Hashing>>,
+    rows: u64,
+}
+
+fn parquet_err(action: &str) -> impl FnOnce(parquet::errors::ParquetError) -> ExecError + '_ {
+    move |e| ExecError::Cache(format!("cannot {action} a cache entry: {e}"))
+}
+
+impl EntryWriter for ParquetEntryWriter {
+    fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        let writer = self.writer.as_mut().ok_or_else(|| ExecError::Cache("the cache entry is closed".into()))?;
+        writer.write(batch).map_err(parquet_err("write"))?;
+        self.rows += batch.num_rows() as u64;
+        Ok(())
+    }
+
+    fn commit(mut self: Box<Self>, mut meta: EntryMeta, replace: Option<SystemTime>) -> Result<Committed> {
+        let writer = self.writer.take().ok_or_else(|| ExecError::Cache("the cache entry is closed".into()))?;
+        let hashing = writer.into_inner().map_err(parquet_err("finish"))?;
+        let data = self.staging.path().join(DATA);
+        hashing.file.sync_all().map_err(io_err("sync", &data))?;
+        meta.rows = self.rows;
+        meta.bytes = hashing.bytes;
+        meta.blake3 = Some(hashing.hasher.finalize().to_hex().to_string());
+        meta.created = rfc3339(SystemTime::now());
+        let sidecar = self.staging.path().join(SIDECAR);
+        let text = serde_json::to_vec_pretty(&meta)
+            .map_err(|e| ExecError::Cache(format!("cannot write a cache sidecar: {e}")))?;
+        let mut f = File::create(&sidecar).map_err(io_err("create", &sidecar))?;
+        f.write_all(&text).and_then(|()| f.sync_all()).map_err(io_err("write", &sidecar))?;
+        sync_dir(self.staging.path())?;
+
+        let target = self.store.entry_dir(&self.key);
+        let staging = self.staging.path().to_path_buf();
+        if let Err(e) = fs::rename(&staging, &target) {
+            // A rename never replaces a non-empty directory: another writer got there first.
+            if !target.exists() {
+                return Err(io_err("publish the cache entry", &target)(e));
+            }
+            let existing = read_sidecar(&target).ok().and_then(|(_, m)| m.ok());
+            let expired = match (replace, existing.as_ref().and_then(EntryMeta::created_time)) {
+                // Still the entry that was found expired (not a fresh one from another writer).
+                (Some(expired), Some(created)) => created <= expired,
+                (Some(_), None) => existing.is_none(),
+                (None, _) => false,
+            };
+            if !expired {
+                return Ok(Committed::Existing);
+            }
+            discard(&self.store.dir, &target)?;
+            if fs::rename(&staging, &target).is_err() {
+                return Ok(Committed::Existing);
+            }
+        }
+        // Published: the staging directory is gone (renamed), so dropping it does nothing.
+        sync_dir(&self.store.dir)?;
+        self.remove_superseded(&meta);
+        Ok(Committed::Published(Box::new(meta)))
+    }
+}
+
+impl ParquetEntryWriter {
+    /// Entries for the same expression, freshness and parameter values with another token were
+    /// written from sources that have changed since: they can never hit again.
+    fn remove_superseded(&self, meta: &EntryMeta) {
+        let prefix = self.key.prefix();
+        let name = self.key.name();
+        let Ok(read) = fs::read_dir(&self.store.dir) else { return };
+        for entry in read.flatten() {
+            let other = entry.file_name().to_string_lossy().into_owned();
+            if other == name || !other.starts_with(&prefix) {
+                continue;
+            }
+            if read_sidecar(&entry.path()).ok().and_then(|(_, m)| m.ok()).is_some_and(|m| m.params == meta.params) {
+                let _ = discard(&self.store.dir, &entry.path());
+            }
+        }
+    }
+}

@@ -1,0 +1,360 @@
+//! Resolving cache nodes before lowering: look up top-down (a hit hides everything under it),
+//! then rebuild bottom-up (hits become reads of their entries, misses are computed and stored).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use futures::StreamExt;
+use xorq_core::plan::{Cache as CacheNode, walk};
+use xorq_core::{Node, RelOp, Source, Table};
+use xorq_engines::datafusion::ParamValues;
+
+use super::Cache;
+use super::event::{CacheEvent, MissReason, Outcome};
+use super::key::{self, EntryKey, Token};
+use super::store::{CacheStore, Committed, ENTRY_FORMAT, ENTRY_VERSION, EntryMeta, EntryWriter, Lookup};
+use crate::error::{ExecError, Result};
+use crate::session::Session;
+
+/// An expression with its cache nodes resolved.
+pub(crate) struct Resolved {
+    /// What to run: no cache nodes left.
+    pub table: Table,
+    /// The root's miss, to be stored while its rows stream out.
+    pub root: Option<Pending>,
+    /// Whether an entry whose row order matters is read (read without splitting files).
+    pub ordered: bool,
+    /// Nodes that read stored entries (already checked, not probed again), by identity.
+    pub entries: BTreeSet<usize>,
+}
+
+/// What a cache event says besides its outcome.
+#[derive(Clone)]
+pub(crate) struct EventBase {
+    node: CacheNode,
+    address: xorq_core::Address,
+}
+
+impl EventBase {
+    pub(crate) fn event(&self, outcome: Outcome) -> CacheEvent {
+        CacheEvent {
+            address: self.address,
+            op: self.node.input.op().name(),
+            strategy: self.node.strategy,
+            storage: self.node.storage.clone(),
+            outcome,
+        }
+    }
+}
+
+/// A miss waiting for its rows.
+pub(crate) struct Pending {
+    pub store: Arc<dyn CacheStore>,
+    pub key: EntryKey,
+    pub meta: EntryMeta,
+    pub replace: Option<SystemTime>,
+    pub base: EventBase,
+}
+
+enum Decision {
+    Hit { source: Source, ordered: bool },
+    Miss(Box<Pending>),
+}
+
+fn id(node: &Arc<Node>) -> usize {
+    Arc::as_ptr(node) as usize
+}
+
+/// Resolves the cache nodes of `table` for `session`.
+pub(crate) async fn resolve(session: &Session, table: &Table, values: &ParamValues) -> Result<Resolved> {
+    let cache = session.cache();
+    let root = table.node();
+    let unchanged = || Resolved { table: table.clone(), root: None, ordered: false, entries: BTreeSet::new() };
+    let all = walk::topological(root);
+    if !cache.is_enabled() || !all.iter().any(|n| matches!(n.op(), RelOp::Cache(_))) {
+        return Ok(unchanged());
+    }
+
+    // Top-down: look every reachable cache node up; do not look under a hit.
+    let mut decisions: BTreeMap<usize, Decision> = BTreeMap::new();
+    let mut seen: BTreeSet<usize> = BTreeSet::new();
+    let mut stack: Vec<&Arc<Node>> = vec![root];
+    while let Some(node) = stack.pop() {
+        if !seen.insert(id(node)) {
+            continue;
+        }
+        if let RelOp::Cache(c) = node.op() {
+            let decision = decide(cache, c, values)?;
+            let hit = matches!(decision, Decision::Hit { .. });
+            decisions.insert(id(node), decision);
+            if hit {
+                continue;
+            }
+        }
+        stack.extend(node.inputs());
+    }
+    for node in &all {
+        if let RelOp::Cache(c) = node.op()
+            && !seen.contains(&id(node))
+        {
+            let base = EventBase { node: c.clone(), address: c.input.address() };
+            cache.report(base.event(Outcome::Skipped));
+        }
+    }
+
+    // Bottom-up over what is still needed: hits read their entries, misses are computed.
+    let mut out = unchanged();
+    let mut rebuilt: BTreeMap<usize, Arc<Node>> = BTreeMap::new();
+    let input_of = |rebuilt: &BTreeMap<usize, Arc<Node>>, n: &Arc<Node>| rebuilt.get(&id(n)).cloned();
+    for node in all.iter().copied().filter(|n| seen.contains(&id(n))) {
+        let new = match (node.op(), decisions.remove(&id(node))) {
+            (RelOp::Cache(_), Some(Decision::Hit { source, ordered })) => {
+                let read = Node::try_new(RelOp::Source(source))?;
+                out.ordered |= ordered;
+                out.entries.insert(id(&read));
+                read
+            }
+            (RelOp::Cache(c), Some(Decision::Miss(pending))) => {
+                let input = input_of(&rebuilt, &c.input).ok_or_else(|| internal("cache input"))?;
+                if Arc::ptr_eq(node, root) {
+                    out.root = Some(*pending);
+                    input
+                } else {
+                    materialize(session, input, values, *pending, &mut out).await?
+                }
+            }
+            (op, _) => {
+                let inputs = op.inputs().into_iter().map(|i| input_of(&rebuilt, i)).collect::<Option<Vec<_>>>();
+                let inputs = inputs.ok_or_else(|| internal("input"))?;
+                if inputs.iter().zip(op.inputs()).all(|(new, old)| Arc::ptr_eq(new, old)) {
+                    Arc::clone(node)
+                } else {
+                    Node::try_new(op.with_inputs(inputs)?)?
+                }
+            }
+        };
+        rebuilt.insert(id(node), new);
+    }
+    out.table = Table::from_node(rebuilt.remove(&id(root)).ok_or_else(|| internal("root"))?);
+    Ok(out)
+}
+
+fn internal(what: &str) -> ExecError {
+    ExecError::Cache(format!("internal error: the cache resolution lost a node ({what}); please report it"))
+}
+
+/// Looks the cache node `c` up.
+fn decide(cache: &Cache, c: &CacheNode, values: &ParamValues) -> Result<Decision> {
+    let store = cache.store_for(&c.storage)?;
+    let (key, token) = key::key(&c.input, c.strategy.freshness(), values)?;
+    let base = EventBase { node: c.clone(), address: key.address };
+    let meta = template(&key, &token, c);
+    let miss = |replace: Option<SystemTime>, reason: MissReason| {
+        cache.report(base.event(Outcome::Miss(reason)));
+        Decision::Miss(Box::new(Pending {
+            store: Arc::clone(&store),
+            key: key.clone(),
+            meta: meta.clone(),
+            replace,
+            base: base.clone(),
+        }))
+    };
+    match store.lookup(&key, c.input.schema())? {
+        Lookup::Hit { source, meta: found } => {
+            let created = found.created_time();
+            let age = created.and_then(|t| t.elapsed().ok());
+            if let (Some(ttl), Some(age)) = (c.strategy.ttl(), age)
+                && age > ttl
+            {
+                return Ok(miss(created, MissReason::Expired { age, ttl }));
+            }
+            store.record_hit(&key);
+            cache.report(
+                base.event(Outcome::Hit { created: created.unwrap_or(SystemTime::UNIX_EPOCH), rows: found.rows }),
+            );
+            Ok(Decision::Hit { source, ordered: found.ordered })
+        }
+        Lookup::Miss { damaged: Some(why), .. } => {
+            cache.report(base.event(Outcome::Warning(format!(
+                "the stored entry {} in {} was damaged ({why}); removed it, computing again",
+                key.address.short(),
+                store.describe()
+            ))));
+            Ok(miss(None, MissReason::Damaged(why)))
+        }
+        Lookup::Miss { previous, damaged: None } => Ok(miss(None, explain(&previous, &token))),
+    }
+}
+
+/// Why there is no entry, from the entries written for other tokens.
+fn explain(previous: &[EntryMeta], token: &Token) -> MissReason {
+    let same_params = previous.iter().filter(|m| m.params == token.params).max_by(|a, b| a.created.cmp(&b.created));
+    match same_params {
+        Some(m) => {
+            let changes = key::changes(&m.sources, &token.sources);
+            if changes.is_empty() { MissReason::NoEntry } else { MissReason::SourceChanged { changes } }
+        }
+        None if !previous.is_empty() && !token.params.is_empty() => {
+            MissReason::OtherParams { params: token.params.iter().map(|(k, v)| format!("{k}={v}")).collect() }
+        }
+        None => MissReason::NoEntry,
+    }
+}
+
+/// The sidecar of the entry `c` will write (rows, bytes, checksum and time filled in when it is
+/// committed).
+fn template(key: &EntryKey, token: &Token, c: &CacheNode) -> EntryMeta {
+    EntryMeta {
+        format: ENTRY_FORMAT.into(),
+        version: ENTRY_VERSION,
+        key: key.name(),
+        address: key.address.hex(),
+        strategy: key.freshness.name().into(),
+        ttl_secs: c.strategy.ttl_secs(),
+        token: key.token.hex(),
+        sources: token.sources.clone(),
+        params: token.params.clone(),
+        schema: c.input.schema().fields().iter().map(|f| format!("{}: {}", f.name, f.dtype)).collect(),
+        created: String::new(),
+        rows: 0,
+        bytes: 0,
+        blake3: None,
+        root_op: c.input.op().name().into(),
+        summary: summary(&c.input),
+        ordered: is_ordered(&c.input),
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+    }
+}
+
+/// Whether the rows' order is part of the result: a sort, seen through operations that keep
+/// the order of their input.
+fn is_ordered(node: &Arc<Node>) -> bool {
+    let mut node = node;
+    loop {
+        match node.op() {
+            RelOp::Sort(_) => return true,
+            RelOp::Filter(_) | RelOp::Project(_) | RelOp::Limit(_) | RelOp::Tag(_) | RelOp::Cache(_) => {
+                match node.inputs().first() {
+                    Some(input) => node = input,
+                    None => return false,
+                }
+            }
+            _ => return false,
+        }
+    }
+}
+
+/// `Sort ← Aggregate ← Filter ← Read sales.parquet`: the operations down the first input.
+pub(crate) fn summary(node: &Arc<Node>) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut node = node;
+    loop {
+        match node.op() {
+            RelOp::Source(s) => {
+                parts.push(format!("Read {}", s.name));
+                break;
+            }
+            op => parts.push(op.name().to_string()),
+        }
+        match node.inputs().first() {
+            Some(input) => node = input,
+            None => break,
+        }
+    }
+    let reads: BTreeSet<&str> = walk::topological(node)
+        .into_iter()
+        .filter_map(|n| match n.op() {
+            RelOp::Source(s) => Some(s.name.as_str()),
+            _ => None,
+        })
+        .collect();
+    if parts.len() > 5 {
+        let last = parts.len() - 1;
+        parts.splice(3..last, ["…".to_string()]);
+    }
+    let mut text = parts.join(" ← ");
+    if reads.len() > 1 {
+        text.push_str(&format!(" (+{} more sources)", reads.len() - 1));
+    }
+    text
+}
+
+/// Stores what `pending` writes and reports how it went; `false` if nothing was stored.
+pub(crate) fn commit(cache: &Cache, pending: Pending, writer: Box<dyn EntryWriter>) -> bool {
+    let base = pending.base;
+    match writer.commit(pending.meta, pending.replace) {
+        Ok(Committed::Published(meta)) => {
+            cache.report(base.event(Outcome::Stored { rows: meta.rows, bytes: meta.bytes }));
+            true
+        }
+        Ok(Committed::Existing) => {
+            cache.report(base.event(Outcome::StoredByAnother));
+            true
+        }
+        Err(e) => {
+            cache.report(
+                base.event(Outcome::Warning(format!(
+                    "could not store the result ({e}); it is computed again next time"
+                ))),
+            );
+            false
+        }
+    }
+}
+
+/// Computes a miss inside the expression into its store, then reads it back from there. If it
+/// cannot be stored, the node is computed in place instead.
+async fn materialize(
+    session: &Session,
+    input: Arc<Node>,
+    values: &ParamValues,
+    pending: Pending,
+    out: &mut Resolved,
+) -> Result<Arc<Node>> {
+    let cache = session.cache();
+    let table = Table::from_node(Arc::clone(&input));
+    let plan = session.lower(&table, values, &out.entries)?;
+    let mut stream = session.stream_plan(plan, out.ordered).await?;
+    let mut writer = match pending.store.writer(&pending.key, stream.schema()) {
+        Ok(w) => w,
+        Err(e) => {
+            cache.report(
+                pending
+                    .base
+                    .event(Outcome::Warning(format!("could not store the result ({e}); computing it in place"))),
+            );
+            return Ok(input);
+        }
+    };
+    while let Some(batch) = stream.next().await {
+        let batch = batch.map_err(|e| ExecError::datafusion("executing", e))?;
+        if let Err(e) = writer.write(&batch) {
+            cache.report(
+                pending
+                    .base
+                    .event(Outcome::Warning(format!("could not store the result ({e}); computing it in place"))),
+            );
+            return Ok(input);
+        }
+    }
+    let (store, key, base) = (Arc::clone(&pending.store), pending.key.clone(), pending.base.clone());
+    let schema = input.schema().clone();
+    if !commit(cache, pending, writer) {
+        return Ok(input);
+    }
+    match store.lookup(&key, &schema)? {
+        Lookup::Hit { source, meta } => {
+            let read = Node::try_new(RelOp::Source(source))?;
+            out.ordered |= meta.ordered;
+            out.entries.insert(id(&read));
+            Ok(read)
+        }
+        _ => {
+            cache.report(
+                base.event(Outcome::Warning("the stored entry could not be read back; computing it in place".into())),
+            );
+            Ok(input)
+        }
+    }
+}
