@@ -21,8 +21,7 @@ pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (hash scheme ", "
 #[derive(Debug, Parser)]
 #[command(name = "xorq", version = VERSION, about, arg_required_else_help = true)]
 pub struct Cli {
-    /// Show the chain of causes under an error; for `run`, whether each cache node hit and why
-    /// it missed.
+    /// Show the chain of causes under an error, and what each cache node did
     #[arg(short, long, global = true)]
     pub verbose: bool,
     /// The command to run.
