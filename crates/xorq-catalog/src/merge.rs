@@ -103,6 +103,19 @@ impl Catalog {
         if ours == theirs || is_ancestor(git, &theirs, &ours)? {
             return Ok(report);
         }
+        // A merge rewrites the work tree, and undoing a failed one resets it: refuse to start
+        // over changes that are not committed, so they cannot be lost.
+        let dirty = git.run(&["status", "--porcelain", "--untracked-files=all", "--", "."])?;
+        if !dirty.trim().is_empty() {
+            let files: Vec<&str> = dirty.lines().take(5).map(|l| l.get(3..).unwrap_or(l)).collect();
+            return Err(CatalogError::refused(format!(
+                "the catalog at `{}` has changes that were not made by xorq ({}{}); nothing was pulled\nhint: commit or discard them with git first (`git -C {} status`)",
+                self.root.display(),
+                files.join(", "),
+                if dirty.lines().count() > 5 { ", …" } else { "" },
+                self.root.display()
+            )));
+        }
         let change = lock.merge()?;
         if is_ancestor(git, &ours, &theirs)? {
             let args = ["merge", "-q", "--ff-only", theirs.as_str()];

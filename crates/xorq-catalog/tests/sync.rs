@@ -82,6 +82,15 @@ fn a_diverged_alias_is_reported_and_kept_not_overwritten() {
     let theirs = b.add(&build(tmp.path(), 30), &[alias("prod")]).unwrap();
     b.push().unwrap();
 
+    // Changes made behind the catalog's back stop a pull before it touches anything.
+    let stray = a.path().join("aliases/prod.yaml");
+    let original = std::fs::read_to_string(&stray).unwrap();
+    std::fs::write(&stray, format!("{original}# my note\n")).unwrap();
+    let e = a.pull().unwrap_err().to_string();
+    assert!(e.contains("not made by xorq") && e.contains("aliases/prod.yaml"), "{e}");
+    assert!(std::fs::read_to_string(&stray).unwrap().ends_with("# my note\n"));
+    std::fs::write(&stray, original).unwrap();
+
     let report = a.pull().unwrap();
     assert_eq!(report.outcome, PullOutcome::Merged);
     assert_eq!(report.conflicts.len(), 1);

@@ -6,6 +6,7 @@ use clap_complete::Shell;
 
 use crate::commands::build::BuildArgs;
 use crate::commands::cache::CacheArgs;
+use crate::commands::catalog::CatalogArgs;
 use crate::commands::init::InitArgs;
 use crate::commands::lineage::LineageArgs;
 use crate::commands::run::RunArgs;
@@ -60,6 +61,11 @@ pub enum Command {
         after_help = "Examples:\n  xorq lineage builds/28ecab08754e --column total\n  xorq lineage builds/28ecab08754e -f html -o lineage.html\n  xorq lineage builds/28ecab08754e -f dot | dot -Tsvg > lineage.svg\n  xorq lineage builds/28ecab08754e -f openlineage"
     )]
     Lineage(LineageArgs),
+    /// Keep builds in a git-backed catalog: entries, aliases with revisions, push and pull.
+    #[command(
+        after_help = "Examples:\n  xorq catalog --path team-catalog init\n  xorq catalog add builds/28ecab08754e --alias revenue\n  xorq catalog list-aliases\n  xorq run revenue -o - -f csv\n  xorq catalog push"
+    )]
+    Catalog(CatalogArgs),
     /// Print a shell-completion script (bash, zsh, fish, elvish, powershell).
     #[command(after_help = "Example:\n  xorq completion bash > ~/.local/share/bash-completion/completions/xorq")]
     Completion {

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use xorq::CoreError;
 use xorq_build::BuildError;
+use xorq_catalog::CatalogError;
 use xorq_engines::EngineError;
 use xorq_exec::ExecError;
 
@@ -24,6 +25,9 @@ pub enum CliError {
     /// Running an expression.
     #[error(transparent)]
     Exec(#[from] ExecError),
+    /// The catalog.
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
     /// Planning for an engine (SQL front end, probing).
     #[error(transparent)]
     Engine(#[from] EngineError),
@@ -79,6 +83,7 @@ impl CliError {
         };
         match self {
             CliError::Usage(_) => 2,
+            CliError::Catalog(e) if e.is_usage() => 2,
             CliError::Engine(e) if param(e) => 2,
             CliError::Exec(ExecError::Engine(e)) if param(e) => 2,
             _ => 1,

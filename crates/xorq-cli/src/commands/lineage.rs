@@ -29,9 +29,10 @@ pub enum LineageFormat {
 }
 
 /// What `xorq lineage` was asked.
-#[derive(Debug, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct LineageArgs {
-    /// A build directory written by `xorq build`.
+    /// A build directory written by `xorq build`, or a catalog entry: `alias`, `alias@rN`, or an
+    /// address prefix.
     pub build: PathBuf,
     /// Only these output columns (repeatable; default: every column).
     #[arg(short, long = "column", value_name = "COLUMN")]
@@ -49,11 +50,14 @@ pub struct LineageArgs {
     /// the graph formats always include them.
     #[arg(long)]
     pub control: bool,
+    /// The catalog an alias is looked up in.
+    #[command(flatten)]
+    pub catalog: super::target::CatalogOpts,
 }
 
 /// Prints (or writes) the lineage of the build's columns.
 pub fn run(args: &LineageArgs) -> Result<()> {
-    let build = xorq_build::load(&args.build)?;
+    let build = super::target::load(&args.build, &args.catalog)?;
     let table = &build.table;
     let names: Vec<&str> =
         if args.columns.is_empty() { table.columns() } else { args.columns.iter().map(String::as_str).collect() };

@@ -2,9 +2,11 @@
 
 pub mod build;
 pub mod cache;
+pub mod catalog;
 pub mod completion;
 pub mod hash_scheme;
 pub mod init;
 pub mod lineage;
 pub mod run;
 pub mod run_cached;
+pub mod target;

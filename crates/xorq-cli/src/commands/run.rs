@@ -11,9 +11,10 @@ use crate::output::{self, Format, Target};
 use crate::progress::Progress;
 
 /// What `xorq run` was asked.
-#[derive(Debug, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct RunArgs {
-    /// A build directory written by `xorq build`.
+    /// A build directory written by `xorq build`, or a catalog entry: `alias`, `alias@rN`, or an
+    /// address prefix.
     pub build: PathBuf,
     /// Where to write the result: a file, or `-` for stdout (the default).
     #[arg(short = 'o', long = "output", value_name = "PATH")]
@@ -38,6 +39,9 @@ pub struct RunArgs {
     /// cache).
     #[arg(long)]
     pub no_cache: bool,
+    /// The catalog an alias is looked up in.
+    #[command(flatten)]
+    pub catalog: super::target::CatalogOpts,
 }
 
 /// Runs the build in `args.build`; with `verbose`, says for each cache node whether it hit and
@@ -57,7 +61,7 @@ pub fn run_with(args: &RunArgs, verbose: bool, cache: Option<CacheStrategy>) -> 
     }
     let format = args.format.unwrap_or_else(|| target.default_format());
     let params = parse_params(&args.params)?;
-    let build = xorq_build::load(&args.build)?;
+    let build = super::target::load(&args.build, &args.catalog)?;
     let mut table = build.table.clone();
     if let Some(strategy) = cache {
         table = table.cache(strategy)?;

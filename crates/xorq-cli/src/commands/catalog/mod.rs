@@ -1,0 +1,369 @@
+//! `xorq catalog …`: the git-backed catalog. Each subcommand opens the chosen catalog, calls
+//! `xorq-catalog`, and prints: data on stdout (`--json` for every listing), messages on stderr.
+
+mod print;
+
+use std::path::PathBuf;
+
+use clap::Subcommand;
+use xorq_catalog::config::{Config, Location, Selector, default_location};
+use xorq_catalog::{AliasName, Catalog, CatalogError, Cloned, PullOutcome, PushOutcome};
+
+use super::lineage::LineageArgs;
+use super::run::RunArgs;
+use crate::error::{CliError, Result};
+
+/// What `xorq catalog` was asked: which catalog, and what to do.
+#[derive(Debug, clap::Args)]
+pub struct CatalogArgs {
+    /// The catalog in this directory.
+    #[arg(long = "path", id = "catalog_dir", value_name = "DIR", global = true)]
+    pub path: Option<PathBuf>,
+    /// The catalog with this name (registered in the configuration file, else under
+    /// `~/.local/share/xorq/catalogs/`).
+    #[arg(long = "name", id = "catalog_name", value_name = "NAME", global = true)]
+    pub name: Option<String>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: CatalogCommand,
+}
+
+/// The catalog's subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// Create a catalog: a new git repository (`--path`, `--name`, or the default catalog).
+    #[command(after_help = "Examples:\n  xorq catalog --path team-catalog init\n  xorq catalog --name analytics init")]
+    Init,
+    /// Clone a catalog from a git URL (a bare repository path works too) into `--path`, the
+    /// catalog `--name`, or the default catalog.
+    #[command(
+        after_help = "Examples:\n  xorq catalog clone git@github.com:acme/catalog.git\n  xorq catalog --path ./acme clone /srv/git/catalog.git"
+    )]
+    Clone {
+        /// The git URL of the catalog.
+        url: String,
+    },
+    /// Add a build as an entry (one commit); `--alias` points aliases at it.
+    #[command(after_help = "Examples:\n  xorq catalog add builds/28ecab08754e --alias revenue")]
+    Add {
+        /// A build directory written by `xorq build`.
+        build: PathBuf,
+        /// Point this alias at the entry (repeatable); an alias that exists gains a revision.
+        #[arg(short = 'a', long = "alias", value_name = "ALIAS")]
+        aliases: Vec<String>,
+        /// Print a JSON summary.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Point an alias at an entry, adding a revision (one commit).
+    #[command(
+        after_help = "Examples:\n  xorq catalog add-alias 28ecab08754e revenue\n  xorq catalog add-alias staging prod"
+    )]
+    AddAlias {
+        /// The entry: an address prefix, an alias, or `alias@rN`.
+        entry: String,
+        /// The alias.
+        alias: String,
+    },
+    /// Remove entries (one commit); entries an alias currently points to are refused.
+    Remove {
+        /// Address prefixes of the entries.
+        #[arg(required = true)]
+        entries: Vec<String>,
+    },
+    /// Remove aliases (one commit); their entries stay.
+    RemoveAlias {
+        /// The aliases.
+        #[arg(required = true)]
+        aliases: Vec<String>,
+    },
+    /// List entries, with the aliases pointing to them.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List aliases: the entry and revision each points to.
+    ListAliases {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show an entry: address, aliases, schema, sources, parameters, revisions, size.
+    #[command(after_help = "Examples:\n  xorq catalog show revenue\n  xorq catalog show revenue@r1 --json")]
+    Show {
+        /// An alias, `alias@rN`, or an address prefix.
+        name: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show an entry's output columns.
+    Schema {
+        /// An alias, `alias@rN`, or an address prefix.
+        name: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show where each output column of an entry comes from (as `xorq lineage`).
+    Lineage(LineageArgs),
+    /// Show the catalog's history, newest first.
+    Log {
+        /// At most this many commits.
+        #[arg(short = 'n', long, value_name = "N")]
+        limit: Option<usize>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check the catalog: every entry's address recomputed from its expr.yaml, every alias.
+    Check {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Compare each source's schema now with the one recorded, column by column.
+    #[command(after_help = "Exit codes: 0 no source changed, 1 a source changed or could not be read.")]
+    CheckSources {
+        /// Aliases or address prefixes [default: every entry].
+        names: Vec<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run an entry (as `xorq run`).
+    #[command(
+        after_help = "Examples:\n  xorq catalog run revenue -o - -f csv\n  xorq catalog run revenue@r1 -o out.parquet"
+    )]
+    Run(RunArgs),
+    /// Set the git remote that push and pull use.
+    SetRemote {
+        /// A git URL, or the path of a bare repository.
+        url: String,
+        /// Replace a remote that is already set.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Push the catalog's commits to its remote.
+    Push,
+    /// Fetch the remote's commits and merge them (entries are merged; alias conflicts reported).
+    Pull {
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show or set the default catalog's name.
+    Default {
+        /// Make this the default catalog.
+        #[arg(long, value_name = "NAME", conflicts_with = "unset")]
+        set: Option<String>,
+        /// Forget the configured default.
+        #[arg(long)]
+        unset: bool,
+    },
+}
+
+/// Runs a catalog subcommand.
+pub fn run(args: &CatalogArgs, verbose: bool) -> Result<()> {
+    let selector = match (&args.path, &args.name) {
+        (Some(path), None) => Selector::Path(path.clone()),
+        (None, Some(name)) => Selector::Name(name.clone()),
+        (None, None) => Selector::Default,
+        (Some(path), Some(name)) => {
+            return match &args.command {
+                CatalogCommand::Init | CatalogCommand::Clone { .. } => create(&args.command, path, Some(name)),
+                _ => Err(CliError::Usage(
+                    "give `--path` or `--name`, not both (both only register a name when creating with `init` or `clone`)"
+                        .into(),
+                )),
+            };
+        }
+    };
+    match &args.command {
+        CatalogCommand::Init | CatalogCommand::Clone { .. } => create(&args.command, &selector.locate()?.path, None),
+        CatalogCommand::Default { set, unset } => default(set.as_deref(), *unset),
+        CatalogCommand::Lineage(lineage) => {
+            let mut lineage = lineage.clone();
+            lineage.catalog = lineage.catalog.within(&selector)?;
+            super::lineage::run(&lineage)
+        }
+        CatalogCommand::Run(run) => {
+            let mut run = run.clone();
+            run.catalog = run.catalog.within(&selector)?;
+            super::run::run(&run, verbose)
+        }
+        command => {
+            let location = selector.locate()?;
+            let catalog = open(&location)?;
+            on_catalog(&catalog, command)
+        }
+    }
+}
+
+/// The subcommands that work on an existing catalog.
+fn on_catalog(catalog: &Catalog, command: &CatalogCommand) -> Result<()> {
+    match command {
+        CatalogCommand::Add { build, aliases, json } => {
+            let aliases = aliases.iter().map(|a| AliasName::new(a)).collect::<Result<Vec<_>, _>>()?;
+            let added = catalog.add(build, &aliases)?;
+            print::added(&added, *json)
+        }
+        CatalogCommand::AddAlias { entry, alias } => {
+            let change = catalog.add_alias(entry, &AliasName::new(alias)?)?;
+            let address = catalog.resolve(alias)?.address;
+            if change.changed {
+                eprintln!("alias {alias} r{} -> {}", change.revision, &address[..12]);
+            } else {
+                eprintln!("alias {alias} already points to {} (r{}); nothing to do", &address[..12], change.revision);
+            }
+            Ok(())
+        }
+        CatalogCommand::Remove { entries } => {
+            let removed = catalog.remove(entries)?;
+            let shorts: Vec<&str> = removed.iter().map(|a| &a[..12]).collect();
+            eprintln!("removed {}", shorts.join(", "));
+            Ok(())
+        }
+        CatalogCommand::RemoveAlias { aliases } => {
+            let names = aliases.iter().map(|a| AliasName::new(a)).collect::<Result<Vec<_>, _>>()?;
+            catalog.remove_alias(&names)?;
+            eprintln!("removed alias{} {}", if names.len() == 1 { "" } else { "es" }, aliases.join(", "));
+            Ok(())
+        }
+        CatalogCommand::List { json } => print::entries(&catalog.entries()?, *json),
+        CatalogCommand::ListAliases { json } => print::aliases(&catalog.aliases()?, *json),
+        CatalogCommand::Show { name, json } => print::details(&catalog.details(name)?, *json),
+        CatalogCommand::Schema { name, json } => print::schema(&catalog.details(name)?.metadata.schema, *json),
+        CatalogCommand::Log { limit, json } => print::log(&catalog.log(*limit)?, *json),
+        CatalogCommand::Check { json } => {
+            let report = catalog.check()?;
+            print::check(&report, *json)?;
+            if report.is_ok() {
+                Ok(())
+            } else {
+                Err(CatalogError::Inconsistent {
+                    catalog: catalog.path().to_path_buf(),
+                    problems: report.problems.len(),
+                }
+                .into())
+            }
+        }
+        CatalogCommand::CheckSources { names, json } => {
+            let report = catalog.check_sources(names)?;
+            print::drift(&report, *json)?;
+            let count = |f: fn(xorq_catalog::DriftStatus) -> bool| {
+                report.iter().flat_map(|e| &e.sources).filter(|s| f(s.status)).count()
+            };
+            let changed = count(|s| s == xorq_catalog::DriftStatus::Changed);
+            let unreachable = count(|s| s == xorq_catalog::DriftStatus::Unreachable);
+            if changed + unreachable == 0 { Ok(()) } else { Err(CatalogError::Drift { changed, unreachable }.into()) }
+        }
+        CatalogCommand::SetRemote { url, force } => {
+            catalog.set_remote(url, *force)?;
+            eprintln!("the catalog's remote is `{}`", catalog.remote_url()?.unwrap_or_default());
+            Ok(())
+        }
+        CatalogCommand::Push => {
+            match catalog.push()? {
+                PushOutcome::Pushed => eprintln!("pushed to `{}`", catalog.remote_url()?.unwrap_or_default()),
+                PushOutcome::UpToDate => eprintln!("the remote is up to date"),
+            }
+            Ok(())
+        }
+        CatalogCommand::Pull { json } => {
+            let report = catalog.pull()?;
+            print::pull(&report, *json)?;
+            if report.outcome == PullOutcome::RemoteEmpty && !*json {
+                eprintln!("the remote has no catalog yet; `xorq catalog push` publishes this one");
+            }
+            Ok(())
+        }
+        CatalogCommand::Init
+        | CatalogCommand::Clone { .. }
+        | CatalogCommand::Default { .. }
+        | CatalogCommand::Lineage(_)
+        | CatalogCommand::Run(_) => Err(CliError::Usage("internal: command dispatched twice; please report".into())),
+    }
+}
+
+/// Opens the chosen catalog, saying how to create one when there is none.
+fn open(location: &Location) -> Result<Catalog> {
+    Catalog::open(&location.path).map_err(|e| match e {
+        CatalogError::NotACatalog { path, reason } if location.path.exists() => {
+            CliError::Catalog(CatalogError::NotACatalog { path, reason })
+        }
+        CatalogError::NotACatalog { path, .. } => CliError::Catalog(CatalogError::NotACatalog {
+            path,
+            reason: format!(
+                "there is no catalog there ({} is used); create it with `xorq catalog{} init`, clone one with `xorq catalog{} clone <url>`, or choose another with `--path`/`--name`",
+                location.chosen_by,
+                location.name.as_deref().map(|n| format!(" --name {n}")).unwrap_or_default(),
+                location.name.as_deref().map(|n| format!(" --name {n}")).unwrap_or_default(),
+            ),
+        }),
+        other => other.into(),
+    })
+}
+
+/// `init` and `clone` into `path`; with `register`, the name is recorded for that path.
+fn create(command: &CatalogCommand, path: &std::path::Path, register: Option<&String>) -> Result<()> {
+    if let Some(name) = register {
+        let config = Config::load()?;
+        config.path_of(name)?;
+        if config.catalogs.get(name).is_some_and(|p| p != path) {
+            return Err(CliError::Usage(format!(
+                "the name `{name}` is already registered for `{}`; choose another name",
+                config.catalogs[name].display()
+            )));
+        }
+    }
+    let catalog = match command {
+        CatalogCommand::Clone { url } => {
+            let (catalog, how) = Catalog::clone_from(url, path)?;
+            match how {
+                Cloned::Catalog => eprintln!("cloned the catalog at `{url}` into {}", catalog.path().display()),
+                Cloned::Initialized => eprintln!(
+                    "`{url}` is empty: started a new catalog in {}; `xorq catalog push` publishes it",
+                    catalog.path().display()
+                ),
+            }
+            catalog
+        }
+        _ => {
+            let catalog = Catalog::init(path)?;
+            eprintln!("created a catalog in {}", catalog.path().display());
+            catalog
+        }
+    };
+    if let Some(name) = register {
+        let mut config = Config::load()?;
+        config.catalogs.insert(name.clone(), catalog.path().to_path_buf());
+        let file = config.save()?;
+        eprintln!("registered the name `{name}` in {}", file.display());
+    }
+    Ok(())
+}
+
+/// `xorq catalog default`.
+fn default(set: Option<&str>, unset: bool) -> Result<()> {
+    let mut config = Config::load()?;
+    if let Some(name) = set {
+        config.path_of(name)?;
+        config.default = Some(name.to_string());
+        let file = config.save()?;
+        eprintln!("the default catalog is `{name}` (saved in {})", file.display());
+    } else if unset {
+        config.default = None;
+        let file = config.save()?;
+        eprintln!("forgot the default catalog (in {})", file.display());
+    } else {
+        let (name, source) = config.default_name();
+        let path = config.path_of(&name).ok().or_else(|| default_location(&name)).unwrap_or_default();
+        crate::output::write_text(
+            &format!("{name}\t{}\t({source})\n", path.display()),
+            &crate::output::Target::Stdout,
+        )?;
+    }
+    Ok(())
+}
