@@ -8,7 +8,7 @@ use std::sync::Arc;
 use arrow::array::{Float64Array, Int64Array, RecordBatch, StringArray};
 use proptest::prelude::*;
 use xorq_build::{BuildOptions, build, load};
-use xorq_core::{Table, col, lit};
+use xorq_core::{CacheStrategy, Table, col, lit};
 
 #[derive(Clone, Debug)]
 enum Step {
@@ -20,6 +20,7 @@ enum Step {
     Aggregate,
     UnionSelf,
     JoinFile,
+    Cache(bool, Option<u64>),
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -32,6 +33,7 @@ fn step() -> impl Strategy<Value = Step> {
         Just(Step::Aggregate),
         Just(Step::UnionSelf),
         Just(Step::JoinFile),
+        (any::<bool>(), proptest::option::of(1u64..100_000)).prop_map(|(snapshot, ttl)| Step::Cache(snapshot, ttl)),
     ]
 }
 
@@ -71,6 +73,13 @@ fn apply(t: &Table, s: &Step, file: &Table, i: usize) -> Option<Table> {
         Step::JoinFile if has("region") => {
             let right = file.select([col("region").alias(format!("r{i}")), col("order_id")]).ok()?;
             t.join_where(&right, xorq_core::JoinKind::Left, (), col("region").eq(col(format!("r{i}")))).ok()
+        }
+        Step::Cache(snapshot, ttl) => {
+            let mut strategy = if *snapshot { CacheStrategy::snapshot() } else { CacheStrategy::modification_time() };
+            if let Some(secs) = ttl {
+                strategy = strategy.with_ttl(std::time::Duration::from_secs(*secs));
+            }
+            t.cache(strategy).ok()
         }
         _ => None,
     }
