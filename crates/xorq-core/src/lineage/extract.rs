@@ -68,7 +68,9 @@ impl Builder {
         if let Some(&id) = self.fields.get(&key) {
             return Ok(id);
         }
-        node.schema().field_or_err(column, &format!("{} output", node.op().name()))?;
+        if node.schema().field(column).is_none() {
+            node.schema().field_or_err(column, &format!("{} output", node.op().name()))?;
+        }
         let id = self.add(NodeKind::Field { name: column.to_string() });
         self.fields.insert(key, id);
         let op = self.op(node, column)?;

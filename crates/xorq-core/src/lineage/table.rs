@@ -137,14 +137,18 @@ impl TableLineage {
     /// theirs anyway.
     pub fn input_fields(&self, root: usize) -> Vec<InputField> {
         let mut out: Vec<InputField> = Vec::new();
-        let mut seen: HashSet<(usize, Transformation, usize)> = HashSet::new();
+        // Visited (node, how). The last field on the path is carried along but not part of the
+        // key: every path into an operation node comes through fields of the column it is keyed
+        // by, so the name is the same. A `Read` is shared by all its columns, so it is never
+        // marked visited: each arrival records its field. Linear in nodes × kinds.
+        let mut seen: HashSet<(usize, Transformation)> = HashSet::new();
         // (node, how, last field seen on the path)
         let mut stack = vec![(root, Transformation::Identity, root)];
         while let Some((id, how, field)) = stack.pop() {
-            if !seen.insert((id, how, field)) {
+            let Some(node) = self.node(id) else { continue };
+            if !matches!(node.kind, NodeKind::Read { .. }) && !seen.insert((id, how)) {
                 continue;
             }
-            let Some(node) = self.node(id) else { continue };
             let field = if matches!(node.kind, NodeKind::Field { .. }) { id } else { field };
             if let NodeKind::Read { source, uri } = &node.kind {
                 let name = match self.node(field).map(|n| &n.kind) {
