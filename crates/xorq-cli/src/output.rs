@@ -153,7 +153,11 @@ pub fn atomically<T>(path: &Path, fill: impl FnOnce(BufWriter<fs::File>) -> Resu
     let file = temp.reopen().map_err(CliError::io("open", temp.path()))?;
     let value = fill(BufWriter::new(file))?;
     temp.as_file().sync_all().map_err(CliError::io("sync", temp.path()))?;
-    temp.persist(path).map_err(|e| CliError::Io { action: "move into place", path: path.to_path_buf(), source: e.error })?;
+    temp.persist(path).map_err(|e| CliError::Io {
+        action: "move into place",
+        path: path.to_path_buf(),
+        source: e.error,
+    })?;
     if let Ok(d) = fs::File::open(&dir) {
         let _ = d.sync_all();
     }

@@ -70,7 +70,11 @@ fn dot_is_valid_graphviz() {
         let file = dir.join(format!("{name}.dot"));
         std::fs::write(&file, &text).expect("write dot");
         let out = Command::new(&dot_program).args(["-Tsvg"]).arg(&file).output().expect("dot runs");
-        assert!(out.status.success(), "dot rejected the {name} graph: {}\n{text}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "dot rejected the {name} graph: {}\n{text}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let svg = String::from_utf8_lossy(&out.stdout);
         assert!(svg.contains("<svg"), "{svg}");
         if name == "hostile" {
@@ -147,10 +151,13 @@ fn html_page_and_mermaid_work_in_a_real_browser() {
     let hostile_mermaid = dir.join("hostile.mmd");
     std::fs::write(&hostile_mermaid, lineage(&hostile, &hostile_path, &["-f", "mermaid"])).expect("write mermaid");
     let hostile_html = dir.join("hostile.html");
-    let r = xorq_in(&hostile, &["lineage", &hostile_path, "-f", "html", "-o"]
-        .into_iter()
-        .chain([hostile_html.to_str().expect("utf-8 temp path")])
-        .collect::<Vec<_>>());
+    let r = xorq_in(
+        &hostile,
+        &["lineage", &hostile_path, "-f", "html", "-o"]
+            .into_iter()
+            .chain([hostile_html.to_str().expect("utf-8 temp path")])
+            .collect::<Vec<_>>(),
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
 
     let harness = manifest_dir().join("tests/browser");
@@ -228,7 +235,11 @@ fn openlineage_event_follows_the_spec() {
         .arg(&file)
         .output()
         .expect("python runs");
-    assert!(out.status.success(), "the event does not follow the OpenLineage spec:\n{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "the event does not follow the OpenLineage spec:\n{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 #[test]
