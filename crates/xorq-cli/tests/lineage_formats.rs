@@ -123,6 +123,7 @@ fn label(n: &Value) -> String {
         "join" => format!("Join:{}", s("side")),
         "set_op" => format!("SetOp:{}", s("op")),
         "tag" => format!("Tag:{}", s("name")),
+        "cache" => format!("Cache:{}", s("strategy")),
         "expr" if n["detail"].is_string() => format!("{}:{}", s("name"), s("detail")),
         "expr" => s("name"),
         other => {

@@ -144,6 +144,21 @@ fn case_when_and_cast() {
 }
 
 #[test]
+fn cache_nodes_pass_columns_through() {
+    use std::time::Duration;
+    use xorq_core::CacheStrategy;
+    // A cache inside a cached expression: both appear, the rows pass through both.
+    let inner = sales().filter(col("amount").gt(lit(100))).and_then(|t| t.cache(CacheStrategy::modification_time()));
+    let t = inner
+        .and_then(|t| t.group_by(["region"]).agg([col("amount").sum().alias("total")]))
+        .and_then(|t| t.cache(CacheStrategy::snapshot().with_ttl(Duration::from_secs(3600))))
+        .expect("pipeline");
+    let g = column_lineage(&t, "total").expect("lineage");
+    assert_eq!(g.sources(), ["sales.parquet"]);
+    insta::assert_snapshot!("cache_chain", tree_with_control(&t, "total"));
+}
+
+#[test]
 fn sort_limit_distinct_tag_pass_through() {
     let t = sales()
         .order_by([col("day").desc()])

@@ -175,7 +175,7 @@ impl Builder {
             RelOp::Limit(l) => self.pass(NodeKind::Limit, &l.input, column)?,
             RelOp::Distinct(d) => self.pass(NodeKind::Distinct, &d.input, column)?,
             RelOp::Tag(t) => self.pass(NodeKind::Tag { name: t.name.clone() }, &t.input, column)?,
-            RelOp::Cache(c) => self.pass(NodeKind::Tag { name: format!("cache({})", c.strategy) }, &c.input, column)?,
+            RelOp::Cache(c) => self.pass(NodeKind::Cache { strategy: c.strategy.to_string() }, &c.input, column)?,
             RelOp::SetOp(s) => {
                 let position = node.schema().index_of(column).ok_or_else(|| internal("set operation column"))?;
                 let id = self.add(NodeKind::SetOp { op: s.kind.name().to_string() });

@@ -8,9 +8,9 @@
 //!   the asked column at the table's output; every column an expression references is a field of
 //!   the expression's input.
 //! - **operations** (`Read`, `Filter`, `Project`, `Aggregate`, `Join`, `SetOp`, `Sort`, `Limit`,
-//!   `Distinct`, `Tag`): the relational node that produced the field. A field is followed by the
-//!   operation that made it; operations that pass a column through unchanged (filter, sort,
-//!   limit, distinct, tag, a join or set operation that keeps the name) lead straight to the
+//!   `Distinct`, `Tag`, `Cache`): the relational node that produced the field. A field is followed
+//!   by the operation that made it; operations that pass a column through unchanged (filter, sort,
+//!   limit, distinct, tag, cache, a join or set operation that keeps the name) lead straight to the
 //!   input's operation, without a repeated field. Lineage ends at `Read`.
 //! - **expressions** ([`NodeKind::Expr`]): functions, aggregates, windows, casts, `Case` and
 //!   operators, by stable PascalCase names (`Sum`, `Add`, `Cast`, `Window`, …). Literals are
@@ -114,6 +114,12 @@ pub enum NodeKind {
         /// The tag.
         name: String,
     },
+    /// A cache node: the rows pass through; its result is stored and reused.
+    Cache {
+        /// The strategy, as shown by [`CacheStrategy`](crate::CacheStrategy)'s `Display`
+        /// (`modification-time`, `snapshot, ttl 1d`).
+        strategy: String,
+    },
     /// A scalar expression: a function, aggregate, window, cast, `Case` or operator.
     Expr {
         /// Stable PascalCase name (`Sum`, `Add`, `Cast`, `Window`, `Param`, …).
@@ -174,6 +180,7 @@ impl NodeKind {
             NodeKind::Limit => "Limit".into(),
             NodeKind::Distinct => "Distinct".into(),
             NodeKind::Tag { name } => format!("Tag:{name}"),
+            NodeKind::Cache { strategy } => format!("Cache:{strategy}"),
             NodeKind::Expr { name, detail: Some(d), .. } => format!("{name}:{d}"),
             NodeKind::Expr { name, detail: None, .. } => name.clone(),
         }
