@@ -186,6 +186,19 @@ fn the_seeds_workflow_across_two_clones() {
     let lineage = s.ok(&["lineage", "revenue", "--column", "total"]);
     assert_eq!(lineage.stdout, s.ok(&["lineage", &build, "--column", "total"]).stdout);
     assert_eq!(s.ok(&["catalog", "lineage", "revenue", "--column", "total"]).stdout, lineage.stdout);
+    // The seed's tree shape, by alias.
+    assert!(
+        lineage.stdout.starts_with("Lineage for column 'total':\nField:total #1\n└── Sort #2\n"),
+        "{}",
+        lineage.stdout
+    );
+    assert!(lineage.stdout.contains("Read:sales.parquet #"), "{}", lineage.stdout);
+    // Graph formats name the job by the alias, across revisions.
+    let event: serde_json::Value =
+        serde_json::from_str(&s.ok(&["lineage", "revenue@r1", "-f", "openlineage"]).stdout).expect("event JSON");
+    assert_eq!(event["job"]["name"], "revenue");
+    let page = s.ok(&["lineage", "revenue", "-f", "html"]).stdout;
+    assert!(page.contains("<title>Lineage of revenue ("), "{}", &page[..page.len().min(400)]);
     let schema = s.ok(&["catalog", "schema", "revenue"]);
     insta::assert_snapshot!("catalog_schema", schema.stdout);
     assert_eq!(s.ok(&["catalog", "check"]).stdout, "OK: 1 entry and 1 alias check out\n");

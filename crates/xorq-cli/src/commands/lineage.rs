@@ -74,7 +74,9 @@ pub fn run(args: &LineageArgs) -> Result<()> {
         }
         graph_format => {
             let graph = columns_lineage(table, &names)?;
-            render_graph(&graph, graph_format, &build)?
+            // Named by the alias it was asked by, if any (a job keeps its name across revisions).
+            let alias = (!args.build.exists()).then(|| args.build.to_string_lossy().into_owned());
+            render_graph(&graph, graph_format, &build, alias.as_deref())?
         }
     };
     let target = args.output.clone().map_or(Target::Stdout, Target::File);
@@ -82,20 +84,29 @@ pub fn run(args: &LineageArgs) -> Result<()> {
 }
 
 /// The whole-table formats.
-fn render_graph(graph: &TableLineage, format: LineageFormat, build: &xorq_build::LoadedBuild) -> Result<String> {
+fn render_graph(
+    graph: &TableLineage,
+    format: LineageFormat,
+    build: &xorq_build::LoadedBuild,
+    alias: Option<&str>,
+) -> Result<String> {
     let meta = &build.metadata;
     let short = meta.address.get(..12).unwrap_or(&meta.address);
+    let (title, job) = match alias {
+        Some(a) => (format!("{a} ({short})"), a.split('@').next().unwrap_or(a).to_string()),
+        None => (short.to_string(), short.to_string()),
+    };
     Ok(match format {
         LineageFormat::Dot => graph.to_dot(),
         LineageFormat::Mermaid => graph.to_mermaid(),
         LineageFormat::Html => graph.to_html(&HtmlOptions {
-            title: format!("Lineage of {short}"),
+            title: format!("Lineage of {title}"),
             subtitle: format!("{} · built {}", build.path.display(), meta.built_at),
         }),
         LineageFormat::Openlineage => {
             let ctx = EventContext {
                 job_namespace: "xorq".into(),
-                job_name: short.to_string(),
+                job_name: job,
                 run_id: run_id(meta.address.as_bytes()),
                 event_time: meta.built_at.clone(),
                 output_namespace: "xorq".into(),
