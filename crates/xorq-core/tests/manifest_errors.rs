@@ -131,7 +131,8 @@ fn ir_the_builder_cannot_make_is_refused_clearly() {
 }
 
 fn cache_yaml() -> String {
-    let table = corpus().into_iter().find(|(n, _)| *n == "cache_snapshot_ttl").and_then(|(_, t)| t.ok()).expect("builds");
+    let table =
+        corpus().into_iter().find(|(n, _)| *n == "cache_snapshot_ttl").and_then(|(_, t)| t.ok()).expect("builds");
     to_yaml(&table).expect("writes")
 }
 

@@ -159,7 +159,10 @@ pub fn corpus() -> Vec<(&'static str, Result<Table>)> {
             s.filter(col("amount").gt(lit(100)))
                 .and_then(|t| t.group_by(["region"]).agg([col("amount").sum().alias("total")])),
         ),
-        ("cache_modification_time", s.filter(col("amount").gt(lit(100))).and_then(|t| t.cache(CacheStrategy::modification_time()))),
+        (
+            "cache_modification_time",
+            s.filter(col("amount").gt(lit(100))).and_then(|t| t.cache(CacheStrategy::modification_time())),
+        ),
         (
             "cache_snapshot_ttl",
             s.filter(col("amount").gt(lit(100)))
