@@ -131,7 +131,22 @@ pub fn write_text(text: &str, target: &Target) -> Result<()> {
 /// Fills `path` through `fill` writing to a temporary file beside it, which is synced and
 /// renamed into place only when `fill` succeeds: a reader never sees a partial file, and a
 /// failure leaves the previous file (if any) as it was.
+///
+/// A path that is not a regular file (`/dev/null`, `/dev/stdout`, a named pipe) is written in
+/// place: renaming over it would replace the device or pipe with a file. A symbolic link is
+/// followed, so the file it points to is replaced and the link is kept.
 pub fn atomically<T>(path: &Path, fill: impl FnOnce(BufWriter<fs::File>) -> Result<T>) -> Result<T> {
+    // `metadata` follows links, so `/dev/stdout` (a link to this process's fd 1) is seen as the
+    // pipe or terminal it is.
+    if fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        let file = fs::OpenOptions::new().write(true).open(path).map_err(CliError::io("open", path))?;
+        return fill(BufWriter::new(file));
+    }
+    let resolved = match fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => fs::canonicalize(path).ok(),
+        _ => None,
+    };
+    let path = resolved.as_deref().unwrap_or(path);
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),

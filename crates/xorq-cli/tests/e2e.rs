@@ -157,6 +157,43 @@ fn an_output_path_in_a_missing_directory_writes_nothing() {
     assert!(!dir.join("no").exists());
 }
 
+/// `-o /dev/null`, `-o /dev/stdout` or a named pipe is written in place: renaming a finished
+/// temp file over it would replace the device (as root, `/dev/null` became a plain file once).
+#[test]
+fn special_files_are_written_in_place_not_replaced() {
+    let (_tmp, dir) = project("sales");
+    let path = build(&dir, &[]);
+    let fifo = dir.join("rows.pipe");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs");
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).expect("read the pipe"))
+    };
+    let r = xorq_in(&dir, &["run", &path, "-f", "csv", "-o", "rows.pipe"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let text = reader.join().expect("reader thread");
+    assert!(text.starts_with("region,total,orders\n"), "{text}");
+    use std::os::unix::fs::FileTypeExt;
+    assert!(std::fs::metadata(&fifo).expect("still there").file_type().is_fifo(), "the pipe was replaced");
+    let fifo = fifo.clone();
+    // The same through a link to a pipe, as `/dev/stdout` is (a test must not risk the real one).
+    let fifo_link = dir.join("pipe.link");
+    std::os::unix::fs::symlink(&fifo, &fifo_link).expect("symlink");
+    let reader = std::thread::spawn(move || std::fs::read_to_string(fifo).expect("read the pipe"));
+    let r = xorq_in(&dir, &["lineage", &path, "-f", "dot", "-o", "pipe.link"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(reader.join().expect("reader thread").starts_with("digraph"));
+    assert!(std::fs::symlink_metadata(&fifo_link).expect("link").file_type().is_symlink());
+    // A symbolic link keeps pointing at the (replaced) file.
+    std::fs::write(dir.join("real.csv"), "old").expect("write");
+    std::os::unix::fs::symlink("real.csv", dir.join("link.csv")).expect("symlink");
+    let r = xorq_in(&dir, &["run", &path, "-o", "link.csv"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(std::fs::symlink_metadata(dir.join("link.csv")).expect("link").file_type().is_symlink());
+    assert!(std::fs::read_to_string(dir.join("real.csv")).expect("target").starts_with("region,"));
+}
+
 #[test]
 fn a_missing_source_file_at_run_time_is_named() {
     let (_tmp, dir) = project("sales");

@@ -46,7 +46,7 @@ pub fn run(args: &BuildArgs) -> Result<()> {
     let built = built?;
     let shown = args.builds_dir.join(built.address.short());
     if let Some(file) = &args.emit_build_path_to {
-        fs::write(file, format!("{}\n", shown.display())).map_err(CliError::io("write", file))?;
+        crate::output::write_text(&format!("{}\n", shown.display()), &crate::output::Target::File(file.clone()))?;
     }
     if args.json {
         let value = serde_json::json!({
