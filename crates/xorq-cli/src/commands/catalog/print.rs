@@ -80,8 +80,14 @@ pub fn added(added: &Added, as_json: bool) -> Result<()> {
         } else {
             format!("this computation already exists as {}", added.existing_aliases.join(", "))
         };
-        let then =
-            if moved.is_empty() { "; nothing was added".to_string() } else { format!("; moved {}", moved.join(", ")) };
+        // An alias at r1 is new; a later revision moved an existing alias here.
+        let then = if moved.is_empty() {
+            "; nothing was added".to_string()
+        } else {
+            let verb =
+                if added.aliases.iter().filter(|a| a.changed).all(|a| a.revision == 1) { "added" } else { "pointed" };
+            format!("; {verb} {}", moved.join(", "))
+        };
         eprintln!("{known}{then}");
     }
     for (file, bytes) in &added.large_files {
