@@ -96,6 +96,23 @@ fn joins_windows_and_sorts_are_indirect() {
 }
 
 #[test]
+fn a_rank_over_a_join_depends_on_the_join_keys() {
+    // `rank()` has no value arguments: the join is reached only through the window's keys.
+    let t = sales()
+        .join(&customers(), JoinKind::Inner, ["customer_id"])
+        .and_then(|t| {
+            t.mutate([xorq_core::rank().over(Window::new().partition_by(["name"]).order_by(["amount"])).alias("rnk")])
+        })
+        .expect("pipeline");
+    let g = columns_lineage(&t, &["rnk"]).expect("lineage");
+    let rnk = inputs(&g, "rnk");
+    for key in [v("sales.parquet", "customer_id", &[Join]), v("customers.parquet", "customer_id", &[Join])] {
+        assert!(rnk.contains(&key), "{rnk:?}");
+    }
+    assert!(rnk.contains(&v("customers.parquet", "name", &[Window])), "{rnk:?}");
+}
+
+#[test]
 fn dot_and_mermaid_of_the_seed() {
     let g = table_lineage(&seed()).expect("lineage");
     insta::assert_snapshot!("seed_dot", g.to_dot());

@@ -131,10 +131,9 @@ impl TableLineage {
     /// output is decided along the path: only value edges make it direct (`IDENTITY` when no
     /// expression is applied, `TRANSFORMATION` when one is, `AGGREGATION` through an aggregate
     /// call); a control edge makes it indirect, with the kind of the operation that reads it
-    /// (a filter, a join, a grouping, a sort, a window). Control edges are followed from
-    /// direct paths only: the columns that decide the rows of a column that itself only
-    /// decides rows are second-order, and the operations the output passes through report
-    /// theirs anyway.
+    /// (a filter, a join, a grouping, a sort, a window). Every control position anywhere
+    /// under the column counts: a rank computed over a join depends on the join keys, even
+    /// though its value path never meets the join's output columns.
     pub fn input_fields(&self, root: usize) -> Vec<InputField> {
         let mut out: Vec<InputField> = Vec::new();
         // Visited (node, how). The last field on the path is carried along but not part of the
@@ -175,11 +174,7 @@ impl TableLineage {
             let kids: Vec<(usize, EdgeKind)> = self.children(id).collect();
             for &(child, edge) in kids.iter().rev() {
                 let next = match edge {
-                    EdgeKind::Control if how.kind() == "DIRECT" => indirect(&node.kind),
-                    // What decides the rows of a column that only decides rows is the output's
-                    // own business only through operations on its own path, which it meets
-                    // anyway: following it would add noise (a key "filtered by" a measure).
-                    EdgeKind::Control => continue,
+                    EdgeKind::Control => indirect(&node.kind),
                     EdgeKind::Value => match (how, self.node(child).map(|n| &n.kind)) {
                         (
                             Transformation::Identity | Transformation::Transformation,
