@@ -256,6 +256,8 @@ fn graph_formats_write_files_atomically_and_refuse_unknown_columns() {
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("did you mean `total`"), "{}", r.stderr);
     assert!(!dir.join("x.dot").exists());
+    let cut = lineage(&dir, &path, &["-c", "total", "--depth", "3"]);
+    assert!(cut.ends_with("more dependency (raise --depth, or draw it with -f html)\n"), "{cut}");
     let r = xorq_in(&dir, &["lineage", &path, "-f", "html", "-o", "no/such/dir/page.html"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("does not exist"), "{}", r.stderr);

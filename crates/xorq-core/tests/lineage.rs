@@ -38,7 +38,29 @@ Field:total #1
 #[test]
 fn seed_pipeline_ascii_and_control() {
     let g = column_lineage(&seed(), "total").expect("lineage");
-    insta::assert_snapshot!("seed_ascii_control", g.render(&TreeOptions { ascii: true, control: true }));
+    insta::assert_snapshot!(
+        "seed_ascii_control",
+        g.render(&TreeOptions { ascii: true, control: true, max_depth: None })
+    );
+}
+
+#[test]
+fn deep_trees_can_be_cut() {
+    let g = column_lineage(&seed(), "total").expect("lineage");
+    let expected = "\
+Lineage for column 'total':
+Field:total #1
+└── Aggregate #2
+    └── Sum #3
+        └── … 1 more dependency (raise --depth, or draw it with -f html)
+";
+    assert_eq!(g.render(&TreeOptions::default().max_depth(Some(2))), expected);
+    let ascii = g.render(&TreeOptions::default().ascii(true).control(true).max_depth(Some(1)));
+    assert!(
+        ascii.is_ascii() && ascii.ends_with("`-- ... 2 more dependencies (raise --depth, or draw it with -f html)\n"),
+        "{ascii}"
+    );
+    assert_eq!(g.render(&TreeOptions::default().max_depth(Some(99))), g.render(&TreeOptions::default()));
 }
 
 #[test]

@@ -50,6 +50,10 @@ pub struct LineageArgs {
     /// the graph formats always include them.
     #[arg(long)]
     pub control: bool,
+    /// Tree: expand at most N levels below each column (a tree of a very deep pipeline is long;
+    /// the graph formats have no such limit).
+    #[arg(long, value_name = "N")]
+    pub depth: Option<usize>,
     /// The catalog an alias is looked up in.
     #[command(flatten)]
     pub catalog: super::target::CatalogOpts,
@@ -68,7 +72,10 @@ pub fn run(args: &LineageArgs) -> Result<()> {
                 let json = serde_json::to_string_pretty(&graphs).map_err(json_error)?;
                 format!("{json}\n")
             } else {
-                let options = TreeOptions::default().ascii(args.ascii || !unicode_terminal()).control(args.control);
+                let options = TreeOptions::default()
+                    .ascii(args.ascii || !unicode_terminal())
+                    .control(args.control)
+                    .max_depth(args.depth);
                 graphs.iter().map(|g| g.render(&options)).collect::<Vec<_>>().join("\n")
             }
         }

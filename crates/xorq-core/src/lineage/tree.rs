@@ -28,6 +28,9 @@ pub struct TreeOptions {
     /// Also print control dependencies (filter, join and sort keys, grouping and window keys),
     /// marked `[control]`. Off by default: the tree shows where values come from.
     pub control: bool,
+    /// Expand at most this many levels below the column; deeper dependencies are summarised
+    /// in one line. A tree indents every level, so a very deep graph is better cut or drawn.
+    pub max_depth: Option<usize>,
 }
 
 impl TreeOptions {
@@ -42,6 +45,12 @@ impl TreeOptions {
         self.control = control;
         self
     }
+
+    /// Expand at most `depth` levels.
+    pub fn max_depth(mut self, depth: Option<usize>) -> Self {
+        self.max_depth = depth;
+        self
+    }
 }
 
 struct Renderer<'a> {
@@ -50,6 +59,7 @@ struct Renderer<'a> {
     numbers: HashMap<usize, usize>,
     out: String,
     prefix: String,
+    depth: usize,
 }
 
 pub(super) fn render(graph: &LineageGraph, options: &TreeOptions) -> String {
@@ -59,6 +69,7 @@ pub(super) fn render(graph: &LineageGraph, options: &TreeOptions) -> String {
         numbers: HashMap::new(),
         out: format!("Lineage for column '{}':\n", graph.column),
         prefix: String::new(),
+        depth: 0,
     };
     r.line(graph.root);
     r.out
@@ -83,6 +94,16 @@ impl Renderer<'_> {
         } else {
             ("├── ", "└── ", "│   ", "    ")
         };
+        if !kids.is_empty() && self.options.max_depth.is_some_and(|d| self.depth >= d) {
+            let n = kids.len();
+            let s = if n == 1 { "y" } else { "ies" };
+            let dots = if self.options.ascii { "..." } else { "…" };
+            self.out.push_str(&format!(
+                "{}{elbow}{dots} {n} more dependenc{s} (raise --depth, or draw it with -f html)\n",
+                self.prefix
+            ));
+            return;
+        }
         for (i, (child, kind)) in kids.iter().enumerate() {
             let last = i + 1 == kids.len();
             self.out.push_str(&self.prefix);
@@ -92,8 +113,10 @@ impl Renderer<'_> {
             }
             let len = self.prefix.len();
             self.prefix.push_str(if last { blank } else { pipe });
+            self.depth += 1;
             self.line(*child);
             self.prefix.truncate(len);
+            self.depth -= 1;
         }
     }
 }
