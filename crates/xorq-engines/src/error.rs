@@ -71,6 +71,16 @@ pub enum EngineError {
         /// Advice, starting with a newline, or empty.
         hint: String,
     },
+    /// An operation that an SQL dialect cannot express, found before any SQL is written.
+    #[error("{what} cannot be written in {dialect} SQL{hint}")]
+    DialectUnsupported {
+        /// The dialect (`Snowflake`).
+        dialect: String,
+        /// The operation, as the expression names it.
+        what: String,
+        /// Advice, starting with a newline, or empty.
+        hint: String,
+    },
     /// An error from DataFusion while planning, with what we were doing.
     #[cfg(feature = "datafusion")]
     #[error("{context}: {source}")]

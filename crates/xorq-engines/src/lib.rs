@@ -8,5 +8,7 @@ pub mod probe;
 
 #[cfg(feature = "datafusion")]
 pub mod datafusion;
+#[cfg(feature = "datafusion")]
+pub mod dialect;
 
 pub use error::{EngineError, Result};

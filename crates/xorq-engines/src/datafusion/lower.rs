@@ -7,10 +7,11 @@ use std::sync::Arc;
 
 use datafusion::catalog::default_table_source::provider_as_source;
 use datafusion::common::{Column, JoinType, TableReference};
+use datafusion::logical_expr::builder::LogicalTableSource;
 use datafusion::logical_expr::expr_rewriter::normalize_col;
-use datafusion::logical_expr::{Cast, Expr as DfExpr, LogicalPlan, LogicalPlanBuilder};
+use datafusion::logical_expr::{BinaryExpr, Cast, Expr as DfExpr, LogicalPlan, LogicalPlanBuilder, Operator};
 use xorq_core::expr::JoinSide;
-use xorq_core::plan::{JoinKind, Node, RelOp, SetOpKind, walk};
+use xorq_core::plan::{JoinKind, Node, RelOp, SetOpKind, SourceKind, walk};
 use xorq_core::{DataType, Schema, Table};
 
 use super::provider::source_provider;
@@ -33,7 +34,7 @@ impl<'a> Lowering<'a> {
     /// A lowering that binds `params` and scans in-memory data with `partitions` partitions.
     pub fn new(params: &'a ParamValues, partitions: usize) -> Self {
         Lowering {
-            scalar: ScalarLowering { params, placeholders: false },
+            scalar: ScalarLowering { params, placeholders: false, for_sql: false },
             partitions,
             memo: BTreeMap::new(),
             conformed: Vec::new(),
@@ -44,6 +45,16 @@ impl<'a> Lowering<'a> {
     /// error: for plans shown as SQL, where values are bound per run.
     pub fn with_placeholders(mut self) -> Self {
         self.scalar.placeholders = true;
+        self
+    }
+
+    /// Lowers for SQL generation rather than execution: sources become bare scans (a backend
+    /// table under its qualified name, anything else under [`scan_name`]) with no data behind
+    /// them, and operations whose meaning differs between SQL engines (integer division) become
+    /// marker functions that each dialect renders (see `crate::dialect`). Such a plan is for the
+    /// unparser only; it does not run.
+    pub fn for_sql(mut self) -> Self {
+        self.scalar.for_sql = true;
         self
     }
 
@@ -84,6 +95,14 @@ impl<'a> Lowering<'a> {
         let err = df(&context);
         let s = &self.scalar;
         match node.op() {
+            RelOp::Source(source) if s.for_sql => {
+                let name = match &source.kind {
+                    SourceKind::Table(t) => qualified_reference(&t.table),
+                    _ => TableReference::bare(scan_name(node)),
+                };
+                let scan = Arc::new(LogicalTableSource::new(Arc::new(source.schema.to_arrow())));
+                LogicalPlanBuilder::scan(name, scan, None).and_then(LogicalPlanBuilder::build).map_err(err)
+            }
             RelOp::Source(source) => {
                 let provider = source_provider(source, self.partitions)?;
                 let name = scan_name(node);
@@ -99,7 +118,14 @@ impl<'a> Lowering<'a> {
                 let mut windows = Vec::new();
                 let mut exprs = Vec::with_capacity(p.exprs.len());
                 for n in &p.exprs {
-                    exprs.push(s.lower(&n.expr, &mut Nested::Collect(&mut windows))?.alias(n.name.clone()));
+                    // For SQL, window functions stay in the projection (no window plan whose
+                    // unparsed subquery would hide the input's table name from the projection).
+                    let lowered = if s.for_sql {
+                        s.lower(&n.expr, &mut Nested::Inline)?
+                    } else {
+                        s.lower(&n.expr, &mut Nested::Collect(&mut windows))?
+                    };
+                    exprs.push(lowered.alias(n.name.clone()));
                 }
                 let mut input = self.input(&p.input)?;
                 if !windows.is_empty() {
@@ -174,6 +200,9 @@ impl<'a> Lowering<'a> {
             RelOp::Distinct(d) => {
                 LogicalPlanBuilder::from(self.input(&d.input)?).distinct().and_then(|b| b.build()).map_err(err)
             }
+            RelOp::SetOp(set) if s.for_sql && matches!(set.kind, SetOpKind::Intersect | SetOpKind::Difference) => {
+                self.null_safe_set_op(set.kind, &set.inputs, &context)
+            }
             RelOp::SetOp(set) => {
                 let mut inputs = set.inputs.iter().map(|i| self.input(i));
                 let first =
@@ -203,6 +232,42 @@ impl<'a> Lowering<'a> {
                 hint: String::new(),
             }),
         }
+    }
+}
+
+impl Lowering<'_> {
+    /// `INTERSECT`/`EXCEPT` (distinct) for SQL: a semi/anti join on every column with
+    /// `IS NOT DISTINCT FROM`, then `DISTINCT`. DataFusion plans them as joins that treat nulls
+    /// as equal, but its unparser writes those join keys with `=`, which drops null rows.
+    fn null_safe_set_op(&self, kind: SetOpKind, inputs: &[Arc<Node>], context: &str) -> Result<LogicalPlan> {
+        let mut it = inputs.iter();
+        let first = it.next().ok_or_else(|| EngineError::Internal("set operation without inputs".into()))?;
+        let mut plan = self.input(first)?;
+        let join_type = if kind == SetOpKind::Intersect { JoinType::LeftSemi } else { JoinType::LeftAnti };
+        for next in it {
+            let right = self.input(next)?;
+            let on: Vec<DfExpr> = plan
+                .schema()
+                .fields()
+                .iter()
+                .zip(right.schema().fields().iter())
+                .map(|(l, r)| {
+                    DfExpr::BinaryExpr(BinaryExpr::new(
+                        Box::new(DfExpr::Column(Column::new(Some(LEFT), l.name().clone()))),
+                        Operator::IsNotDistinctFrom,
+                        Box::new(DfExpr::Column(Column::new(Some(RIGHT), r.name().clone()))),
+                    ))
+                })
+                .collect();
+            let right = LogicalPlanBuilder::from(right).alias(RIGHT).and_then(|b| b.build()).map_err(df(context))?;
+            plan = LogicalPlanBuilder::from(plan)
+                .alias(LEFT)
+                .and_then(|b| b.join_on(right, join_type, on))
+                .and_then(|b| b.distinct())
+                .and_then(|b| b.build())
+                .map_err(df(context))?;
+        }
+        Ok(plan)
     }
 }
 
@@ -254,6 +319,15 @@ pub fn scan_name(node: &Node) -> String {
         other => other.name().to_ascii_lowercase(),
     };
     format!("{label}_{}", node.address().short())
+}
+
+/// A backend table's qualified name (`[catalog.][schema.]table`) as a DataFusion reference.
+fn qualified_reference(parts: &[String]) -> TableReference {
+    match parts {
+        [catalog, schema, table] => TableReference::full(catalog.as_str(), schema.as_str(), table.as_str()),
+        [schema, table] => TableReference::partial(schema.as_str(), table.as_str()),
+        _ => TableReference::bare(parts.join(".")),
+    }
 }
 
 fn sanitize(name: &str) -> String {

@@ -2,6 +2,7 @@
 
 mod literal;
 mod lower;
+pub mod marker;
 mod provider;
 mod scalar;
 pub mod sql;

@@ -12,11 +12,11 @@ use datafusion::logical_expr::{
     BinaryExpr, Case, Cast, Expr as DfExpr, ExprFunctionExt, Operator, SortExpr, WindowFrame, WindowFrameBound,
     WindowFrameUnits, WindowFunctionDefinition, lit,
 };
-use xorq_core::Literal;
 use xorq_core::expr::{
     AggFunc, AggregateCall, BinaryOp, ExprKind, FrameBound, FrameUnits, JoinSide, ScalarExpr, ScalarFunc, SortKey,
     WindowCall, WindowFunc,
 };
+use xorq_core::{DataType, Literal};
 
 use super::literal::scalar_value;
 use crate::error::{EngineError, Result};
@@ -43,6 +43,8 @@ pub(crate) struct ScalarLowering<'a> {
     /// Lower an unbound parameter to a `$name` placeholder instead of failing (for SQL shown to
     /// people, where parameters are bound per run).
     pub placeholders: bool,
+    /// Lowering for SQL generation: engine-dependent operations become markers (`marker.rs`).
+    pub for_sql: bool,
 }
 
 fn binary(l: DfExpr, op: Operator, r: DfExpr) -> DfExpr {
@@ -116,6 +118,26 @@ impl ScalarLowering<'_> {
                 };
                 lit(scalar_value(value)?)
             }
+            ExprKind::Binary { op: BinaryOp::IntDiv, left, right } if self.for_sql => super::marker::call(
+                super::marker::INT_DIV,
+                e.dtype.to_arrow(),
+                vec![self.lower(left, nested)?, self.lower(right, nested)?],
+            ),
+            ExprKind::Binary { op: op @ (BinaryOp::Add | BinaryOp::Sub), left, right }
+                if self.for_sql
+                    && matches!(e.dtype, DataType::Date | DataType::Timestamp { .. })
+                    && (left.dtype == DataType::Interval || right.dtype == DataType::Interval) =>
+            {
+                let (x, interval) = if right.dtype == DataType::Interval { (left, right) } else { (right, left) };
+                let name =
+                    if e.dtype == DataType::Date { super::marker::DATE_SHIFT } else { super::marker::TIMESTAMP_SHIFT };
+                let sign = if *op == BinaryOp::Sub { -1i64 } else { 1 };
+                super::marker::call(
+                    name,
+                    e.dtype.to_arrow(),
+                    vec![self.lower(x, nested)?, self.lower(interval, nested)?, lit(sign)],
+                )
+            }
             ExprKind::Binary { op, left, right } => {
                 binary(self.lower(left, nested)?, operator(*op)?, self.lower(right, nested)?)
             }
@@ -162,6 +184,8 @@ impl ScalarLowering<'_> {
                         let index = collect(collected, lowered);
                         DfExpr::Column(Column::from_name(nested_name(index)))
                     }
+                    // SQL mode: a projection holds its window functions, as SQL writes them.
+                    Nested::Inline if self.for_sql => lowered,
                     Nested::Inline => {
                         return Err(EngineError::Internal("window function outside a projection".into()));
                     }
