@@ -11,6 +11,7 @@ use crate::commands::init::InitArgs;
 use crate::commands::lineage::LineageArgs;
 use crate::commands::run::RunArgs;
 use crate::commands::run_cached::RunCachedArgs;
+use crate::commands::sql::SqlArgs;
 
 /// `--version` text: the tool version and the hashing scheme its addresses use (a literal, since
 /// clap needs a `&'static str`; a test keeps it equal to `xorq::HASH_SCHEME`).
@@ -61,6 +62,11 @@ pub enum Command {
         after_help = "Examples:\n  xorq lineage builds/28ecab08754e --column total\n  xorq lineage builds/28ecab08754e -f html -o lineage.html\n  xorq lineage builds/28ecab08754e -f dot | dot -Tsvg > lineage.svg\n  xorq lineage builds/28ecab08754e -f openlineage"
     )]
     Lineage(LineageArgs),
+    /// Print a build's SQL in another engine's dialect (Snowflake, BigQuery, Trino, Spark, …).
+    #[command(
+        after_help = "Examples:\n  xorq sql builds/28ecab08754e --dialect snowflake\n  xorq sql revenue -d bigquery -p threshold=100 -o revenue.sql"
+    )]
+    Sql(SqlArgs),
     /// Keep builds in a git-backed catalog: entries, aliases with revisions, push and pull.
     #[command(
         after_help = "Examples:\n  xorq catalog --path team-catalog init\n  xorq catalog add builds/28ecab08754e --alias revenue\n  xorq catalog list-aliases\n  xorq run revenue -o - -f csv\n  xorq catalog push"

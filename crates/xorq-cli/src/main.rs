@@ -23,6 +23,7 @@ fn main() -> ExitCode {
         Command::RunCached(args) => commands::run_cached::run(args, cli.verbose),
         Command::Cache(args) => commands::cache::run(args),
         Command::Lineage(args) => commands::lineage::run(args),
+        Command::Sql(args) => commands::sql::run(args),
         Command::Catalog(args) => commands::catalog::run(args, cli.verbose),
         Command::Completion { shell } => commands::completion::run(*shell),
         Command::HashScheme { json } => commands::hash_scheme::run(*json),

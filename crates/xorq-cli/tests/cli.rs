@@ -36,7 +36,9 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn help_texts() {
-    for command in [vec!["--help"], vec!["build", "--help"], vec!["run", "--help"], vec!["init", "--help"]] {
+    for command in
+        [vec!["--help"], vec!["build", "--help"], vec!["run", "--help"], vec!["init", "--help"], vec!["sql", "--help"]]
+    {
         let (code, stdout, _) = xorq(&command);
         assert_eq!(code, 0);
         insta::assert_snapshot!(format!("help_{}", command[0].trim_start_matches('-')), stdout);

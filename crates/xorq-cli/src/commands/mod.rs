@@ -9,4 +9,5 @@ pub mod init;
 pub mod lineage;
 pub mod run;
 pub mod run_cached;
+pub mod sql;
 pub mod target;
