@@ -84,6 +84,12 @@ fn aggregate(func: AggFunc, ordered: bool, dialect: SqlDialect) -> Result<()> {
             "aggregate `approx_quantile` (SQLite has no quantile function)",
             "run this part on another engine",
         ),
+        // BigQuery's `APPROX_QUANTILES(x, n)[OFFSET(k)]` is not written yet.
+        AggFunc::ApproxQuantile if dialect == D::BigQuery => refuse(
+            dialect,
+            "aggregate `approx_quantile` (BigQuery's `APPROX_QUANTILES(x, n)[OFFSET(k)]` form is not written yet)",
+            "run this part on another engine",
+        ),
         AggFunc::First | AggFunc::Last if !matches!(dialect, D::DuckDb | D::DataFusion) => {
             let detail = if ordered { "ordered `first`/`last` aggregate" } else { "`first`/`last` aggregate" };
             refuse(
