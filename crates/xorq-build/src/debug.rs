@@ -5,7 +5,7 @@ use serde::Serialize;
 use xorq_core::plan::walk::topological;
 use xorq_core::plan::{SourceIdentity, SourceKind, bundled_location};
 use xorq_core::{RelOp, Table};
-use xorq_engines::datafusion::{Lowering, ParamValues, scan_name};
+use xorq_engines::datafusion::scan_name;
 
 use crate::error::{BuildError, Result};
 use crate::layout::memtable_location;
@@ -78,10 +78,9 @@ pub(crate) fn deferred_reads(table: &Table) -> Result<String> {
 /// `(file name, SQL)` for each engine the expression runs on. Today every node runs on the
 /// embedded DataFusion engine; parameters appear as `$name` placeholders.
 pub(crate) fn engine_sql(table: &Table) -> Result<Vec<(String, String)>> {
-    let values = ParamValues::new();
-    let plan = Lowering::new(&values, 1).with_placeholders().lower_table(table)?;
-    let statement = datafusion::sql::unparser::plan_to_sql(&plan)
-        .map_err(|e| BuildError::Debug(format!("rendering the DataFusion plan as SQL failed: {e}")))?;
+    // The same writer as `xorq sql -d datafusion`, with its fixes (ordered aggregates keep
+    // their ORDER BY, which DataFusion's unparser drops).
+    let statement = xorq_engines::dialect::to_sql(table, xorq_engines::dialect::SqlDialect::DataFusion)?;
     let mut text =
         format!("-- xorq-rs build {}: the query DataFusion runs (DataFusion SQL dialect).\n", table.address().short());
     let params = table.params()?;
@@ -92,7 +91,7 @@ pub(crate) fn engine_sql(table: &Table) -> Result<Vec<(String, String)>> {
             text.push_str(&format!("--   ${} {}{default}\n", p.name, p.dtype));
         }
     }
-    text.push_str(&format!("{statement:#}"));
+    text.push_str(statement.trim_end().trim_end_matches(';'));
     text.push_str(";\n");
     Ok(vec![("datafusion.sql".to_string(), text)])
 }
