@@ -96,7 +96,7 @@ pub fn run_with(args: &RunArgs, verbose: bool, cache: Option<CacheStrategy>) -> 
 
 /// `name=value` pairs to parameters; the values are converted to each parameter's type when the
 /// expression is bound, which names unknown parameters and values of the wrong type.
-fn parse_params(pairs: &[String]) -> Result<Params> {
+pub(crate) fn parse_params(pairs: &[String]) -> Result<Params> {
     let mut params = Params::new();
     for pair in pairs {
         let Some((name, value)) = pair.split_once('=') else {

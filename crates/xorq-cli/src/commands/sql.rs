@@ -4,9 +4,8 @@
 use std::path::PathBuf;
 
 use xorq_engines::dialect::{SqlDialect, to_sql_with};
-use xorq_exec::Params;
 
-use crate::error::{CliError, Result};
+use crate::error::Result;
 use crate::output::{Target, write_text};
 
 /// What `xorq sql` was asked.
@@ -38,16 +37,7 @@ fn parse_dialect(text: &str) -> std::result::Result<SqlDialect, String> {
 /// Prints (or writes) the build's SQL in the chosen dialect.
 pub fn run(args: &SqlArgs) -> Result<()> {
     let build = super::target::load(&args.build, &args.catalog)?;
-    let mut params = Params::new();
-    for pair in &args.params {
-        let Some((name, value)) = pair.split_once('=') else {
-            return Err(CliError::Usage(format!(
-                "`-p {pair}` needs the form NAME=VALUE, for example `-p threshold=100`"
-            )));
-        };
-        params = params.set_text(name.trim(), value);
-    }
-    let values = params.resolve(&build.table)?;
+    let values = super::run::parse_params(&args.params)?.resolve(&build.table)?;
     let sql = to_sql_with(&build.table, args.dialect, &values)?;
     let text = format!(
         "-- xorq-rs build {}: {} SQL. Backend tables appear by their names; files and memtables as\n-- `<name>_<address>` tables, which the engine must provide.\n{sql};\n",
