@@ -18,10 +18,13 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use datafusion::dataframe::DataFrameWriteOptions;
 use datafusion::prelude::{ParquetReadOptions, SessionContext};
+
+mod common;
+use common::{median, ms, xorq};
 
 const AGGREGATE: &str =
     "SELECT region, round(sum(amount), 2) AS total, count(*) AS orders FROM entry GROUP BY region ORDER BY total DESC";
@@ -36,21 +39,6 @@ const CTE: &str = "WITH
 large_orders AS (SELECT region, amount FROM read_parquet('data/sales.parquet') WHERE amount > 100)
 SELECT region, round(sum(amount), 2) AS total, count(*) AS orders FROM large_orders GROUP BY region ORDER BY total DESC
 ";
-
-fn xorq(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_xorq")).args(args).current_dir(dir).output().expect("xorq runs");
-    assert!(out.status.success(), "xorq {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-fn median(mut times: Vec<Duration>) -> Duration {
-    times.sort();
-    times[times.len() / 2]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1e3)
-}
 
 /// The direct program: register the entry's Parquet as `entry`, run `sql`, write Parquet.
 async fn direct(entry: &str, sql: &str, out: &str) {

@@ -13,45 +13,21 @@
 
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use xorq::build::{BuildOptions, build};
 use xorq::{col, lit};
+
+mod common;
+use common::{ms, time, xorq};
 
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
-fn xorq(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_xorq")).args(args).current_dir(dir).output().expect("xorq runs");
-    assert!(out.status.success(), "xorq {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 fn git(dir: &Path, args: &[&str]) {
     let status = Command::new("git").args(args).current_dir(dir).status().expect("git runs");
     assert!(status.success(), "git {args:?}");
-}
-
-fn median(mut times: Vec<Duration>) -> Duration {
-    times.sort();
-    times[times.len() / 2]
-}
-
-fn time(runs: usize, mut f: impl FnMut(usize)) -> Duration {
-    median(
-        (0..runs)
-            .map(|i| {
-                let start = Instant::now();
-                f(i);
-                start.elapsed()
-            })
-            .collect(),
-    )
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1e3)
 }
 
 /// The build of "orders above `threshold` per region" over `csv`, under `builds`.

@@ -12,42 +12,16 @@
 //! same Parquet, once as a process of its own (this benchmark re-invoked, the like-for-like
 //! comparison) and once inside this warm process (no process start, threads and memory warm).
 
-use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 use datafusion::dataframe::DataFrameWriteOptions;
 use datafusion::prelude::{ParquetReadOptions, SessionContext};
 
+mod common;
+use common::{ms, time, xorq};
+
 const QUERY: &str = "SELECT region, sum(amount) AS total, count(*) AS orders FROM sales WHERE amount > 100 \
                      GROUP BY region ORDER BY total DESC";
-
-fn xorq(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_xorq")).args(args).current_dir(dir).output().expect("xorq runs");
-    assert!(out.status.success(), "xorq {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-fn median(mut times: Vec<Duration>) -> Duration {
-    times.sort();
-    times[times.len() / 2]
-}
-
-fn time(runs: usize, mut f: impl FnMut()) -> Duration {
-    median(
-        (0..runs)
-            .map(|_| {
-                let start = Instant::now();
-                f();
-                start.elapsed()
-            })
-            .collect(),
-    )
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.1} ms", d.as_secs_f64() * 1e3)
-}
 
 /// The direct DataFusion program: register the file, run the SQL, write Parquet.
 async fn direct_datafusion(data: &str, out: &str) {
@@ -76,16 +50,16 @@ fn main() {
 
     // Build: every run writes a fresh build (hash + copy the data, write the manifest).
     let mut path = String::new();
-    let build = time(runs, || {
+    let build = time(runs, |_| {
         let _ = std::fs::remove_dir_all(dir.join("builds"));
         path = xorq(&dir, &["build", "pipeline.sql"]);
     });
-    let rebuild = time(runs, || {
+    let rebuild = time(runs, |_| {
         xorq(&dir, &["build", "pipeline.sql"]);
     });
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let data_str = data.to_str().expect("utf-8");
-    let plan_only = time(runs, || {
+    let plan_only = time(runs, |_| {
         rt.block_on(async {
             let ctx = SessionContext::new();
             ctx.register_parquet("sales", data_str, ParquetReadOptions::default()).await.expect("register");
@@ -96,21 +70,21 @@ fn main() {
     });
 
     // Run: scan, aggregate, write Parquet.
-    let run = time(runs, || {
+    let run = time(runs, |_| {
         xorq(&dir, &["run", &path, "-o", "out.parquet"]);
     });
     let out = dir.join("df.parquet");
     let out_str = out.to_str().expect("utf-8").to_string();
-    let direct = time(runs, || rt.block_on(direct_datafusion(data_str, &out_str)));
+    let direct = time(runs, |_| rt.block_on(direct_datafusion(data_str, &out_str)));
     let exe = std::env::current_exe().expect("this benchmark's path");
-    let direct_process = time(runs, || {
+    let direct_process = time(runs, |_| {
         let status = Command::new(&exe)
             .env("XORQ_BENCH_DIRECT", format!("{data_str}\n{out_str}"))
             .status()
             .expect("the direct program runs");
         assert!(status.success());
     });
-    let startup = time(runs.max(20), || {
+    let startup = time(runs.max(20), |_| {
         xorq(&dir, &["--version"]);
     });
 
