@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
-use common::{Run, project};
+use common::{Run, project, xorq_with_env};
 
 /// The sales pipeline with its CTE cached (modification time) and its result cached (snapshot).
 const MARKED: &str = "-- xorq: cache snapshot
@@ -37,19 +37,7 @@ impl Project {
 
     /// `xorq args…` with `XORQ_CACHE_DIR` set to this project's cache.
     fn xorq(&self, args: &[&str]) -> Run {
-        let out = Command::new(env!("CARGO_BIN_EXE_xorq"))
-            .args(args)
-            .current_dir(&self.dir)
-            .env("XORQ_CACHE_DIR", &self.cache)
-            .stdin(Stdio::null())
-            .output()
-            .expect("the binary runs");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-            bytes: out.stdout,
-        }
+        xorq_with_env(&self.dir, args, &[("XORQ_CACHE_DIR", &self.cache)])
     }
 
     fn ok(&self, args: &[&str]) -> Run {

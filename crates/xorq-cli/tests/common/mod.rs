@@ -14,12 +14,18 @@ pub struct Run {
 
 /// Runs `xorq args…` in `dir` with stdin closed.
 pub fn xorq_in(dir: &Path, args: &[&str]) -> Run {
-    let out = assert_cmd::Command::new(env!("CARGO_BIN_EXE_xorq"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("XORQ_CACHE_DIR")
-        .output()
-        .expect("the binary runs");
+    xorq_with_env(dir, args, &[])
+}
+
+/// Runs `xorq args…` in `dir` with stdin closed and these environment variables set
+/// (`XORQ_CACHE_DIR` is unset unless given, so no test touches the user's cache).
+pub fn xorq_with_env(dir: &Path, args: &[&str], env: &[(&str, &Path)]) -> Run {
+    let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_xorq"));
+    cmd.args(args).current_dir(dir).env_remove("XORQ_CACHE_DIR");
+    for (name, value) in env {
+        cmd.env(name, value);
+    }
+    let out = cmd.output().expect("the binary runs");
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
