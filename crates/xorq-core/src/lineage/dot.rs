@@ -15,6 +15,7 @@ impl TableLineage {
             "digraph lineage {\n  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=11, style=filled, \
              color=\"#475569\"];\n  edge [color=\"#475569\"];\n",
         );
+        let outputs = self.outputs();
         for node in &self.nodes {
             let (shape, fill) = match node.kind.family() {
                 "read" => ("cylinder", "#dcfce7"),
@@ -22,7 +23,7 @@ impl TableLineage {
                 "expr" => ("ellipse", "#fef3c7"),
                 _ => ("box", "#f1f5f9"),
             };
-            let style = match (node.kind.family(), self.is_output(node.id)) {
+            let style = match (node.kind.family(), outputs.get(node.id) == Some(&true)) {
                 (_, true) => "\"rounded,filled,bold\"",
                 ("field", false) => "\"rounded,filled\"",
                 _ => "filled",

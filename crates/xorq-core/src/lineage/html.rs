@@ -56,11 +56,12 @@ impl TableLineage {
                 json!({ "column": r.column, "node": r.node, "inputs": inputs })
             })
             .collect();
+        let outputs = self.outputs();
         let nodes: Vec<Value> = self
             .nodes
             .iter()
             .map(|n| {
-                let family = if self.is_output(n.id) { "output" } else { n.kind.family() };
+                let family = if outputs.get(n.id) == Some(&true) { "output" } else { n.kind.family() };
                 json!([n.kind.label(), family])
             })
             .collect();

@@ -12,9 +12,10 @@ impl TableLineage {
     /// with Mermaid's entity codes, so any column name is safe.
     pub fn to_mermaid(&self) -> String {
         let mut out = String::from("flowchart LR\n");
+        let outputs = self.outputs();
         for node in &self.nodes {
             let label = escape(&node.kind.label());
-            let family = if self.is_output(node.id) { "output" } else { node.kind.family() };
+            let family = if outputs.get(node.id) == Some(&true) { "output" } else { node.kind.family() };
             let (open, close) = match node.kind.family() {
                 "read" => ("[(", ")]"),
                 "field" => ("([", "])"),

@@ -106,9 +106,16 @@ impl TableLineage {
         self.edges[start..].iter().take_while(move |e| e.from == id).map(|e| (e.to, e.kind))
     }
 
-    /// Whether `id` is the field of an output column.
-    pub fn is_output(&self, id: usize) -> bool {
-        self.columns.iter().any(|r| r.node == id)
+    /// For each node id, whether it is the field of an output column (computed once per
+    /// rendering rather than searched for every node).
+    pub fn outputs(&self) -> Vec<bool> {
+        let mut out = vec![false; self.nodes.len()];
+        for r in &self.columns {
+            if let Some(flag) = out.get_mut(r.node) {
+                *flag = true;
+            }
+        }
+        out
     }
 
     /// The nodes `root` depends on, itself included, following value edges and, with
