@@ -1,12 +1,14 @@
 //! Deferred reads: schemas are read at construction, data at execution; a referenced file's
 //! address follows its normalized path, never its content.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use arrow::array::{Float64Array, Int64Array, RecordBatch, StringArray};
 use arrow::util::pretty::pretty_format_batches;
 use xorq::prelude::*;
+
+mod common;
+use common::write_parquet;
 
 fn batch(ids: Vec<i64>, regions: Vec<&str>, amounts: Vec<f64>) -> RecordBatch {
     RecordBatch::try_from_iter([
@@ -15,13 +17,6 @@ fn batch(ids: Vec<i64>, regions: Vec<&str>, amounts: Vec<f64>) -> RecordBatch {
         ("amount", Arc::new(Float64Array::from(amounts)) as _),
     ])
     .expect("valid batch")
-}
-
-fn write_parquet(path: &Path, b: &RecordBatch) {
-    let mut w = parquet::arrow::ArrowWriter::try_new(std::fs::File::create(path).expect("create"), b.schema(), None)
-        .expect("writer");
-    w.write(b).expect("write");
-    w.close().expect("close");
 }
 
 fn pretty(t: &Table) -> String {

@@ -1,7 +1,6 @@
 //! SQL lifted into the IR and run by xorq gives the rows DataFusion gives for the same SQL, and
 //! the IR's types agree with DataFusion's (no column needed a conforming cast).
 
-use std::path::Path;
 use std::sync::Arc;
 
 use arrow::array::{Date32Array, Float64Array, Int32Array, Int64Array, RecordBatch, StringArray};
@@ -10,6 +9,7 @@ use datafusion::prelude::{ParquetReadOptions, SessionContext};
 use xorq::{Params, Session, SqlOptions, Table};
 use xorq_engines::datafusion::{Lowering, ParamValues};
 
+use crate::common::write_parquet;
 use crate::fixture::rows;
 
 fn orders() -> RecordBatch {
@@ -109,13 +109,6 @@ fn customers() -> RecordBatch {
         ],
     )
     .expect("valid batch")
-}
-
-fn write_parquet(path: &Path, b: &RecordBatch) {
-    let mut w = parquet::arrow::ArrowWriter::try_new(std::fs::File::create(path).expect("create"), b.schema(), None)
-        .expect("writer");
-    w.write(b).expect("write");
-    w.close().expect("close");
 }
 
 struct Fixture {
