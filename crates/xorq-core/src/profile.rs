@@ -33,19 +33,8 @@ const SECRET_WORDS: &[&str] =
 impl Profile {
     /// A profile without parameters. Names are identifiers: a letter or `_`, then letters, digits, `_` or `-`.
     pub fn new(name: &str, kind: &str) -> Result<Profile> {
-        let valid = |s: &str| {
-            let mut chars = s.chars();
-            chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-                && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-                && s.len() <= 64
-        };
-        if !valid(name) {
-            return Err(profile_error(
-                name,
-                "a profile name starts with a letter or `_` and holds only letters, digits, `_` and `-` (at most 64)",
-            ));
-        }
-        if !valid(kind) {
+        check_name(name)?;
+        if !valid_identifier(kind) {
             return Err(profile_error(name, &format!("`{kind}` is not an engine kind")));
         }
         Ok(Profile { name: name.to_string(), kind: kind.to_string(), params: BTreeMap::new() })
@@ -106,6 +95,25 @@ impl Profile {
                 Ok((k.clone(), out))
             })
             .collect()
+    }
+}
+
+fn valid_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        && s.len() <= 64
+}
+
+/// Checks that `name` can name a profile: a letter or `_`, then letters, digits, `_` or `-`.
+pub fn check_name(name: &str) -> Result<()> {
+    if valid_identifier(name) {
+        Ok(())
+    } else {
+        Err(profile_error(
+            name,
+            "a profile name starts with a letter or `_` and holds only letters, digits, `_` and `-` (at most 64)",
+        ))
     }
 }
 

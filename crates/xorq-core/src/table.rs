@@ -496,6 +496,26 @@ impl Table {
         self.with(RelOp::Cache(Cache { input: self.node.clone(), strategy, storage }))
     }
 
+    /// Moves this expression's result into the engine of `profile`: the rows are computed where
+    /// their data lives and streamed as Arrow batches into that engine, where the operations
+    /// built on the result run. The address names the profile, never its connection.
+    ///
+    /// ```
+    /// # use xorq_core::Table;
+    /// # use arrow_array::{RecordBatch, Int64Array};
+    /// # use std::sync::Arc;
+    /// # let t = Table::memtable(vec![RecordBatch::try_from_iter([("n", Arc::new(Int64Array::from(vec![1])) as _)]).unwrap()]).unwrap();
+    /// let moved = t.into_backend("analytics")?;
+    /// assert_eq!(moved.schema(), t.schema());
+    /// assert_ne!(moved.address(), t.into_backend("warehouse")?.address());
+    /// assert!(t.into_backend("../etc").is_err());
+    /// # Ok::<(), xorq_core::CoreError>(())
+    /// ```
+    pub fn into_backend(&self, profile: &str) -> Result<Table> {
+        crate::profile::check_name(profile)?;
+        self.with(RelOp::IntoBackend(crate::plan::IntoBackend { input: self.node.clone(), profile: profile.to_string() }))
+    }
+
     /// The nodes tagged `name`.
     pub fn find_tagged(&self, name: &str) -> Vec<Table> {
         topological(&self.node)

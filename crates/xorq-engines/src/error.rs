@@ -113,9 +113,60 @@ pub enum EngineError {
         /// 1-based column in the SQL text.
         column: u64,
     },
+    /// A backend profile that could not be connected (refused, unreachable, wrong credentials,
+    /// an engine kind this program does not have).
+    #[error("cannot connect backend profile `{profile}`{}: {message}{hint}", kind_suffix(kind))]
+    Connect {
+        /// The profile name.
+        profile: String,
+        /// The engine kind, or empty.
+        kind: String,
+        /// What went wrong.
+        message: String,
+        /// Advice, starting with a newline, or empty.
+        hint: String,
+    },
+    /// A table that the backend does not have (any more).
+    #[error(
+        "table `{table}` does not exist in backend profile `{profile}`\nhint: check the name and the schema it is in; if it was dropped or renamed since the build, restore it or rebuild"
+    )]
+    TableNotFound {
+        /// The profile name.
+        profile: String,
+        /// The qualified table name.
+        table: String,
+    },
+    /// A backend that did not answer in time.
+    #[error(
+        "backend profile `{profile}` did not answer within {seconds:.1} s while {what}\nhint: check that the server is up; raise the limit with the profile parameter `{param}` (seconds, 0 for none)"
+    )]
+    Timeout {
+        /// The profile name.
+        profile: String,
+        /// What was being done.
+        what: String,
+        /// The limit.
+        seconds: f64,
+        /// The profile parameter that sets it.
+        param: String,
+    },
+    /// A failure inside a backend while doing something, with the engine's message.
+    #[error("backend profile `{profile}`: {context}: {message}")]
+    Backend {
+        /// The profile name.
+        profile: String,
+        /// What was being done ("running the segment over `orders`").
+        context: String,
+        /// The engine's message.
+        message: String,
+    },
     /// A broken invariant: a bug in xorq-rs.
     #[error("internal error: {0}\nthis is a bug in xorq-rs; please report it")]
     Internal(String),
+}
+
+fn kind_suffix(kind: &str) -> String {
+    if kind.is_empty() { String::new() } else { format!(" ({kind})") }
 }
 
 #[cfg(feature = "datafusion")]

@@ -7,6 +7,8 @@ pub mod error;
 pub mod probe;
 
 #[cfg(feature = "datafusion")]
+pub mod backend;
+#[cfg(feature = "datafusion")]
 pub mod datafusion;
 #[cfg(feature = "datafusion")]
 pub mod dialect;

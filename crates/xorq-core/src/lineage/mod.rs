@@ -8,9 +8,9 @@
 //!   the asked column at the table's output; every column an expression references is a field of
 //!   the expression's input.
 //! - **operations** (`Read`, `Filter`, `Project`, `Aggregate`, `Join`, `SetOp`, `Sort`, `Limit`,
-//!   `Distinct`, `Tag`, `Cache`): the relational node that produced the field. A field is followed
+//!   `Distinct`, `Tag`, `Cache`, `IntoBackend`): the relational node that produced the field. A field is followed
 //!   by the operation that made it; operations that pass a column through unchanged (filter, sort,
-//!   limit, distinct, tag, cache, a join or set operation that keeps the name) lead straight to the
+//!   limit, distinct, tag, cache, a move between engines, a join or set operation that keeps the name) lead straight to the
 //!   input's operation, without a repeated field. Lineage ends at `Read`.
 //! - **expressions** ([`NodeKind::Expr`]): functions, aggregates, windows, casts, `Case` and
 //!   operators, by stable PascalCase names (`Sum`, `Add`, `Cast`, `Window`, …). Literals are
@@ -120,6 +120,11 @@ pub enum NodeKind {
         /// (`modification-time`, `snapshot, ttl 1d`).
         strategy: String,
     },
+    /// A move into another engine: the rows pass through unchanged.
+    IntoBackend {
+        /// The profile of the engine the rows move into.
+        profile: String,
+    },
     /// A scalar expression: a function, aggregate, window, cast, `Case` or operator.
     Expr {
         /// Stable PascalCase name (`Sum`, `Add`, `Cast`, `Window`, `Param`, …).
@@ -181,6 +186,7 @@ impl NodeKind {
             NodeKind::Distinct => "Distinct".into(),
             NodeKind::Tag { name } => format!("Tag:{name}"),
             NodeKind::Cache { strategy } => format!("Cache:{strategy}"),
+            NodeKind::IntoBackend { profile } => format!("IntoBackend:{profile}"),
             NodeKind::Expr { name, detail: Some(d), .. } => format!("{name}:{d}"),
             NodeKind::Expr { name, detail: None, .. } => name.clone(),
         }

@@ -25,7 +25,7 @@ use super::write::{node_id, snake};
 use super::{invalid, list_names};
 
 /// Every operation, with the keys its node takes besides `op` and `schema`.
-const OPS: [(&str, &[&str]); 11] = [
+const OPS: [(&str, &[&str]); 12] = [
     ("Read", &["name", "kind", "format", "csv", "location", "identity", "profile", "table"]),
     ("Filter", &["parent", "predicate"]),
     ("Project", &["parent", "columns"]),
@@ -37,6 +37,7 @@ const OPS: [(&str, &[&str]); 11] = [
     ("SetOp", &["inputs", "kind", "distinct"]),
     ("Tag", &["parent", "name", "metadata"]),
     ("Cache", &["parent", "strategy", "ttl", "storage", "profile"]),
+    ("IntoBackend", &["parent", "profile"]),
 ];
 
 const JOIN_KINDS: [JoinKind; 7] = [
@@ -256,6 +257,7 @@ impl<'a> Loader<'a> {
             "Distinct" => self.parent(d)?.distinct(),
             "SetOp" => self.set_op(d),
             "Cache" => self.parent(d)?.cache_in(cache_strategy(d)?, cache_storage(d)?),
+            "IntoBackend" => self.parent(d)?.into_backend(required(&d.profile, "profile", op)?),
             "Tag" => {
                 let metadata = d.metadata.as_ref().map(|m| m.0.clone()).unwrap_or_default();
                 self.parent(d)?.tag_with(required(&d.name, "name", op)?, metadata)

@@ -166,6 +166,10 @@ impl Writer {
                 d.storage = Some(c.storage.name().into());
                 d.profile = c.storage.profile().map(str::to_string);
             }
+            RelOp::IntoBackend(i) => {
+                d.parent = Some(self.input(&i.input)?);
+                d.profile = Some(i.profile.clone());
+            }
         }
         d.schema = self.schema_id(node.schema());
         Ok(d)

@@ -178,6 +178,7 @@ fn encode_node(node: &Node, mode: AddressMode, input_address: impl Fn(&Node) -> 
             enc.str(c.storage.name());
             enc.opt(c.storage.profile().as_ref(), |e, p| e.str(p));
         }
+        RelOp::IntoBackend(i) => enc.str(&i.profile),
     }
     let inputs = node.inputs();
     enc.len(inputs.len());

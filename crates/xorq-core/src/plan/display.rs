@@ -74,6 +74,7 @@ pub fn describe(node: &Node) -> String {
             super::cache::CacheStorage::Parquet => c.strategy.to_string(),
             storage => format!("{}, {storage}", c.strategy),
         },
+        RelOp::IntoBackend(i) => i.profile.clone(),
     };
     let mut line = format!("{} [{}]", op.name(), node.address());
     if !detail.is_empty() {

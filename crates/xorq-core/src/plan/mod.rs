@@ -12,7 +12,7 @@ pub mod walk;
 pub use address::AddressMode;
 pub use cache::{CacheStorage, CacheStrategy, Freshness};
 pub use node::{
-    Aggregate, Cache, Distinct, Filter, Join, JoinKind, JoinOutput, Limit, NamedExpr, Node, Project, RelOp, SetOp,
+    Aggregate, Cache, Distinct, Filter, IntoBackend, Join, JoinKind, JoinOutput, Limit, NamedExpr, Node, Project, RelOp, SetOp,
     SetOpKind, Sort, Tag,
 };
 pub use source::{

@@ -196,6 +196,17 @@ pub struct Cache {
     pub storage: CacheStorage,
 }
 
+/// Moves the rows of its input into another engine (`.into_backend(profile)`): the input runs
+/// where its data lives and its result is streamed, as Arrow batches, into the engine of
+/// `profile`, where the operations above it run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IntoBackend {
+    /// The expression whose result moves.
+    pub input: Arc<Node>,
+    /// The profile of the engine it moves into (a name, never connection details).
+    pub profile: String,
+}
+
 /// The operation of a node.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -222,6 +233,8 @@ pub enum RelOp {
     Tag(Tag),
     /// A stored, reused result.
     Cache(Cache),
+    /// A move to another engine.
+    IntoBackend(IntoBackend),
 }
 
 impl RelOp {
@@ -239,6 +252,7 @@ impl RelOp {
             RelOp::SetOp(_) => "SetOp",
             RelOp::Tag(_) => "Tag",
             RelOp::Cache(_) => "Cache",
+            RelOp::IntoBackend(_) => "IntoBackend",
         }
     }
 
@@ -256,6 +270,7 @@ impl RelOp {
             RelOp::SetOp(s) => s.inputs.iter().collect(),
             RelOp::Tag(t) => vec![&t.input],
             RelOp::Cache(c) => vec![&c.input],
+            RelOp::IntoBackend(i) => vec![&i.input],
         }
     }
 
@@ -281,6 +296,7 @@ impl RelOp {
             }
             RelOp::Tag(t) => RelOp::Tag(Tag { input: next()?, ..t.clone() }),
             RelOp::Cache(c) => RelOp::Cache(Cache { input: next()?, ..c.clone() }),
+            RelOp::IntoBackend(i) => RelOp::IntoBackend(IntoBackend { input: next()?, ..i.clone() }),
         })
     }
 
@@ -310,7 +326,8 @@ impl RelOp {
             | RelOp::Limit(Limit { input, .. })
             | RelOp::Distinct(Distinct { input })
             | RelOp::Tag(Tag { input, .. })
-            | RelOp::Cache(Cache { input, .. }) => Ok(input.schema().clone()),
+            | RelOp::Cache(Cache { input, .. })
+            | RelOp::IntoBackend(IntoBackend { input, .. }) => Ok(input.schema().clone()),
             RelOp::Project(p) => named(&p.exprs.iter().collect::<Vec<_>>(), "Select output"),
             RelOp::Aggregate(a) => named(&a.keys.iter().chain(&a.measures).collect::<Vec<_>>(), "Aggregate output"),
             RelOp::Join(j) => {
@@ -415,7 +432,8 @@ fn take_inputs(op: &mut RelOp, into: &mut Vec<Arc<Node>>) {
         | RelOp::Limit(Limit { input, .. })
         | RelOp::Distinct(Distinct { input })
         | RelOp::Tag(Tag { input, .. })
-        | RelOp::Cache(Cache { input, .. }) => take(input),
+        | RelOp::Cache(Cache { input, .. })
+        | RelOp::IntoBackend(IntoBackend { input, .. }) => take(input),
         RelOp::Join(j) => {
             take(&mut j.left);
             take(&mut j.right);

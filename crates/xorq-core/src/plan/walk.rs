@@ -19,6 +19,13 @@ use super::node::Node;
 /// assert_eq!(xorq_core::plan::walk::topological(both.node()).len(), 3);
 /// ```
 pub fn topological(root: &Arc<Node>) -> Vec<&Arc<Node>> {
+    topological_until(root, |_| false)
+}
+
+/// Like [`topological`], without walking into the inputs of nodes for which `stop` is true (those
+/// nodes themselves are visited): for work that replaces a whole subgraph, such as running it on
+/// another engine.
+pub fn topological_until<'a>(root: &'a Arc<Node>, stop: impl Fn(&Arc<Node>) -> bool) -> Vec<&'a Arc<Node>> {
     let mut seen: BTreeSet<*const Node> = BTreeSet::new();
     let mut out = Vec::new();
     let mut stack: Vec<(&Arc<Node>, bool)> = vec![(root, false)];
@@ -34,6 +41,9 @@ pub fn topological(root: &Arc<Node>) -> Vec<&Arc<Node>> {
             continue;
         }
         stack.push((node, true));
+        if stop(node) {
+            continue;
+        }
         for input in node.inputs().into_iter().rev() {
             if !seen.contains(&Arc::as_ptr(input)) {
                 stack.push((input, false));

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use datafusion::catalog::TableProvider;
 use datafusion::catalog::default_table_source::provider_as_source;
 use datafusion::common::{Column, JoinType, TableReference};
 use datafusion::logical_expr::builder::LogicalTableSource;
@@ -24,6 +25,7 @@ pub struct Lowering<'a> {
     partitions: usize,
     memo: BTreeMap<*const Node, LogicalPlan>,
     conformed: Vec<String>,
+    substitutes: BTreeMap<*const Node, Arc<dyn TableProvider>>,
 }
 
 fn df(context: &str) -> impl FnOnce(datafusion::error::DataFusionError) -> EngineError + '_ {
@@ -38,7 +40,16 @@ impl<'a> Lowering<'a> {
             partitions,
             memo: BTreeMap::new(),
             conformed: Vec::new(),
+            substitutes: BTreeMap::new(),
         }
+    }
+
+    /// Scans `provider` in place of `node` and its whole subgraph: for a part of the expression
+    /// that runs elsewhere (another engine) and arrives as a stream. `provider` must have the
+    /// node's schema.
+    pub fn with_substitute(mut self, node: &Arc<Node>, provider: Arc<dyn TableProvider>) -> Self {
+        self.substitutes.insert(Arc::as_ptr(node), provider);
+        self
     }
 
     /// Parameters not in `params` become `$name` placeholders rather than their defaults or an
@@ -71,12 +82,22 @@ impl<'a> Lowering<'a> {
 
     /// The DataFusion plan of `root`, lowering inputs first (no recursion over the graph).
     pub fn lower(&mut self, root: &Arc<Node>) -> Result<LogicalPlan> {
-        for node in walk::topological(root) {
+        let order = walk::topological_until(root, |n| self.substitutes.contains_key(&Arc::as_ptr(n)));
+        for node in order {
             let key = Arc::as_ptr(node);
             if self.memo.contains_key(&key) {
                 continue;
             }
-            let plan = self.lower_node(node)?;
+            let plan = match self.substitutes.get(&key) {
+                Some(provider) => LogicalPlanBuilder::scan(
+                    TableReference::bare(scan_name(node)),
+                    provider_as_source(Arc::clone(provider)),
+                    None,
+                )
+                .and_then(LogicalPlanBuilder::build)
+                .map_err(df("scanning a stream from another engine"))?,
+                None => self.lower_node(node)?,
+            };
             let plan = conform(plan, node.schema(), node.op().name(), &mut self.conformed)?;
             self.memo.insert(key, plan);
         }
@@ -226,6 +247,9 @@ impl<'a> Lowering<'a> {
             RelOp::Tag(t) => self.input(&t.input),
             // Unresolved (running without a cache): the rows are computed.
             RelOp::Cache(c) => self.input(&c.input),
+            // Within one engine a move is nothing; between engines the runner substitutes the
+            // moved stream (see `with_substitute`) or writes the SQL of each side.
+            RelOp::IntoBackend(i) => self.input(&i.input),
             other => Err(EngineError::Unsupported {
                 engine: "DataFusion".into(),
                 what: format!("`{}` nodes", other.name()),
