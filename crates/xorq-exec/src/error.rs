@@ -47,7 +47,24 @@ pub enum ExecError {
 }
 
 impl ExecError {
+    /// Wraps a DataFusion error with context; our own errors that travelled through DataFusion
+    /// (a backend segment failing inside a local plan) come back out as themselves.
     pub(crate) fn datafusion(context: impl Into<String>, source: datafusion::error::DataFusionError) -> Self {
+        use datafusion::error::DataFusionError as D;
+        let source = match source {
+            D::External(inner) => match inner.downcast::<ExecError>() {
+                Ok(ours) => return *ours,
+                Err(inner) => match inner.downcast::<EngineError>() {
+                    Ok(ours) => return ExecError::Engine(*ours),
+                    Err(inner) => D::External(inner),
+                },
+            },
+            D::Context(what, inner) => match ExecError::datafusion(what.clone(), *inner) {
+                ExecError::DataFusion { source, .. } => D::Context(what, source),
+                ours => return ours,
+            },
+            other => other,
+        };
         ExecError::DataFusion { context: context.into(), source: Box::new(source) }
     }
 }

@@ -5,9 +5,10 @@ pub mod blocking;
 pub mod cache;
 pub mod error;
 pub mod params;
+mod segment;
 pub mod session;
 
 pub use cache::Cache;
 pub use error::{ExecError, Result};
 pub use params::Params;
-pub use session::Session;
+pub use session::{LOCAL_PROFILE, Session};

@@ -1,6 +1,6 @@
 //! Running expressions on the embedded engine.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use arrow::array::RecordBatch;
@@ -10,8 +10,11 @@ use datafusion::execution::session_state::SessionStateBuilder;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use futures::StreamExt;
-use xorq_core::plan::{SourceKind, walk};
+use xorq_core::plan::{Node, SourceKind, walk};
+use xorq_core::profile::Profile;
 use xorq_core::{RelOp, Source, Table};
+use xorq_engines::EngineError;
+use xorq_engines::backend::{BackendRef, LOCAL_KIND};
 use xorq_engines::datafusion::{Lowering, ParamValues};
 use xorq_engines::probe;
 
@@ -20,6 +23,7 @@ use crate::cache::resolve;
 use crate::cache::tee::TeeStream;
 use crate::error::{ExecError, Result};
 use crate::params::Params;
+use crate::segment::{Place, Placement, remote_stream, substitute_remote_inputs};
 
 /// A DataFusion session that runs xorq expressions, with a [`Cache`] for their cache nodes
 /// (`$XORQ_CACHE_DIR`, else `~/.cache/xorq`, unless [`Session::with_cache`] says otherwise).
@@ -34,7 +38,12 @@ use crate::params::Params;
 pub struct Session {
     ctx: SessionContext,
     cache: Cache,
+    backends: Arc<BTreeMap<String, BackendRef>>,
+    local_profiles: Arc<BTreeSet<String>>,
 }
+
+/// The name of the embedded engine's own profile in every session, for `.into_backend("local")`.
+pub const LOCAL_PROFILE: &str = "local";
 
 impl Default for Session {
     fn default() -> Self {
@@ -51,7 +60,60 @@ impl Session {
 
     /// A session over an existing DataFusion context (its configuration and registered objects).
     pub fn from_context(ctx: SessionContext) -> Self {
-        Session { ctx, cache: Cache::from_env() }
+        Session {
+            ctx,
+            cache: Cache::from_env(),
+            backends: Arc::default(),
+            local_profiles: Arc::new(BTreeSet::from([LOCAL_PROFILE.to_string()])),
+        }
+    }
+
+    /// The same session with `backend` connected under its profile's name: its tables can be
+    /// read and rows can be moved into it (a profile of that name is replaced).
+    pub fn with_backend(mut self, backend: BackendRef) -> Self {
+        Arc::make_mut(&mut self.backends).insert(backend.profile().name().to_string(), backend);
+        self
+    }
+
+    /// The same session with `profile` naming the embedded engine itself (a `datafusion` profile
+    /// of a build): `.into_backend(profile)` streams rows into this session.
+    pub fn with_local_profile(mut self, profile: &str) -> Self {
+        Arc::make_mut(&mut self.local_profiles).insert(profile.to_string());
+        self
+    }
+
+    /// The profile of the embedded engine (kind `datafusion`, named [`LOCAL_PROFILE`]).
+    pub fn local_profile() -> Profile {
+        // A constant name and kind that pass `Profile::new`'s checks.
+        Profile::new(LOCAL_PROFILE, LOCAL_KIND).unwrap_or_else(|_| unreachable!("`local` is a valid profile name"))
+    }
+
+    /// The profiles of the connected backends and of the embedded engine, for a build's
+    /// `profiles.yaml`.
+    pub fn profiles(&self) -> Vec<Profile> {
+        let mut out: Vec<Profile> = self.backends.values().map(|b| b.profile().clone()).collect();
+        out.extend(self.local_profiles.iter().filter_map(|name| Profile::new(name, LOCAL_KIND).ok()));
+        out
+    }
+
+    /// The backend connected as `profile`.
+    pub fn backend(&self, profile: &str) -> Result<BackendRef> {
+        self.backends.get(profile).cloned().ok_or_else(|| {
+            EngineError::Connect {
+                profile: profile.to_string(),
+                kind: String::new(),
+                message: "no backend is connected under this name".into(),
+                hint: "\nhint: connect it with `Session::with_backend`".into(),
+            }
+            .into()
+        })
+    }
+
+    /// Where each node of the graph under `root` runs.
+    pub(crate) fn placement(&self, root: &Arc<Node>) -> Result<Placement> {
+        let remote: BTreeSet<&str> = self.backends.keys().map(String::as_str).collect();
+        let local: BTreeSet<&str> = self.local_profiles.iter().map(String::as_str).collect();
+        Placement::of(root, &remote, &local)
     }
 
     /// The same session with `cache` for its cache nodes ([`Cache::disabled`] computes them).
@@ -82,9 +144,38 @@ impl Session {
     /// Lowers `table`, checking its file sources except the nodes in `skip` (cache entries,
     /// checked when they were looked up).
     pub(crate) fn lower(&self, table: &Table, values: &ParamValues, skip: &BTreeSet<usize>) -> Result<LogicalPlan> {
-        verify_sources(table, skip)?;
+        let placement = self.placement(table.node())?;
+        self.lower_placed(table.node(), values, skip, &placement)
+    }
+
+    /// Lowers the local part of `root`; every backend segment under it becomes a streaming scan.
+    fn lower_placed(
+        &self,
+        root: &Arc<Node>,
+        values: &ParamValues,
+        skip: &BTreeSet<usize>,
+        placement: &Placement,
+    ) -> Result<LogicalPlan> {
+        verify_sources(root, skip)?;
         let partitions = self.ctx.state().config().target_partitions();
-        Ok(Lowering::new(values, partitions).lower_table(table)?)
+        let mut lowering = substitute_remote_inputs(self, root, placement, values, Lowering::new(values, partitions))?;
+        Ok(lowering.lower(root)?)
+    }
+
+    /// Runs the graph under `root` wherever its parts live, as one stream.
+    pub(crate) async fn stream_node(
+        &self,
+        root: Arc<Node>,
+        values: &ParamValues,
+        skip: &BTreeSet<usize>,
+        ordered: bool,
+    ) -> Result<SendableRecordBatchStream> {
+        let placement = self.placement(&root)?;
+        if let Place::Remote(_) = placement.place(&root) {
+            return remote_stream(self, root, values).await;
+        }
+        let plan = self.lower_placed(&root, values, skip, &placement)?;
+        self.stream_plan(plan, ordered).await
     }
 
     /// Runs a lowered plan as a stream. `ordered`: a scan reads cache entries whose row order
@@ -119,8 +210,8 @@ impl Session {
     pub async fn execute_stream(&self, table: &Table, params: &Params) -> Result<SendableRecordBatchStream> {
         let values = params.resolve(table)?;
         let resolved = resolve::resolve(self, table, &values).await?;
-        let plan = self.lower(&resolved.table, &values, &resolved.entries)?;
-        let stream = self.stream_plan(plan, resolved.ordered).await?;
+        let stream =
+            self.stream_node(resolved.table.node().clone(), &values, &resolved.entries, resolved.ordered).await?;
         Ok(match resolved.root {
             Some(pending) => Box::pin(TeeStream::new(stream, pending, self.cache.clone())),
             None => stream,
@@ -128,8 +219,8 @@ impl Session {
     }
 }
 
-fn verify_sources(table: &Table, skip: &BTreeSet<usize>) -> Result<()> {
-    for node in walk::topological(table.node()) {
+fn verify_sources(root: &Arc<Node>, skip: &BTreeSet<usize>) -> Result<()> {
+    for node in walk::topological(root) {
         if skip.contains(&(Arc::as_ptr(node) as usize)) {
             continue;
         }

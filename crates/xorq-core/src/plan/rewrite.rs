@@ -1,4 +1,4 @@
-//! Rebuilding a graph with some of its leaves replaced, keeping shared nodes shared.
+//! Rebuilding a graph with some of its nodes replaced, keeping shared nodes shared.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -31,20 +31,47 @@ pub fn map_sources<E: From<CoreError>>(
     root: &Arc<Node>,
     mut replace: impl FnMut(&Source) -> std::result::Result<Option<Source>, E>,
 ) -> std::result::Result<Arc<Node>, E> {
+    map_nodes(root, |node| match node.op() {
+        RelOp::Source(s) => Ok(replace(s)?.map(|r| Node::try_new(RelOp::Source(r))).transpose()?),
+        _ => Ok(None),
+    })
+}
+
+/// The graph under `root` with each node `n` for which `replace(n)` gives a node replaced by it
+/// (with the same schema), everything above rebuilt and everything else shared. Nodes are
+/// offered inputs first. This is how a run swaps a subgraph computed elsewhere for a table that
+/// holds its rows.
+///
+/// ```
+/// use xorq_core::{col, lit, Table, plan::rewrite::map_nodes};
+/// # use arrow_array::{RecordBatch, Int64Array};
+/// # use std::sync::Arc;
+/// # let batch = |v: i64| RecordBatch::try_from_iter([("a", Arc::new(Int64Array::from(vec![v])) as _)]).unwrap();
+/// let inner = Table::memtable(vec![batch(1)])?.filter(col("a").gt(lit(0)))?;
+/// let outer = inner.limit(1)?;
+/// let other = Table::memtable(vec![batch(2)])?;
+/// let swapped = map_nodes::<xorq_core::CoreError>(outer.node(), |n| {
+///     Ok(Arc::ptr_eq(n, inner.node()).then(|| other.node().clone()))
+/// })?;
+/// assert_eq!(Table::from_node(swapped).address(), other.limit(1)?.address());
+/// # Ok::<(), xorq_core::CoreError>(())
+/// ```
+pub fn map_nodes<E: From<CoreError>>(
+    root: &Arc<Node>,
+    mut replace: impl FnMut(&Arc<Node>) -> std::result::Result<Option<Arc<Node>>, E>,
+) -> std::result::Result<Arc<Node>, E> {
     let mut rebuilt: HashMap<*const Node, Arc<Node>> = HashMap::new();
     for node in topological(root) {
-        let new = match node.op() {
-            RelOp::Source(s) => match replace(s)? {
-                Some(r) if r.schema != s.schema => {
-                    return Err(E::from(CoreError::Internal(format!(
-                        "the replacement for source `{}` has another schema",
-                        s.name
-                    ))));
-                }
-                Some(r) => Node::try_new(RelOp::Source(r))?,
-                None => Arc::clone(node),
-            },
-            op => {
+        let new = match replace(node)? {
+            Some(r) if r.schema() != node.schema() => {
+                return Err(E::from(CoreError::Internal(format!(
+                    "the replacement for a `{}` node has another schema",
+                    node.op().name()
+                ))));
+            }
+            Some(r) => r,
+            None => {
+                let op = node.op();
                 let inputs: Vec<Arc<Node>> = op
                     .inputs()
                     .into_iter()

@@ -92,3 +92,13 @@ pub trait Connection: Send {
 
 /// A connected backend, shared.
 pub type BackendRef = Arc<dyn Backend>;
+
+/// `name` as a double-quoted SQL identifier (PostgreSQL, DuckDB, SQLite), embedded quotes
+/// doubled, so any column or table name is safe to splice into DDL.
+///
+/// ```
+/// assert_eq!(xorq_engines::backend::quote_ident(r#"a "b""#), r#""a ""b""""#);
+/// ```
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}

@@ -8,7 +8,6 @@ use std::sync::Arc;
 use arrow::datatypes::SchemaRef as ArrowSchemaRef;
 use datafusion::catalog::TableProvider;
 use datafusion::catalog::streaming::StreamingTable;
-use datafusion::error::DataFusionError;
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::streaming::PartitionStream;
@@ -17,8 +16,11 @@ use futures::future::BoxFuture;
 
 use crate::error::{EngineError, Result};
 
-/// Starts the stream of rows; called once per execution of the plan that scans it.
-pub type StreamFactory = Arc<dyn Fn() -> BoxFuture<'static, Result<SendableRecordBatchStream>> + Send + Sync>;
+/// Starts the stream of rows; called once per execution of the plan that scans it. A failure
+/// travels through DataFusion as `DataFusionError::External`, so the caller can take its own
+/// error type back out.
+pub type StreamFactory =
+    Arc<dyn Fn() -> BoxFuture<'static, datafusion::error::Result<SendableRecordBatchStream>> + Send + Sync>;
 
 struct FactoryPartition {
     schema: ArrowSchemaRef,
@@ -38,8 +40,7 @@ impl PartitionStream for FactoryPartition {
 
     fn execute(&self, _ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
         let start = (self.factory)();
-        let rows = futures::stream::once(async move { start.await.map_err(|e| DataFusionError::External(Box::new(e))) })
-            .try_flatten();
+        let rows = futures::stream::once(start).try_flatten();
         Box::pin(RecordBatchStreamAdapter::new(self.schema.clone(), rows))
     }
 }

@@ -313,9 +313,7 @@ async fn materialize(
     out: &mut Resolved,
 ) -> Result<Arc<Node>> {
     let cache = session.cache();
-    let table = Table::from_node(Arc::clone(&input));
-    let plan = session.lower(&table, values, &out.entries)?;
-    let mut stream = session.stream_plan(plan, out.ordered).await?;
+    let mut stream = session.stream_node(Arc::clone(&input), values, &out.entries, out.ordered).await?;
     let mut writer = match pending.store.writer(&pending.key, stream.schema()) {
         Ok(w) => w,
         Err(e) => {
