@@ -1,1 +1,39 @@
-//! placeholder
+//! The DuckDB backend of xorq (SPEC §5): an embedded DuckDB database, file or in memory, behind
+//! xorq-engines' [`Backend`](xorq_engines::backend::Backend) and
+//! [`Connection`](xorq_engines::backend::Connection) traits.
+//!
+//! - Expressions run as DuckDB SQL ([`SqlDialect::DuckDb`](xorq_engines::dialect::SqlDialect));
+//!   results stream out as Arrow batches, one DuckDB chunk at a time, through a bounded channel,
+//!   and are cast to the schema the expression promised (DuckDB's `SUM` of `BIGINT` is a
+//!   `HUGEINT`, for one).
+//! - Rows moved in (`.into_backend(…)`) become temporary tables, filled batch by batch through
+//!   DuckDB's appender.
+//! - The `duckdb` crate speaks arrow 60 and xorq arrow 59: batches cross between the two without
+//!   copying, over the Arrow C Data Interface (the private `bridge` module). No arrow 60 type
+//!   appears in this crate's API.
+//!
+//! ```no_run
+//! # async fn demo() -> xorq_engines::Result<()> {
+//! use futures::TryStreamExt;
+//! use xorq_core::{col, lit};
+//! use xorq_engines::backend::Backend;
+//! use xorq_engines::dialect::{SqlDialect, to_sql};
+//!
+//! let con = xorq_duckdb::connect("shop.duckdb", "shop")?;
+//! let big = con.table("orders").await?.filter(col("amount").gt(lit(100)))?;
+//! let sql = to_sql(&big, SqlDialect::DuckDb)?;
+//! let rows = con.open().await?.query(sql, std::sync::Arc::new(big.schema().to_arrow())).await?;
+//! let batches: Vec<_> = rows.try_collect().await.map_err(|e| xorq_engines::EngineError::datafusion("reading", e))?;
+//! # Ok(()) }
+//! ```
+
+mod backend;
+#[allow(unsafe_code)] // the one module with unsafe code: moving C Data Interface structs
+mod bridge;
+mod error;
+mod load;
+mod read;
+mod session;
+mod types;
+
+pub use backend::{DuckDbBackend, KIND, MEMORY, connect, connect_memory, connector};

@@ -1,0 +1,187 @@
+//! Rows moved into DuckDB: a temporary table of the IR's schema (types as `types.rs` declares
+//! them), filled batch by batch through DuckDB's appender.
+//!
+//! A blocking worker holds the session's connection and one appender; the async side feeds it
+//! batches through a channel of two, so memory stays bounded by a few batches whatever the size
+//! of the stream. Each batch crosses to arrow 60 without copying (`bridge.rs`).
+
+use std::sync::{Arc, Mutex};
+
+use arrow::array::{ArrayRef, RecordBatch};
+use arrow::compute::{CastOptions, cast_with_options};
+use datafusion::execution::SendableRecordBatchStream;
+use futures::StreamExt;
+use xorq_core::{DataType, Schema};
+use xorq_engines::EngineError;
+use xorq_engines::backend::quote_ident;
+
+use crate::bridge;
+use crate::error::Failure;
+use crate::session::lock;
+use crate::types;
+
+/// Batches waiting between the stream and the appender.
+const IN_FLIGHT: usize = 2;
+
+/// Creates the temporary table `name` with `schema` on `conn` and appends `rows` to it.
+/// Returns the number of rows written.
+pub(crate) async fn load(
+    conn: Arc<Mutex<duckdb::Connection>>,
+    profile: &str,
+    name: &str,
+    schema: &Schema,
+    mut rows: SendableRecordBatchStream,
+) -> Result<u64, EngineError> {
+    let context = format!("moving rows into the temporary table `{name}`");
+    let create = create_table(name, schema).map_err(|m| Failure::Message(m).in_profile(profile, &context))?;
+    let dtypes: Vec<DataType> = schema.fields().iter().map(|f| f.dtype.clone()).collect();
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<RecordBatch>(IN_FLIGHT);
+    let worker = {
+        let (profile, context, name) = (profile.to_string(), context.clone(), name.to_string());
+        tokio::task::spawn_blocking(move || -> Result<u64, EngineError> {
+            let conn = lock(&conn, &profile)?;
+            append_all(&conn, &create, &name, &dtypes, &mut rx).map_err(|e| e.in_profile(&profile, &context))
+        })
+    };
+    let mut failed = None;
+    while let Some(batch) = rows.next().await {
+        match batch {
+            Ok(batch) => {
+                if tx.send(batch).await.is_err() {
+                    break; // the worker stopped: its error is reported below
+                }
+            }
+            Err(e) => {
+                failed = Some(EngineError::datafusion(context.clone(), e));
+                break;
+            }
+        }
+    }
+    drop(tx);
+    let written = blocking_result(worker.await, profile);
+    match failed {
+        Some(e) => Err(e),
+        None => written,
+    }
+}
+
+/// The worker: creates the table, then appends what arrives on `rx` until it closes.
+fn append_all(
+    conn: &duckdb::Connection,
+    create: &str,
+    name: &str,
+    dtypes: &[DataType],
+    rx: &mut tokio::sync::mpsc::Receiver<RecordBatch>,
+) -> Result<u64, Failure> {
+    conn.execute_batch(create)?;
+    // Temporary tables live in DuckDB's `temp` catalog.
+    let mut appender = conn.appender_to_catalog_and_db(name, "temp", "main")?;
+    let mut written = 0u64;
+    while let Some(batch) = rx.blocking_recv() {
+        written += batch.num_rows() as u64;
+        appender.append_record_batch(bridge::to_arrow60(conform(batch, dtypes)?)?)?;
+    }
+    appender.flush()?;
+    Ok(written)
+}
+
+fn blocking_result(
+    joined: Result<Result<u64, EngineError>, tokio::task::JoinError>,
+    profile: &str,
+) -> Result<u64, EngineError> {
+    joined.map_err(|e| EngineError::Backend {
+        profile: profile.to_string(),
+        context: "a DuckDB worker thread".into(),
+        message: e.to_string(),
+    })?
+}
+
+/// `CREATE TEMPORARY TABLE "name" ("col" TYPE, …)`, or which column cannot be stored.
+fn create_table(name: &str, schema: &Schema) -> Result<String, String> {
+    let columns = schema
+        .fields()
+        .iter()
+        .map(|f| {
+            let declared = types::declared(&f.dtype).map_err(|e| format!("column `{}`: {e}", f.name))?;
+            Ok(format!("{} {declared}", quote_ident(&f.name)))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(format!("CREATE TEMPORARY TABLE {} ({})", quote_ident(name), columns.join(", ")))
+}
+
+/// `batch` with every column in the Arrow type the appender expects for its declared column. A
+/// column already of the right logical type is passed as is (DuckDB takes `Utf8View`, `LargeUtf8`
+/// and the like directly); others are cast, failing rather than losing a value.
+fn conform(batch: RecordBatch, dtypes: &[DataType]) -> Result<RecordBatch, Failure> {
+    if batch.num_columns() != dtypes.len() {
+        return Err(Failure::Message(format!(
+            "a batch of {} columns arrived for a table of {}",
+            batch.num_columns(),
+            dtypes.len()
+        )));
+    }
+    let schema = batch.schema();
+    let needs_cast = |column: &ArrayRef, dtype: &DataType| {
+        matches!(dtype, DataType::Null) || DataType::from_arrow("", column.data_type()).ok().as_ref() != Some(dtype)
+    };
+    if !batch.columns().iter().zip(dtypes).any(|(c, t)| needs_cast(c, t)) {
+        return Ok(batch);
+    }
+    let options = CastOptions { safe: false, ..CastOptions::default() };
+    let mut fields = Vec::with_capacity(dtypes.len());
+    let mut columns = Vec::with_capacity(dtypes.len());
+    for ((column, field), dtype) in batch.columns().iter().zip(schema.fields()).zip(dtypes) {
+        if needs_cast(column, dtype) {
+            let target = types::append_type(dtype);
+            let cast = cast_with_options(column, &target, &options).map_err(|e| {
+                Failure::Message(format!("column `{}` ({} → {target}): {e}", field.name(), column.data_type()))
+            })?;
+            fields.push(field.as_ref().clone().with_data_type(target).with_nullable(true));
+            columns.push(cast);
+        } else {
+            fields.push(field.as_ref().clone());
+            columns.push(column.clone());
+        }
+    }
+    let schema = Arc::new(arrow::datatypes::Schema::new(fields));
+    Ok(RecordBatch::try_new(schema, columns)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow::array::{Array, Int64Array, NullArray};
+    use xorq_core::Field;
+
+    use super::*;
+
+    #[test]
+    fn ddl_quotes_names_and_declares_types() {
+        let schema = Schema::new(vec![
+            Field::new(r#"we"ird"#, DataType::Int64, true),
+            Field::new("price", DataType::Decimal { precision: 10, scale: 2 }, true),
+        ])
+        .expect("distinct names");
+        assert_eq!(
+            create_table("my table", &schema).expect("declarable"),
+            r#"CREATE TEMPORARY TABLE "my table" ("we""ird" BIGINT, "price" DECIMAL(10,2))"#
+        );
+        let bad = Schema::new(vec![Field::new("d", DataType::Decimal { precision: 5, scale: -1 }, true)])
+            .expect("one column");
+        assert!(create_table("t", &bad).expect_err("negative scale").contains("column `d`"));
+    }
+
+    #[test]
+    fn conforming_casts_only_what_differs() {
+        let batch = RecordBatch::try_from_iter([
+            ("n", Arc::new(NullArray::new(2)) as ArrayRef),
+            ("i", Arc::new(Int64Array::from(vec![1, 2])) as ArrayRef),
+        ])
+        .expect("equal lengths");
+        let out = conform(batch, &[DataType::Null, DataType::Int64]).expect("casts");
+        assert_eq!(out.column(0).data_type(), &arrow::datatypes::DataType::Int32);
+        assert_eq!(out.column(0).null_count(), 2);
+        assert_eq!(out.column(1).data_type(), &arrow::datatypes::DataType::Int64);
+    }
+}
