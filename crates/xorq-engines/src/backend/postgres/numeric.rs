@@ -58,7 +58,7 @@ impl<'a> Numeric<'a> {
             return Err(format!("`{special}` is not a decimal number"));
         }
         let scale = i32::from(scale);
-        let overflow = || format!("`{}` does not fit 38 digits at scale {scale}", self.to_text());
+        let overflow = || format!("`{}` does not fit 38 digits at scale {scale}", self.text());
         // Decimal exponent of the first dropped digit: it decides the rounding.
         let round_at = -scale - 1;
         let (mut acc, mut round_digit, mut inexact) = (0i128, 0i128, false);
@@ -86,7 +86,7 @@ impl<'a> Numeric<'a> {
     }
 
     /// The exact decimal text, with `dscale` digits after the point (as `numeric_out` writes it).
-    pub(crate) fn to_text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         if let Some(special) = self.special() {
             return special.to_string();
         }
@@ -168,7 +168,7 @@ mod tests {
         let mut buf = Vec::new();
         encode(mantissa, scale, &mut buf);
         let n = Numeric::parse(&buf).expect("parses");
-        (n.to_text(), n.scaled(scale).expect("fits").0)
+        (n.text(), n.scaled(scale).expect("fits").0)
     }
 
     #[test]
@@ -207,7 +207,7 @@ mod tests {
     fn specials_and_garbage() {
         let nan = [0, 0, 0, 0, 0xC0, 0, 0, 0];
         let n = Numeric::parse(&nan).expect("parses");
-        assert_eq!(n.to_text(), "NaN");
+        assert_eq!(n.text(), "NaN");
         assert!(n.scaled(2).is_err());
         assert!(Numeric::parse(&[0, 2, 0, 0]).is_err());
     }

@@ -193,7 +193,7 @@ impl Sink {
             Sink::Utf8(b) => match value {
                 Value::Text(t) => b.append_value(t),
                 Value::Uuid(u) => b.append_value(uuid_text(&u)),
-                Value::Numeric(n) => b.append_value(n.to_text()),
+                Value::Numeric(n) => b.append_value(n.text()),
                 other => return Err(mismatch(&other, "Utf8")),
             },
             Sink::Binary(b) => match value {
@@ -295,7 +295,7 @@ fn integer(value: Value<'_>) -> Result<i128, String> {
         Value::Int(i) => Ok(i128::from(i)),
         Value::Numeric(n) => match n.scaled(0)? {
             (v, false) => Ok(v),
-            (_, true) => Err(format!("`{}` is not a whole number", n.to_text())),
+            (_, true) => Err(format!("`{}` is not a whole number", n.text())),
         },
         other => Err(mismatch(&other, "an integer")),
     }
@@ -310,7 +310,7 @@ fn float(value: Value<'_>) -> Result<f64, String> {
         Value::Int(i) => Ok(i as f64),
         Value::Float(f) => Ok(f),
         // The exact text, parsed: correctly rounded (and `NaN`, `Infinity` as such).
-        Value::Numeric(n) => n.to_text().parse().map_err(|_| format!("`{}` is not a number", n.to_text())),
+        Value::Numeric(n) => n.text().parse().map_err(|_| format!("`{}` is not a number", n.text())),
         other => Err(mismatch(&other, "a float")),
     }
 }
