@@ -53,13 +53,13 @@ pub enum BuildError {
     },
     /// A backend table's profile was not given to the build.
     #[error(
-        "the expression reads table `{table}` of backend profile `{profile}`, but no profile with that name was given to the build\nhint: connect the backend under the name `{profile}` and pass its profile"
+        "the expression uses backend profile `{profile}` ({used_for}), but no profile with that name was given to the build\nhint: connect the backend under the name `{profile}` and pass its profile"
     )]
     MissingProfile {
         /// Profile name.
         profile: String,
-        /// Qualified table name.
-        table: String,
+        /// What uses it: "reads table `orders`", "moves rows into it".
+        used_for: String,
     },
     /// Rendering a debug artifact failed.
     #[error("{0}")]

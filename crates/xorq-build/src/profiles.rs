@@ -47,12 +47,16 @@ struct ProfileDef {
 pub(crate) fn used_profiles(table: &Table, given: &[Profile]) -> Result<Vec<Profile>> {
     let mut names = BTreeSet::new();
     for node in topological(table.node()) {
-        if let RelOp::Source(s) = node.op()
-            && let SourceKind::Table(t) = &s.kind
-            && names.insert(t.profile.clone())
-            && !given.iter().any(|p| p.name() == t.profile)
-        {
-            return Err(BuildError::MissingProfile { profile: t.profile.clone(), table: t.table.join(".") });
+        let (profile, what) = match node.op() {
+            RelOp::Source(s) => match &s.kind {
+                SourceKind::Table(t) => (&t.profile, format!("reads table `{}`", t.table.join("."))),
+                _ => continue,
+            },
+            RelOp::IntoBackend(i) => (&i.profile, "moves rows into it".to_string()),
+            _ => continue,
+        };
+        if names.insert(profile.clone()) && !given.iter().any(|p| p.name() == profile) {
+            return Err(BuildError::MissingProfile { profile: profile.clone(), used_for: what });
         }
     }
     Ok(given.iter().filter(|p| names.contains(p.name())).cloned().collect())

@@ -6,6 +6,8 @@ use arrow::array::RecordBatch;
 use datafusion::execution::SendableRecordBatchStream;
 use futures::StreamExt;
 use xorq_core::Table;
+use xorq_core::profile::Profile;
+use xorq_engines::backend::Connectors;
 
 use crate::error::{ExecError, Result};
 use crate::params::Params;
@@ -44,6 +46,11 @@ pub fn execute_stream_in(session: &Session, table: &Table, params: &Params) -> R
     let rt = outside_async("execute_stream")?;
     let stream = rt.block_on(session.execute_stream(table, params))?;
     Ok(BatchIter { stream, rt })
+}
+
+/// Connects `profiles` into `session` (see [`Session::connect`]) on the shared runtime.
+pub fn connect(session: Session, profiles: &[Profile], connectors: &Connectors) -> Result<Session> {
+    outside_async("connect")?.block_on(session.connect(profiles, connectors))
 }
 
 /// Runs `table` to completion in `session`.

@@ -14,7 +14,7 @@ use xorq_core::plan::{Node, SourceKind, walk};
 use xorq_core::profile::Profile;
 use xorq_core::{RelOp, Source, Table};
 use xorq_engines::EngineError;
-use xorq_engines::backend::{BackendRef, LOCAL_KIND};
+use xorq_engines::backend::{BackendRef, Connectors, LOCAL_KIND};
 use xorq_engines::datafusion::{Lowering, ParamValues};
 use xorq_engines::probe;
 
@@ -94,6 +94,22 @@ impl Session {
         let mut out: Vec<Profile> = self.backends.values().map(|b| b.profile().clone()).collect();
         out.extend(self.local_profiles.iter().filter_map(|name| Profile::new(name, LOCAL_KIND).ok()));
         out
+    }
+
+    /// The same session with each of `profiles` connected: a `datafusion` profile names this
+    /// session, any other kind is connected by `connectors`, its `${ENV}` references resolved
+    /// from the environment now. This is how a build runs against whatever its profiles
+    /// resolve to at run time.
+    pub async fn connect(mut self, profiles: &[Profile], connectors: &Connectors) -> Result<Session> {
+        for profile in profiles {
+            self = if profile.kind() == LOCAL_KIND {
+                self.with_local_profile(profile.name())
+            } else {
+                let backend = connectors.connect(profile).await?;
+                self.with_backend(backend)
+            };
+        }
+        Ok(self)
     }
 
     /// The backend connected as `profile`.

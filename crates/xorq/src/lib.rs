@@ -52,6 +52,50 @@ pub use xorq_exec as exec;
 /// ```
 pub use xorq_build as build;
 
+/// Backends (SPEC §5): engines that hold tables and run SQL, connected from named profiles.
+/// Their tables are read with [`Backend::table`](backends::Backend::table); rows move between
+/// engines with [`Table::into_backend`]; a [`Session`] runs each part where its data lives.
+///
+/// ```no_run
+/// # async fn demo() -> xorq::Result<()> {
+/// use xorq::prelude::*;
+/// use xorq::backends::Backend;
+/// let shop = xorq::sqlite::connect("shop.db", "shop")?;
+/// let orders = shop.table("orders").await?;                 // schema from SQLite
+/// let big = orders.filter(col("amount").gt(lit(100)))?       // runs in SQLite
+///     .into_backend(xorq::exec::LOCAL_PROFILE)?                // streamed into DataFusion
+///     .group_by(["region"]).agg([col("amount").std().alias("sd")])?;
+/// let batches = Session::new().with_backend(shop).execute(&big, &Params::new()).await?;
+/// # Ok(()) }
+/// ```
+pub mod backends {
+    pub use xorq_engines::backend::{Backend, BackendRef, Connection, Connector, Connectors, LOCAL_KIND};
+
+    /// Every engine compiled into this program (features `sqlite`, `postgres`, `duckdb`), for
+    /// connecting a build's profiles.
+    pub fn connectors() -> Connectors {
+        #[allow(unused_mut)] // without the duckdb feature
+        let mut connectors = Connectors::builtin();
+        #[cfg(feature = "duckdb")]
+        {
+            connectors = connectors.with("duckdb", xorq_duckdb::connector());
+        }
+        connectors
+    }
+}
+
+/// Embedded SQLite (feature `sqlite`).
+#[cfg(feature = "sqlite")]
+pub use xorq_engines::backend::sqlite;
+
+/// PostgreSQL (feature `postgres`).
+#[cfg(feature = "postgres")]
+pub use xorq_engines::backend::postgres;
+
+/// Embedded DuckDB (feature `duckdb`).
+#[cfg(feature = "duckdb")]
+pub use xorq_duckdb as duckdb;
+
 /// Any error of the xorq-rs library.
 #[derive(Debug, Error)]
 #[non_exhaustive]

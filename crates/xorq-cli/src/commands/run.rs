@@ -70,6 +70,8 @@ pub fn run_with(args: &RunArgs, verbose: bool, cache: Option<CacheStrategy>) -> 
         table = table.limit(n)?;
     }
     let session = Session::new().with_cache(cache_cmd::for_run(args.cache_dir.as_deref(), args.no_cache, verbose));
+    // Each profile is connected as it resolves now (`${ENV}` references read at run time).
+    let session = xorq_exec::blocking::connect(session, &build.profiles, &xorq::backends::connectors())?;
     let mut progress = Progress::start("running");
     let written = execute_stream_in(&session, &table, &params).map_err(CliError::from).and_then(|stream| {
         let schema = stream.schema();
