@@ -8,8 +8,9 @@
 # pg_start finds PostgreSQL (`pg_config --bindir`, else /usr/lib/postgresql/*/bin; installs the
 # Debian package when neither exists), creates a cluster in a fresh `mktemp -d` directory, starts
 # it on a free port of 127.0.0.1 (password authentication, scram-sha-256, for TCP connections) and
-# exports XORQ_TEST_PG_URL=postgresql://xorq:<password>@127.0.0.1:<port>/xorq. pg_stop stops the
-# server (`pg_ctl stop -m fast`) and removes the directory. Both are idempotent and never read
+# exports XORQ_TEST_PG_URL=postgresql://xorq:<password>@127.0.0.1:<port>/xorq (when that is already
+# set, pg_start uses the server it names and starts none). pg_stop stops the server
+# (`pg_ctl stop -m fast`) and removes the directory. Both are idempotent and never read
 # stdin. initdb and postgres refuse to run as root, so as root the cluster belongs to the
 # `postgres` user (created by the Debian package) and its commands run through `runuser`.
 
@@ -72,6 +73,10 @@ pg_start() {
   if [ -n "${XORQ_PG_DIR:-}" ] && [ -f "$XORQ_PG_DIR/data/postmaster.pid" ]; then
     return 0 # already running (idempotent)
   fi
+  if [ -n "${XORQ_TEST_PG_URL:-}" ] && [ -z "${XORQ_PG_DIR:-}" ]; then
+    echo "postgres.sh: using the server XORQ_TEST_PG_URL names (not starting one)" >&2
+    return 0
+  fi
   local bindir
   bindir="$(pg_find_bindir)" || { pg_install && bindir="$(pg_find_bindir)"; } || {
     echo "postgres.sh: PostgreSQL is not installed and could not be installed (run as root or with passwordless sudo, or install the Debian package postgresql)" >&2
@@ -129,8 +134,9 @@ pg_start() {
 
 pg_stop() {
   local dir="${XORQ_PG_DIR:-}" bindir="${XORQ_PG_BIN:-}"
+  [ -n "$dir" ] || return 0 # nothing of ours (an outside server is left alone)
   unset XORQ_TEST_PG_URL XORQ_PG_DIR XORQ_PG_BIN
-  [ -n "$dir" ] && [ -d "$dir" ] || return 0
+  [ -d "$dir" ] || return 0
   if [ -f "$dir/data/postmaster.pid" ]; then
     pg_as_owner "$bindir/pg_ctl" -D "$dir/data" -w -t 30 stop -m fast >/dev/null 2>&1 || {
       # Not stopped in time: end this cluster's postmaster only (its pid is the file's first line).
