@@ -97,7 +97,7 @@ pg_start() {
   [ "$(id -u)" -ne 0 ] || chown -R postgres: "$dir"
   export XORQ_PG_DIR="$dir" XORQ_PG_BIN="$bindir"
 
-  if ! pg_as_owner "$bindir/initdb" -D "$dir/data" -U xorq --pwfile="$dir/pwfile" -E UTF8 --no-locale \
+  if ! pg_as_owner "$bindir/initdb" -D "$dir/data" -U xorq --pwfile="$dir/pwfile" -E UTF8 --locale=C.UTF-8 \
     --auth-local=trust --auth-host=scram-sha-256 >"$dir/initdb.log" 2>&1; then
     echo "postgres.sh: initdb failed:" >&2
     cat "$dir/initdb.log" >&2
@@ -148,13 +148,26 @@ pg_stop() {
   rm -rf "$dir"
 }
 
-# Executed (not sourced): start, run the arguments as a command, stop.
+# Executed (not sourced): start, run the arguments as a command, stop. Bash runs the EXIT trap
+# on a signal only when the signal is trapped, and runs traps only between commands, so the
+# command runs in the background and a signal (from `timeout`, a cancelled job) ends it and
+# stops the server at once.
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   set -euo pipefail
+  command_pid=""
+  pg_on_signal() {
+    [ -z "$command_pid" ] || kill -TERM "$command_pid" 2>/dev/null || true
+    exit "$1"
+  }
   trap pg_stop EXIT
+  trap 'pg_on_signal 129' HUP
+  trap 'pg_on_signal 130' INT
+  trap 'pg_on_signal 143' TERM
   pg_start
   if [ "$#" -gt 0 ]; then
-    "$@"
+    "$@" </dev/null &
+    command_pid=$!
+    wait "$command_pid"
   else
     echo "XORQ_TEST_PG_URL=$XORQ_TEST_PG_URL (the server stops when this script exits; pass a command to run)" >&2
   fi

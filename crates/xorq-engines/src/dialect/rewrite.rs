@@ -106,6 +106,12 @@ impl VisitorMut for Adjust<'_> {
                     }
                 }
             }
+            // SQLite has no DATE type: `CAST(x AS DATE)` takes NUMERIC affinity and turns
+            // '2024-01-31' into 2024. Its `date()` gives the ISO text dates are stored as.
+            Expr::Cast { data_type: ast::DataType::Date, expr: inner, .. } if self.dialect == D::Sqlite => {
+                let inner = std::mem::replace(inner.as_mut(), Expr::value(Value::Null));
+                *expr = sqlite_date(inner);
+            }
             Expr::Interval(interval) if matches!(self.dialect, D::BigQuery | D::Trino | D::Spark) => {
                 whole_days(interval);
             }
@@ -130,6 +136,24 @@ impl VisitorMut for Adjust<'_> {
         }
         ControlFlow::Continue(())
     }
+}
+
+/// `date(x)`.
+fn sqlite_date(arg: Expr) -> Expr {
+    Expr::Function(ast::Function {
+        name: ObjectName::from(vec![Ident::new("date")]),
+        uses_odbc_syntax: false,
+        parameters: FunctionArguments::None,
+        args: FunctionArguments::List(ast::FunctionArgumentList {
+            duplicate_treatment: None,
+            args: vec![ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(arg))],
+            clauses: vec![],
+        }),
+        filter: None,
+        null_treatment: None,
+        over: None,
+        within_group: vec![],
+    })
 }
 
 /// `INTERVAL '7 0:0:0.000' DAY TO SECOND`, as DataFusion writes whole days in SQL-standard

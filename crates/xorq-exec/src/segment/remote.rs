@@ -10,7 +10,7 @@ use xorq_core::plan::{Node, RelOp, rewrite, walk};
 use xorq_core::{Source, Table};
 use xorq_engines::backend::{StreamFactory, stream_provider};
 use xorq_engines::datafusion::{Lowering, ParamValues};
-use xorq_engines::dialect;
+use xorq_engines::{EngineError, dialect};
 
 use super::placement::{Place, Placement, id};
 use crate::error::{ExecError, Result};
@@ -82,8 +82,16 @@ pub(crate) fn remote_stream<'a>(
             let table = Node::try_new(RelOp::Source(Source::table(&profile, vec![name], n.schema().clone())))?;
             moved.insert(id(n), table);
         }
-        let segment = rewrite::map_nodes::<ExecError>(&node, |n| Ok(moved.get(&id(n)).cloned()))?;
-        let sql = dialect::to_sql_with(&Table::from_node(segment), backend.dialect(), values)?;
+        let segment = Table::from_node(rewrite::map_nodes::<ExecError>(&node, |n| Ok(moved.get(&id(n)).cloned()))?);
+        // Every parameter is written as its value: the bound one, else its default.
+        let mut bound = values.clone();
+        for p in segment.params()? {
+            if !bound.contains_key(&p.name) {
+                let value = p.default.clone().ok_or(EngineError::MissingParam { name: p.name.clone() })?;
+                bound.insert(p.name.clone(), value);
+            }
+        }
+        let sql = dialect::to_sql_with(&segment, backend.dialect(), &bound)?;
         tracing::debug!(profile = %profile, %sql, "running a segment");
         Ok(connection.query(sql, Arc::new(node.schema().to_arrow())).await?)
     })

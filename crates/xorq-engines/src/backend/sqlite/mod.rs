@@ -4,6 +4,7 @@
 //! bounded channel ([`batch_channel`]), converting them to the IR's types (see `types.rs` for
 //! how SQLite's storage classes map, and where SQLite's semantics differ).
 
+mod functions;
 mod read;
 mod types;
 mod write;
@@ -138,6 +139,10 @@ impl SqliteBackend {
         let conn = rusqlite::Connection::open_with_flags(&self.uri, self.flags)
             .map_err(|e| connect_error(self.profile.name(), format!("cannot open `{}`: {e}", self.uri)))?;
         conn.busy_timeout(self.busy_timeout).map_err(|e| connect_error(self.profile.name(), e.to_string()))?;
+        // `LIKE` is case-sensitive in every other engine (ILIKE is written with lower()).
+        conn.pragma_update(None, "case_sensitive_like", true)
+            .and_then(|()| functions::register(&conn))
+            .map_err(|e| connect_error(self.profile.name(), e.to_string()))?;
         Ok(conn)
     }
 
