@@ -125,6 +125,17 @@ fn fix_functions_and_casts() -> Result<()> {
     Ok(())
 }
 
+/// SQLite has no DATE type (`CAST('2024-01-31' AS DATE)` is the number 2024): dates are ISO
+/// text there, so a cast to a date is its `date()` function.
+#[test]
+fn fix_dates_without_a_date_type() -> Result<()> {
+    let t = sales()
+        .filter(col("day").between(lit_date("2024-01-01"), lit_date("2024-03-31")))?
+        .select([col("ts").cast(DataType::Date).alias("d")])?;
+    insta::assert_snapshot!("fix_dates_without_a_date_type", all_dialects(&t));
+    Ok(())
+}
+
 /// BigQuery needs `UNION DISTINCT`; `INTERSECT`/`EXCEPT` compare nulls as equal
 /// (`IS NOT DISTINCT FROM`), which DataFusion's unparser writes as `=`.
 #[test]

@@ -25,7 +25,7 @@ pub fn topological(root: &Arc<Node>) -> Vec<&Arc<Node>> {
 /// Like [`topological`], without walking into the inputs of nodes for which `stop` is true (those
 /// nodes themselves are visited): for work that replaces a whole subgraph, such as running it on
 /// another engine.
-pub fn topological_until<'a>(root: &'a Arc<Node>, stop: impl Fn(&Arc<Node>) -> bool) -> Vec<&'a Arc<Node>> {
+pub fn topological_until(root: &Arc<Node>, stop: impl Fn(&Arc<Node>) -> bool) -> Vec<&Arc<Node>> {
     let mut seen: BTreeSet<*const Node> = BTreeSet::new();
     let mut out = Vec::new();
     let mut stack: Vec<(&Arc<Node>, bool)> = vec![(root, false)];

@@ -333,7 +333,9 @@ impl Dialect for EngineDialect {
     }
 
     fn date32_cast_dtype(&self) -> ast::DataType {
-        self.base.date32_cast_dtype()
+        // SQLite: `DATE` here, made `date(x)` by `rewrite.rs` (DataFusion's `TEXT` would keep a
+        // timestamp's time of day).
+        if self.kind == D::Sqlite { ast::DataType::Date } else { self.base.date32_cast_dtype() }
     }
 
     fn supports_column_alias_in_table_alias(&self) -> bool {
