@@ -147,6 +147,19 @@ async fn connect_params(profile: Profile, params: BTreeMap<String, String>) -> R
     Ok(Arc::new(PostgresBackend { profile, settings: Arc::new(settings), catalog: Mutex::new(Some(session)) }))
 }
 
+impl PostgresBackend {
+    /// Runs statements that return no rows (DDL, inserts; several separated by `;`) on a
+    /// session of their own: for setting up data.
+    pub async fn execute(&self, sql: &str) -> Result<()> {
+        let session = Session::open(self.profile.name(), &self.settings).await?;
+        session
+            .client
+            .batch_execute(sql)
+            .await
+            .map_err(|e| session::statement_error(self.profile.name(), &self.settings, "running a statement", &e))
+    }
+}
+
 #[async_trait]
 impl Backend for PostgresBackend {
     fn profile(&self) -> &Profile {
