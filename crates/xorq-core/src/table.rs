@@ -513,7 +513,10 @@ impl Table {
     /// ```
     pub fn into_backend(&self, profile: &str) -> Result<Table> {
         crate::profile::check_name(profile)?;
-        self.with(RelOp::IntoBackend(crate::plan::IntoBackend { input: self.node.clone(), profile: profile.to_string() }))
+        self.with(RelOp::IntoBackend(crate::plan::IntoBackend {
+            input: self.node.clone(),
+            profile: profile.to_string(),
+        }))
     }
 
     /// The nodes tagged `name`.

@@ -78,10 +78,7 @@ async fn rows_move_into_the_backend_and_out_of_it() {
     ");
 
     // SQLite rows moved into the embedded engine, aggregated there with a function SQLite lacks.
-    let spread = orders
-        .into_backend("local")
-        .and_then(|t| t.agg([col("amount").std().alias("sd")]))
-        .expect("valid");
+    let spread = orders.into_backend("local").and_then(|t| t.agg([col("amount").std().alias("sd")])).expect("valid");
     let batches = session.execute(&spread, &Params::new()).await.expect("aggregate in DataFusion");
     let sd = batches[0].column(0).as_any().downcast_ref::<Float64Array>().expect("Float64");
     assert!((sd.value(0) - 8.316_65).abs() < 1e-4, "{}", sd.value(0));

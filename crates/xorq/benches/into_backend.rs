@@ -64,11 +64,11 @@ async fn case(engine: &str, rows: u64, duck_path: &str) -> Res<()> {
         "postgres" => xorq::postgres::connect(&pg_url()?, "src").await?,
         _ => xorq::duckdb::connect(duck_path, "src")?,
     };
-    let moved = backend
-        .table(&table_name(rows))
-        .await?
-        .into_backend(LOCAL_PROFILE)?
-        .agg([count_star().alias("n"), col("v").sum().alias("total"), col("s").max().alias("last")])?;
+    let moved = backend.table(&table_name(rows)).await?.into_backend(LOCAL_PROFILE)?.agg([
+        count_star().alias("n"),
+        col("v").sum().alias("total"),
+        col("s").max().alias("last"),
+    ])?;
     let session = Session::new().with_backend(backend);
     let start = Instant::now();
     let batches = session.execute(&moved, &Params::new()).await?;
@@ -104,9 +104,8 @@ fn main() -> Res<()> {
         let mut peaks = Vec::new();
         for &rows in &counts {
             let exe = std::env::current_exe()?;
-            let out = Command::new(exe)
-                .args(["--case", engine, &rows.to_string(), &duck_path.to_string_lossy()])
-                .output()?;
+            let out =
+                Command::new(exe).args(["--case", engine, &rows.to_string(), &duck_path.to_string_lossy()]).output()?;
             if !out.status.success() {
                 return Err(format!("{engine} {rows}: {}", String::from_utf8_lossy(&out.stderr)).into());
             }
@@ -123,7 +122,11 @@ fn main() -> Res<()> {
         if let (Some(first), Some(last)) = (peaks.first(), peaks.last())
             && peaks.len() > 1
         {
-            println!("{engine:<10} peak at {}× the rows: {:.2}× the memory", counts[counts.len() - 1] / counts[0], last / first);
+            println!(
+                "{engine:<10} peak at {}× the rows: {:.2}× the memory",
+                counts[counts.len() - 1] / counts[0],
+                last / first
+            );
         }
     }
     Ok(())

@@ -176,7 +176,9 @@ impl Builder {
             RelOp::Distinct(d) => self.pass(NodeKind::Distinct, &d.input, column)?,
             RelOp::Tag(t) => self.pass(NodeKind::Tag { name: t.name.clone() }, &t.input, column)?,
             RelOp::Cache(c) => self.pass(NodeKind::Cache { strategy: c.strategy.to_string() }, &c.input, column)?,
-            RelOp::IntoBackend(i) => self.pass(NodeKind::IntoBackend { profile: i.profile.clone() }, &i.input, column)?,
+            RelOp::IntoBackend(i) => {
+                self.pass(NodeKind::IntoBackend { profile: i.profile.clone() }, &i.input, column)?
+            }
             RelOp::SetOp(s) => {
                 let position = node.schema().index_of(column).ok_or_else(|| internal("set operation column"))?;
                 let id = self.add(NodeKind::SetOp { op: s.kind.name().to_string() });

@@ -12,8 +12,8 @@ pub mod walk;
 pub use address::AddressMode;
 pub use cache::{CacheStorage, CacheStrategy, Freshness};
 pub use node::{
-    Aggregate, Cache, Distinct, Filter, IntoBackend, Join, JoinKind, JoinOutput, Limit, NamedExpr, Node, Project, RelOp, SetOp,
-    SetOpKind, Sort, Tag,
+    Aggregate, Cache, Distinct, Filter, IntoBackend, Join, JoinKind, JoinOutput, Limit, NamedExpr, Node, Project,
+    RelOp, SetOp, SetOpKind, Sort, Tag,
 };
 pub use source::{
     CsvOptions, FileFormat, FileSource, Memtable, Source, SourceIdentity, SourceKind, TableSource, bundled_location,

@@ -14,7 +14,8 @@ use super::{BackendRef, LOCAL_KIND};
 use crate::error::{EngineError, Result};
 
 /// Connects a profile, given its parameters with `${ENV}` references already resolved.
-pub type Connector = Arc<dyn Fn(Profile, BTreeMap<String, String>) -> BoxFuture<'static, Result<BackendRef>> + Send + Sync>;
+pub type Connector =
+    Arc<dyn Fn(Profile, BTreeMap<String, String>) -> BoxFuture<'static, Result<BackendRef>> + Send + Sync>;
 
 /// The engines a program can connect, by kind.
 ///
@@ -71,10 +72,16 @@ impl Connectors {
     }
 
     /// Connects `profile`, resolving its `${ENV}` references with `env`.
-    pub async fn connect_with_env(&self, profile: &Profile, env: impl Fn(&str) -> Option<String>) -> Result<BackendRef> {
+    pub async fn connect_with_env(
+        &self,
+        profile: &Profile,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<BackendRef> {
         let Some(connector) = self.by_kind.get(profile.kind()) else {
             let hint = match profile.kind() {
-                "duckdb" => "\nhint: DuckDB is in the `duckdb` feature of xorq-cli (`cargo install xorq-cli --features duckdb`)",
+                "duckdb" => {
+                    "\nhint: DuckDB is in the `duckdb` feature of xorq-cli (`cargo install xorq-cli --features duckdb`)"
+                }
                 LOCAL_KIND => "\nhint: the embedded DataFusion engine needs no connection",
                 _ => "",
             };
@@ -110,13 +117,12 @@ pub fn timeout_from(
             Err(_) => return Ok(Some(default)),
         },
     };
-    let seconds: f64 = text.trim().parse().ok().filter(|s: &f64| s.is_finite() && *s >= 0.0).ok_or_else(|| {
-        EngineError::Connect {
+    let seconds: f64 =
+        text.trim().parse().ok().filter(|s: &f64| s.is_finite() && *s >= 0.0).ok_or_else(|| EngineError::Connect {
             profile: profile.to_string(),
             kind: String::new(),
             message: format!("{origin} is `{text}`, not a number of seconds"),
             hint: "\nhint: write a timeout as seconds, e.g. `10` or `0.5`; `0` waits forever".into(),
-        }
-    })?;
+        })?;
     Ok((seconds > 0.0).then(|| Duration::from_secs_f64(seconds)))
 }

@@ -38,16 +38,19 @@ impl Placement {
         for node in walk::topological(root) {
             let place = match node.op() {
                 RelOp::Source(s) => match &s.kind {
-                    SourceKind::Table(t) => profile_place(&t.profile, remote, local, || {
-                        EngineError::NotConnected { profile: t.profile.clone(), table: t.table.join(".") }
+                    SourceKind::Table(t) => profile_place(&t.profile, remote, local, || EngineError::NotConnected {
+                        profile: t.profile.clone(),
+                        table: t.table.join("."),
                     })?,
                     _ => Place::Local,
                 },
-                RelOp::IntoBackend(i) => profile_place(&i.profile, remote, local, || EngineError::Connect {
+                RelOp::IntoBackend(i) => profile_place(&i.profile, remote, local, || {
+                    EngineError::Connect {
                     profile: i.profile.clone(),
                     kind: String::new(),
                     message: "the expression moves rows into this profile, but it is not connected".into(),
                     hint: "\nhint: connect it in the session (`Session::with_backend`), or list it in the build's profiles.yaml".into(),
+                }
                 })?,
                 op => {
                     let mut inputs = op.inputs().into_iter().map(|i| places.get(&id(i)).cloned());

@@ -21,10 +21,12 @@ fn sales_batch() -> RecordBatch {
     let n = 48usize;
     let ids: Vec<i64> = (0..n as i64).map(|i| if i == 7 { 9_007_199_254_740_993 } else { 1000 + i }).collect();
     let region: Vec<Option<&str>> = (0..n).map(|i| REGIONS[i % REGIONS.len()]).collect();
-    let amount: Vec<Option<f64>> =
-        (0..n).map(|i| if i % 11 == 5 { None } else { Some(((i * 37) % 2000) as f64 + 0.25 * (i % 4) as f64) }).collect();
+    let amount: Vec<Option<f64>> = (0..n)
+        .map(|i| if i % 11 == 5 { None } else { Some(((i * 37) % 2000) as f64 + 0.25 * (i % 4) as f64) })
+        .collect();
     let qty: Vec<Option<i32>> = (0..n).map(|i| if i % 13 == 12 { None } else { Some((i % 10) as i32) }).collect();
-    let price: Vec<Option<i128>> = (0..n).map(|i| if i == 3 { None } else { Some(((i * 731) % 5000) as i128 + 99) }).collect();
+    let price: Vec<Option<i128>> =
+        (0..n).map(|i| if i == 3 { None } else { Some(((i * 731) % 5000) as i128 + 99) }).collect();
     // 2024-01-01 is day 19723 since the epoch; one day per row keeps days unique per region.
     let day: Vec<Option<i32>> = (0..n).map(|i| if i == 9 { None } else { Some(19723 + i as i32 * 5) }).collect();
     let ts: Vec<Option<i64>> =
@@ -47,8 +49,10 @@ fn sales_batch() -> RecordBatch {
 
 fn customers_batch(schema: &xorq::Schema) -> RecordBatch {
     let ids: Vec<i64> = (3..15).collect();
-    let names: Vec<Option<&str>> =
-        ids.iter().map(|i| if *i == 5 { None } else { Some(["Ada", "Bó", "Chen", "Dana"][(*i as usize) % 4]) }).collect();
+    let names: Vec<Option<&str>> = ids
+        .iter()
+        .map(|i| if *i == 5 { None } else { Some(["Ada", "Bó", "Chen", "Dana"][(*i as usize) % 4]) })
+        .collect();
     let region: Vec<Option<&str>> = ids.iter().map(|i| REGIONS[(*i as usize + 1) % REGIONS.len()]).collect();
     let since: Vec<Option<i32>> = ids.iter().map(|i| Some(19700 + *i as i32 * 13)).collect();
     let columns: Vec<ArrayRef> = vec![
@@ -64,8 +68,8 @@ fn customers_batch(schema: &xorq::Schema) -> RecordBatch {
 pub fn corpus() -> Vec<(&'static str, Table)> {
     let sales = Table::memtable_with_schema(common::sales_schema(), vec![sales_batch()]).expect("sales");
     let customers_schema = common::customers().schema().clone();
-    let customers =
-        Table::memtable_with_schema(customers_schema.clone(), vec![customers_batch(&customers_schema)]).expect("customers");
+    let customers = Table::memtable_with_schema(customers_schema.clone(), vec![customers_batch(&customers_schema)])
+        .expect("customers");
     let source_of = |t: &Table| match t.node().op() {
         RelOp::Source(s) => s.clone(),
         _ => unreachable!("a memtable is a source"),

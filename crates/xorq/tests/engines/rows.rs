@@ -18,7 +18,8 @@ pub struct Rows {
 fn cell(batch: &RecordBatch, column: usize, row: usize) -> String {
     let array = batch.column(column);
     let options = FormatOptions::default().with_null("NULL");
-    let text = ArrayFormatter::try_new(array.as_ref(), &options).map_or_else(|e| e.to_string(), |f| f.value(row).to_string());
+    let text =
+        ArrayFormatter::try_new(array.as_ref(), &options).map_or_else(|e| e.to_string(), |f| f.value(row).to_string());
     match array.data_type() {
         ArrowType::Float32 | ArrowType::Float64 if text != "NULL" => match text.parse::<f64>() {
             Ok(v) if v == 0.0 => "0".into(),
@@ -53,8 +54,7 @@ impl Rows {
             }
             _ => None,
         };
-        let unordered_limit =
-            matches!(table.node().op(), RelOp::Limit(l) if !matches!(l.input.op(), RelOp::Sort(_)));
+        let unordered_limit = matches!(table.node().op(), RelOp::Limit(l) if !matches!(l.input.op(), RelOp::Sort(_)));
         let mut sorted = all;
         sorted.sort();
         Rows { sorted, ordered_keys, unordered_limit }

@@ -70,8 +70,9 @@ pub fn connector() -> Connector {
     Arc::new(|profile: Profile, params| {
         Box::pin(async move {
             let name = profile.name().to_string();
-            let busy = timeout_from(&name, &params, "busy_timeout", "XORQ_SQLITE_BUSY_TIMEOUT", Duration::from_secs(5))?
-                .unwrap_or(Duration::MAX);
+            let busy =
+                timeout_from(&name, &params, "busy_timeout", "XORQ_SQLITE_BUSY_TIMEOUT", Duration::from_secs(5))?
+                    .unwrap_or(Duration::MAX);
             let backend: BackendRef = match params.get("path").map(String::as_str) {
                 Some(":memory:") => memory_backend(profile, busy)?,
                 Some(path) => open_backend(profile, Path::new(path), false, busy)?,
@@ -110,13 +111,8 @@ fn open_backend(profile: Profile, path: &Path, create: bool, busy_timeout: Durat
     if create {
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
     }
-    let backend = SqliteBackend {
-        uri: path.to_string_lossy().into_owned(),
-        flags,
-        busy_timeout,
-        profile,
-        _keep_alive: None,
-    };
+    let backend =
+        SqliteBackend { uri: path.to_string_lossy().into_owned(), flags, busy_timeout, profile, _keep_alive: None };
     drop(backend.open_raw()?); // fail now, not at the first query
     Ok(Arc::new(backend))
 }
@@ -188,10 +184,7 @@ impl Backend for SqliteBackend {
             [name] => ("main".to_string(), name.clone()),
             [schema, name] => (schema.clone(), name.clone()),
             _ => {
-                return Err(EngineError::TableNotFound {
-                    profile: self.profile.name().into(),
-                    table: table.join("."),
-                });
+                return Err(EngineError::TableNotFound { profile: self.profile.name().into(), table: table.join(".") });
             }
         };
         let conn = self.open_raw()?;

@@ -69,11 +69,13 @@ impl ColumnBuilder {
             }
             (ColumnBuilder::Bool(b), ValueRef::Integer(i)) => b.append_value(i != 0),
             (ColumnBuilder::Bool(b), ValueRef::Real(r)) => b.append_value(r != 0.0),
-            (ColumnBuilder::Bool(b), ValueRef::Text(t)) => b.append_value(match text(t).to_ascii_lowercase().as_str() {
-                "1" | "true" | "t" => true,
-                "0" | "false" | "f" => false,
-                other => return Err(format!("`{other}` is not a boolean")),
-            }),
+            (ColumnBuilder::Bool(b), ValueRef::Text(t)) => {
+                b.append_value(match text(t).to_ascii_lowercase().as_str() {
+                    "1" | "true" | "t" => true,
+                    "0" | "false" | "f" => false,
+                    other => return Err(format!("`{other}` is not a boolean")),
+                })
+            }
             (ColumnBuilder::Decimal(b, scale), ValueRef::Integer(i)) => b.append_value(
                 i128::from(i).checked_mul(10i128.pow(u32::try_from(*scale).unwrap_or(0))).ok_or("decimal overflow")?,
             ),
