@@ -22,7 +22,7 @@ fn cell(batch: &RecordBatch, column: usize, row: usize) -> String {
         ArrayFormatter::try_new(array.as_ref(), &options).map_or_else(|e| e.to_string(), |f| f.value(row).to_string());
     match array.data_type() {
         ArrowType::Float32 | ArrowType::Float64 if text != "NULL" => match text.parse::<f64>() {
-            Ok(v) if v == 0.0 => "0".into(),
+            Ok(0.0) => "0".into(),
             Ok(v) => format!("{v:.5e}"),
             Err(_) => text,
         },

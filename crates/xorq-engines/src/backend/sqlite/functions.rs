@@ -5,10 +5,12 @@
 use rusqlite::Connection;
 use rusqlite::functions::FunctionFlags;
 
+type Unary = fn(f64) -> f64;
+
 /// Registers the functions on `conn`.
 pub(super) fn register(conn: &Connection) -> rusqlite::Result<()> {
     let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
-    let unary: [(&str, fn(f64) -> f64); 5] =
+    let unary: [(&str, Unary); 5] =
         [("sqrt", f64::sqrt), ("exp", f64::exp), ("ln", f64::ln), ("log10", f64::log10), ("log2", f64::log2)];
     for (name, f) in unary {
         conn.create_scalar_function(name, 1, flags, move |ctx| Ok(ctx.get::<Option<f64>>(0)?.map(f)))?;
