@@ -194,7 +194,8 @@ impl DuckDbBackend {
         let conn = self.connection()?;
         let (sql, profile) = (sql.to_string(), self.profile.name().to_string());
         blocking(&profile.clone(), move || {
-            conn.execute_batch(&sql).map_err(|e| Failure::from(e).in_profile(&profile, &format!("running `{}`", excerpt(&sql))))
+            conn.execute_batch(&sql)
+                .map_err(|e| Failure::from(e).in_profile(&profile, &format!("running `{}`", excerpt(&sql))))
         })
         .await
     }
@@ -239,7 +240,7 @@ impl Backend for DuckDbBackend {
             let read = || -> Result<Vec<(String, String, Option<String>)>, Failure> {
                 let mut stmt = conn.prepare(&describe)?;
                 let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
-                Ok(rows.collect::<Result<_, _>>()?)
+                Ok(rows.collect::<Result<Vec<_>, _>>()?)
             };
             let columns = read().map_err(|e| e.in_profile(&profile, &context))?;
             if columns.is_empty() {

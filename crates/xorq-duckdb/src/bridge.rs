@@ -16,6 +16,7 @@ use std::sync::Arc;
 use arrow::array::{Array, RecordBatch, RecordBatchOptions, StructArray};
 use arrow::datatypes::Schema;
 use arrow::error::ArrowError;
+use arrow60::array::Array as _;
 
 /// Moves one C Data Interface struct from one arrow crate's definition to the other's.
 ///
@@ -33,13 +34,13 @@ unsafe fn move_ffi<A, B>(value: A) -> B {
     // SAFETY: `A` and `B` have the same layout (the caller's contract, sizes and alignments
     // checked at compile time above), and `value` is read exactly once and never dropped, so the
     // struct and the buffers its release callback owns change hands without being freed twice.
-    unsafe { std::ptr::read(std::ptr::from_ref::<A>(&value).cast::<B>()) }
+    unsafe { std::ptr::read(std::ptr::from_ref::<A>(&*value).cast::<B>()) }
 }
 
 /// A DuckDB (arrow 60) batch as an arrow 59 batch, sharing its buffers.
 pub(crate) fn to_arrow59(batch: arrow60::array::RecordBatch) -> Result<RecordBatch, ArrowError> {
     let rows = batch.num_rows();
-    let metadata = batch.schema().metadata().clone();
+    let metadata: std::collections::HashMap<String, String> = batch.schema().metadata().clone().into();
     let data = arrow60::array::StructArray::from(batch).into_data();
     let (array, schema) = arrow60::ffi::to_ffi(&data).map_err(|e| ArrowError::CDataInterface(e.to_string()))?;
     // SAFETY: arrow 59's and arrow 60's FFI_ArrowArray and FFI_ArrowSchema are both the
@@ -69,7 +70,8 @@ pub(crate) fn to_arrow60(batch: RecordBatch) -> Result<arrow60::array::RecordBat
         unsafe { (move_ffi(array), move_ffi(schema)) };
     // SAFETY: `array` and `schema` were exported together, just above, from one valid struct
     // array, so the schema describes the array and the array's buffers are alive and owned by it.
-    let data = unsafe { arrow60::ffi::from_ffi(array, &schema) }.map_err(|e| ArrowError::CDataInterface(e.to_string()))?;
+    let data =
+        unsafe { arrow60::ffi::from_ffi(array, &schema) }.map_err(|e| ArrowError::CDataInterface(e.to_string()))?;
     if !matches!(data.data_type(), arrow60::datatypes::DataType::Struct(_)) {
         return Err(not_a_struct(data.data_type()));
     }
@@ -92,6 +94,7 @@ fn not_a_struct(found: &impl std::fmt::Display) -> ArrowError {
 mod tests {
     use arrow::array::{AsArray, Decimal128Array, Int64Array, StringArray};
     use arrow::datatypes::{DataType, Int64Type, TimeUnit};
+    use arrow60::array::Array as _;
 
     use super::*;
 

@@ -66,13 +66,20 @@ mod tests {
 
     #[test]
     fn a_missing_table_is_named() {
-        let missing = Failure::Message("Catalog Error: Table with name nope does not exist!\nDid you mean \"t\"?".into());
+        let missing =
+            Failure::Message("Catalog Error: Table with name nope does not exist!\nDid you mean \"t\"?".into());
         match missing.in_profile("warehouse", "reading") {
-            EngineError::TableNotFound { profile, table } => assert_eq!((profile.as_str(), table.as_str()), ("warehouse", "nope")),
+            EngineError::TableNotFound { profile, table } => {
+                assert_eq!((profile.as_str(), table.as_str()), ("warehouse", "nope"))
+            }
             other => panic!("expected TableNotFound, got {other:?}"),
         }
-        let other = Failure::Message("Parser Error: syntax error at or near \"SELEC\"".into()).in_profile("w", "running `SELEC 1`");
-        assert_eq!(other.to_string(), "backend profile `w`: running `SELEC 1`: Parser Error: syntax error at or near \"SELEC\"");
+        let other = Failure::Message("Parser Error: syntax error at or near \"SELEC\"".into())
+            .in_profile("w", "running `SELEC 1`");
+        assert_eq!(
+            other.to_string(),
+            "backend profile `w`: running `SELEC 1`: Parser Error: syntax error at or near \"SELEC\""
+        );
     }
 
     #[test]

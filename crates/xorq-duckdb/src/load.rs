@@ -7,8 +7,11 @@
 
 use std::sync::{Arc, Mutex};
 
-use arrow::array::{ArrayRef, RecordBatch};
+use arrow::array::{ArrayRef, AsArray, RecordBatch, StringArray};
 use arrow::compute::{CastOptions, cast_with_options};
+use arrow::datatypes::{DataType as ArrowType, IntervalMonthDayNanoType, IntervalUnit};
+use arrow::error::ArrowError;
+use datafusion::error::DataFusionError;
 use datafusion::execution::SendableRecordBatchStream;
 use futures::StreamExt;
 use xorq_core::{DataType, Schema};
@@ -52,7 +55,7 @@ pub(crate) async fn load(
                 }
             }
             Err(e) => {
-                failed = Some(EngineError::datafusion(context.clone(), e));
+                failed = Some(upstream_error(e, profile, &context));
                 break;
             }
         }
@@ -85,6 +88,19 @@ fn append_all(
     Ok(written)
 }
 
+/// The error of the stream being moved in: an engine's own error as it is (it names its
+/// profile), anything else as an error of this move.
+fn upstream_error(e: DataFusionError, profile: &str, context: &str) -> EngineError {
+    let message = match e {
+        DataFusionError::External(inner) => match inner.downcast::<EngineError>() {
+            Ok(engine) => return *engine,
+            Err(other) => other.to_string(),
+        },
+        other => other.to_string(),
+    };
+    EngineError::Backend { profile: profile.to_string(), context: format!("{context}, reading the rows"), message }
+}
+
 fn blocking_result(
     joined: Result<Result<u64, EngineError>, tokio::task::JoinError>,
     profile: &str,
@@ -111,7 +127,8 @@ fn create_table(name: &str, schema: &Schema) -> Result<String, String> {
 
 /// `batch` with every column in the Arrow type the appender expects for its declared column. A
 /// column already of the right logical type is passed as is (DuckDB takes `Utf8View`, `LargeUtf8`
-/// and the like directly); others are cast, failing rather than losing a value.
+/// and the like directly); others are cast, failing rather than losing a value. Intervals and
+/// durations go as text (see [`interval_text`]).
 fn conform(batch: RecordBatch, dtypes: &[DataType]) -> Result<RecordBatch, Failure> {
     if batch.num_columns() != dtypes.len() {
         return Err(Failure::Message(format!(
@@ -120,37 +137,57 @@ fn conform(batch: RecordBatch, dtypes: &[DataType]) -> Result<RecordBatch, Failu
             dtypes.len()
         )));
     }
-    let schema = batch.schema();
+    let is_interval = |dtype: &DataType| matches!(dtype, DataType::Interval | DataType::Duration(_));
     let needs_cast = |column: &ArrayRef, dtype: &DataType| {
         matches!(dtype, DataType::Null) || DataType::from_arrow("", column.data_type()).ok().as_ref() != Some(dtype)
     };
-    if !batch.columns().iter().zip(dtypes).any(|(c, t)| needs_cast(c, t)) {
+    if !batch.columns().iter().zip(dtypes).any(|(c, t)| is_interval(t) || needs_cast(c, t)) {
         return Ok(batch);
     }
     let options = CastOptions { safe: false, ..CastOptions::default() };
+    let schema = batch.schema();
     let mut fields = Vec::with_capacity(dtypes.len());
     let mut columns = Vec::with_capacity(dtypes.len());
     for ((column, field), dtype) in batch.columns().iter().zip(schema.fields()).zip(dtypes) {
-        if needs_cast(column, dtype) {
+        let failed = |target: &ArrowType, e: ArrowError| {
+            Failure::Message(format!("column `{}` ({} → {target}): {e}", field.name(), column.data_type()))
+        };
+        let column = if is_interval(dtype) {
+            interval_text(column).map_err(|e| failed(&ArrowType::Utf8, e))?
+        } else if needs_cast(column, dtype) {
             let target = types::append_type(dtype);
-            let cast = cast_with_options(column, &target, &options).map_err(|e| {
-                Failure::Message(format!("column `{}` ({} → {target}): {e}", field.name(), column.data_type()))
-            })?;
-            fields.push(field.as_ref().clone().with_data_type(target).with_nullable(true));
-            columns.push(cast);
+            cast_with_options(column, &target, &options).map_err(|e| failed(&target, e))?
         } else {
-            fields.push(field.as_ref().clone());
-            columns.push(column.clone());
-        }
+            column.clone()
+        };
+        fields.push(field.as_ref().clone().with_data_type(column.data_type().clone()).with_nullable(true));
+        columns.push(column);
     }
     let schema = Arc::new(arrow::datatypes::Schema::new(fields));
     Ok(RecordBatch::try_new(schema, columns)?)
 }
 
+/// Intervals (or durations) as DuckDB interval text, `1 months 2 days 3000000 microseconds`,
+/// which the appender casts to the `INTERVAL` column. The `duckdb` crate's own conversion of
+/// Arrow intervals loses their nulls (duckdb 1.20000.1: `primitive_array_to_vector` rebuilds
+/// the array from its values alone); its text cast keeps them. DuckDB intervals count
+/// microseconds: nanoseconds are truncated, as the crate's conversion would.
+fn interval_text(column: &ArrayRef) -> Result<ArrayRef, ArrowError> {
+    let intervals = cast_with_options(
+        column,
+        &ArrowType::Interval(IntervalUnit::MonthDayNano),
+        &CastOptions { safe: false, ..CastOptions::default() },
+    )?;
+    let text: StringArray = intervals
+        .as_primitive::<IntervalMonthDayNanoType>()
+        .iter()
+        .map(|v| v.map(|v| format!("{} months {} days {} microseconds", v.months, v.days, v.nanoseconds / 1000)))
+        .collect();
+    Ok(Arc::new(text))
+}
+
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use arrow::array::{Array, Int64Array, NullArray};
     use xorq_core::Field;
 
@@ -183,5 +220,22 @@ mod tests {
         assert_eq!(out.column(0).data_type(), &arrow::datatypes::DataType::Int32);
         assert_eq!(out.column(0).null_count(), 2);
         assert_eq!(out.column(1).data_type(), &arrow::datatypes::DataType::Int64);
+    }
+
+    #[test]
+    fn intervals_go_as_text_and_keep_their_nulls() {
+        use arrow::array::IntervalMonthDayNanoArray;
+        use arrow::datatypes::IntervalMonthDayNano;
+        let intervals = IntervalMonthDayNanoArray::from(vec![
+            Some(IntervalMonthDayNano::new(1, 2, 3_000_000_999)),
+            None,
+            Some(IntervalMonthDayNano::new(0, -1, -5_000)),
+        ]);
+        let batch = RecordBatch::try_from_iter([("iv", Arc::new(intervals) as ArrayRef)]).expect("one column");
+        let out = conform(batch, &[DataType::Interval]).expect("converts");
+        let text = out.column(0).as_string::<i32>();
+        assert_eq!(text.value(0), "1 months 2 days 3000000 microseconds");
+        assert!(text.is_null(1));
+        assert_eq!(text.value(2), "0 months -1 days -5 microseconds");
     }
 }

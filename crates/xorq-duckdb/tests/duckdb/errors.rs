@@ -70,7 +70,8 @@ async fn profiles_never_create_databases() -> TestResult {
     let dir = tempfile::tempdir()?;
     let missing = dir.path().join("missing.duckdb");
     for read_only in ["false", "true"] {
-        let profile = Profile::new("wh", "duckdb")?.param("path", &missing.to_string_lossy())?.param("read_only", read_only)?;
+        let profile =
+            Profile::new("wh", "duckdb")?.param("path", &missing.to_string_lossy())?.param("read_only", read_only)?;
         let err = connectors().connect(&profile).await.expect_err("no such file").to_string();
         assert!(err.contains("`wh`") && err.contains(&*missing.to_string_lossy()), "{err}");
     }

@@ -87,7 +87,8 @@ async fn join() -> TestResult {
 async fn window() -> TestResult {
     let con = shop().await?;
     let w = Window::new().partition_by(["region"]).order_by([col("amount").desc()]);
-    let ranked = con.table("sales").await?.mutate([row_number().over(w).alias("rank")])?.select(["order_id", "rank"])?;
+    let ranked =
+        con.table("sales").await?.mutate([row_number().over(w).alias("rank")])?.select(["order_id", "rank"])?;
     let out = pretty(&run(&*con, &ranked.order_by(["order_id"])?).await?)?;
     let expected = "\
 +----------+------+

@@ -30,16 +30,15 @@ fn rows(batches: usize, rows: usize) -> impl Iterator<Item = Result<RecordBatch,
         let ids: Vec<i64> = (b * rows..(b + 1) * rows).map(|i| i as i64).collect();
         let names: Vec<String> = ids.iter().map(|i| format!("n{i}")).collect();
         let xs: Vec<f64> = ids.iter().map(|&i| i as f64 / 2.0).collect();
-        let columns: Vec<ArrayRef> = vec![
-            Arc::new(Int64Array::from(ids)),
-            Arc::new(StringArray::from(names)),
-            Arc::new(Float64Array::from(xs)),
-        ];
+        let columns: Vec<ArrayRef> =
+            vec![Arc::new(Int64Array::from(ids)), Arc::new(StringArray::from(names)), Arc::new(Float64Array::from(xs))];
         Ok(RecordBatch::try_new(arrow.clone(), columns)?)
     })
 }
 
-fn stream(items: impl Iterator<Item = Result<RecordBatch, DataFusionError>> + Send + 'static) -> SendableRecordBatchStream {
+fn stream(
+    items: impl Iterator<Item = Result<RecordBatch, DataFusionError>> + Send + 'static,
+) -> SendableRecordBatchStream {
     Box::pin(RecordBatchStreamAdapter::new(Arc::new(schema().to_arrow()), futures::stream::iter(items)))
 }
 
@@ -67,7 +66,9 @@ async fn a_hundred_thousand_rows_in_ten_batches() -> TestResult {
 
     // Temporary tables belong to the session's connection: the backend's others do not see it.
     match con.table("moved").await {
-        Err(EngineError::TableNotFound { profile, table }) => assert_eq!((profile.as_str(), table.as_str()), ("mem", "moved")),
+        Err(EngineError::TableNotFound { profile, table }) => {
+            assert_eq!((profile.as_str(), table.as_str()), ("mem", "moved"))
+        }
         other => panic!("expected TableNotFound, got {other:?}"),
     }
     Ok(())
@@ -91,7 +92,7 @@ async fn a_failing_stream_fails_the_load_and_names_the_table() -> TestResult {
     let mut session = con.open().await?;
     let failing = rows(2, 10).chain(std::iter::once(Err(DataFusionError::Execution("the source broke".into()))));
     let err = session.load("half", &schema(), stream(failing)).await.expect_err("the stream failed").to_string();
-    assert!(err.contains("half") && err.contains("the source broke"), "{err}");
+    assert!(err.contains("`mem`") && err.contains("half") && err.contains("the source broke"), "{err}");
     Ok(())
 }
 

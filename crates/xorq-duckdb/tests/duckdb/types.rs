@@ -120,7 +120,8 @@ async fn every_type_round_trips_in_a_file() -> TestResult {
     let path = dir.path().join("types.duckdb");
     round_trip(&*xorq_duckdb::connect(&path, "file")?).await?;
     // The table was written to the file: a profile connects it again and reads the same schema.
-    let profile = xorq_core::profile::Profile::new("file", xorq_duckdb::KIND)?.param("path", &path.to_string_lossy())?;
+    let profile =
+        xorq_core::profile::Profile::new("file", xorq_duckdb::KIND)?.param("path", &path.to_string_lossy())?;
     let connectors = xorq_engines::backend::Connectors::default().with(xorq_duckdb::KIND, xorq_duckdb::connector());
     let again = connectors.connect(&profile).await?;
     assert_eq!(again.table("every_type").await?.schema(), &expected_schema());
