@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use arrow::array::RecordBatch;
 use async_trait::async_trait;
+use datafusion::execution::SendableRecordBatchStream;
 use xorq_core::profile::Profile;
 use xorq_core::{Field, Schema};
 use xorq_engines::EngineError;
@@ -15,6 +16,7 @@ use xorq_engines::dialect::SqlDialect;
 
 use crate::bridge;
 use crate::error::{Failure, blocking, excerpt};
+use crate::load::{self, Lifetime};
 use crate::session::{DuckDbSession, lock};
 use crate::types;
 
@@ -198,6 +200,34 @@ impl DuckDbBackend {
                 .map_err(|e| Failure::from(e).in_profile(&profile, &format!("running `{}`", excerpt(&sql))))
         })
         .await
+    }
+
+    /// Creates the table `name` (in the default schema) with `schema` and streams `rows` into
+    /// it through DuckDB's appender, a few batches in memory at a time. Returns the number of
+    /// rows written. Columns are typed as the [crate documentation](crate#types) says; a table
+    /// of that name already there is an error.
+    ///
+    /// ```
+    /// # async fn demo() -> xorq_engines::Result<()> {
+    /// use std::sync::Arc;
+    /// use arrow::array::{ArrayRef, Int64Array, RecordBatch};
+    /// use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+    /// use xorq_engines::backend::Backend;
+    ///
+    /// let batch = RecordBatch::try_from_iter([("x", Arc::new(Int64Array::from(vec![1, 2])) as ArrayRef)])
+    ///     .map_err(|e| xorq_engines::EngineError::Internal(e.to_string()))?;
+    /// let schema = xorq_core::Schema::from_arrow(&batch.schema())?;
+    /// let rows = RecordBatchStreamAdapter::new(batch.schema(), futures::stream::iter([Ok(batch)]));
+    /// let con = xorq_duckdb::connect_memory("scratch")?;
+    /// assert_eq!(con.create_table("numbers", &schema, Box::pin(rows)).await?, 2);
+    /// assert_eq!(con.table("numbers").await?.columns(), ["x"]);
+    /// # Ok(()) }
+    /// # let runtime = tokio::runtime::Runtime::new().expect("a Tokio runtime");
+    /// # runtime.block_on(demo()).expect("the example runs");
+    /// ```
+    pub async fn create_table(&self, name: &str, schema: &Schema, rows: SendableRecordBatchStream) -> Result<u64> {
+        let conn = Arc::new(Mutex::new(self.connection()?));
+        load::load(conn, self.profile.name(), name, Lifetime::Persistent, schema, rows).await
     }
 
     /// Runs `sql` straight through DuckDB and collects its batches as DuckDB types them, with no

@@ -7,10 +7,34 @@
 //!   and are cast to the schema the expression promised (DuckDB's `SUM` of `BIGINT` is a
 //!   `HUGEINT`, for one).
 //! - Rows moved in (`.into_backend(…)`) become temporary tables, filled batch by batch through
-//!   DuckDB's appender.
+//!   DuckDB's appender; [`DuckDbBackend::create_table`] writes lasting tables the same way.
 //! - The `duckdb` crate speaks arrow 60 and xorq arrow 59: batches cross between the two without
 //!   copying, over the Arrow C Data Interface (the private `bridge` module). No arrow 60 type
 //!   appears in this crate's API.
+//!
+//! # Types
+//!
+//! | IR type | DuckDB column (rows moved in, `create_table`) | DuckDB type read back |
+//! |---|---|---|
+//! | Boolean | `BOOLEAN` | Boolean |
+//! | Int8 … Int64 | `TINYINT`, `SMALLINT`, `INTEGER`, `BIGINT` | the same |
+//! | UInt8 … UInt64 | `UTINYINT`, `USMALLINT`, `UINTEGER`, `UBIGINT` | the same |
+//! | Float32, Float64 | `FLOAT`, `DOUBLE` | the same (`REAL` is `FLOAT`) |
+//! | Decimal(p, s) | `DECIMAL(p,s)` (scale ≥ 0) | the same |
+//! | — | — | `HUGEINT`, `UHUGEINT` → Decimal(38, 0) (values beyond 38 digits fail when read) |
+//! | String | `VARCHAR` | `VARCHAR`, `UUID`, `JSON`, `ENUM(…)` → String |
+//! | Binary | `BLOB` | Binary |
+//! | Date, Time | `DATE`, `TIME` | the same |
+//! | Timestamp(s, ms, us, ns) | `TIMESTAMP_S`, `TIMESTAMP_MS`, `TIMESTAMP`, `TIMESTAMP_NS` | the same |
+//! | Timestamp(unit, zone) | `TIMESTAMPTZ` (µs, an instant) | `TIMESTAMP WITH TIME ZONE` → Timestamp(us, UTC) |
+//! | Interval, Duration | `INTERVAL` | Interval |
+//! | Null | `INTEGER` (all null) | — |
+//!
+//! DuckDB keeps intervals and zoned timestamps in microseconds: finer values moved in are
+//! truncated. Nested types (`LIST`, `STRUCT`, `MAP`, `UNION`, arrays), `BIT`, `BIGNUM` and `TIME WITH TIME
+//! ZONE` are not read yet: a table with such a column is an error naming it.
+//!
+//! # Example
 //!
 //! ```no_run
 //! # async fn demo() -> xorq_engines::Result<()> {

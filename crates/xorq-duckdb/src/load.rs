@@ -1,5 +1,6 @@
-//! Rows moved into DuckDB: a temporary table of the IR's schema (types as `types.rs` declares
-//! them), filled batch by batch through DuckDB's appender.
+//! Rows moved into DuckDB: a new table of the IR's schema (types as `types.rs` declares them),
+//! temporary for a segment's rows or persistent for [`DuckDbBackend::create_table`](crate::DuckDbBackend::create_table),
+//! filled batch by batch through DuckDB's appender.
 //!
 //! A blocking worker holds the session's connection and one appender; the async side feeds it
 //! batches through a channel of two, so memory stays bounded by a few batches whatever the size
@@ -26,24 +27,43 @@ use crate::types;
 /// Batches waiting between the stream and the appender.
 const IN_FLIGHT: usize = 2;
 
-/// Creates the temporary table `name` with `schema` on `conn` and appends `rows` to it.
-/// Returns the number of rows written.
+/// Whether a new table outlives the connection that creates it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Lifetime {
+    /// DuckDB's `TEMPORARY` table: the connection's own, dropped with it.
+    Temporary,
+    /// A table of the database's default schema.
+    Persistent,
+}
+
+impl Lifetime {
+    fn adjective(self) -> &'static str {
+        match self {
+            Lifetime::Temporary => "temporary ",
+            Lifetime::Persistent => "",
+        }
+    }
+}
+
+/// Creates the table `name` with `schema` on `conn` and appends `rows` to it. Returns the
+/// number of rows written.
 pub(crate) async fn load(
     conn: Arc<Mutex<duckdb::Connection>>,
     profile: &str,
     name: &str,
+    lifetime: Lifetime,
     schema: &Schema,
     mut rows: SendableRecordBatchStream,
 ) -> Result<u64, EngineError> {
-    let context = format!("moving rows into the temporary table `{name}`");
-    let create = create_table(name, schema).map_err(|m| Failure::Message(m).in_profile(profile, &context))?;
+    let context = format!("moving rows into the {}table `{name}`", lifetime.adjective());
+    let create = create_table(name, lifetime, schema).map_err(|m| Failure::Message(m).in_profile(profile, &context))?;
     let dtypes: Vec<DataType> = schema.fields().iter().map(|f| f.dtype.clone()).collect();
     let (tx, mut rx) = tokio::sync::mpsc::channel::<RecordBatch>(IN_FLIGHT);
     let worker = {
         let (profile, context, name) = (profile.to_string(), context.clone(), name.to_string());
         tokio::task::spawn_blocking(move || -> Result<u64, EngineError> {
             let conn = lock(&conn, &profile)?;
-            append_all(&conn, &create, &name, &dtypes, &mut rx).map_err(|e| e.in_profile(&profile, &context))
+            append_all(&conn, &create, &name, lifetime, &dtypes, &mut rx).map_err(|e| e.in_profile(&profile, &context))
         })
     };
     let mut failed = None;
@@ -73,12 +93,16 @@ fn append_all(
     conn: &duckdb::Connection,
     create: &str,
     name: &str,
+    lifetime: Lifetime,
     dtypes: &[DataType],
     rx: &mut tokio::sync::mpsc::Receiver<RecordBatch>,
 ) -> Result<u64, Failure> {
     conn.execute_batch(create)?;
-    // Temporary tables live in DuckDB's `temp` catalog.
-    let mut appender = conn.appender_to_catalog_and_db(name, "temp", "main")?;
+    let mut appender = match lifetime {
+        // Temporary tables live in DuckDB's `temp` catalog.
+        Lifetime::Temporary => conn.appender_to_catalog_and_db(name, "temp", "main")?,
+        Lifetime::Persistent => conn.appender(name)?,
+    };
     let mut written = 0u64;
     while let Some(batch) = rx.blocking_recv() {
         written += batch.num_rows() as u64;
@@ -112,17 +136,20 @@ fn blocking_result(
     })?
 }
 
-/// `CREATE TEMPORARY TABLE "name" ("col" TYPE, …)`, or which column cannot be stored.
-fn create_table(name: &str, schema: &Schema) -> Result<String, String> {
+/// `CREATE [TEMPORARY] TABLE "name" ("col" TYPE [NOT NULL], …)`, or which column cannot be
+/// stored.
+fn create_table(name: &str, lifetime: Lifetime, schema: &Schema) -> Result<String, String> {
     let columns = schema
         .fields()
         .iter()
         .map(|f| {
             let declared = types::declared(&f.dtype).map_err(|e| format!("column `{}`: {e}", f.name))?;
-            Ok(format!("{} {declared}", quote_ident(&f.name)))
+            let not_null = if f.nullable { "" } else { " NOT NULL" };
+            Ok(format!("{} {declared}{not_null}", quote_ident(&f.name)))
         })
         .collect::<Result<Vec<_>, String>>()?;
-    Ok(format!("CREATE TEMPORARY TABLE {} ({})", quote_ident(name), columns.join(", ")))
+    let temporary = if lifetime == Lifetime::Temporary { "TEMPORARY " } else { "" };
+    Ok(format!("CREATE {temporary}TABLE {} ({})", quote_ident(name), columns.join(", ")))
 }
 
 /// `batch` with every column in the Arrow type the appender expects for its declared column. A
@@ -196,17 +223,20 @@ mod tests {
     #[test]
     fn ddl_quotes_names_and_declares_types() {
         let schema = Schema::new(vec![
-            Field::new(r#"we"ird"#, DataType::Int64, true),
+            Field::new(r#"we"ird"#, DataType::Int64, false),
             Field::new("price", DataType::Decimal { precision: 10, scale: 2 }, true),
         ])
         .expect("distinct names");
         assert_eq!(
-            create_table("my table", &schema).expect("declarable"),
-            r#"CREATE TEMPORARY TABLE "my table" ("we""ird" BIGINT, "price" DECIMAL(10,2))"#
+            create_table("my table", Lifetime::Temporary, &schema).expect("declarable"),
+            r#"CREATE TEMPORARY TABLE "my table" ("we""ird" BIGINT NOT NULL, "price" DECIMAL(10,2))"#
+        );
+        assert!(
+            create_table("t", Lifetime::Persistent, &schema).expect("declarable").starts_with("CREATE TABLE \"t\"")
         );
         let bad = Schema::new(vec![Field::new("d", DataType::Decimal { precision: 5, scale: -1 }, true)])
             .expect("one column");
-        assert!(create_table("t", &bad).expect_err("negative scale").contains("column `d`"));
+        assert!(create_table("t", Lifetime::Temporary, &bad).expect_err("negative scale").contains("column `d`"));
     }
 
     #[test]

@@ -11,7 +11,8 @@ use xorq_core::Schema;
 use xorq_engines::EngineError;
 use xorq_engines::backend::{Connection, conform_stream};
 
-use crate::{load, read};
+use crate::load::{self, Lifetime};
+use crate::read;
 
 /// A connection of a [`DuckDbBackend`](crate::DuckDbBackend).
 pub(crate) struct DuckDbSession {
@@ -40,7 +41,7 @@ pub(crate) fn lock<'a>(
 #[async_trait]
 impl Connection for DuckDbSession {
     async fn load(&mut self, name: &str, schema: &Schema, rows: SendableRecordBatchStream) -> Result<u64, EngineError> {
-        load::load(self.conn.clone(), &self.profile, name, schema, rows).await
+        load::load(self.conn.clone(), &self.profile, name, Lifetime::Temporary, schema, rows).await
     }
 
     async fn query(

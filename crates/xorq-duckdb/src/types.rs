@@ -1,23 +1,4 @@
-//! DuckDB's column types and the IR's types.
-//!
-//! | IR type | DuckDB column (rows moved in) | DuckDB type read back |
-//! |---|---|---|
-//! | Boolean | `BOOLEAN` | Boolean |
-//! | Int8 … Int64 | `TINYINT`, `SMALLINT`, `INTEGER`, `BIGINT` | the same |
-//! | UInt8 … UInt64 | `UTINYINT`, `USMALLINT`, `UINTEGER`, `UBIGINT` | the same |
-//! | Float32, Float64 | `FLOAT`, `DOUBLE` | the same (`REAL` is `FLOAT`) |
-//! | Decimal(p, s) | `DECIMAL(p,s)` (scale ≥ 0) | the same |
-//! | — | — | `HUGEINT`, `UHUGEINT` → Decimal(38, 0) (values beyond 38 digits fail when read) |
-//! | String | `VARCHAR` | `VARCHAR`, `UUID`, `JSON`, `ENUM(…)` → String |
-//! | Binary | `BLOB` | Binary |
-//! | Date, Time | `DATE`, `TIME` | the same |
-//! | Timestamp(s, ms, us, ns) | `TIMESTAMP_S`, `TIMESTAMP_MS`, `TIMESTAMP`, `TIMESTAMP_NS` | the same |
-//! | Timestamp(unit, zone) | `TIMESTAMPTZ` (µs, an instant) | `TIMESTAMP WITH TIME ZONE` → Timestamp(us, UTC) |
-//! | Interval, Duration | `INTERVAL` | Interval |
-//! | Null | `INTEGER` (all null) | — |
-//!
-//! Nested types (`LIST`, `STRUCT`, `MAP`, `UNION`, arrays), `BIT`, `BIGNUM` and `TIME WITH TIME
-//! ZONE` are not read yet: a table with such a column is an error naming it.
+//! DuckDB's column types and the IR's types, as the crate documentation's table says.
 
 use arrow::datatypes::DataType as ArrowType;
 use xorq_core::{DataType, TimeUnit};

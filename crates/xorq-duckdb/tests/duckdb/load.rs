@@ -108,3 +108,48 @@ async fn batches_of_another_type_are_cast_or_refused() -> TestResult {
     assert!(err.contains("mem") && err.contains("narrow") && err.contains("small"), "{err}");
     Ok(())
 }
+
+#[tokio::test]
+async fn create_table_writes_a_lasting_table() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("lasting.duckdb");
+    {
+        let con = xorq_duckdb::connect(&path, "file")?;
+        assert_eq!(con.create_table("moved", &schema(), stream(rows(3, 1000))).await?, 3000);
+        // Every connection sees it, not only the one that wrote it.
+        assert_eq!(con.table("moved").await?.schema(), &schema());
+        let again = con.create_table("moved", &schema(), stream(rows(1, 1))).await.expect_err("it exists");
+        assert!(again.to_string().contains("`file`") && again.to_string().contains("moved"), "{again}");
+    }
+    let con = xorq_duckdb::connect(&path, "file")?;
+    let count = con.query_arrow_direct(r#"SELECT count(*) AS n, max(name) AS top FROM "moved""#).await?;
+    assert_eq!(
+        crate::pretty(&count)?,
+        "+------+------+\n| n    | top  |\n+------+------+\n| 3000 | n999 |\n+------+------+"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn string_views_and_large_strings_move_in_as_they_are() -> TestResult {
+    use arrow::array::{LargeStringArray, StringViewArray};
+    let con = xorq_duckdb::connect_memory("mem")?;
+    let schema = Schema::new(vec![Field::new("v", DataType::String, true), Field::new("l", DataType::String, true)])?;
+    let batch = RecordBatch::try_from_iter([
+        ("v", Arc::new(StringViewArray::from(vec![Some("a view longer than twelve bytes"), None])) as ArrayRef),
+        ("l", Arc::new(LargeStringArray::from(vec![None, Some("large")])) as ArrayRef),
+    ])?;
+    let rows = Box::pin(RecordBatchStreamAdapter::new(batch.schema(), futures::stream::iter([Ok(batch)])));
+    let mut session = con.open().await?;
+    assert_eq!(session.load("strings", &schema, rows).await?, 2);
+    let back = collect(session.query(r#"SELECT * FROM "strings""#.into(), Arc::new(schema.to_arrow())).await?).await?;
+    let expected = "\
++---------------------------------+-------+
+| v                               | l     |
++---------------------------------+-------+
+| a view longer than twelve bytes |       |
+|                                 | large |
++---------------------------------+-------+";
+    assert_eq!(crate::pretty(&back)?, expected);
+    Ok(())
+}
