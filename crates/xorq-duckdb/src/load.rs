@@ -4,8 +4,11 @@
 //!
 //! A blocking worker holds the session's connection and one appender; the async side feeds it
 //! batches through a channel of two, so memory stays bounded by a few batches whatever the size
-//! of the stream. Each batch crosses to arrow 60 without copying (`bridge.rs`).
+//! of the stream. Each batch crosses to arrow 60 without copying (`bridge.rs`). The table is
+//! created and filled in one transaction: a stream that fails, or a load that is dropped, leaves
+//! no table behind.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use arrow::array::{ArrayRef, AsArray, RecordBatch, StringArray};
@@ -59,18 +62,36 @@ pub(crate) async fn load(
     let create = create_table(name, lifetime, schema).map_err(|m| Failure::Message(m).in_profile(profile, &context))?;
     let dtypes: Vec<DataType> = schema.fields().iter().map(|f| f.dtype.clone()).collect();
     let (tx, mut rx) = tokio::sync::mpsc::channel::<RecordBatch>(IN_FLIGHT);
+    let feeder = Feeder { tx: Some(tx), aborted: Arc::new(AtomicBool::new(false)) };
     let worker = {
         let (profile, context, name) = (profile.to_string(), context.clone(), name.to_string());
+        let aborted = feeder.aborted.clone();
         tokio::task::spawn_blocking(move || -> Result<u64, EngineError> {
             let conn = lock(&conn, &profile)?;
-            append_all(&conn, &create, &name, lifetime, &dtypes, &mut rx).map_err(|e| e.in_profile(&profile, &context))
+            let fail = |e: Failure| e.in_profile(&profile, &context);
+            conn.execute_batch("BEGIN TRANSACTION").map_err(|e| fail(e.into()))?;
+            let appended = append_all(&conn, &create, &name, lifetime, &dtypes, &mut rx);
+            let aborted = aborted.load(Ordering::SeqCst);
+            if appended.is_err() || aborted {
+                // No table rather than half of one. A failed rollback leaves the transaction to
+                // end with the connection.
+                let _ = conn.execute_batch("ROLLBACK");
+            }
+            match appended {
+                Err(e) => Err(fail(e)),
+                Ok(_) if aborted => Ok(0), // nobody waits for this
+                Ok(written) => {
+                    conn.execute_batch("COMMIT").map_err(|e| fail(e.into()))?;
+                    Ok(written)
+                }
+            }
         })
     };
     let mut failed = None;
     while let Some(batch) = rows.next().await {
         match batch {
             Ok(batch) => {
-                if tx.send(batch).await.is_err() {
+                if !feeder.send(batch).await {
                     break; // the worker stopped: its error is reported below
                 }
             }
@@ -80,15 +101,52 @@ pub(crate) async fn load(
             }
         }
     }
-    drop(tx);
-    let written = blocking_result(worker.await, profile);
     match failed {
-        Some(e) => Err(e),
-        None => written,
+        Some(e) => {
+            drop(feeder); // aborts: the worker rolls back
+            let _ = worker.await;
+            Err(e)
+        }
+        None => {
+            feeder.finish();
+            blocking_result(worker.await, profile)
+        }
     }
 }
 
-/// The worker: creates the table, then appends what arrives on `rx` until it closes.
+/// The sending end of the worker's channel. Dropped without [`Feeder::finish`] (the stream
+/// failed, or the load's future was dropped), it tells the worker to roll back before it closes
+/// the channel.
+struct Feeder {
+    tx: Option<tokio::sync::mpsc::Sender<RecordBatch>>,
+    aborted: Arc<AtomicBool>,
+}
+
+impl Feeder {
+    /// Sends a batch; `false` when the worker has stopped.
+    async fn send(&self, batch: RecordBatch) -> bool {
+        match &self.tx {
+            Some(tx) => tx.send(batch).await.is_ok(),
+            None => false,
+        }
+    }
+
+    /// Closes the channel: every batch was sent, the worker commits.
+    fn finish(mut self) {
+        self.tx = None;
+    }
+}
+
+impl Drop for Feeder {
+    fn drop(&mut self) {
+        if self.tx.take().is_some() {
+            // Set before the channel closes (the worker reads it once the channel is closed).
+            self.aborted.store(true, Ordering::SeqCst);
+        }
+    }
+}
+
+/// The worker's appending: creates the table, then appends what arrives on `rx` until it closes.
 fn append_all(
     conn: &duckdb::Connection,
     create: &str,

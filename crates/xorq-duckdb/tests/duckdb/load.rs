@@ -93,6 +93,13 @@ async fn a_failing_stream_fails_the_load_and_names_the_table() -> TestResult {
     let failing = rows(2, 10).chain(std::iter::once(Err(DataFusionError::Execution("the source broke".into()))));
     let err = session.load("half", &schema(), stream(failing)).await.expect_err("the stream failed").to_string();
     assert!(err.contains("`mem`") && err.contains("half") && err.contains("the source broke"), "{err}");
+    // No half-filled table is left behind, and the session goes on.
+    let err = session.query(r#"SELECT id FROM "half""#.into(), Arc::new(schema().to_arrow())).await.err();
+    assert!(matches!(err, Some(EngineError::TableNotFound { .. })), "{err:?}");
+
+    let failing = rows(2, 10).chain(std::iter::once(Err(DataFusionError::Execution("broke again".into()))));
+    con.create_table("lasting", &schema(), stream(failing)).await.expect_err("the stream failed");
+    assert!(matches!(con.table("lasting").await, Err(EngineError::TableNotFound { .. })));
     Ok(())
 }
 
