@@ -202,3 +202,16 @@ fn dialect_names_round_trip_and_unknown_names_list_the_known_ones() {
         "unknown SQL dialect `oracle`; known dialects: postgres, duckdb, sqlite, snowflake, bigquery, trino, spark, datafusion"
     );
 }
+
+/// Filters under both sides of nested joins stay inside each side: the unparser used to lift
+/// them into one `WHERE` that named the base tables, which the join aliases hide.
+#[test]
+fn fix_filters_under_nested_joins() -> Result<()> {
+    let c = common::customers().filter(col("region").eq(lit("EU")))?;
+    let s = sales().filter(col("amount").gt(lit(10)))?;
+    let t = c.join(&s, JoinKind::Inner, ["customer_id"])?;
+    let again = common::customers().filter(col("name").is_not_null())?.select(["customer_id", "since"])?;
+    let t = t.join(&again, JoinKind::Inner, ["customer_id"])?.select(["name", "amount", "since"])?;
+    insta::assert_snapshot!("fix_filters_under_nested_joins", all_dialects(&t));
+    Ok(())
+}

@@ -175,8 +175,13 @@ impl<'a> Lowering<'a> {
                     .map_err(err)
             }
             RelOp::Join(j) => {
-                let left = LogicalPlanBuilder::from(self.input(&j.left)?).alias(LEFT).map_err(df(&context))?;
-                let right = LogicalPlanBuilder::from(self.input(&j.right)?)
+                let (left, right) = if s.for_sql {
+                    (derived_table(self.input(&j.left)?)?, derived_table(self.input(&j.right)?)?)
+                } else {
+                    (self.input(&j.left)?, self.input(&j.right)?)
+                };
+                let left = LogicalPlanBuilder::from(left).alias(LEFT).map_err(df(&context))?;
+                let right = LogicalPlanBuilder::from(right)
                     .alias(RIGHT)
                     .and_then(|b| b.build())
                     .map_err(df(&context))?;
@@ -309,6 +314,18 @@ fn window_plan(input: LogicalPlan, windows: Vec<DfExpr>) -> Result<LogicalPlan> 
     }
     let windowed = LogicalPlanBuilder::window_plan(input, normalized).map_err(df("lowering window functions"))?;
     LogicalPlanBuilder::from(windowed).project(outputs).and_then(|b| b.build()).map_err(err)
+}
+
+/// A join input for SQL: a bare scan as it is, anything else under a projection of its columns.
+/// DataFusion's unparser writes `Alias(Filter(Scan))` as `scan AS alias … WHERE scan.x …`: the
+/// filter lands in the join's `WHERE` (wrong for an outer join's inner side) and names a table
+/// the alias hides. Under a projection the input becomes a derived table with its own `WHERE`.
+fn derived_table(plan: LogicalPlan) -> Result<LogicalPlan> {
+    if matches!(plan, LogicalPlan::TableScan(_) | LogicalPlan::Projection(_)) {
+        return Ok(plan);
+    }
+    let columns: Vec<DfExpr> = plan.schema().columns().into_iter().map(DfExpr::Column).collect();
+    LogicalPlanBuilder::from(plan).project(columns).and_then(|b| b.build()).map_err(df("lowering a join input"))
 }
 
 fn join_type(kind: JoinKind) -> Result<JoinType> {

@@ -74,21 +74,31 @@ pub fn corpus() -> Vec<(&'static str, Table)> {
         RelOp::Source(s) => s.clone(),
         _ => unreachable!("a memtable is a source"),
     };
-    let (sales, customers) = (source_of(&sales), source_of(&customers));
-    common::corpus::corpus()
+    let (sales_source, customers_source) = (source_of(&sales), source_of(&customers));
+    let mut out: Vec<(&'static str, Table)> = common::corpus::corpus()
         .into_iter()
         .map(|(name, table)| {
             let table = table.unwrap_or_else(|e| panic!("corpus entry `{name}` does not build: {e}"));
             let node = xorq::plan::rewrite::map_sources::<xorq::CoreError>(table.node(), |s: &Source| {
                 Ok(match &s.kind {
                     SourceKind::Memtable(_) => None,
-                    _ if s.schema == sales.schema => Some(sales.clone()),
-                    _ if s.schema == customers.schema => Some(customers.clone()),
+                    _ if s.schema == sales_source.schema => Some(sales_source.clone()),
+                    _ if s.schema == customers_source.schema => Some(customers_source.clone()),
                     _ => panic!("corpus entry `{name}` reads a source of an unknown shape"),
                 })
             })
             .expect("same schemas");
             (name, Table::from_node(node))
         })
-        .collect()
+        .collect();
+    // Filters under both sides of nested and outer joins: each stays inside its side in SQL.
+    let filtered_join = || -> xorq::Result<Table, xorq::CoreError> {
+        let c = customers.filter(xorq::col("region").is_not_null())?;
+        let s = sales.filter(xorq::col("amount").gt(xorq::lit(500)))?;
+        let joined = c.join(&s, xorq::JoinKind::Left, ["customer_id"])?;
+        let again = customers.filter(xorq::col("name").is_not_null())?.select(["customer_id", "since"])?;
+        joined.join(&again, xorq::JoinKind::Inner, ["customer_id"])?.select(["name", "amount", "since_right"])
+    };
+    out.push(("join_filtered_sides", filtered_join().expect("valid")));
+    out
 }
