@@ -11,7 +11,6 @@ use std::error::Error;
 use std::process::Command;
 use std::time::Instant;
 
-use xorq::backends::Backend;
 use xorq::exec::LOCAL_PROFILE;
 use xorq::prelude::*;
 
