@@ -181,10 +181,8 @@ impl<'a> Lowering<'a> {
                     (self.input(&j.left)?, self.input(&j.right)?)
                 };
                 let left = LogicalPlanBuilder::from(left).alias(LEFT).map_err(df(&context))?;
-                let right = LogicalPlanBuilder::from(right)
-                    .alias(RIGHT)
-                    .and_then(|b| b.build())
-                    .map_err(df(&context))?;
+                let right =
+                    LogicalPlanBuilder::from(right).alias(RIGHT).and_then(|b| b.build()).map_err(df(&context))?;
                 let joined = if j.kind == JoinKind::Cross {
                     left.cross_join(right)
                 } else {
