@@ -5,179 +5,24 @@
 //! `TPCH_RUNS` (timed runs per query and side, default 5), `TPCH_EXPLAIN=1` (print both
 //! optimized plans of every query).
 
-use std::error::Error;
+#[path = "common/tpch.rs"]
+mod tpch;
+
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use arrow::array::{Array, ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
-use arrow::compute::cast;
-use arrow::datatypes::DataType as ArrowType;
-use arrow::error::ArrowError;
+use arrow::array::{ArrayRef, Int64Array, RecordBatch};
 use datafusion::catalog::TableProvider;
 use datafusion::physical_plan::displayable;
 use datafusion::prelude::{DataFrame, SessionConfig, SessionContext};
-use tpchgen::generators::{
-    CustomerGenerator, LineItemGenerator, NationGenerator, OrderGenerator, RegionGenerator, SupplierGenerator,
-};
-use tpchgen_arrow::{CustomerArrow, LineItemArrow, NationArrow, OrderArrow, RegionArrow, SupplierArrow};
 use xorq::{Params, Session, Table};
 
-type Res<T> = Result<T, Box<dyn Error>>;
+use tpch::{Res, Tables, difference, env_or, median, ms, time_pair};
 
-/// Rows per generated batch: DataFusion's default batch size.
-const BATCH_SIZE: usize = 8192;
 /// Nodes of the deep expression, and how many times it is built and hashed.
 const DEEP_NODES: usize = 10_000;
 const DEEP_RUNS: usize = 5;
-
-/// The TPC-H tables the queries read, as xorq tables or DataFusion providers.
-struct Tables<T> {
-    lineitem: T,
-    orders: T,
-    customer: T,
-    nation: T,
-    region: T,
-    supplier: T,
-}
-
-impl<T> Tables<T> {
-    fn try_map<U>(&self, f: impl Fn(&T) -> Res<U>) -> Res<Tables<U>> {
-        Ok(Tables {
-            lineitem: f(&self.lineitem)?,
-            orders: f(&self.orders)?,
-            customer: f(&self.customer)?,
-            nation: f(&self.nation)?,
-            region: f(&self.region)?,
-            supplier: f(&self.supplier)?,
-        })
-    }
-}
-
-/// Collects one generator's output, split into `parts` parts generated on parallel threads.
-fn generate<I>(parts: usize, make: impl Fn(i32, i32) -> I + Sync) -> Res<Vec<RecordBatch>>
-where
-    I: Iterator<Item = Result<RecordBatch, ArrowError>>,
-{
-    let count = i32::try_from(parts)?;
-    let results: Vec<Result<Vec<RecordBatch>, ArrowError>> = std::thread::scope(|s| {
-        let make = &make;
-        let handles: Vec<_> = (1..=count).map(|part| s.spawn(move || make(part, count).collect())).collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err(ArrowError::ComputeError("generator panicked".into()))))
-            .collect()
-    });
-    let mut batches = Vec::new();
-    for r in results {
-        batches.extend(r?);
-    }
-    Ok(batches)
-}
-
-fn generate_tables(sf: f64, parts: usize) -> Res<Tables<Vec<RecordBatch>>> {
-    Ok(Tables {
-        lineitem: generate(parts, |p, n| {
-            LineItemArrow::new(LineItemGenerator::new(sf, p, n)).with_batch_size(BATCH_SIZE)
-        })?,
-        orders: generate(parts, |p, n| OrderArrow::new(OrderGenerator::new(sf, p, n)).with_batch_size(BATCH_SIZE))?,
-        customer: generate(parts, |p, n| {
-            CustomerArrow::new(CustomerGenerator::new(sf, p, n)).with_batch_size(BATCH_SIZE)
-        })?,
-        nation: generate(1, |p, n| NationArrow::new(NationGenerator::new(sf, p, n)).with_batch_size(BATCH_SIZE))?,
-        region: generate(1, |p, n| RegionArrow::new(RegionGenerator::new(sf, p, n)).with_batch_size(BATCH_SIZE))?,
-        supplier: generate(parts, |p, n| {
-            SupplierArrow::new(SupplierGenerator::new(sf, p, n)).with_batch_size(BATCH_SIZE)
-        })?,
-    })
-}
-
-/// The queries with the xorq builder API.
-mod xorq_queries {
-    use xorq::prelude::*;
-    use xorq::{Expr, Result};
-
-    use super::Tables;
-
-    fn revenue() -> Expr {
-        col("l_extendedprice") * (lit(1) - col("l_discount"))
-    }
-
-    pub fn q1(t: &Tables<Table>) -> Result<Table> {
-        Ok(t.lineitem
-            .filter(col("l_shipdate").lt_eq(lit_date("1998-09-02")))?
-            .group_by(["l_returnflag", "l_linestatus"])
-            .agg([
-                col("l_quantity").sum().alias("sum_qty"),
-                col("l_extendedprice").sum().alias("sum_base_price"),
-                revenue().sum().alias("sum_disc_price"),
-                (revenue() * (lit(1) + col("l_tax"))).sum().alias("sum_charge"),
-                col("l_quantity").mean().alias("avg_qty"),
-                col("l_extendedprice").mean().alias("avg_price"),
-                col("l_discount").mean().alias("avg_disc"),
-                count_star().alias("count_order"),
-            ])?
-            .order_by(["l_returnflag", "l_linestatus"])?)
-    }
-
-    pub fn q3(t: &Tables<Table>) -> Result<Table> {
-        let customer = t.customer.filter(col("c_mktsegment").eq(lit("BUILDING")))?;
-        let orders = t.orders.filter(col("o_orderdate").lt(lit_date("1995-03-15")))?;
-        let lineitem = t.lineitem.filter(col("l_shipdate").gt(lit_date("1995-03-15")))?;
-        Ok(customer
-            .join(&orders, JoinKind::Inner, [("c_custkey", "o_custkey")])?
-            .join(&lineitem, JoinKind::Inner, [("o_orderkey", "l_orderkey")])?
-            .group_by(["l_orderkey", "o_orderdate", "o_shippriority"])
-            .agg([revenue().sum().alias("revenue")])?
-            .select(["l_orderkey", "revenue", "o_orderdate", "o_shippriority"])?
-            .order_by([col("revenue").desc(), col("o_orderdate").asc()])?
-            .limit(10)?)
-    }
-
-    pub fn q5(t: &Tables<Table>) -> Result<Table> {
-        let orders = t.orders.filter(
-            col("o_orderdate").gt_eq(lit_date("1994-01-01")).and(col("o_orderdate").lt(lit_date("1995-01-01"))),
-        )?;
-        let region = t.region.filter(col("r_name").eq(lit("ASIA")))?;
-        Ok(t.customer
-            .join(&orders, JoinKind::Inner, [("c_custkey", "o_custkey")])?
-            .join(&t.lineitem, JoinKind::Inner, [("o_orderkey", "l_orderkey")])?
-            .join(&t.supplier, JoinKind::Inner, [("l_suppkey", "s_suppkey"), ("c_nationkey", "s_nationkey")])?
-            .join(&t.nation, JoinKind::Inner, [("s_nationkey", "n_nationkey")])?
-            .join(&region, JoinKind::Inner, [("n_regionkey", "r_regionkey")])?
-            .group_by(["n_name"])
-            .agg([revenue().sum().alias("revenue")])?
-            .order_by([col("revenue").desc()])?)
-    }
-
-    pub fn q6(t: &Tables<Table>) -> Result<Table> {
-        Ok(t.lineitem
-            .filter(
-                col("l_shipdate")
-                    .gt_eq(lit_date("1994-01-01"))
-                    .and(col("l_shipdate").lt(lit_date("1995-01-01")))
-                    .and(col("l_discount").between(lit(0.05), lit(0.07)))
-                    .and(col("l_quantity").lt(lit(24))),
-            )?
-            .agg([(col("l_extendedprice") * col("l_discount")).sum().alias("revenue")])?)
-    }
-
-    pub fn q10(t: &Tables<Table>) -> Result<Table> {
-        let orders = t.orders.filter(
-            col("o_orderdate").gt_eq(lit_date("1993-10-01")).and(col("o_orderdate").lt(lit_date("1994-01-01"))),
-        )?;
-        let lineitem = t.lineitem.filter(col("l_returnflag").eq(lit("R")))?;
-        Ok(t.customer
-            .join(&orders, JoinKind::Inner, [("c_custkey", "o_custkey")])?
-            .join(&lineitem, JoinKind::Inner, [("o_orderkey", "l_orderkey")])?
-            .join(&t.nation, JoinKind::Inner, [("c_nationkey", "n_nationkey")])?
-            .group_by(["c_custkey", "c_name", "c_acctbal", "c_phone", "n_name", "c_address", "c_comment"])
-            .agg([revenue().sum().alias("revenue")])?
-            .select(["c_custkey", "c_name", "revenue", "c_acctbal", "n_name", "c_address", "c_phone", "c_comment"])?
-            .order_by([col("revenue").desc()])?
-            .limit(20)?)
-    }
-}
 
 /// The same queries, hand-written with DataFusion's DataFrame API.
 mod df_queries {
@@ -300,104 +145,10 @@ mod df_queries {
     }
 }
 
-type XorqQuery = fn(&Tables<Table>) -> xorq::Result<Table>;
 type DfQuery = fn(&SessionContext, &Tables<Arc<dyn TableProvider>>) -> datafusion::error::Result<DataFrame>;
 
-const QUERIES: [(&str, XorqQuery, DfQuery); 5] = [
-    ("Q1", xorq_queries::q1, df_queries::q1),
-    ("Q3", xorq_queries::q3, df_queries::q3),
-    ("Q5", xorq_queries::q5, df_queries::q5),
-    ("Q6", xorq_queries::q6, df_queries::q6),
-    ("Q10", xorq_queries::q10, df_queries::q10),
-];
-
-fn median(mut times: Vec<Duration>) -> Duration {
-    times.sort();
-    match times.len() {
-        0 => Duration::ZERO,
-        n if n % 2 == 1 => times[n / 2],
-        n => (times[n / 2 - 1] + times[n / 2]) / 2,
-    }
-}
-
-/// One run of one side: its timed part and the result.
-type Run = Res<(Duration, Vec<RecordBatch>)>;
-
-/// Medians of `runs` timed runs of both sides after one warm-up each, alternating which side goes
-/// first so neither always runs on a warmer machine; with the last result of each side.
-async fn time_pair(
-    runs: usize,
-    mut a: impl AsyncFnMut() -> Run,
-    mut b: impl AsyncFnMut() -> Run,
-) -> Res<[(Duration, Vec<RecordBatch>); 2]> {
-    let (mut out_a, mut out_b) = (a().await?.1, b().await?.1);
-    let (mut times_a, mut times_b) = (Vec::new(), Vec::new());
-    for i in 0..runs {
-        let ((ta, ra), (tb, rb)) = if i % 2 == 0 {
-            let ra = a().await?;
-            (ra, b().await?)
-        } else {
-            let rb = b().await?;
-            (a().await?, rb)
-        };
-        times_a.push(ta);
-        times_b.push(tb);
-        (out_a, out_b) = (ra, rb);
-    }
-    Ok([(median(times_a), out_a), (median(times_b), out_b)])
-}
-
-/// A result value for comparison: numbers as floats (the sides may type decimals differently),
-/// the rest as text.
-#[derive(Debug, PartialEq)]
-enum Cell {
-    Num(f64),
-    Text(Option<String>),
-}
-
-fn cells(batches: &[RecordBatch]) -> Res<Vec<Vec<Cell>>> {
-    let mut rows = Vec::new();
-    for batch in batches {
-        let columns: Vec<ArrayRef> = batch
-            .columns()
-            .iter()
-            .map(|c| cast(c, if c.data_type().is_numeric() { &ArrowType::Float64 } else { &ArrowType::Utf8 }))
-            .collect::<Result<_, _>>()?;
-        for i in 0..batch.num_rows() {
-            let row = columns.iter().map(|c| {
-                if let Some(f) = c.as_any().downcast_ref::<Float64Array>() {
-                    Cell::Num(if f.is_null(i) { f64::NAN } else { f.value(i) })
-                } else {
-                    let s = c.as_any().downcast_ref::<StringArray>();
-                    Cell::Text(s.filter(|s| s.is_valid(i)).map(|s| s.value(i).to_string()))
-                }
-            });
-            rows.push(row.collect());
-        }
-    }
-    Ok(rows)
-}
-
-/// Why the two results differ, if they do.
-fn difference(xorq: &[RecordBatch], df: &[RecordBatch]) -> Res<Option<String>> {
-    let (a, b) = (cells(xorq)?, cells(df)?);
-    if a.len() != b.len() {
-        return Ok(Some(format!("{} rows vs {} rows", a.len(), b.len())));
-    }
-    for (i, (ra, rb)) in a.iter().zip(&b).enumerate() {
-        let same = ra.len() == rb.len()
-            && ra.iter().zip(rb).all(|pair| match pair {
-                (Cell::Num(x), Cell::Num(y)) => {
-                    (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0) || (x.is_nan() && y.is_nan())
-                }
-                (x, y) => x == y,
-            });
-        if !same {
-            return Ok(Some(format!("row {i}: {ra:?} vs {rb:?}")));
-        }
-    }
-    Ok(None)
-}
+/// The hand-written DataFusion side of each of the shared queries, in [`tpch::QUERIES`]' order.
+const DF_QUERIES: [DfQuery; 5] = [df_queries::q1, df_queries::q3, df_queries::q5, df_queries::q6, df_queries::q10];
 
 /// Prints both optimized logical plans and physical plans, and how long each side takes to plan
 /// (xorq: lowering, optimizing and physical planning; DataFusion: optimizing and physical
@@ -457,17 +208,6 @@ fn deep_expression(nodes: usize, runs: usize) -> Res<(Duration, Duration)> {
     Ok((median(build), median(hash)))
 }
 
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> Res<T> {
-    match std::env::var(name) {
-        Ok(v) => v.parse().map_err(|_| format!("{name}={v} is not a valid value").into()),
-        Err(_) => Ok(default),
-    }
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
 #[tokio::main]
 async fn main() -> Res<()> {
     let sf: f64 = env_or("TPCH_SF", 1.0)?;
@@ -475,7 +215,7 @@ async fn main() -> Res<()> {
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
 
     let start = Instant::now();
-    let data = generate_tables(sf, cores)?;
+    let data = Tables::try_from_fn(async |name| tpch::generate(name, sf, cores)).await?;
     let generated = start.elapsed();
     let start = Instant::now();
     let xorq_tables = data.try_map(|b| Ok(Table::memtable(b.clone())?))?;
@@ -500,7 +240,7 @@ async fn main() -> Res<()> {
     let show_plans = std::env::var("TPCH_EXPLAIN").is_ok_and(|v| v == "1");
 
     println!("\n{:<6} {:>5} {:>10} {:>16} {:>9}", "query", "rows", "xorq ms", "DataFusion ms", "xorq/DF");
-    for (name, xorq_query, df_query) in QUERIES {
+    for ((name, xorq_query), df_query) in tpch::QUERIES.into_iter().zip(DF_QUERIES) {
         let table = xorq_query(&xorq_tables)?;
         if show_plans {
             explain(&ctx, &session, name, &table, || Ok(df_query(&ctx, &df_tables)?)).await?;
@@ -524,7 +264,7 @@ async fn main() -> Res<()> {
         let flag = if ratio > 1.05 { "  (above 1.05)" } else { "" };
         let rows: usize = xorq_out.iter().map(RecordBatch::num_rows).sum();
         println!("{name:<6} {rows:>5} {:>10.1} {:>16.1} {ratio:>9.3}{flag}", ms(xorq_time), ms(df_time));
-        if let Some(why) = difference(&xorq_out, &df_out)? {
+        if let Some(why) = difference(&xorq_out, &df_out, 1e-9)? {
             println!("WARNING: {name} results differ: {why}");
         }
     }
