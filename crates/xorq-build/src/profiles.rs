@@ -22,6 +22,10 @@ use xorq_core::plan::walk::topological;
 use xorq_core::profile::Profile;
 use xorq_core::{RelOp, Table};
 
+use xorq_engines::backend::LOCAL_KIND;
+use xorq_engines::dialect::SqlDialect;
+use xorq_exec::LOCAL_PROFILE;
+
 use crate::error::{BuildError, Result};
 
 /// Version of the `profiles.yaml` format.
@@ -60,6 +64,26 @@ pub(crate) fn used_profiles(table: &Table, given: &[Profile]) -> Result<Vec<Prof
         }
     }
     Ok(given.iter().filter(|p| names.contains(p.name())).cloned().collect())
+}
+
+/// Refuses, when the build is made rather than when it runs, a backend segment whose engine's
+/// SQL cannot express it (see [`xorq_exec::check_segments`]); `used` are the build's profiles.
+pub(crate) fn check_backend_sql(table: &Table, used: &[Profile]) -> Result<()> {
+    let mut local = BTreeSet::from([LOCAL_PROFILE.to_string()]);
+    let mut dialects = BTreeMap::new();
+    for p in used {
+        if p.kind() == LOCAL_KIND {
+            local.insert(p.name().to_string());
+            continue;
+        }
+        match p.kind().parse::<SqlDialect>() {
+            Ok(d) => dialects.insert(p.name().to_string(), d),
+            // An engine kind without a dialect here is reported when the build runs and
+            // connects it; its segments cannot be placed now.
+            Err(_) => return Ok(()),
+        };
+    }
+    Ok(xorq_exec::check_segments(table, &dialects, &local)?)
 }
 
 /// The text of `profiles.yaml` for `profiles`.

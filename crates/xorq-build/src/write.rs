@@ -99,6 +99,8 @@ pub fn build(table: &Table, builds_dir: &Path, options: &BuildOptions) -> Result
     let address = table.address();
     let computation_address = table.computation_address();
     let yaml = manifest::to_yaml(&table)?;
+    let used = profiles::used_profiles(&table, &options.profiles)?;
+    profiles::check_backend_sql(&table, &used)?;
 
     let final_path = builds_dir.join(address.short());
     if final_path.exists() {
@@ -114,7 +116,6 @@ pub fn build(table: &Table, builds_dir: &Path, options: &BuildOptions) -> Result
         memtable::write(&dir.join(memtable_location(content)), &memtable_schema(&table, content), batches)?;
     }
     write_synced(&dir.join(EXPR_FILE), yaml.as_bytes())?;
-    let used = profiles::used_profiles(&table, &options.profiles)?;
     write_synced(&dir.join(PROFILES_FILE), profiles::to_yaml(&used)?.as_bytes())?;
     let metadata = Metadata {
         address: address.hex(),

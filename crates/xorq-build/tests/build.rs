@@ -250,6 +250,37 @@ fn table_sources_need_their_profile() {
     assert_eq!(load(&b.path).unwrap().profiles, vec![profile]);
 }
 
+/// What a backend's SQL cannot express is refused when the build is made, naming the operation
+/// and the engine, and nothing is published; the same operation computed locally and then moved
+/// into that backend builds.
+#[test]
+fn backend_segments_their_engine_cannot_express_are_refused_at_build_time() {
+    use xorq_core::profile::Profile;
+    use xorq_core::{DataType, Field, Schema, Source};
+    let schema = Schema::new(vec![
+        Field::new("region", DataType::String, true),
+        Field::new("amount", DataType::Float64, true),
+    ])
+    .unwrap();
+    let orders = Table::from_source(Source::table("shop", vec!["orders".into()], schema)).unwrap();
+    let options = BuildOptions::default().profile(Profile::new("shop", "sqlite").unwrap());
+    let tmp = tempfile::tempdir().unwrap();
+    let builds = tmp.path().join("builds");
+
+    let spread = orders.group_by(["region"]).agg([col("amount").std().alias("spread")]).unwrap();
+    let err = build(&spread, &builds, &options).unwrap_err().to_string();
+    assert!(err.contains("aggregate `std`") && err.contains("SQLite"), "{err}");
+    assert_eq!(files(&builds), Vec::<String>::new(), "nothing published");
+
+    let local = read_csv(&sales_file(tmp.path()))
+        .group_by(["region"])
+        .agg([col("amount").std().alias("spread")])
+        .and_then(|t| t.into_backend("shop"))
+        .and_then(|t| t.filter(col("spread").gt(lit(1.0))))
+        .unwrap();
+    build(&local, &builds, &options).unwrap();
+}
+
 #[test]
 fn staging_directories_of_killed_builds_are_cleared_once_abandoned() {
     let tmp = tempfile::tempdir().unwrap();

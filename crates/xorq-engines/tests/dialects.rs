@@ -215,3 +215,20 @@ fn fix_filters_under_nested_joins() -> Result<()> {
     insta::assert_snapshot!("fix_filters_under_nested_joins", all_dialects(&t));
     Ok(())
 }
+
+/// Columns whose names differ only in case: PostgreSQL, Snowflake and DataFusion tell quoted
+/// names apart; the engines that match names ignoring case refuse, naming both columns, since
+/// SQLite would silently read `REGION` for `region` and the others fail far from the cause.
+#[test]
+fn fix_names_that_differ_only_in_case() -> Result<()> {
+    let t = sales().mutate([col("region").upper().alias("REGION")])?.filter(col("region").eq(lit("eu")))?;
+    insta::assert_snapshot!("fix_names_that_differ_only_in_case", all_dialects(&t));
+    // Renamed apart, every engine writes it.
+    let renamed = sales().mutate([col("region").upper().alias("REGION_UPPER")])?;
+    for &d in SqlDialect::ALL {
+        if let Err(e) = to_sql(&renamed, d) {
+            panic!("{d} refused distinct names: {e}");
+        }
+    }
+    Ok(())
+}

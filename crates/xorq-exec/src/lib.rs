@@ -11,4 +11,5 @@ pub mod session;
 pub use cache::Cache;
 pub use error::{ExecError, Result};
 pub use params::Params;
+pub use segment::check_segments;
 pub use session::{LOCAL_PROFILE, Session};

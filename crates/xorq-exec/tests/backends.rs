@@ -113,6 +113,33 @@ async fn faults_name_the_profile_and_the_table() {
     assert!(empty.is_err());
 }
 
+/// SQLite matches column names ignoring case: moved in next to `name`, a column `NAME` would be
+/// read for it (silently, in a subquery) or clash in the temporary table. The segment is refused
+/// instead, naming both columns; locally, where names are case-sensitive, the same rows run.
+#[tokio::test]
+async fn names_that_differ_only_in_case_are_refused_not_confused() {
+    let con = shop().await;
+    let shouted = regions().mutate([col("name").upper().alias("NAME")]).expect("valid expression");
+    let moved = shouted
+        .into_backend("shop")
+        .and_then(|t| t.filter(col("name").eq(lit("Europe"))))
+        .and_then(|t| t.select(["NAME"]))
+        .expect("valid expression");
+    let session = Session::new().with_backend(con.clone());
+    let err = session.execute(&moved, &Params::new()).await.expect_err("refused").to_string();
+    assert!(err.contains("columns `name` and `NAME`") && err.contains("SQLite"), "{err}");
+
+    let local = shouted.filter(col("name").eq(lit("Europe"))).and_then(|t| t.select(["NAME"])).expect("valid");
+    let batches = session.execute(&local, &Params::new()).await.expect("runs locally");
+    insta::assert_snapshot!(text(&batches), @r"
+    +--------+
+    | NAME   |
+    +--------+
+    | EUROPE |
+    +--------+
+    ");
+}
+
 #[tokio::test]
 async fn a_dropped_stream_stops_the_backend_query() {
     let con = sqlite::connect_memory("big").expect("SQLite");

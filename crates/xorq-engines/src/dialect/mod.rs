@@ -126,6 +126,23 @@ impl SqlDialect {
         }
     }
 
+    /// Whether the engine matches column names ignoring (ASCII) case, quoted or not: there, a
+    /// relation with columns `A` and `a` is ambiguous, and SQLite silently reads the first.
+    ///
+    /// ```
+    /// use xorq_engines::dialect::SqlDialect;
+    /// assert!(SqlDialect::Sqlite.ignores_column_case());
+    /// assert!(!SqlDialect::Postgres.ignores_column_case());
+    /// ```
+    pub fn ignores_column_case(self) -> bool {
+        match self {
+            SqlDialect::DuckDb | SqlDialect::Sqlite | SqlDialect::BigQuery | SqlDialect::Trino | SqlDialect::Spark => {
+                true
+            }
+            SqlDialect::Postgres | SqlDialect::Snowflake | SqlDialect::DataFusion => false,
+        }
+    }
+
     fn aliases(self) -> &'static [&'static str] {
         match self {
             SqlDialect::Postgres => &["postgresql", "pg"],
@@ -170,6 +187,12 @@ impl FromStr for SqlDialect {
             .find(|d| d.name() == lower || d.aliases().contains(&lower.as_str()))
             .ok_or_else(|| UnknownDialect(s.to_string()))
     }
+}
+
+/// Fails with [`EngineError::DialectUnsupported`] naming the first operation of `table` that
+/// `dialect` cannot express (parameters in `values` count as literals), without writing SQL.
+pub fn check(table: &Table, dialect: SqlDialect, values: &ParamValues) -> Result<()> {
+    support::check(table, dialect, values)
 }
 
 /// The SQL of `table` in `dialect`, pretty-printed, with parameters as placeholders.

@@ -1,9 +1,11 @@
 //! What each dialect cannot express, found by walking the IR before anything is lowered, so the
 //! error names the operation as the user wrote it rather than as the unparser failed on it.
 
+use std::collections::HashMap;
+
 use xorq_core::Table;
 use xorq_core::expr::{AggFunc, ExprKind, ScalarFunc};
-use xorq_core::plan::{RelOp, SetOpKind, walk};
+use xorq_core::plan::{Node, RelOp, SetOpKind, walk};
 
 use super::{PlaceholderStyle, SqlDialect};
 use crate::datafusion::ParamValues;
@@ -15,6 +17,7 @@ use SqlDialect as D;
 /// before the nodes that use them).
 pub(super) fn check(table: &Table, dialect: SqlDialect, values: &ParamValues) -> Result<()> {
     for node in walk::topological(table.node()) {
+        names_apart_in_case(node, dialect)?;
         if let RelOp::SetOp(set) = node.op() {
             set_op(set.kind, set.distinct, dialect)?;
         }
@@ -34,6 +37,34 @@ pub(super) fn check(table: &Table, dialect: SqlDialect, values: &ParamValues) ->
 fn refuse(dialect: SqlDialect, what: impl Into<String>, hint: &str) -> Result<()> {
     let hint = if hint.is_empty() { String::new() } else { format!("\nhint: {hint}") };
     Err(EngineError::DialectUnsupported { dialect: dialect.display_name().to_string(), what: what.into(), hint })
+}
+
+/// Refuses a relation with two columns whose names differ only in case, in an engine that
+/// matches names ignoring case: it would read one column for the other (SQLite does, silently)
+/// or refuse the query with an engine error far from the cause.
+fn names_apart_in_case(node: &Node, dialect: SqlDialect) -> Result<()> {
+    if !dialect.ignores_column_case() {
+        return Ok(());
+    }
+    let mut seen: HashMap<String, &str> = HashMap::new();
+    for name in node.schema().names() {
+        if let Some(first) = seen.insert(name.to_ascii_lowercase(), name) {
+            return refuse(
+                dialect,
+                format!(
+                    "columns `{first}` and `{name}` of one {} (names that differ only in case, which {} does not tell apart)",
+                    node.op().name(),
+                    dialect.display_name()
+                ),
+                &format!(
+                    "name `{name}` differently where it is made (for example `.alias(\"{name}_2\")`), or `.rename` one \
+                     of them before this {} brings them together",
+                    node.op().name()
+                ),
+            );
+        }
+    }
+    Ok(())
 }
 
 fn set_op(kind: SetOpKind, distinct: bool, dialect: SqlDialect) -> Result<()> {

@@ -12,4 +12,5 @@ pub(crate) mod placement;
 mod remote;
 
 pub(crate) use placement::{Place, Placement};
+pub use remote::check_segments;
 pub(crate) use remote::{remote_stream, substitute_remote_inputs};

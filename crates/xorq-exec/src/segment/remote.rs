@@ -1,6 +1,6 @@
 //! Running a backend segment, and plugging backend segments into a local plan.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use datafusion::error::DataFusionError;
@@ -52,9 +52,79 @@ pub(crate) fn substitute_remote_inputs<'a>(
     Ok(lowering)
 }
 
+/// The segment rooted at `node` (on `profile`) as the SQL will read it: each move into the
+/// segment from elsewhere replaced by the temporary table it is loaded into, with those moves.
+pub(crate) fn segment_of(
+    node: &Arc<Node>,
+    placement: &Placement,
+    profile: &str,
+) -> Result<(Table, Vec<(String, Arc<Node>)>)> {
+    let here = Place::Remote(profile.to_string());
+    let is_move_in = |n: &Arc<Node>| matches!(n.op(), RelOp::IntoBackend(i) if placement.place(&i.input) != &here);
+    let mut moves = Vec::new();
+    let mut moved = HashMap::new();
+    for n in walk::topological_until(node, is_move_in) {
+        if !is_move_in(n) {
+            continue;
+        }
+        let name = format!("xorq_moved_{}", n.address().short());
+        let table = Node::try_new(RelOp::Source(Source::table(profile, vec![name.clone()], n.schema().clone())))?;
+        moved.insert(id(n), table);
+        moves.push((name, Arc::clone(n)));
+    }
+    let segment = Table::from_node(rewrite::map_nodes::<ExecError>(node, |n| Ok(moved.get(&id(n)).cloned()))?);
+    Ok((segment, moves))
+}
+
+/// Fails, naming the operation, when a backend segment under `root` holds something its
+/// engine's SQL cannot express; `dialects` gives each backend profile's dialect, `local` the
+/// profiles of the embedded engine. A build calls it, so that this is found before anything runs.
+///
+/// ```
+/// use std::collections::{BTreeMap, BTreeSet};
+/// use xorq_core::{DataType, Field, Schema, Source, Table, col};
+/// use xorq_engines::dialect::SqlDialect;
+///
+/// let schema = Schema::new(vec![Field::new("x", DataType::Float64, true)])?;
+/// let t = Table::from_source(Source::table("shop", vec!["t".into()], schema))?;
+/// let spread = t.agg([col("x").std().alias("spread")])?;
+/// let dialects = BTreeMap::from([("shop".to_string(), SqlDialect::Sqlite)]);
+/// let err = xorq_exec::check_segments(&spread, &dialects, &BTreeSet::new()).unwrap_err();
+/// assert!(err.to_string().contains("aggregate `std`"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn check_segments(
+    root: &Table,
+    dialects: &BTreeMap<String, dialect::SqlDialect>,
+    local: &BTreeSet<String>,
+) -> Result<()> {
+    let remote: BTreeSet<&str> = dialects.keys().map(String::as_str).collect();
+    let local: BTreeSet<&str> = local.iter().map(String::as_str).collect();
+    let placement = Placement::of(root.node(), &remote, &local)?;
+    // A segment's root: the expression's root, or a node read by a node placed elsewhere.
+    let mut roots = vec![root.node()];
+    for parent in walk::topological(root.node()) {
+        roots.extend(parent.op().inputs().into_iter().filter(|i| placement.place(i) != placement.place(parent)));
+    }
+    let mut done = BTreeSet::new();
+    for node in roots {
+        let Place::Remote(profile) = placement.place(node) else { continue };
+        if !done.insert(id(node)) {
+            continue;
+        }
+        let (segment, _) = segment_of(node, &placement, profile)?;
+        let dialect = dialects.get(profile).copied().ok_or_else(|| {
+            ExecError::Runtime(format!("internal error: no dialect for the placed profile `{profile}`"))
+        })?;
+        dialect::check(&segment, dialect, &ParamValues::new())?;
+    }
+    Ok(())
+}
+
 /// Runs the segment rooted at `node` (placed on a backend) on its backend: rows moved into it
 /// by `.into_backend` are computed (wherever they live) and loaded into temporary tables of one
-/// connection, then the segment's SQL runs on that connection and its rows stream back.
+/// connection, then the segment's SQL runs on that connection and its rows stream back. What
+/// the engine's SQL cannot express is refused before any row moves.
 pub(crate) fn remote_stream<'a>(
     session: &'a Session,
     node: Arc<Node>,
@@ -66,23 +136,7 @@ pub(crate) fn remote_stream<'a>(
             return Err(ExecError::Runtime("internal error: a local node was run as a backend segment".into()));
         };
         let backend = session.backend(&profile)?;
-        let mut connection = backend.open().await?;
-        let here = Place::Remote(profile.clone());
-        let is_move_in = |n: &Arc<Node>| matches!(n.op(), RelOp::IntoBackend(i) if placement.place(&i.input) != &here);
-        let mut moved = std::collections::HashMap::new();
-        for n in walk::topological_until(&node, is_move_in) {
-            let RelOp::IntoBackend(into) = n.op() else { continue };
-            if !is_move_in(n) {
-                continue;
-            }
-            let name = format!("xorq_moved_{}", n.address().short());
-            let rows = session.stream_node(Arc::clone(&into.input), values, &BTreeSet::new(), false).await?;
-            let count = connection.load(&name, n.schema(), rows).await?;
-            tracing::debug!(profile = %profile, table = %name, rows = count, "moved rows into the backend");
-            let table = Node::try_new(RelOp::Source(Source::table(&profile, vec![name], n.schema().clone())))?;
-            moved.insert(id(n), table);
-        }
-        let segment = Table::from_node(rewrite::map_nodes::<ExecError>(&node, |n| Ok(moved.get(&id(n)).cloned()))?);
+        let (segment, moves) = segment_of(&node, &placement, &profile)?;
         // Every parameter is written as its value: the bound one, else its default.
         let mut bound = values.clone();
         for p in segment.params()? {
@@ -92,6 +146,13 @@ pub(crate) fn remote_stream<'a>(
             }
         }
         let sql = dialect::to_sql_with(&segment, backend.dialect(), &bound)?;
+        let mut connection = backend.open().await?;
+        for (name, n) in moves {
+            let RelOp::IntoBackend(into) = n.op() else { continue };
+            let rows = session.stream_node(Arc::clone(&into.input), values, &BTreeSet::new(), false).await?;
+            let count = connection.load(&name, n.schema(), rows).await?;
+            tracing::debug!(profile = %profile, table = %name, rows = count, "moved rows into the backend");
+        }
         tracing::debug!(profile = %profile, %sql, "running a segment");
         Ok(connection.query(sql, Arc::new(node.schema().to_arrow())).await?)
     })
