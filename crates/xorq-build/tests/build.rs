@@ -257,11 +257,9 @@ fn table_sources_need_their_profile() {
 fn backend_segments_their_engine_cannot_express_are_refused_at_build_time() {
     use xorq_core::profile::Profile;
     use xorq_core::{DataType, Field, Schema, Source};
-    let schema = Schema::new(vec![
-        Field::new("region", DataType::String, true),
-        Field::new("amount", DataType::Float64, true),
-    ])
-    .unwrap();
+    let schema =
+        Schema::new(vec![Field::new("region", DataType::String, true), Field::new("amount", DataType::Float64, true)])
+            .unwrap();
     let orders = Table::from_source(Source::table("shop", vec!["orders".into()], schema)).unwrap();
     let options = BuildOptions::default().profile(Profile::new("shop", "sqlite").unwrap());
     let tmp = tempfile::tempdir().unwrap();

@@ -52,13 +52,12 @@ pub(crate) fn substitute_remote_inputs<'a>(
     Ok(lowering)
 }
 
+/// A move into a backend segment: the temporary table's name and the `IntoBackend` node.
+type MoveIn = (String, Arc<Node>);
+
 /// The segment rooted at `node` (on `profile`) as the SQL will read it: each move into the
 /// segment from elsewhere replaced by the temporary table it is loaded into, with those moves.
-pub(crate) fn segment_of(
-    node: &Arc<Node>,
-    placement: &Placement,
-    profile: &str,
-) -> Result<(Table, Vec<(String, Arc<Node>)>)> {
+pub(crate) fn segment_of(node: &Arc<Node>, placement: &Placement, profile: &str) -> Result<(Table, Vec<MoveIn>)> {
     let here = Place::Remote(profile.to_string());
     let is_move_in = |n: &Arc<Node>| matches!(n.op(), RelOp::IntoBackend(i) if placement.place(&i.input) != &here);
     let mut moves = Vec::new();
