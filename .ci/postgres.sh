@@ -69,6 +69,22 @@ pg_free_port() {
   return 1
 }
 
+# Removes the clusters of runs that were killed before they could stop theirs (a killed shell
+# runs no trap): an hour old, their postmaster gone. A younger one may belong to a run that is
+# still starting, and a cluster whose postmaster lives is left alone.
+pg_sweep_stale() {
+  local base="$1" old pid
+  for old in "$base"/xorq-pg.*; do
+    [ -d "$old" ] || continue
+    [ -n "$(find "$old" -maxdepth 0 -mmin +60 2>/dev/null)" ] || continue
+    pid="$(head -n 1 "$old/data/postmaster.pid" 2>/dev/null || true)"
+    if [ -n "$pid" ] && [ -d "/proc/$pid" ]; then
+      continue
+    fi
+    rm -rf "$old" 2>/dev/null || true
+  done
+}
+
 pg_start() {
   if [ -n "${XORQ_PG_DIR:-}" ] && [ -f "$XORQ_PG_DIR/data/postmaster.pid" ]; then
     return 0 # already running (idempotent)
@@ -90,6 +106,7 @@ pg_start() {
   local base dir password
   base="${TMPDIR:-/tmp}"
   [ "$(id -u)" -ne 0 ] || base=/tmp # the postgres user must reach it
+  pg_sweep_stale "$base"
   dir="$(mktemp -d "$base/xorq-pg.XXXXXX")" || return 1
   mkdir -p "$dir/sock"
   password="$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
