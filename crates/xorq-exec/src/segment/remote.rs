@@ -52,7 +52,8 @@ pub(crate) fn substitute_remote_inputs<'a>(
     Ok(lowering)
 }
 
-/// A move into a backend segment: the temporary table's name and the `IntoBackend` node.
+/// A move into a backend segment: the temporary table's name and the node whose rows fill it
+/// (the `IntoBackend`'s input, which has its schema).
 type MoveIn = (String, Arc<Node>);
 
 /// The segment rooted at `node` (on `profile`) as the SQL will read it: each move into the
@@ -63,13 +64,14 @@ pub(crate) fn segment_of(node: &Arc<Node>, placement: &Placement, profile: &str)
     let mut moves = Vec::new();
     let mut moved = HashMap::new();
     for n in walk::topological_until(node, is_move_in) {
+        let RelOp::IntoBackend(into) = n.op() else { continue };
         if !is_move_in(n) {
             continue;
         }
         let name = format!("xorq_moved_{}", n.address().short());
         let table = Node::try_new(RelOp::Source(Source::table(profile, vec![name.clone()], n.schema().clone())))?;
         moved.insert(id(n), table);
-        moves.push((name, Arc::clone(n)));
+        moves.push((name, Arc::clone(&into.input)));
     }
     let segment = Table::from_node(rewrite::map_nodes::<ExecError>(node, |n| Ok(moved.get(&id(n)).cloned()))?);
     Ok((segment, moves))
@@ -146,10 +148,10 @@ pub(crate) fn remote_stream<'a>(
         }
         let sql = dialect::to_sql_with(&segment, backend.dialect(), &bound)?;
         let mut connection = backend.open().await?;
-        for (name, n) in moves {
-            let RelOp::IntoBackend(into) = n.op() else { continue };
-            let rows = session.stream_node(Arc::clone(&into.input), values, &BTreeSet::new(), false).await?;
-            let count = connection.load(&name, n.schema(), rows).await?;
+        for (name, input) in moves {
+            let schema = input.schema().clone();
+            let rows = session.stream_node(input, values, &BTreeSet::new(), false).await?;
+            let count = connection.load(&name, &schema, rows).await?;
             tracing::debug!(profile = %profile, table = %name, rows = count, "moved rows into the backend");
         }
         tracing::debug!(profile = %profile, %sql, "running a segment");
