@@ -184,7 +184,7 @@ impl Deliberate {
 }
 
 /// The rules the runner knows how to apply.
-const KNOWN_RULES: [&str; 1] = ["unordered"];
+const KNOWN_RULES: [&str; 2] = ["unordered", "limit-without-order"];
 
 /// Counts of outcomes.
 #[derive(Clone, Copy, Default)]
