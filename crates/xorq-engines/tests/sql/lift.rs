@@ -344,7 +344,9 @@ impl TableResolver for Named {
 
     fn bare_table(&self, name: &str) -> Result<Option<Table>, EngineError> {
         let schema = Schema::new(vec![Field::new("id", DataType::Int64, false)]).expect("schema");
-        Ok((name == "orders").then(|| Table::from_source(Source::table("mem", vec![name.into()], schema))).transpose()?)
+        Ok((name == "orders")
+            .then(|| Table::from_source(Source::table("mem", vec![name.into()], schema)))
+            .transpose()?)
     }
 }
 

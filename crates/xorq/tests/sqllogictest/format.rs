@@ -27,7 +27,9 @@ pub fn type_letters(schema: &Schema) -> String {
             DataType::Boolean => 'B',
             t if t.is_integer() => 'I',
             DataType::Float16 | DataType::Float32 | DataType::Float64 => 'R',
-            DataType::Decimal32(..) | DataType::Decimal64(..) | DataType::Decimal128(..) | DataType::Decimal256(..) => 'R',
+            DataType::Decimal32(..) | DataType::Decimal64(..) | DataType::Decimal128(..) | DataType::Decimal256(..) => {
+                'R'
+            }
             DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => 'T',
             DataType::Date32 | DataType::Date64 | DataType::Time32(_) | DataType::Time64(_) => 'D',
             DataType::Timestamp(..) => 'P',

@@ -10,7 +10,8 @@
 //! Environment: `XORQ_SLT_BLESS=1` rewrites the ledger from this run; `XORQ_SLT_FILES=a,b` runs
 //! only the files whose path contains `a` or `b`; `XORQ_SLT_VERBOSE=1` prints every record that
 //! does not pass; `XORQ_SLT_DATA=<dir>` names DataFusion's test data (default
-//! `../shared/datafusion-test-data` beside the repository).
+//! `../shared/datafusion-test-data` beside the repository). Arguments after `--` filter files
+//! the same way.
 
 mod compare;
 mod engine;
@@ -54,11 +55,19 @@ fn main_inner() -> Result<bool, String> {
     let filters: Vec<String> = std::env::var("XORQ_SLT_FILES")
         .map(|v| v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect())
         .unwrap_or_default();
+    // `cargo test -- <filter>` hands every test binary the filter: run the files it names, or
+    // none when it names none (it was meant for another test).
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
     let files: Vec<PathBuf> = slt_files(&top)?
         .into_iter()
         .filter(|f| filters.is_empty() || filters.iter().any(|p| relative(f, &top).contains(p.as_str())))
+        .filter(|f| args.is_empty() || args.iter().any(|a| relative(f, &top).contains(a.as_str())))
         .collect();
     if files.is_empty() {
+        if !args.is_empty() {
+            println!("sqllogictest: no file matches {args:?}; nothing run");
+            return Ok(true);
+        }
         return Err(format!("no file matches XORQ_SLT_FILES={filters:?}"));
     }
 
@@ -66,9 +75,10 @@ fn main_inner() -> Result<bool, String> {
         let default = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datafusion-test-data");
         default.exists().then_some(default)
     });
-    let tpch = files.iter().any(|f| relative(f, &top).starts_with("tpch/")).then(|| {
-        Path::new(env!("CARGO_TARGET_TMPDIR")).join("sqllogictest-tpch-sf0.1")
-    });
+    let tpch = files
+        .iter()
+        .any(|f| relative(f, &top).starts_with("tpch/"))
+        .then(|| Path::new(env!("CARGO_TARGET_TMPDIR")).join("sqllogictest-tpch-sf0.1"));
     if let Some(dir) = &tpch {
         let start = Instant::now();
         layout::tpch_tables(dir)?;
@@ -195,7 +205,9 @@ fn check(ledger: &Ledger, all: &[run::Checked], ran: &BTreeSet<String>) -> Vec<S
     }
     for location in ledger.entries.keys() {
         if ran.contains(file_of(location)) && !seen.contains(location.as_str()) {
-            problems.push(format!("{location}: in the ledger but no such record ran; update the ledger with XORQ_SLT_BLESS=1"));
+            problems.push(format!(
+                "{location}: in the ledger but no such record ran; update the ledger with XORQ_SLT_BLESS=1"
+            ));
         }
     }
     problems

@@ -64,7 +64,13 @@ struct FileRun<'a> {
 }
 
 /// Runs the file at `path` (under `top`, the `test_files` directory) and checks its records.
-pub fn run_file(path: &Path, top: &Path, root: &str, deliberate: &Deliberate, rt: &Runtime) -> Result<Vec<Checked>, String> {
+pub fn run_file(
+    path: &Path,
+    top: &Path,
+    root: &str,
+    deliberate: &Deliberate,
+    rt: &Runtime,
+) -> Result<Vec<Checked>, String> {
     let records = sqllogictest::parse_file::<Letter>(path).map_err(|e| format!("{e}"))?;
     let ctx = engine::session();
     let mut run = FileRun {
@@ -154,9 +160,8 @@ impl FileRun<'_> {
         self.memo.clear();
         match kind {
             Kind::External { table, locations } => {
-                let absent = |l: &String| {
-                    !l.contains("://") && !l.starts_with("test_files/scratch") && !Path::new(l).exists()
-                };
+                let absent =
+                    |l: &String| !l.contains("://") && !l.starts_with("test_files/scratch") && !Path::new(l).exists();
                 if locations.iter().any(absent) {
                     self.missing.insert(table);
                 } else {
