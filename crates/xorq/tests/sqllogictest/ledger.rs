@@ -184,7 +184,7 @@ impl Deliberate {
 }
 
 /// The rules the runner knows how to apply.
-const KNOWN_RULES: [&str; 2] = ["unordered", "limit-without-order"];
+const KNOWN_RULES: [&str; 3] = ["unordered", "limit-without-order", "session-setting"];
 
 /// Counts of outcomes.
 #[derive(Clone, Copy, Default)]

@@ -61,6 +61,9 @@ struct FileRun<'a> {
     /// xorq's answers since the tables last changed, by SQL (TPC-H runs each query three times).
     memo: HashMap<String, Xorq>,
     checked: Vec<Checked>,
+    /// `SET` statements in force: DataFusion's session takes them, a SQL pipeline has no
+    /// session (xorq plans with DataFusion's defaults).
+    settings: Vec<String>,
 }
 
 /// Runs the file at `path` (under `top`, the `test_files` directory) and checks its records.
@@ -85,6 +88,7 @@ pub fn run_file(
         result_mode: None,
         memo: HashMap::new(),
         checked: Vec::new(),
+        settings: Vec::new(),
     };
     for record in records {
         match record {
@@ -151,6 +155,12 @@ impl FileRun<'_> {
     fn statement(&mut self, sql: &str) {
         let kind = engine::kind(sql);
         if kind == Kind::Setting {
+            let upper = sql.trim_start().to_ascii_uppercase();
+            if upper.starts_with("RESET") {
+                self.settings.clear();
+            } else if changes_answers(&upper) {
+                self.settings.push(sql.trim().to_string());
+            }
             let _ = self.rt.block_on(engine::run(self.ctx, sql, &self.root));
             return;
         }
@@ -211,6 +221,13 @@ impl FileRun<'_> {
                 },
             },
         };
+        // A session setting xorq cannot see explains a different answer.
+        if matches!(candidate, Outcome::Differing(_))
+            && !self.settings.is_empty()
+            && let Some(reason) = self.deliberate.rule("session-setting")
+        {
+            return Outcome::Deliberate(format!("{reason} (in force: {})", self.settings.join("; ")));
+        }
         // Does DataFusion itself give the recorded answer here?
         let reproduced = match self.rt.block_on(engine::run(self.ctx, sql, &self.root)) {
             Ok(answer) => match expected {
@@ -279,6 +296,13 @@ impl FileRun<'_> {
             Xorq::Failed(format!("panicked: {message}"))
         })
     }
+}
+
+/// Whether a `SET` can change an answer (how SQL is read, the time zone), rather than only how a
+/// plan runs (`datafusion.execution.*` but the time zone, `datafusion.optimizer.*`).
+fn changes_answers(upper: &str) -> bool {
+    let time_zone = upper.contains("TIME ZONE") || upper.contains("TIME_ZONE");
+    time_zone || !(upper.contains("DATAFUSION.EXECUTION.") || upper.contains("DATAFUSION.OPTIMIZER."))
 }
 
 /// Whether the outermost query has an `ORDER BY`, which makes row order part of the answer.
