@@ -59,7 +59,7 @@ async fn outcome(query: &Query, data: &Path, work: &Path) -> Outcome {
     let expected = engines::datafusion(query, data)
         .await
         .unwrap_or_else(|e| panic!("{}: DataFusion's own SQL failed: {e}", query.name));
-    let (keys, _limited) = query.ordering().unwrap_or_else(|e| panic!("{}: {e}", query.name));
+    let keys = query.order_keys().unwrap_or_else(|e| panic!("{}: {e}", query.name));
     match exact_difference(&actual, &expected, &Ordering { keys }) {
         Ok(None) => Outcome::pass(),
         Ok(Some(why)) => Outcome { kind: "differs", detail: why },

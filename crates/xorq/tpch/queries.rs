@@ -14,7 +14,7 @@ use std::error::Error;
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
-    Expr as AstExpr, LimitClause, OrderByKind, Query as AstQuery, Spanned, Statement, TableFactor, Visit, Visitor,
+    Expr as AstExpr, OrderByKind, Query as AstQuery, Spanned, Statement, TableFactor, Visit, Visitor,
 };
 use datafusion::sql::sqlparser::dialect::GenericDialect;
 use datafusion::sql::sqlparser::keywords::Keyword;
@@ -139,11 +139,10 @@ impl Query {
     }
 
     /// The output columns of the outer `ORDER BY`, in order (empty when the query does not
-    /// order), and whether the query has a `LIMIT`.
-    pub fn ordering(&self) -> Res<(Vec<String>, bool)> {
+    /// order).
+    pub fn order_keys(&self) -> Res<Vec<String>> {
         let statement = parse_one(&self.select()?)?;
         let Statement::Query(query) = statement else { return Err(format!("{} is not a query", self.name).into()) };
-        let limited = matches!(&query.limit_clause, Some(LimitClause::LimitOffset { limit: Some(_), .. }));
         let mut keys = Vec::new();
         if let Some(order) = &query.order_by {
             let OrderByKind::Expressions(exprs) = &order.kind else {
@@ -158,7 +157,7 @@ impl Query {
                 }
             }
         }
-        Ok((keys, limited))
+        Ok(keys)
     }
 }
 
