@@ -1,14 +1,17 @@
 //! The shape of a physical plan, for comparing xorq's lowering of a query with DataFusion's
 //! plan of the same SQL: what decides its speed, without what only names differ.
 //!
-//! A shape is a tree of lines: joins (kind, type, partition mode, equi-join keys, filter), scans
-//! (the table, the predicate pushed into the scan and the filters right above it), aggregates
-//! (group keys and functions), other filters, set operations and subqueries. Every column is
-//! named by where it comes from: `table.column` for a scanned column (`nation#2.n_name` for the
-//! second scan of `nation`, counted left to right), or the expression that computes it from such
-//! columns. Projections, repartitions, sorts and limits are transparent, so xorq's renaming
-//! projections and DataFusion's qualified names give equal shapes when the plans do the same
-//! work in the same order.
+//! A shape is a tree of lines: joins (kind, join type, partition mode, equi-join keys, filter),
+//! scans (the table, the predicate pushed into the scan, the filter right above it), aggregates
+//! (group keys; each function with the scanned columns its arguments read), other filters, top-k
+//! sorts, set operations and scalar subqueries. Every column is named by where it comes from:
+//! `table.column` for a scanned column (`nation#2.n_name` for the second scan of `nation`,
+//! counted left to right), or the expression computing it from such columns, written in a
+//! canonical form (operands of commutative operators sorted, comparisons turned one way, `IN`
+//! lists sorted). Projections, repartitions, sorts without a limit and limits are transparent, so
+//! xorq's renaming projections and DataFusion's qualified names give equal shapes when the plans
+//! do the same work in the same order; the predicate of a dynamic filter (filled at run time) is
+//! left out.
 
 // Each includer uses a part of this module.
 #![allow(dead_code)]
@@ -421,17 +424,30 @@ fn canon(expr: &Arc<dyn PhysicalExpr>, name: &dyn Fn(&Column) -> String) -> Stri
         let not = if list.negated() { "NOT " } else { "" };
         return format!("{} {not}IN ({})", canon(list.expr(), name), items.join(", "));
     }
-    let renamed = Arc::clone(expr).transform_up(|e| {
-        Ok(match e.downcast_ref::<Column>() {
-            Some(c) if c.index() != ORIGIN_INDEX => {
-                Transformed::yes(Arc::new(Column::new(&name(c), ORIGIN_INDEX)) as Arc<dyn PhysicalExpr>)
-            }
-            _ => Transformed::no(e),
-        })
-    });
-    match renamed {
-        Ok(t) => t.data.to_string().replace(&format!("@{ORIGIN_INDEX}"), ""),
-        Err(e) => format!("<{expr}: {e}>"),
+    // Any other expression: DataFusion's display of it, each child written canonically.
+    let children: Vec<Arc<dyn PhysicalExpr>> = expr
+        .children()
+        .into_iter()
+        .map(|c| Arc::new(Column::new(&canon(c, name), ORIGIN_INDEX)) as Arc<dyn PhysicalExpr>)
+        .collect();
+    if children.is_empty() {
+        return expr.to_string();
+    }
+    let unmarked = |e: &Arc<dyn PhysicalExpr>| e.to_string().replace(&format!("@{ORIGIN_INDEX}"), "");
+    match Arc::clone(expr).with_new_children(children) {
+        Ok(e) => unmarked(&e),
+        // An expression that checks its new children's types: its columns renamed, as they are.
+        Err(_) => match Arc::clone(expr).transform_up(|e| {
+            Ok(match e.downcast_ref::<Column>() {
+                Some(c) if c.index() != ORIGIN_INDEX => {
+                    Transformed::yes(Arc::new(Column::new(&name(c), ORIGIN_INDEX)) as Arc<dyn PhysicalExpr>)
+                }
+                _ => Transformed::no(e),
+            })
+        }) {
+            Ok(t) => unmarked(&t.data),
+            Err(e) => format!("<{expr}: {e}>"),
+        },
     }
 }
 
