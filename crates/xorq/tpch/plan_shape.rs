@@ -25,7 +25,7 @@ use datafusion::common::{JoinSide, JoinType};
 use datafusion::datasource::physical_plan::FileScanConfig;
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::logical_expr::Operator;
-use datafusion::physical_expr::PhysicalExpr;
+use datafusion::physical_expr::{PhysicalExpr, PhysicalExprRef};
 use datafusion::physical_expr::expressions::{BinaryExpr, Column, InListExpr};
 use datafusion::physical_expr::utils::split_conjunction;
 use datafusion::physical_plan::ExecutionPlan;
@@ -342,7 +342,7 @@ fn join_origins(kind: JoinType, l: &[Origin], r: &[Origin], projection: Option<&
     }
 }
 
-fn render_keys(on: &[(Arc<dyn PhysicalExpr>, Arc<dyn PhysicalExpr>)], l: &[Origin], r: &[Origin]) -> String {
+fn render_keys(on: &[(PhysicalExprRef, PhysicalExprRef)], l: &[Origin], r: &[Origin]) -> String {
     let mut keys: Vec<String> = on.iter().map(|(a, b)| format!("{} = {}", render(a, l), render(b, r))).collect();
     keys.sort();
     keys.join(", ")
