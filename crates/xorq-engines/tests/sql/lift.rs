@@ -337,3 +337,37 @@ fn named_placeholders_are_parameters_typed_by_their_use() {
     let params = t.params().unwrap();
     assert_eq!((params[0].name.as_str(), &params[0].dtype), ("k", &DataType::Int64));
 }
+
+/// Bare names resolve only through a resolver that knows them (`TableResolver::bare_table`).
+struct Named;
+
+impl TableResolver for Named {
+    fn table(&self, profile: &str, path: &[String]) -> Result<Table, EngineError> {
+        NoBackends.table(profile, path)
+    }
+
+    fn bare_table(&self, name: &str) -> Result<Option<Table>, EngineError> {
+        let schema = Schema::new(vec![Field::new("id", DataType::Int64, false)]).expect("schema");
+        Ok((name == "orders")
+            .then(|| Table::from_source(Source::table("mem", vec![name.into()], schema)))
+            .transpose()?)
+    }
+}
+
+#[test]
+fn bare_names_come_from_the_resolver_and_ctes_shadow_them() {
+    let schema = Schema::new(vec![Field::new("id", DataType::Int64, false)]).unwrap();
+    let orders = Table::from_source(Source::table("mem", vec!["orders".into()], schema)).unwrap();
+    let t = sql_to_table("SELECT id FROM orders WHERE id > 3", &Named).unwrap();
+    assert_eq!(t.address(), orders.filter(col("id").gt(lit(3))).unwrap().address());
+
+    // A CTE of the same name wins over the resolver's table, as in DataFusion.
+    let t = sql_to_table("WITH orders AS (SELECT id + 1 AS id FROM orders) SELECT id FROM orders", &Named).unwrap();
+    assert_eq!(t.address(), orders.select([(col("id") + lit(1)).alias("id")]).unwrap().address());
+
+    // Names the resolver does not know keep the error that says how to name a source.
+    let err = sql_to_table("SELECT id FROM customers", &Named).unwrap_err().to_string();
+    assert!(err.contains("unknown table `customers`"), "{err}");
+    let err = sql_to_table("SELECT id FROM orders", &NoBackends).unwrap_err().to_string();
+    assert!(err.contains("unknown table `orders`"), "{err}");
+}

@@ -23,7 +23,10 @@ fn numbers() -> RecordBatch {
     RecordBatch::try_from_iter([
         ("id", Arc::new(Int64Array::from(vec![1, 2, 3, 4, 5, 6, 7, 8])) as _),
         ("price", Arc::new(price) as _),
-        ("amount", Arc::new(Float64Array::from(vec![0.05, 0.06, 0.07, 0.1, 1e18, -0.07, 1_234_567.89, f64::NAN])) as _),
+        (
+            "amount",
+            Arc::new(Float64Array::from(vec![0.05, 0.06, 0.07, 0.1, 1e9, -0.07, 1_234_567.89, 123_456.789])) as _,
+        ),
         ("ratio", Arc::new(Float32Array::from(vec![0.5, 0.1, 1.5, -2.0, 16_777_217.0, 3.0, 0.25, 1.0])) as _),
         (
             "qty",

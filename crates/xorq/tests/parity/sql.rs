@@ -147,7 +147,13 @@ impl Fixture {
     /// registered table through DataFusion, and compares rows (as multisets unless `ordered`),
     /// column names and types.
     pub(crate) async fn check(&self, template: &str, ordered: bool) {
-        let (mut ours, mut theirs) = (template.to_string(), template.to_string());
+        self.check_equivalent(template, template, ordered).await;
+    }
+
+    /// Like [`Fixture::check`], with DataFusion running `theirs`: an equivalent query, for what
+    /// DataFusion cannot run itself.
+    pub(crate) async fn check_equivalent(&self, template: &str, theirs: &str, ordered: bool) {
+        let (mut ours, mut theirs) = (template.to_string(), theirs.to_string());
         for name in &self.tables {
             let placeholder = format!("{{{name}}}");
             ours = ours.replace(&placeholder, &format!("read_parquet('{name}.parquet')"));
@@ -164,11 +170,21 @@ impl Fixture {
             "{ours}: IR types differ from DataFusion's: {:?}",
             lowering.conformed_columns()
         );
-        let got = Session::new()
-            .execute(&table, &Params::new())
-            .await
-            .unwrap_or_else(|e| panic!("{ours}: xorq execution failed: {e}\n{table}"));
-        let want = self.ctx.sql(&theirs).await.expect("DataFusion plans").collect().await.expect("DataFusion runs");
+        let got = Session::new().execute(&table, &Params::new()).await;
+        let want = match self.ctx.sql(&theirs).await {
+            Ok(df) => df.collect().await,
+            Err(e) => Err(e),
+        };
+        let (got, want) = match (got, want) {
+            (Ok(g), Ok(w)) => (g, w),
+            // The same failure (a division by zero, an overflow) is the same behaviour.
+            (Err(g), Err(w)) if g.to_string().contains(&w.to_string()) => return,
+            (g, w) => panic!(
+                "{ours}\nxorq: {:?}\nDataFusion ({theirs}): {:?}\n{table}",
+                g.map(|b| rows(&b)),
+                w.map(|b| rows(&b))
+            ),
+        };
         let (mut got_rows, mut want_rows) = (rows(&got), rows(&want));
         if !ordered {
             got_rows.sort();
@@ -184,7 +200,7 @@ impl Fixture {
                     .map(|f| (f.name().clone(), xorq::DataType::from_arrow(f.name(), f.data_type()).expect("logical")))
                     .collect::<Vec<_>>()
             };
-            assert_eq!(fields(g), fields(w), "{ours}: columns differ");
+            assert_eq!(fields(g), fields(w), "{ours}: columns differ\n{table}");
         }
     }
 }
@@ -269,9 +285,12 @@ async fn not_in_follows_three_valued_logic() {
     .await;
     f.check("SELECT id FROM {orders} WHERE cid + 1 NOT IN (SELECT id FROM {customers})", false).await;
     f.check("SELECT id FROM {orders} WHERE cid + 1 IN (SELECT id FROM {customers})", false).await;
-    // Correlated: the counts are per correlation group.
-    f.check(
+    // Correlated: the counts are per correlation group. DataFusion refuses to run this ("null_aware
+    // anti join only supports single column join key"): its answer is that of the equivalent
+    // `NOT EXISTS`, by SQL's definition of `NOT IN`.
+    f.check_equivalent(
         "SELECT id FROM {orders} o WHERE cid NOT IN (SELECT c.id FROM {customers} c WHERE c.region = o.region)",
+        "SELECT id FROM {orders} o WHERE NOT EXISTS (SELECT 1 FROM {customers} c WHERE c.region = o.region AND (c.id = o.cid OR c.id IS NULL OR o.cid IS NULL))",
         false,
     )
     .await;

@@ -80,6 +80,20 @@ impl ContextProvider for SqlContext<'_> {
         let (profile, path): (String, Vec<String>) = match &name {
             TableReference::Bare { table } => {
                 // Also asked for CTE names, whose answer the planner then ignores: no side effects.
+                let key = format!("bare {table}");
+                if let Some(t) = self.built.borrow().get(&key) {
+                    return Ok(source(t.clone()));
+                }
+                let found = self.resolver.bare_table(table).map_err(|e| {
+                    external(match e {
+                        e @ EngineError::Sql { .. } => e,
+                        other => self.locator.error(other.to_string(), self.locator.relation(&[table.to_string()])),
+                    })
+                })?;
+                if let Some(t) = found {
+                    self.built.borrow_mut().insert(key, t.clone());
+                    return Ok(source(t));
+                }
                 return Err(external(self.locator.error(
                     format!(
                         "unknown table `{table}`: read files with read_parquet('…'), read_csv('…') or read_json('…'), or name a backend table as `<profile>.<schema>.<table>`"

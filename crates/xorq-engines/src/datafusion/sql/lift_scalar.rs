@@ -292,7 +292,12 @@ impl ScalarLifter<'_> {
         if let DfExpr::Literal(ScalarValue::Utf8(Some(s)) | ScalarValue::Utf8View(Some(s)), _) = inner {
             let folded = match to {
                 ArrowType::Date32 => Some(Literal::date(s)),
-                ArrowType::Timestamp(_, None) => Some(Literal::timestamp(s)),
+                // At the unit DataFusion reads it in (nanoseconds for `TIMESTAMP '…'`); a text
+                // this parser does not read, or a coarser unit, is left to the engine's cast.
+                ArrowType::Timestamp(unit, None) => {
+                    let target = functions::ir_type(&ArrowType::Timestamp(*unit, None)).ok();
+                    Literal::timestamp(s).ok().zip(target).and_then(|(l, t)| l.cast_value(&t)).map(Ok)
+                }
                 _ => None,
             };
             if let Some(literal) = folded {

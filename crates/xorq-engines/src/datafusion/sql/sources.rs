@@ -20,6 +20,14 @@ use crate::probe::read_file;
 pub trait TableResolver {
     /// The table `path` (schema and table name, as written) of the backend profile `profile`.
     fn table(&self, profile: &str, path: &[String]) -> Result<Table>;
+
+    /// The table an unqualified name (`FROM orders`) stands for, if this resolver has one.
+    /// `None`, the default, gives the query the error that asks for a table function or a
+    /// `<profile>.<schema>.<table>` name. The planner also asks for the names of CTEs; for those
+    /// the answer is not used.
+    fn bare_table(&self, _name: &str) -> Result<Option<Table>> {
+        Ok(None)
+    }
 }
 
 /// A resolver for when no backend is connected: every table name is an error that says so.
