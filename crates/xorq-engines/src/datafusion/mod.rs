@@ -1,5 +1,6 @@
 //! The embedded default engine: Apache DataFusion.
 
+pub mod functions;
 mod literal;
 mod lower;
 pub mod marker;

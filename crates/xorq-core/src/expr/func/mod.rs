@@ -34,6 +34,7 @@ use crate::types::DataType;
 
 use super::ir::{ExprKind, ScalarExpr};
 
+pub use rules::{DATE_PART_FUNCTIONS, DATE_PART_UNITS};
 pub use typing::{Arg, CustomRule, Ints, Param, Refusal, Ret, Signature, Ty, Typing};
 
 /// What kind of function an entry is.
