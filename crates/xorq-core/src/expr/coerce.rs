@@ -446,7 +446,6 @@ fn kernel_result(op: BinaryOp, l: &DataType, r: &DataType) -> Option<DataType> {
         (T::Timestamp { .. } | T::Date, T::Interval) if additive => Some(l.clone()),
         (T::Duration(a), T::Duration(b)) if additive && a == b => Some(l.clone()),
         (T::Interval, T::Interval) if additive => Some(T::Interval),
-        (T::Interval, T::Int64) | (T::Int64, T::Interval) if op == BinaryOp::Mul => Some(T::Interval),
         // Arrow swaps the operands of a commutative operator to put the date or timestamp first.
         (T::Duration(_) | T::Interval, T::Date | T::Timestamp { .. }) if op == BinaryOp::Add => kernel_result(op, r, l),
         _ => None,
@@ -458,9 +457,14 @@ fn decimal_result(op: BinaryOp, l: &DataType, r: &DataType) -> Option<DataType> 
     let max = i16::from(MAX_DECIMAL_PRECISION);
     let (p1, s1) = decimal_parts(l)?;
     let (p2, s2) = decimal_parts(r)?;
+    // Arrow rescales with `10^k` in `i128`, which fails beyond `10^38`.
+    let pow_fits = |k: i16| k.abs() <= max;
     let (precision, scale) = match op {
         BinaryOp::Add | BinaryOp::Sub => {
             let s = s1.max(s2);
+            if !pow_fits(s - s1) || !pow_fits(s - s2) {
+                return None;
+            }
             (s + (p1 - s1).max(p2 - s2) + 1, s)
         }
         BinaryOp::Mul => {
@@ -471,6 +475,9 @@ fn decimal_result(op: BinaryOp, l: &DataType, r: &DataType) -> Option<DataType> 
         }
         BinaryOp::Div | BinaryOp::IntDiv => {
             let s = (s1 + 4).min(max);
+            if !pow_fits(s - s1 + s2) {
+                return None;
+            }
             (s - s1 + s2 + p1, s)
         }
         BinaryOp::Mod => {

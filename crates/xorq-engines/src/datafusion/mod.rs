@@ -1,6 +1,7 @@
 //! The embedded default engine: Apache DataFusion.
 
 pub mod functions;
+mod join_tree;
 mod literal;
 mod lower;
 pub mod marker;
