@@ -98,10 +98,13 @@ fn percentile_cont(args: &[Arg<'_>]) -> Result<Signature, Refusal> {
 
 fn string_agg(args: &[Arg<'_>]) -> Result<Signature, Refusal> {
     arity(args, 2, 2)?;
-    if !matches!(args[1].dtype, DataType::String | DataType::Null) {
-        return Err(Refusal::Types(Some("the delimiter is text")));
-    }
-    Ok(Signature { args: vec![DataType::String, args[1].dtype.clone()], result: DataType::String })
+    // DataFusion keeps an untyped null delimiter next to text values.
+    let delimiter = if *args[1].dtype == DataType::Null && *args[0].dtype == DataType::String {
+        DataType::Null
+    } else {
+        DataType::String
+    };
+    Ok(Signature { args: vec![DataType::String, delimiter], result: DataType::String })
 }
 
 fn nth_value(args: &[Arg<'_>]) -> Result<Signature, Refusal> {

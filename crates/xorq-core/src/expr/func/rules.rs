@@ -1,7 +1,7 @@
 //! Typing rules of scalar functions that DataFusion types by a rule of their own (its
 //! `coerce_types` and `return_field_from_args` for the function), restated over the IR's types.
 
-use crate::expr::coerce::{can_cast, comparison_type, union_type};
+use crate::expr::coerce::{comparison_type, union_type};
 use crate::types::{DataType, TimeUnit};
 
 use super::typing::{Arg, Refusal, Signature, Typing, arity, coerced_from, timestamp};
@@ -147,41 +147,73 @@ pub(super) const TO_CHAR: Typing = custom(|args| {
     use DataType as T;
     arity(args, 2, 2)?;
     let t = match args[0].dtype {
+        // DataFusion lists zoned timestamps in nanoseconds only.
+        T::Timestamp { tz: Some(tz), .. } => timestamp(TimeUnit::Nanosecond, Some(tz.clone())),
         T::Date | T::Time | T::Timestamp { .. } | T::Duration(_) => args[0].dtype.clone(),
         T::Null => T::Date,
         _ => return Err(Refusal::Types(Some("it formats dates, times, timestamps and durations"))),
     };
+    if *args[1].dtype != T::String {
+        return Err(Refusal::Types(Some("the format is text")));
+    }
     Ok(Signature { args: vec![t, T::String], result: T::String })
 });
 
-/// `date_bin(stride, source[, origin])`.
+/// `date_bin(stride, source[, origin])`: the stride is an interval; a zone-less timestamp keeps
+/// its unit when the stride is an interval already, anything else is a nanosecond timestamp in
+/// its zone. An origin goes with a source of the same kind (zoned in the same zone, zone-less,
+/// or a time).
 pub(super) const DATE_BIN: Typing = custom(|args| {
     use DataType as T;
     arity(args, 2, 3)?;
     if !matches!(args[0].dtype, T::Interval | T::Null | T::String) {
         return Err(Refusal::Types(Some("the stride is an interval")));
     }
-    let zone = |t: &T| match t {
-        T::Timestamp { tz, .. } => tz.clone(),
-        _ => None,
+    // DataFusion lists `(interval, timestamp(any unit))` and `(interval, timestamp(any unit),
+    // timestamp(ns))` as they are.
+    let exact =
+        *args[0].dtype == T::Interval && (args.len() == 2 || *args[2].dtype == timestamp(TimeUnit::Nanosecond, None));
+    let bin = |t: &T| -> Option<T> {
+        Some(match t {
+            T::Timestamp { tz: None, .. } if exact => t.clone(),
+            T::Timestamp { tz, .. } => timestamp(TimeUnit::Nanosecond, tz.clone()),
+            T::Time => T::Time,
+            T::Date | T::String | T::Null => timestamp(TimeUnit::Nanosecond, None),
+            _ => return None,
+        })
     };
-    let source = match args[1].dtype {
-        T::Timestamp { .. } if args.len() == 2 => args[1].dtype.clone(),
-        T::Time if args.len() == 2 => T::Time,
-        T::Timestamp { tz, .. } => timestamp(TimeUnit::Nanosecond, tz.clone()),
-        T::Date | T::String | T::Null => timestamp(TimeUnit::Nanosecond, None),
-        _ => return Err(Refusal::Types(None)),
-    };
+    let source = bin(args[1].dtype).ok_or(Refusal::Types(None))?;
     let mut converted = vec![T::Interval, source.clone()];
     if let Some(origin) = args.get(2) {
-        let origin = match origin.dtype {
-            T::Timestamp { .. } | T::Date | T::String | T::Null => timestamp(TimeUnit::Nanosecond, zone(&source)),
-            _ => return Err(Refusal::Types(None)),
+        let origin = bin(origin.dtype).ok_or(Refusal::Types(None))?;
+        let text_or_null = |t: &T| matches!(t, T::String | T::Null | T::Date);
+        let zone = |t: &T| match t {
+            T::Timestamp { tz, .. } => Some(tz.clone()),
+            _ => None,
         };
+        let fits = match (zone(&source), zone(&origin)) {
+            (Some(None), Some(None)) => true,
+            (Some(Some(a)), Some(Some(b))) => a == b,
+            _ => {
+                source == T::Time
+                    && origin == T::Time
+                    && !text_or_null(args[1].dtype)
+                    && !text_or_null(origin_type(args))
+            }
+        };
+        if !fits {
+            return Err(Refusal::Types(Some(
+                "the source and the origin must both be zone-less timestamps, timestamps in one zone, or times",
+            )));
+        }
         converted.push(origin);
     }
     Ok(Signature { args: converted, result: source })
 });
+
+fn origin_type<'a>(args: &[Arg<'a>]) -> &'a DataType {
+    args[2].dtype
+}
 
 /// `from_unixtime(seconds[, zone])`.
 pub(super) const FROM_UNIXTIME: Typing = custom(|args| {
@@ -201,7 +233,7 @@ pub(super) const FROM_UNIXTIME: Typing = custom(|args| {
 
 fn make_parts(args: &[Arg<'_>], result: DataType) -> Rule {
     arity(args, 3, 3)?;
-    if !args.iter().all(|a| *a.dtype == DataType::Null || a.dtype.is_integer()) {
+    if !args.iter().all(|a| matches!(a.dtype, DataType::Null | DataType::String) || a.dtype.is_integer()) {
         return Err(Refusal::Types(Some("it takes integers")));
     }
     Ok(Signature { args: same(args, &DataType::Int32), result })
@@ -285,9 +317,11 @@ pub(super) const TO_LOCAL_TIME: Typing = custom(|args| {
     Ok(Signature { args: types(args), result })
 });
 
-/// `round(x[, digits])`: numbers keep their type. The digits are typed `Int64` (DataFusion
-/// narrows them to `Int32` when it runs): the IR's `round` always typed them so, and addresses
-/// of existing expressions must not change.
+/// `round(x[, digits])`: integers and floats keep their type; a decimal is rounded to the
+/// scale the digits give when they are a constant (DataFusion's `calculate_new_precision_scale`),
+/// else keeps its scale with one more digit. The digits are typed `Int64` (DataFusion narrows
+/// them to `Int32` when it runs): the IR's `round` always typed them so, and addresses of
+/// existing expressions must not change.
 pub(super) const ROUND: Typing = custom(|args| {
     use DataType as T;
     arity(args, 1, 2)?;
@@ -296,13 +330,43 @@ pub(super) const ROUND: Typing = custom(|args| {
         return Err(Refusal::Types(None));
     }
     let mut converted = vec![x.clone()];
-    if let Some(d) = args.get(1) {
-        if !(d.dtype.is_integer() || *d.dtype == T::Null) {
-            return Err(Refusal::Types(Some("the number of digits is an integer")));
+    let places: Option<i64> = match args.get(1) {
+        None => Some(0),
+        Some(d) => {
+            if !(d.dtype.is_integer() || *d.dtype == T::Null) {
+                return Err(Refusal::Types(Some("the number of digits is an integer")));
+            }
+            converted.push(T::Int64);
+            match d.constant {
+                Some(l) if l.is_null() => Some(0),
+                Some(l) => Some(l.as_i128().and_then(|v| i64::try_from(v).ok()).ok_or(Refusal::Types(None))?),
+                None => None,
+            }
         }
-        converted.push(T::Int64);
-    }
-    let result = if *x == T::Null { T::Float64 } else { x.clone() };
+    };
+    let result = match x {
+        T::Null => T::Float64,
+        T::Decimal { precision, scale } => {
+            let (p, s) = (i64::from(*precision), i64::from(*scale));
+            let (p, s) = match places {
+                Some(dp) => {
+                    let new_scale = if s < 0 { s.min(dp).max(-p) } else { s.min(dp.max(0)) };
+                    let new_precision = if s == 0 && dp < 0 && dp.unsigned_abs() <= p.unsigned_abs() {
+                        (p + 1).min(i64::from(crate::types::MAX_DECIMAL_PRECISION))
+                    } else {
+                        p
+                    };
+                    (new_precision, new_scale)
+                }
+                None => ((p + 1).min(i64::from(crate::types::MAX_DECIMAL_PRECISION)), s),
+            };
+            T::Decimal {
+                precision: u8::try_from(p).map_err(|_| Refusal::Types(None))?,
+                scale: i8::try_from(s).map_err(|_| Refusal::Types(None))?,
+            }
+        }
+        _ => x.clone(),
+    };
     Ok(Signature { args: converted, result })
 });
 
@@ -317,7 +381,7 @@ pub(super) const LOG: Typing = custom(|args| {
     };
     if args.len() == 1 {
         let t = value(args[0].dtype).ok_or(Refusal::Types(None))?;
-        let result = if t == T::Null { T::Float64 } else { t.clone() };
+        let result = if t == T::Float32 { T::Float32 } else { T::Float64 };
         return Ok(Signature { args: vec![t], result });
     }
     let base = match args[0].dtype {
@@ -350,6 +414,38 @@ pub(super) const GCD: Typing = custom(|args| {
     Ok(Signature { args: same(args, &DataType::Int64), result: DataType::Int64 })
 });
 
+/// Whether Arrow casts `from` to `to` (`can_cast_types`), over the IR's types: DataFusion
+/// converts the arguments of functions that pick one type for all (`coalesce`, `greatest`, …)
+/// only where Arrow can cast them.
+pub(crate) fn castable(from: &DataType, to: &DataType) -> bool {
+    use DataType as T;
+    let wide_int = |t: &T| matches!(t, T::Int32 | T::Int64);
+    match (from, to) {
+        _ if from == to => true,
+        (T::Null, _) => true,
+        (a, b) if (a.is_numeric() || *a == T::Boolean) && (b.is_numeric() || *b == T::Boolean) => true,
+        (a, T::String) if *a != T::Null => true,
+        (T::String, b) => {
+            b.is_numeric()
+                || matches!(b, T::Boolean | T::Binary | T::Date | T::Time | T::Timestamp { .. } | T::Interval)
+        }
+        (T::Binary, T::String) => true,
+        (T::Date, T::Timestamp { .. }) | (T::Timestamp { .. }, T::Date | T::Time | T::Timestamp { .. }) => true,
+        (a, T::Timestamp { .. }) if a.is_numeric() => true,
+        (a, T::Binary) if a.is_integer() => true,
+        (a, T::Date) => wide_int(a),
+        (a, T::Time) => *a == T::Int64,
+        (T::Date | T::Timestamp { .. } | T::Time, b) => wide_int(b),
+        (T::Duration(_) | T::Interval, T::Duration(_) | T::Interval) => true,
+        (T::Duration(_), b) | (b, T::Duration(_)) => *b == T::Int64,
+        _ => false,
+    }
+}
+
+fn all_castable(args: &[Arg<'_>], t: &DataType) -> Result<(), Refusal> {
+    if args.iter().all(|a| castable(a.dtype, t)) { Ok(()) } else { Err(Refusal::Types(None)) }
+}
+
 /// `greatest`, `least`: DataFusion's comparison coercion, folded from the first argument.
 pub(super) const GREATEST: Typing = custom(|args| {
     arity(args, 1, usize::MAX)?;
@@ -357,6 +453,7 @@ pub(super) const GREATEST: Typing = custom(|args| {
     for a in &args[1..] {
         t = comparison_type(&t, a.dtype).ok_or(Refusal::Types(None))?;
     }
+    all_castable(args, &t)?;
     Ok(Signature { args: same(args, &t), result: t })
 });
 
@@ -365,6 +462,7 @@ pub(super) const NULLIF: Typing = custom(|args| {
     arity(args, 2, 2)?;
     let t = comparison_type(args[0].dtype, args[1].dtype).ok_or(Refusal::Types(None))?;
     let t = if t == DataType::Null { DataType::String } else { t };
+    all_castable(args, &t)?;
     Ok(Signature { args: same(args, &t), result: t })
 });
 
@@ -430,6 +528,7 @@ pub(super) const COALESCE: Typing = custom(|args| {
     arity(args, 1, usize::MAX)?;
     let all: Vec<&DataType> = args.iter().map(|a| a.dtype).collect();
     let t = union_resolution(&all).ok_or(Refusal::Types(None))?;
+    all_castable(args, &t)?;
     Ok(Signature { args: same(args, &t), result: t })
 });
 
@@ -471,8 +570,6 @@ pub(super) const NVL2: Typing = custom(|args| {
     for a in &args[1..] {
         t = union_type(&t, a.dtype).ok_or(Refusal::Types(None))?;
     }
-    if !args.iter().all(|a| can_cast(a.dtype, &t)) {
-        return Err(Refusal::Types(None));
-    }
+    all_castable(args, &t)?;
     Ok(Signature { args: same(args, &t), result: t })
 });

@@ -82,7 +82,7 @@ builtins! {
         /// The n-th field of a split.
         SPLIT_PART = F::scalar(
             "split_part",
-            params(&[P::Text, P::Text, P::Int(Ints::Wide, T::Int64)], R::Fixed(T::String)),
+            params(&[P::Text, P::Text, P::Int(Ints::All, T::Int64)], R::Fixed(T::String)),
             "The n-th part (1-based; negative from the end) after splitting on a delimiter"
         );
         /// Hexadecimal text of an integer.
@@ -102,13 +102,13 @@ builtins! {
         /// The text before the n-th delimiter.
         SUBSTR_INDEX = F::scalar(
             "substr_index",
-            params(&[P::AnyText, P::AnyText, P::Int(Ints::Wide, T::Int64)], R::Fixed(T::String)),
+            params(&[P::AnyText, P::AnyText, P::Int(Ints::Lossless, T::Int64)], R::Fixed(T::String)),
             "The text before the n-th occurrence of a delimiter (after the n-th from the end when negative)"
         );
         /// Replaces a range of characters.
         OVERLAY = F::scalar(
             "overlay",
-            optional(&[P::AnyText, P::AnyText, P::Int(Ints::Wide, T::Int64), P::Int(Ints::Wide, T::Int64)], 3, R::Fixed(T::String)),
+            optional(&[P::AnyText, P::AnyText, P::Int(Ints::Lossless, T::Int64), P::Int(Ints::Lossless, T::Int64)], 3, R::Fixed(T::String)),
             "Replace the characters from a position (for a length) with another text"
         );
 
@@ -136,14 +136,14 @@ builtins! {
         /// Number of matches.
         REGEXP_COUNT = F::scalar(
             "regexp_count",
-            optional(&[P::AnyText, P::AnyText, P::Int(Ints::Wide, T::Int64), P::AnyText], 2, R::Fixed(T::Int64)),
+            optional(&[P::AnyText, P::AnyText, P::Int(Ints::Lossless, T::Int64), P::AnyText], 2, R::Fixed(T::Int64)),
             "Number of matches of a regular expression (from a start position, with flags)"
         );
         /// Position of a match.
         REGEXP_INSTR = F::scalar(
             "regexp_instr",
             optional(
-                &[P::AnyText, P::AnyText, P::Int(Ints::Wide, T::Int64), P::Int(Ints::Wide, T::Int64), P::AnyText, P::Int(Ints::Wide, T::Int64)],
+                &[P::AnyText, P::AnyText, P::Int(Ints::Lossless, T::Int64), P::Int(Ints::Lossless, T::Int64), P::AnyText, P::Int(Ints::Lossless, T::Int64)],
                 2,
                 R::Fixed(T::Int64)
             ),

@@ -12,8 +12,12 @@ const NONE_TO_F64: Typing = params(&[], R::Fixed(T::Float64));
 /// (DataFusion converts it when it runs).
 fn offset(args: &[Arg<'_>]) -> Result<Signature, Refusal> {
     arity(args, 1, 3)?;
-    let t = args[0].dtype.clone();
-    let mut converted = vec![t.clone()];
+    // An untyped null value takes the default's type.
+    let t = match args.get(2) {
+        Some(d) if *args[0].dtype == DataType::Null => d.dtype.clone(),
+        _ => args[0].dtype.clone(),
+    };
+    let mut converted = vec![args[0].dtype.clone()];
     if let Some(o) = args.get(1) {
         if !(o.dtype.is_integer() || *o.dtype == DataType::Null) {
             return Err(Refusal::Types(Some("the offset is an integer")));

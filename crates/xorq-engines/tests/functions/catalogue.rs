@@ -1,0 +1,1 @@
+//! Every function DataFusion registers: supported end to end, or refused by name.
