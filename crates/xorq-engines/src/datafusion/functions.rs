@@ -76,6 +76,7 @@ const AGGREGATE: &[(&str, AggregateForm)] = &[
     ("first", AggregateForm::Udaf("first_value")),
     ("last", AggregateForm::Udaf("last_value")),
     ("approx_quantile", AggregateForm::WithinGroup("approx_percentile_cont")),
+    ("approx_percentile_cont_with_weight", AggregateForm::WithinGroup("approx_percentile_cont_with_weight")),
 ];
 
 /// The DataFusion form of a scalar function.

@@ -224,12 +224,7 @@ impl ScalarLowering<'_> {
             }
             ScalarForm::Like { case_insensitive } => {
                 let (s, p) = two(&mut a)?;
-                let escape = match ir_args.get(2).map(|x| &x.kind) {
-                    Some(ExprKind::Literal(Literal::String(c))) => c.chars().next(),
-                    Some(_) => return Err(EngineError::Internal("`LIKE … ESCAPE` with a non-constant escape".into())),
-                    None => None,
-                };
-                return Ok(DfExpr::Like(Like::new(false, Box::new(s), Box::new(p), escape, case_insensitive)));
+                return Ok(DfExpr::Like(Like::new(false, Box::new(s), Box::new(p), None, case_insensitive)));
             }
             ScalarForm::SimilarTo => {
                 let (s, p) = two(&mut a)?;

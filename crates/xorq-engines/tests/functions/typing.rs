@@ -58,8 +58,11 @@ fn gap(name: &str, args: &[DataType], refusal: &str) -> Option<&'static str> {
         "strftime" if args.get(1) != Some(&T::String) => {
             "a format that is not text: DataFusion then reads the value as a UTC timestamp; write the format as text"
         }
+        "first_value" | "last_value" if args.len() == 2 => {
+            "a second argument of window `first_value`/`last_value`, which DataFusion accepts and ignores; write one argument"
+        }
         "first_value" | "last_value" | "nth_value" if args.len() != 1 + usize::from(name == "nth_value") => {
-            "window `first_value`/`last_value` of no or two arguments: DataFusion's signature lists these forms, its documented form takes one value"
+            "window `first_value`/`last_value`/`nth_value` with another number of arguments: DataFusion's signature lists these forms and fails when it runs them (checked in `catalogue.rs`)"
         }
         "nth_value" if args.len() == 2 && not_integer(1) => "the position of `nth_value` must be an integer constant",
         "lag" | "lead" if not_integer(1) => "the offset of `lag`/`lead` must be an integer constant",
@@ -74,7 +77,7 @@ fn gap(name: &str, args: &[DataType], refusal: &str) -> Option<&'static str> {
         | "to_timestamp_micros"
         | "to_timestamp_nanos"
         | "to_unixtime" => {
-            "DataFusion types any arguments for its `to_*` conversions and refuses other types when it runs; xorq accepts text with text formats, and numbers, dates and timestamps alone"
+            "DataFusion types any arguments for its `to_*` conversions and refuses other types when it runs (checked in `catalogue.rs`); xorq accepts text with text formats, or one value of a type the conversion runs on"
         }
         _ => return None,
     })

@@ -38,23 +38,14 @@ pub(super) const CONCAT_WS: Typing = custom(|args| {
     Ok(Signature { args: vec![DataType::String; args.len()], result: DataType::String })
 });
 
-fn single_char(a: &Arg<'_>) -> bool {
-    a.text().is_some_and(|s| s.chars().count() == 1)
-}
-
-/// `like(text, pattern[, escape])`: the escape is one constant character.
+/// `like(text, pattern)`: `_` and `%` are wildcards and `\\` escapes them, as in DataFusion
+/// (`LIKE … ESCAPE '\\'` is the same call; DataFusion supports no other escape character).
 pub(super) const LIKE: Typing = custom(|args| {
-    arity(args, 2, 3)?;
-    let text = |t: &DataType| matches!(t, DataType::String | DataType::Null);
-    if !args.iter().all(|a| text(a.dtype)) {
+    arity(args, 2, 2)?;
+    if !args.iter().all(|a| matches!(a.dtype, DataType::String | DataType::Null)) {
         return Err(Refusal::Types(None));
     }
-    if let Some(escape) = args.get(2)
-        && !single_char(escape)
-    {
-        return Err(Refusal::Message("the escape must be a single character".into()));
-    }
-    Ok(Signature { args: vec![DataType::String; args.len()], result: DataType::Boolean })
+    Ok(Signature { args: vec![DataType::String; 2], result: DataType::Boolean })
 });
 
 /// `similar_to(text, pattern)`.
@@ -251,43 +242,37 @@ fn text_and_formats(args: &[Arg<'_>]) -> bool {
     args.iter().all(|a| matches!(a.dtype, DataType::String | DataType::Null))
 }
 
-/// `to_date(x[, format, …])`: text with formats, or days since the epoch.
-pub(super) const TO_DATE: Typing = custom(|args| {
+/// Whether `args` is text with text formats, or one value that `single` accepts: what DataFusion's
+/// `to_*` conversions run on (they type any argument and refuse the others when they run;
+/// `tests/functions/catalogue.rs` checks that each refused type fails in DataFusion).
+fn conversion_input(args: &[Arg<'_>], single: fn(&DataType) -> bool) -> Result<(), Refusal> {
     arity(args, 1, usize::MAX)?;
-    let ok = text_and_formats(args)
-        || (args.len() == 1 && (args[0].dtype.is_integer() || matches!(args[0].dtype, DataType::Date)));
-    if !ok {
-        return Err(Refusal::Types(Some("it reads text (with chrono formats) or a number of days")));
+    if text_and_formats(args) || (args.len() == 1 && single(args[0].dtype)) {
+        Ok(())
+    } else {
+        Err(Refusal::Types(Some("it reads text with text formats, or one value of a type it converts")))
     }
+}
+
+/// `to_date(x[, format, …])`: text with formats, or a number (days), a date or a timestamp.
+pub(super) const TO_DATE: Typing = custom(|args| {
+    conversion_input(args, |t| t.is_numeric() || matches!(t, DataType::Date | DataType::Timestamp { .. }))?;
     Ok(Signature { args: types(args), result: DataType::Date })
 });
 
-/// `to_time(x[, format, …])`: text with formats.
+/// `to_time(x[, format, …])`: text with formats, or a timestamp.
 pub(super) const TO_TIME: Typing = custom(|args| {
-    arity(args, 1, usize::MAX)?;
-    if !text_and_formats(args) {
-        return Err(Refusal::Types(Some("it reads text (with chrono formats)")));
-    }
+    conversion_input(args, |t| matches!(t, DataType::Timestamp { .. }))?;
     Ok(Signature { args: types(args), result: DataType::Time })
 });
 
-fn timestamp_input(args: &[Arg<'_>]) -> bool {
-    use DataType as T;
-    text_and_formats(args)
-        || (args.len() == 1
-            && (args[0].dtype.is_integer()
-                || matches!(args[0].dtype, T::Float64 | T::Decimal { .. } | T::Timestamp { .. } | T::Date)))
-}
-
 fn to_timestamp(args: &[Arg<'_>], unit: TimeUnit) -> Rule {
-    arity(args, 1, usize::MAX)?;
-    if !timestamp_input(args) {
-        return Err(Refusal::Types(Some("it reads text (with chrono formats), a number, a date or a timestamp")));
-    }
+    conversion_input(args, |t| t.is_numeric() || matches!(t, DataType::Timestamp { .. }))?;
     Ok(Signature { args: types(args), result: timestamp(unit, None) })
 }
 
-/// `to_timestamp(x[, format, …])` and `to_timestamp_nanos`.
+/// `to_timestamp(x[, format, …])` and `to_timestamp_nanos`: text with formats, or a number or a
+/// timestamp.
 pub(super) const TO_TIMESTAMP_NS: Typing = custom(|args| to_timestamp(args, TimeUnit::Nanosecond));
 /// `to_timestamp_micros(x[, format, …])`.
 pub(super) const TO_TIMESTAMP_US: Typing = custom(|args| to_timestamp(args, TimeUnit::Microsecond));
@@ -296,12 +281,12 @@ pub(super) const TO_TIMESTAMP_MS: Typing = custom(|args| to_timestamp(args, Time
 /// `to_timestamp_seconds(x[, format, …])`.
 pub(super) const TO_TIMESTAMP_S: Typing = custom(|args| to_timestamp(args, TimeUnit::Second));
 
-/// `to_unixtime(x[, format, …])`.
+/// `to_unixtime(x[, format, …])`: text with formats, or an integer, a float, a date or a
+/// timestamp.
 pub(super) const TO_UNIXTIME: Typing = custom(|args| {
-    arity(args, 1, usize::MAX)?;
-    if !timestamp_input(args) {
-        return Err(Refusal::Types(Some("it reads text (with chrono formats), a number, a date or a timestamp")));
-    }
+    conversion_input(args, |t| {
+        t.is_integer() || t.is_float() || matches!(t, DataType::Date | DataType::Timestamp { .. })
+    })?;
     Ok(Signature { args: types(args), result: DataType::Int64 })
 });
 

@@ -45,10 +45,10 @@ builtins! {
         ENDS_WITH = F::scalar("ends_with", TEXT2_TO_BOOL, "Whether the text ends with a suffix");
         /// Concatenation, null when any argument is null (SQL's `||`).
         CONCAT = F::scalar("concat", rules::CONCAT, "Concatenation, null when any part is null (SQL's `||`)");
-        /// `LIKE` pattern match, with an optional escape character.
-        LIKE = F::scalar("like", rules::LIKE, "SQL `LIKE`, with an optional escape character").constants(&[2]);
+        /// `LIKE` pattern match (`\` escapes a wildcard).
+        LIKE = F::scalar("like", rules::LIKE, "SQL `LIKE` (`_`, `%` wildcards; `\\` escapes them)");
         /// Case-insensitive `LIKE`.
-        ILIKE = F::scalar("ilike", rules::LIKE, "Case-insensitive SQL `LIKE`").constants(&[2]);
+        ILIKE = F::scalar("ilike", rules::LIKE, "Case-insensitive SQL `LIKE`");
         /// `SIMILAR TO` regular-expression match.
         SIMILAR_TO = F::scalar("similar_to", rules::SIMILAR_TO, "SQL `SIMILAR TO`: the whole text matches a regular expression");
         /// 1-based position of a substring, 0 if absent.

@@ -231,13 +231,15 @@ pub(crate) fn aggregate(
             args.clear();
             AggFunc::COUNT_STAR
         }
-        "approx_percentile_cont" | "percentile_cont" => {
+        "approx_percentile_cont" | "percentile_cont" | "approx_percentile_cont_with_weight" => {
             // `f(x, q)` and `f(q) WITHIN GROUP (ORDER BY x)` (planned with x first).
             if order_by.iter().any(|k| k.descending) {
                 return Err(format!("`{shown}` is supported in ascending order only"));
             }
-            if args.len() != 2 {
-                return Err(format!("`{shown}` is supported with a value and a quantile only"));
+            let arity = if name == "approx_percentile_cont_with_weight" { 3 } else { 2 };
+            if args.len() != arity {
+                let what = if arity == 3 { "a value, a weight and a quantile" } else { "a value and a quantile" };
+                return Err(format!("`{shown}` is supported with {what} only"));
             }
             order_by.clear();
             aggregate_from_datafusion(name).ok_or_else(|| format!("aggregate `{shown}` is missing"))?

@@ -148,10 +148,15 @@ impl ScalarLifter<'_> {
                 if l.negated { x.is_not_in(list) } else { x.is_in(list) }
             }
             DfExpr::Like(l) => {
+                // DataFusion escapes wildcards with `\` and supports no other escape character.
+                if l.escape_char.is_some_and(|c| c != '\\') {
+                    return Err(self.error(
+                        "`LIKE … ESCAPE` is supported with the escape character `\\` only (DataFusion supports no other)\nhint: write the pattern with backslashes, e.g. `LIKE 'a\\_%'`",
+                        self.lifter.locator.keyword(&["ESCAPE"]),
+                    ));
+                }
                 let func = if l.case_insensitive { ScalarFunc::ILIKE } else { ScalarFunc::LIKE };
-                let mut args = vec![self.lift(&l.expr)?, self.lift(&l.pattern)?];
-                args.extend(l.escape_char.map(|c| lit(c.to_string())));
-                let call = Expr::Function(func, args);
+                let call = Expr::Function(func, vec![self.lift(&l.expr)?, self.lift(&l.pattern)?]);
                 if l.negated { call.not() } else { call }
             }
             DfExpr::SimilarTo(l) => {
