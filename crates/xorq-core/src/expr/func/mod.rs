@@ -442,3 +442,41 @@ impl WindowFunc {
         self.0.signature(args, context)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::manifest::{LoadContext, from_yaml, to_yaml};
+    use crate::{DataType, Field, Schema, Table, col};
+
+    fn table() -> Table {
+        let schema = Schema::new(vec![
+            Field::new("qty", DataType::Int32, true),
+            Field::new("price", DataType::decimal(15, 2).expect("decimal"), true),
+        ])
+        .expect("schema");
+        let source = crate::plan::Source::file(crate::plan::FileFormat::Parquet, "/data/x.parquet", schema)
+            .expect("absolute path");
+        Table::from_source(source).expect("source")
+    }
+
+    /// Builds written under hash scheme 1 keep the typing they were addressed with: `sum` of an
+    /// `Int32` read its argument as it was, and `round` of a decimal gave a float.
+    #[test]
+    fn scheme_one_keeps_its_function_typing() {
+        let build = || {
+            table()
+                .group_by(["qty"])
+                .agg([col("qty").sum().alias("s"), col("price").round(1).max().alias("r")])
+                .expect("aggregate")
+        };
+        let old = crate::canonical::with_scheme(1, build);
+        let new = build();
+        assert!(old.to_string().contains("sum(qty)"), "{old}");
+        assert!(new.to_string().contains("sum(CAST(qty AS Int64))"), "{new}");
+        assert_eq!(old.schema().field("r").map(|f| f.dtype.clone()), Some(DataType::Float64));
+        assert_eq!(new.schema().field("r").map(|f| f.dtype.clone()), Some(DataType::decimal(15, 1).expect("decimal")));
+        let yaml = to_yaml(&old).expect("yaml");
+        let reread = from_yaml(&yaml, &LoadContext::new().with_hash_scheme(1)).expect("rebuilds under scheme 1");
+        assert_eq!(reread.address(), old.address());
+    }
+}
