@@ -146,9 +146,11 @@ builtins! {
         /// Approximate quantile (t-digest).
         APPROX_QUANTILE = F::aggregate("approx_quantile", Typing::Custom(approx_quantile), "Approximate quantile in [0, 1] (t-digest)").constants(&[1]);
         /// Any one value.
-        ANY_VALUE = F::aggregate("any_value", ANY, "Any one value of the group").row_order();
+        ANY_VALUE = F::aggregate("any_value", ANY, "Any one value of the group").row_order().distinct(Distinct::Idempotent);
         /// Approximate number of distinct values.
-        APPROX_DISTINCT = F::aggregate("approx_distinct", params(&[P::Any], R::Fixed(T::UInt64)), "Approximate number of distinct values (HyperLogLog)").nulls(Nulls::Never);
+        APPROX_DISTINCT = F::aggregate("approx_distinct", params(&[P::Any], R::Fixed(T::UInt64)), "Approximate number of distinct values (HyperLogLog)")
+            .nulls(Nulls::Never)
+            .distinct(Distinct::Idempotent);
         /// Approximate median.
         APPROX_MEDIAN = F::aggregate("approx_median", params(&[P::FloatOrNull], R::Same(0)), "Approximate median (t-digest)");
         /// Approximate weighted quantile.
@@ -168,33 +170,35 @@ builtins! {
         /// Whether any value is true.
         BOOL_OR = F::aggregate("bool_or", BOOLS, "Whether any value is true").distinct(Distinct::Idempotent);
         /// Pearson correlation coefficient.
-        CORR = F::aggregate("corr", PAIR, "Pearson correlation coefficient");
+        CORR = F::aggregate("corr", PAIR, "Pearson correlation coefficient").distinct(Distinct::Supported);
         /// Sample covariance.
-        COVAR_SAMP = F::aggregate("covar_samp", PAIR, "Sample covariance");
+        COVAR_SAMP = F::aggregate("covar_samp", PAIR, "Sample covariance").distinct(Distinct::Supported);
         /// Population covariance.
-        COVAR_POP = F::aggregate("covar_pop", PAIR, "Population covariance");
+        COVAR_POP = F::aggregate("covar_pop", PAIR, "Population covariance").distinct(Distinct::Supported);
         /// Median.
         MEDIAN = F::aggregate("median", params(&[P::FloatOrDecimal], R::Same(0)), "Median").distinct(Distinct::Supported);
         /// Exact quantile, interpolated.
-        PERCENTILE_CONT = F::aggregate("percentile_cont", Typing::Custom(percentile_cont), "Exact quantile in [0, 1], interpolated between values").constants(&[1]);
+        PERCENTILE_CONT = F::aggregate("percentile_cont", Typing::Custom(percentile_cont), "Exact quantile in [0, 1], interpolated between values")
+            .constants(&[1])
+            .distinct(Distinct::Supported);
         /// Slope of the least-squares line.
-        REGR_SLOPE = F::aggregate("regr_slope", PAIR, "Slope of the least-squares line of y on x");
+        REGR_SLOPE = F::aggregate("regr_slope", PAIR, "Slope of the least-squares line of y on x").distinct(Distinct::Supported);
         /// Intercept of the least-squares line.
-        REGR_INTERCEPT = F::aggregate("regr_intercept", PAIR, "Intercept of the least-squares line of y on x");
+        REGR_INTERCEPT = F::aggregate("regr_intercept", PAIR, "Intercept of the least-squares line of y on x").distinct(Distinct::Supported);
         /// Number of pairs where both are non-null.
-        REGR_COUNT = F::aggregate("regr_count", params(&[P::Float64, P::Float64], R::Fixed(T::UInt64)), "Number of pairs where both values are non-null").nulls(Nulls::Never);
+        REGR_COUNT = F::aggregate("regr_count", params(&[P::Float64, P::Float64], R::Fixed(T::UInt64)), "Number of pairs where both values are non-null").nulls(Nulls::Never).distinct(Distinct::Supported);
         /// Coefficient of determination.
-        REGR_R2 = F::aggregate("regr_r2", PAIR, "Coefficient of determination of the least-squares line");
+        REGR_R2 = F::aggregate("regr_r2", PAIR, "Coefficient of determination of the least-squares line").distinct(Distinct::Supported);
         /// Mean of x over non-null pairs.
-        REGR_AVGX = F::aggregate("regr_avgx", PAIR, "Mean of x over the pairs where both are non-null");
+        REGR_AVGX = F::aggregate("regr_avgx", PAIR, "Mean of x over the pairs where both are non-null").distinct(Distinct::Supported);
         /// Mean of y over non-null pairs.
-        REGR_AVGY = F::aggregate("regr_avgy", PAIR, "Mean of y over the pairs where both are non-null");
+        REGR_AVGY = F::aggregate("regr_avgy", PAIR, "Mean of y over the pairs where both are non-null").distinct(Distinct::Supported);
         /// Sum of squares of x deviations.
-        REGR_SXX = F::aggregate("regr_sxx", PAIR, "Sum of squared deviations of x");
+        REGR_SXX = F::aggregate("regr_sxx", PAIR, "Sum of squared deviations of x").distinct(Distinct::Supported);
         /// Sum of squares of y deviations.
-        REGR_SYY = F::aggregate("regr_syy", PAIR, "Sum of squared deviations of y");
+        REGR_SYY = F::aggregate("regr_syy", PAIR, "Sum of squared deviations of y").distinct(Distinct::Supported);
         /// Sum of products of deviations.
-        REGR_SXY = F::aggregate("regr_sxy", PAIR, "Sum of products of the deviations of x and y");
+        REGR_SXY = F::aggregate("regr_sxy", PAIR, "Sum of products of the deviations of x and y").distinct(Distinct::Supported);
         /// Values joined with a delimiter.
         STRING_AGG = F::aggregate("string_agg", Typing::Custom(string_agg), "Values as text, joined with a delimiter, in the given order")
             .ordered()
