@@ -99,6 +99,11 @@ pub(crate) fn with_scheme<T>(version: u32, f: impl FnOnce() -> T) -> T {
     f()
 }
 
+/// The hash scheme whose rules apply now (see [`with_scheme`]).
+pub(crate) fn scheme() -> u32 {
+    SCHEME.with(std::cell::Cell::get)
+}
+
 /// `expr` converted to `to`: unchanged if it already has that type, folded if it is a constant
 /// whose cast the engine would compute as [`Literal::cast_value`] does (scheme 1 folded only
 /// exact conversions, [`Literal::convert_exact`]), else an explicit cast.

@@ -282,9 +282,21 @@ impl Encoder {
                 self.u64(u64::from(func.version()));
                 self.exprs(args);
             }
+            // Options added after scheme 1 are written only when set, under a kind name of
+            // their own, so every expression without them keeps its address.
+            ExprKind::Aggregate(call) if call.distinct || call.ignore_nulls => {
+                self.str("aggregate_with_options");
+                self.bool(call.distinct);
+                self.bool(call.ignore_nulls);
+                self.aggregate(call);
+            }
             ExprKind::Aggregate(call) => {
                 self.str("aggregate");
                 self.aggregate(call);
+            }
+            ExprKind::Window(call) if call.ignore_nulls => {
+                self.str("window_ignore_nulls");
+                self.window(call);
             }
             ExprKind::Window(call) => {
                 self.str("window");

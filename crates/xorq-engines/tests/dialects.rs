@@ -232,3 +232,20 @@ fn fix_names_that_differ_only_in_case() -> Result<()> {
     }
     Ok(())
 }
+
+/// Functions and aggregate options beyond the portable set are refused outside DataFusion,
+/// naming the function and the dialect, before any SQL is written.
+#[test]
+fn fix_functions_outside_the_portable_set() -> Result<()> {
+    let t = sales().select([col("note").initcap().alias("i"), col("note").md5().alias("h")])?;
+    insta::assert_snapshot!("fix_functions_outside_the_portable_set", all_dialects(&t));
+    let a = sales().group_by(["region"]).agg([
+        col("amount").sum().filter(col("qty").gt(lit(1))).alias("big"),
+        col("qty").sum().distinct().alias("kinds"),
+    ])?;
+    insta::assert_snapshot!("fix_aggregate_options", all_dialects(&a));
+    let m = sales().group_by(["region"]).agg([col("amount").median().alias("m")])?;
+    let err = to_sql(&m, SqlDialect::Postgres).err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(err.contains("aggregate `median`") && err.contains("PostgreSQL"), "{err}");
+    Ok(())
+}

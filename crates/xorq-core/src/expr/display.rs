@@ -91,16 +91,19 @@ pub(crate) fn fmt_expr(e: &ScalarExpr, f: &mut Formatter<'_>) -> fmt::Result {
             f.write_str(")")
         }
         ExprKind::Aggregate(call) => {
-            if call.func == AggFunc::CountStar {
+            if call.func == AggFunc::COUNT_STAR {
                 f.write_str("count(*)")?;
             } else {
-                write!(f, "{}(", call.func.name())?;
+                write!(f, "{}({}", call.func.name(), if call.distinct { "DISTINCT " } else { "" })?;
                 list(f, &call.args, |f, a| write!(f, "{a}"))?;
                 if !call.order_by.is_empty() {
                     f.write_str(" ORDER BY ")?;
                     list(f, &call.order_by, sort_key)?;
                 }
                 f.write_str(")")?;
+            }
+            if call.ignore_nulls {
+                f.write_str(" IGNORE NULLS")?;
             }
             if let Some(filter) = &call.filter {
                 write!(f, " FILTER (WHERE {filter})")?;
@@ -110,7 +113,7 @@ pub(crate) fn fmt_expr(e: &ScalarExpr, f: &mut Formatter<'_>) -> fmt::Result {
         ExprKind::Window(call) => {
             match call.args.first() {
                 Some(ScalarExpr { kind: ExprKind::Aggregate(agg), .. })
-                    if call.func == super::func::WindowFunc::Aggregate =>
+                    if call.func == super::func::WindowFunc::AGGREGATE =>
                 {
                     let inner = ScalarExpr::new(ExprKind::Aggregate(agg.clone()), e.dtype.clone(), e.nullable);
                     write!(f, "{inner}")?;
@@ -118,7 +121,7 @@ pub(crate) fn fmt_expr(e: &ScalarExpr, f: &mut Formatter<'_>) -> fmt::Result {
                 _ => {
                     write!(f, "{}(", call.func.name())?;
                     list(f, &call.args, |f, a| write!(f, "{a}"))?;
-                    f.write_str(")")?;
+                    f.write_str(if call.ignore_nulls { ") IGNORE NULLS" } else { ")" })?;
                 }
             }
             f.write_str(" OVER (")?;
@@ -205,20 +208,27 @@ impl Display for Expr {
                 list(f, args, |f, a| write!(f, "{a}"))?;
                 f.write_str(")")
             }
-            Expr::Aggregate { func: AggFunc::CountStar, .. } => f.write_str("count(*)"),
-            Expr::Aggregate { func, args, order_by } => {
-                write!(f, "{}(", func.name())?;
+            Expr::Aggregate { func, .. } if *func == AggFunc::COUNT_STAR => f.write_str("count(*)"),
+            Expr::Aggregate { func, args, order_by, filter, distinct, ignore_nulls } => {
+                write!(f, "{}({}", func.name(), if *distinct { "DISTINCT " } else { "" })?;
                 list(f, args, |f, a| write!(f, "{a}"))?;
                 if !order_by.is_empty() {
                     f.write_str(" ORDER BY ")?;
                     list(f, order_by, sort_expr)?;
                 }
-                f.write_str(")")
+                f.write_str(")")?;
+                if *ignore_nulls {
+                    f.write_str(" IGNORE NULLS")?;
+                }
+                if let Some(filter) = filter {
+                    write!(f, " FILTER (WHERE {filter})")?;
+                }
+                Ok(())
             }
-            Expr::WindowFunction(func, args) => {
+            Expr::WindowFunction { func, args, ignore_nulls } => {
                 write!(f, "{}(", func.name())?;
                 list(f, args, |f, a| write!(f, "{a}"))?;
-                f.write_str(")")
+                f.write_str(if *ignore_nulls { ") IGNORE NULLS" } else { ")" })
             }
             Expr::Over(e, w) => {
                 write!(f, "{e}")?;

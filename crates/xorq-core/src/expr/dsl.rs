@@ -85,11 +85,24 @@ pub enum Expr {
         func: AggFunc,
         /// Arguments.
         args: Vec<Expr>,
-        /// Ordering for `first`/`last`.
+        /// Ordering of the values an order-sensitive aggregate sees (`first`, `string_agg`).
         order_by: Vec<SortExpr>,
+        /// Only rows where this holds take part (`FILTER (WHERE …)`).
+        filter: Option<Box<Expr>>,
+        /// Each distinct value once (`sum(DISTINCT x)`).
+        distinct: bool,
+        /// Nulls skipped (`first_value(x) IGNORE NULLS`).
+        ignore_nulls: bool,
     },
     /// A window-only function before `.over(…)`.
-    WindowFunction(WindowFunc, Vec<Expr>),
+    WindowFunction {
+        /// Function.
+        func: WindowFunc,
+        /// Arguments.
+        args: Vec<Expr>,
+        /// Nulls skipped (`lag(x) IGNORE NULLS`).
+        ignore_nulls: bool,
+    },
     /// An aggregate or window function evaluated over a window.
     Over(Box<Expr>, Window),
     /// A builder call that could not make sense (an invalid date text, `order_by` on a
@@ -396,59 +409,76 @@ fn function<E: Into<Expr>>(f: ScalarFunc, args: impl IntoIterator<Item = E>) -> 
     Expr::Function(f, args.into_iter().map(Into::into).collect())
 }
 
+impl Expr {
+    /// A call of the scalar function `func`.
+    pub fn call_function(func: ScalarFunc, args: Vec<Expr>) -> Expr {
+        Expr::Function(func, args)
+    }
+
+    /// A call of the aggregate `func`, without options.
+    pub fn aggregate(func: AggFunc, args: Vec<Expr>) -> Expr {
+        Expr::Aggregate { func, args, order_by: vec![], filter: None, distinct: false, ignore_nulls: false }
+    }
+
+    /// A call of the window function `func`, without options; use with `.over(…)`.
+    pub fn window_function(func: WindowFunc, args: Vec<Expr>) -> Expr {
+        Expr::WindowFunction { func, args, ignore_nulls: false }
+    }
+}
+
 /// First non-null of the arguments.
 pub fn coalesce<E: Into<Expr>>(args: impl IntoIterator<Item = E>) -> Expr {
-    function(ScalarFunc::Coalesce, args)
+    function(ScalarFunc::COALESCE, args)
 }
 
 /// Largest of the arguments.
 pub fn greatest<E: Into<Expr>>(args: impl IntoIterator<Item = E>) -> Expr {
-    function(ScalarFunc::Greatest, args)
+    function(ScalarFunc::GREATEST, args)
 }
 
 /// Smallest of the arguments.
 pub fn least<E: Into<Expr>>(args: impl IntoIterator<Item = E>) -> Expr {
-    function(ScalarFunc::Least, args)
+    function(ScalarFunc::LEAST, args)
 }
 
 /// Concatenation of strings.
 pub fn concat<E: Into<Expr>>(args: impl IntoIterator<Item = E>) -> Expr {
-    function(ScalarFunc::Concat, args)
+    function(ScalarFunc::CONCAT, args)
 }
 
 /// Number of rows (`count(*)`).
 pub fn count_star() -> Expr {
-    Expr::Aggregate { func: AggFunc::CountStar, args: vec![], order_by: vec![] }
+    Expr::aggregate(AggFunc::COUNT_STAR, vec![])
 }
 
 /// 1, 2, 3, … in window order; use with `.over(…)`.
 pub fn row_number() -> Expr {
-    Expr::WindowFunction(WindowFunc::RowNumber, vec![])
+    Expr::window_function(WindowFunc::ROW_NUMBER, vec![])
 }
 
 /// Rank with gaps; use with `.over(…)`.
 pub fn rank() -> Expr {
-    Expr::WindowFunction(WindowFunc::Rank, vec![])
+    Expr::window_function(WindowFunc::RANK, vec![])
 }
 
 /// Rank without gaps; use with `.over(…)`.
 pub fn dense_rank() -> Expr {
-    Expr::WindowFunction(WindowFunc::DenseRank, vec![])
+    Expr::window_function(WindowFunc::DENSE_RANK, vec![])
 }
 
 /// Relative rank in [0, 1]; use with `.over(…)`.
 pub fn percent_rank() -> Expr {
-    Expr::WindowFunction(WindowFunc::PercentRank, vec![])
+    Expr::window_function(WindowFunc::PERCENT_RANK, vec![])
 }
 
 /// Cumulative distribution; use with `.over(…)`.
 pub fn cume_dist() -> Expr {
-    Expr::WindowFunction(WindowFunc::CumeDist, vec![])
+    Expr::window_function(WindowFunc::CUME_DIST, vec![])
 }
 
 /// Bucket number in 1..=n; use with `.over(…)`.
 pub fn ntile(n: i64) -> Expr {
-    Expr::WindowFunction(WindowFunc::Ntile, vec![lit(n)])
+    Expr::window_function(WindowFunc::NTILE, vec![lit(n)])
 }
 
 /// A date constant from `YYYY-MM-DD`; an invalid date is reported when the expression is used.

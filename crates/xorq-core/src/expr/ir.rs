@@ -197,8 +197,12 @@ pub struct AggregateCall {
     pub args: Vec<ScalarExpr>,
     /// Only rows where this is true take part (`FILTER (WHERE …)`).
     pub filter: Option<ScalarExpr>,
-    /// Ordering for order-sensitive aggregates (`first`, `last`).
+    /// Ordering for order-sensitive aggregates (`first`, `last`, `string_agg`, …).
     pub order_by: Vec<SortKey>,
+    /// `f(DISTINCT x)`: each distinct value once.
+    pub distinct: bool,
+    /// `f(x) IGNORE NULLS` (`first`, `last`, `nth_value`).
+    pub ignore_nulls: bool,
 }
 
 /// Rows of a window frame.
@@ -250,6 +254,8 @@ pub struct WindowCall {
     /// The frame; `None` is SQL's default (whole partition without ordering, rows up to the current
     /// row's peers with ordering).
     pub frame: Option<WindowFrame>,
+    /// `f(x) IGNORE NULLS` (`lag`, `lead`, `first_value`, `last_value`, `nth_value`).
+    pub ignore_nulls: bool,
 }
 
 /// The shape of a typed scalar expression.

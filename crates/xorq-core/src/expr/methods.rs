@@ -19,7 +19,7 @@ impl Expr {
     }
 
     fn agg(self, func: AggFunc) -> Expr {
-        Expr::Aggregate { func, args: vec![self], order_by: vec![] }
+        Expr::aggregate(func, vec![self])
     }
 
     /// Names the expression's output column.
@@ -89,11 +89,11 @@ impl Expr {
     }
     /// Replaces nulls with `value` (`coalesce(self, value)`).
     pub fn fill_null(self, value: impl Into<Expr>) -> Expr {
-        self.call(ScalarFunc::Coalesce, vec![value.into()])
+        self.call(ScalarFunc::COALESCE, vec![value.into()])
     }
     /// Null where equal to `value`.
     pub fn null_if(self, value: impl Into<Expr>) -> Expr {
-        self.call(ScalarFunc::NullIf, vec![value.into()])
+        self.call(ScalarFunc::NULLIF, vec![value.into()])
     }
     /// `self IN (values)`.
     pub fn is_in<E: Into<Expr>>(self, values: impl IntoIterator<Item = E>) -> Expr {
@@ -114,226 +114,267 @@ impl Expr {
 
     /// Upper-case.
     pub fn upper(self) -> Expr {
-        self.call(ScalarFunc::Upper, vec![])
+        self.call(ScalarFunc::UPPER, vec![])
     }
     /// Lower-case.
     pub fn lower(self) -> Expr {
-        self.call(ScalarFunc::Lower, vec![])
+        self.call(ScalarFunc::LOWER, vec![])
     }
     /// Length in characters.
     pub fn str_len(self) -> Expr {
-        self.call(ScalarFunc::Length, vec![])
+        self.call(ScalarFunc::LENGTH, vec![])
     }
     /// Strips whitespace on both ends.
     pub fn trim(self) -> Expr {
-        self.call(ScalarFunc::Trim, vec![])
+        self.call(ScalarFunc::TRIM, vec![])
     }
     /// Strips leading whitespace.
     pub fn ltrim(self) -> Expr {
-        self.call(ScalarFunc::LTrim, vec![])
+        self.call(ScalarFunc::LTRIM, vec![])
     }
     /// Strips trailing whitespace.
     pub fn rtrim(self) -> Expr {
-        self.call(ScalarFunc::RTrim, vec![])
+        self.call(ScalarFunc::RTRIM, vec![])
     }
     /// Characters from 1-based `start`, `length` of them (to the end if `None`).
     pub fn substr(self, start: i64, length: Option<i64>) -> Expr {
         let mut rest = vec![lit(start)];
         rest.extend(length.map(lit));
-        self.call(ScalarFunc::Substring, rest)
+        self.call(ScalarFunc::SUBSTRING, rest)
     }
     /// Replaces every occurrence of `from` with `to`.
     pub fn replace(self, from: impl Into<Expr>, to: impl Into<Expr>) -> Expr {
-        self.call(ScalarFunc::Replace, vec![from.into(), to.into()])
+        self.call(ScalarFunc::REPLACE, vec![from.into(), to.into()])
     }
     /// Whether the string contains `needle` (a literal: use `lit("…")`).
     pub fn contains(self, needle: impl Into<Expr>) -> Expr {
-        self.call(ScalarFunc::Contains, vec![needle.into()])
+        self.call(ScalarFunc::CONTAINS, vec![needle.into()])
     }
     /// Whether the string starts with `prefix`.
     pub fn starts_with(self, prefix: impl Into<Expr>) -> Expr {
-        self.call(ScalarFunc::StartsWith, vec![prefix.into()])
+        self.call(ScalarFunc::STARTS_WITH, vec![prefix.into()])
     }
     /// Whether the string ends with `suffix`.
     pub fn ends_with(self, suffix: impl Into<Expr>) -> Expr {
-        self.call(ScalarFunc::EndsWith, vec![suffix.into()])
+        self.call(ScalarFunc::ENDS_WITH, vec![suffix.into()])
     }
     /// SQL `LIKE`.
     pub fn like(self, pattern: &str) -> Expr {
-        self.call(ScalarFunc::Like, vec![lit(pattern)])
+        self.call(ScalarFunc::LIKE, vec![lit(pattern)])
     }
     /// Case-insensitive `LIKE`.
     pub fn ilike(self, pattern: &str) -> Expr {
-        self.call(ScalarFunc::ILike, vec![lit(pattern)])
+        self.call(ScalarFunc::ILIKE, vec![lit(pattern)])
     }
     /// 1-based position of `needle`, 0 when absent.
     pub fn strpos(self, needle: impl Into<Expr>) -> Expr {
-        self.call(ScalarFunc::StrPos, vec![needle.into()])
+        self.call(ScalarFunc::STRPOS, vec![needle.into()])
     }
     /// Pads on the left to `length` with `fill`.
     pub fn lpad(self, length: i64, fill: &str) -> Expr {
-        self.call(ScalarFunc::LPad, vec![lit(length), lit(fill)])
+        self.call(ScalarFunc::LPAD, vec![lit(length), lit(fill)])
     }
     /// Pads on the right to `length` with `fill`.
     pub fn rpad(self, length: i64, fill: &str) -> Expr {
-        self.call(ScalarFunc::RPad, vec![lit(length), lit(fill)])
+        self.call(ScalarFunc::RPAD, vec![lit(length), lit(fill)])
     }
     /// Reverses the characters.
     pub fn reverse(self) -> Expr {
-        self.call(ScalarFunc::Reverse, vec![])
+        self.call(ScalarFunc::REVERSE, vec![])
     }
 
     /// Year.
     pub fn year(self) -> Expr {
-        self.call(ScalarFunc::Year, vec![])
+        self.call(ScalarFunc::YEAR, vec![])
     }
     /// Month (1–12).
     pub fn month(self) -> Expr {
-        self.call(ScalarFunc::Month, vec![])
+        self.call(ScalarFunc::MONTH, vec![])
     }
     /// Day of month.
     pub fn day(self) -> Expr {
-        self.call(ScalarFunc::Day, vec![])
+        self.call(ScalarFunc::DAY, vec![])
     }
     /// Hour.
     pub fn hour(self) -> Expr {
-        self.call(ScalarFunc::Hour, vec![])
+        self.call(ScalarFunc::HOUR, vec![])
     }
     /// Minute.
     pub fn minute(self) -> Expr {
-        self.call(ScalarFunc::Minute, vec![])
+        self.call(ScalarFunc::MINUTE, vec![])
     }
     /// Second.
     pub fn second(self) -> Expr {
-        self.call(ScalarFunc::Second, vec![])
+        self.call(ScalarFunc::SECOND, vec![])
     }
     /// Day of week, 0 = Sunday.
     pub fn day_of_week(self) -> Expr {
-        self.call(ScalarFunc::DayOfWeek, vec![])
+        self.call(ScalarFunc::DAY_OF_WEEK, vec![])
     }
     /// Day of year.
     pub fn day_of_year(self) -> Expr {
-        self.call(ScalarFunc::DayOfYear, vec![])
+        self.call(ScalarFunc::DAY_OF_YEAR, vec![])
     }
     /// Quarter.
     pub fn quarter(self) -> Expr {
-        self.call(ScalarFunc::Quarter, vec![])
+        self.call(ScalarFunc::QUARTER, vec![])
     }
     /// Truncates a timestamp to `unit` (`year`, `month`, `day`, `hour`, …).
     pub fn date_trunc(self, unit: &str) -> Expr {
-        Expr::Function(ScalarFunc::DateTrunc, vec![lit(unit), self])
+        Expr::Function(ScalarFunc::DATE_TRUNC, vec![lit(unit), self])
     }
     /// Formats with a `strftime` pattern.
     pub fn strftime(self, format: &str) -> Expr {
-        self.call(ScalarFunc::Strftime, vec![lit(format)])
+        self.call(ScalarFunc::STRFTIME, vec![lit(format)])
     }
 
     /// Absolute value.
     pub fn abs(self) -> Expr {
-        self.call(ScalarFunc::Abs, vec![])
+        self.call(ScalarFunc::ABS, vec![])
     }
     /// Rounds to `digits` decimal places.
     pub fn round(self, digits: i64) -> Expr {
-        self.call(ScalarFunc::Round, vec![lit(digits)])
+        self.call(ScalarFunc::ROUND, vec![lit(digits)])
     }
     /// Rounds down.
     pub fn floor(self) -> Expr {
-        self.call(ScalarFunc::Floor, vec![])
+        self.call(ScalarFunc::FLOOR, vec![])
     }
     /// Rounds up.
     pub fn ceil(self) -> Expr {
-        self.call(ScalarFunc::Ceil, vec![])
+        self.call(ScalarFunc::CEIL, vec![])
     }
     /// Square root.
     pub fn sqrt(self) -> Expr {
-        self.call(ScalarFunc::Sqrt, vec![])
+        self.call(ScalarFunc::SQRT, vec![])
     }
     /// e to the power of `self`.
     pub fn exp(self) -> Expr {
-        self.call(ScalarFunc::Exp, vec![])
+        self.call(ScalarFunc::EXP, vec![])
     }
     /// Natural logarithm.
     pub fn ln(self) -> Expr {
-        self.call(ScalarFunc::Ln, vec![])
+        self.call(ScalarFunc::LN, vec![])
     }
     /// Base-10 logarithm.
     pub fn log10(self) -> Expr {
-        self.call(ScalarFunc::Log10, vec![])
+        self.call(ScalarFunc::LOG10, vec![])
     }
     /// Base-2 logarithm.
     pub fn log2(self) -> Expr {
-        self.call(ScalarFunc::Log2, vec![])
+        self.call(ScalarFunc::LOG2, vec![])
     }
     /// `self ^ exponent`.
     pub fn pow(self, exponent: impl Into<Expr>) -> Expr {
-        self.call(ScalarFunc::Power, vec![exponent.into()])
+        self.call(ScalarFunc::POWER, vec![exponent.into()])
     }
     /// -1, 0 or 1.
     pub fn sign(self) -> Expr {
-        self.call(ScalarFunc::Sign, vec![])
+        self.call(ScalarFunc::SIGN, vec![])
     }
 
     /// Number of non-null values.
     pub fn count(self) -> Expr {
-        self.agg(AggFunc::Count)
+        self.agg(AggFunc::COUNT)
     }
     /// Number of distinct non-null values.
     pub fn count_distinct(self) -> Expr {
-        self.agg(AggFunc::CountDistinct)
+        self.agg(AggFunc::COUNT_DISTINCT)
     }
     /// Sum.
     pub fn sum(self) -> Expr {
-        self.agg(AggFunc::Sum)
+        self.agg(AggFunc::SUM)
     }
     /// Mean.
     pub fn mean(self) -> Expr {
-        self.agg(AggFunc::Mean)
+        self.agg(AggFunc::MEAN)
     }
     /// Minimum.
     pub fn min(self) -> Expr {
-        self.agg(AggFunc::Min)
+        self.agg(AggFunc::MIN)
     }
     /// Maximum.
     pub fn max(self) -> Expr {
-        self.agg(AggFunc::Max)
+        self.agg(AggFunc::MAX)
     }
     /// Sample standard deviation.
     pub fn std(self) -> Expr {
-        self.agg(AggFunc::Std)
+        self.agg(AggFunc::STD)
     }
     /// Population standard deviation.
     pub fn std_pop(self) -> Expr {
-        self.agg(AggFunc::StdPop)
+        self.agg(AggFunc::STD_POP)
     }
     /// Sample variance.
     pub fn var(self) -> Expr {
-        self.agg(AggFunc::Var)
+        self.agg(AggFunc::VAR)
     }
     /// Population variance.
     pub fn var_pop(self) -> Expr {
-        self.agg(AggFunc::VarPop)
+        self.agg(AggFunc::VAR_POP)
     }
     /// First value; give an order with [`Expr::order_by`] for a deterministic result.
     pub fn first(self) -> Expr {
-        self.agg(AggFunc::First)
+        self.agg(AggFunc::FIRST)
     }
     /// Last value; give an order with [`Expr::order_by`] for a deterministic result.
     pub fn last(self) -> Expr {
-        self.agg(AggFunc::Last)
+        self.agg(AggFunc::LAST)
     }
     /// Approximate quantile `q` in [0, 1].
     pub fn approx_quantile(self, q: f64) -> Expr {
-        Expr::Aggregate { func: AggFunc::ApproxQuantile, args: vec![self, lit(q)], order_by: vec![] }
+        Expr::aggregate(AggFunc::APPROX_QUANTILE, vec![self, lit(q)])
     }
-    /// Orders the values an order-sensitive aggregate (`first`, `last`) sees.
+    /// Orders the values an order-sensitive aggregate (`first`, `last`, `string_agg`,
+    /// `nth_value`) sees.
     pub fn order_by<S: Into<SortExpr>>(self, keys: impl IntoIterator<Item = S>) -> Expr {
         match self {
-            Expr::Aggregate { func, args, mut order_by } => {
+            Expr::Aggregate { func, args, mut order_by, filter, distinct, ignore_nulls } => {
                 order_by.extend(keys.into_iter().map(Into::into));
-                Expr::Aggregate { func, args, order_by }
+                Expr::Aggregate { func, args, order_by, filter, distinct, ignore_nulls }
             }
             other => Expr::Invalid(format!(
                 "`order_by` orders the input of an aggregate such as `first` or `last`, but `{other}` is not an aggregate"
+            )),
+        }
+    }
+    /// Lets only the rows where `predicate` holds take part in an aggregate
+    /// (`sum(x) FILTER (WHERE predicate)`).
+    pub fn filter(self, predicate: impl Into<Expr>) -> Expr {
+        match self {
+            Expr::Aggregate { func, args, order_by, filter, distinct, ignore_nulls } => {
+                let predicate = predicate.into();
+                let filter = Some(Box::new(match filter {
+                    Some(previous) => previous.and(predicate),
+                    None => predicate,
+                }));
+                Expr::Aggregate { func, args, order_by, filter, distinct, ignore_nulls }
+            }
+            other => Expr::Invalid(format!(
+                "`filter` chooses the rows an aggregate such as `sum` reads, but `{other}` is not an aggregate"
+            )),
+        }
+    }
+    /// Aggregates each distinct value once (`sum(DISTINCT x)`).
+    pub fn distinct(self) -> Expr {
+        match self {
+            Expr::Aggregate { func, args, order_by, filter, ignore_nulls, .. } => {
+                Expr::Aggregate { func, args, order_by, filter, distinct: true, ignore_nulls }
+            }
+            other => Expr::Invalid(format!(
+                "`distinct` applies to an aggregate such as `sum` (`sum(DISTINCT x)`), but `{other}` is not an aggregate"
+            )),
+        }
+    }
+    /// Skips nulls (`first_value(x) IGNORE NULLS`, `lag(x) IGNORE NULLS`).
+    pub fn ignore_nulls(self) -> Expr {
+        match self {
+            Expr::Aggregate { func, args, order_by, filter, distinct, .. } => {
+                Expr::Aggregate { func, args, order_by, filter, distinct, ignore_nulls: true }
+            }
+            Expr::WindowFunction { func, args, .. } => Expr::WindowFunction { func, args, ignore_nulls: true },
+            other => Expr::Invalid(format!(
+                "`ignore_nulls` applies to `first`, `last`, `nth_value`, `lag`, `lead`, `first_value` and `last_value`, not `{other}`"
             )),
         }
     }
@@ -341,21 +382,21 @@ impl Expr {
     pub fn lag(self, offset: i64, default: Option<Expr>) -> Expr {
         let mut args = vec![self, lit(offset)];
         args.extend(default);
-        Expr::WindowFunction(WindowFunc::Lag, args)
+        Expr::window_function(WindowFunc::LAG, args)
     }
     /// The value `offset` rows after, in window order; use with `.over(…)`.
     pub fn lead(self, offset: i64, default: Option<Expr>) -> Expr {
         let mut args = vec![self, lit(offset)];
         args.extend(default);
-        Expr::WindowFunction(WindowFunc::Lead, args)
+        Expr::window_function(WindowFunc::LEAD, args)
     }
     /// First value of the window frame.
     pub fn first_value(self) -> Expr {
-        Expr::WindowFunction(WindowFunc::FirstValue, vec![self])
+        Expr::window_function(WindowFunc::FIRST_VALUE, vec![self])
     }
     /// Last value of the window frame.
     pub fn last_value(self) -> Expr {
-        Expr::WindowFunction(WindowFunc::LastValue, vec![self])
+        Expr::window_function(WindowFunc::LAST_VALUE, vec![self])
     }
     /// Evaluates an aggregate or window function over a window.
     pub fn over(self, window: Window) -> Expr {
@@ -379,8 +420,8 @@ impl Expr {
             Expr::Column { name, .. } => name.clone(),
             Expr::Literal(_) => "literal".to_string(),
             Expr::Param(p) => p.name.clone(),
-            Expr::Aggregate { func: AggFunc::CountStar, .. } => "count".to_string(),
-            Expr::WindowFunction(f, args) if args.is_empty() => f.name().to_string(),
+            Expr::Aggregate { func, .. } if *func == AggFunc::COUNT_STAR => "count".to_string(),
+            Expr::WindowFunction { func, args, .. } if args.is_empty() => func.name().to_string(),
             other => other.first_column().unwrap_or_else(|| "literal".to_string()),
         }
     }
@@ -400,7 +441,7 @@ impl Expr {
                 .find_map(|(c, v)| v.first_column().or_else(|| c.first_column()))
                 .or_else(|| otherwise.as_ref().and_then(|o| o.first_column())),
             Expr::InList { expr, .. } | Expr::Between { expr, .. } => expr.first_column(),
-            Expr::Function(_, args) | Expr::Aggregate { args, .. } | Expr::WindowFunction(_, args) => {
+            Expr::Function(_, args) | Expr::Aggregate { args, .. } | Expr::WindowFunction { args, .. } => {
                 args.iter().find_map(Expr::first_column)
             }
             Expr::Over(e, _) => e.first_column(),

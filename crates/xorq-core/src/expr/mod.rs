@@ -7,6 +7,7 @@ pub mod dsl;
 pub mod func;
 pub mod ir;
 mod methods;
+mod methods_more;
 pub(crate) mod resolve;
 
 pub use coerce::{ArithmeticSignature, arithmetic_signature, comparison_type, union_type};

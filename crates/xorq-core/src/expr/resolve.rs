@@ -10,7 +10,7 @@ use super::coerce::{
     arithmetic_signature, can_cast, case_result_type, common_comparison_type, comparison_type, narrows_exactly,
 };
 use super::dsl::{Expr, SortExpr, Window};
-use super::func::{AggFunc, WindowFunc};
+use super::func::{AggFunc, Distinct, Nulls, Order, WindowFunc, call_args, cast_args};
 use super::ir::{
     AggregateCall, BinaryOp, ColumnRef, ExprKind, FrameBound, FrameUnits, JoinSide, ScalarExpr, SortKey, WindowCall,
     WindowFrame,
@@ -283,15 +283,9 @@ impl<'a> Resolver<'a> {
             Expr::Function(func, args) => {
                 let refs: Vec<&Expr> = args.iter().collect();
                 let resolved = self.all(&refs, in_agg)?;
-                let types: Vec<DataType> = resolved.iter().map(|a| a.dtype.clone()).collect();
-                let sig = func.signature(&types, self.context)?;
-                let args: Vec<ScalarExpr> =
-                    resolved.into_iter().zip(&sig.args).map(|(a, t)| canonical::cast(a, t)).collect();
-                let nullable = if matches!(func, super::func::ScalarFunc::Coalesce) {
-                    args.iter().all(|a| a.nullable)
-                } else {
-                    func.introduces_nulls() || args.iter().any(|a| a.nullable)
-                };
+                let sig = func.signature(&call_args(&resolved), self.context)?;
+                let args = cast_args(resolved, &sig.args);
+                let nullable = func.def().nulls.nullable(&args);
                 Ok(ScalarExpr::new(ExprKind::Function { func: *func, args }, sig.result, nullable))
             }
             Expr::Aggregate { func, .. } => {
@@ -311,7 +305,7 @@ impl<'a> Resolver<'a> {
                 }
                 self.aggregate(e)
             }
-            Expr::WindowFunction(func, _) => Err(CoreError::InvalidArgument {
+            Expr::WindowFunction { func, .. } => Err(CoreError::InvalidArgument {
                 context: self.context.to_string(),
                 message: format!("`{}` needs a window: add `.over(Window::new().order_by([...]))`", func.name()),
             }),
@@ -356,26 +350,31 @@ impl<'a> Resolver<'a> {
     }
 
     fn aggregate(&self, e: &Expr) -> Result<ScalarExpr> {
-        let Expr::Aggregate { func, args, order_by } = e else {
+        let Expr::Aggregate { func, args, order_by, filter, distinct, ignore_nulls } = e else {
             return Err(CoreError::Internal("aggregate expected".into()));
         };
-        // No aggregate converts its arguments to one type: each constant keeps its own.
-        let resolved = args.iter().map(|a| self.expr(a, true)).collect::<Result<Vec<_>>>()?;
-        if *func == AggFunc::ApproxQuantile {
-            let q = resolved.get(1).and_then(|q| match &q.kind {
-                ExprKind::Literal(l) => l.as_f64().or_else(|| l.as_i128().map(|i| i as f64)),
-                _ => None,
-            });
-            if !q.is_some_and(|q| (0.0..=1.0).contains(&q)) {
-                return Err(CoreError::InvalidArgument {
-                    context: self.context.to_string(),
-                    message: "`approx_quantile` needs a constant quantile between 0 and 1".into(),
-                });
+        let invalid = |message: String| CoreError::InvalidArgument { context: self.context.to_string(), message };
+        let options = func.def().aggregate;
+        // `count(DISTINCT x)` is `count_distinct(x)`; `DISTINCT` changes nothing in `min`, `max`,
+        // … and is dropped: one computation, one address.
+        let (func, distinct) = match (*distinct, options.distinct) {
+            (false, _) => (*func, false),
+            (true, _) if *func == AggFunc::COUNT => (AggFunc::COUNT_DISTINCT, false),
+            (true, Distinct::Idempotent) => (*func, false),
+            (true, Distinct::Supported) => (*func, true),
+            (true, Distinct::Refused) => {
+                return Err(invalid(format!("`{}` has no DISTINCT form", func.name())));
             }
+        };
+        if *ignore_nulls && !options.ignore_nulls {
+            return Err(invalid(format!(
+                "`{}` has no IGNORE NULLS form (it applies to `first`, `last` and `nth_value`)",
+                func.name()
+            )));
         }
-        let types: Vec<DataType> = resolved.iter().map(|a| a.dtype.clone()).collect();
-        let sig = func.signature(&types, self.context)?;
-        let args = resolved.into_iter().zip(&sig.args).map(|(a, t)| canonical::cast(a, t)).collect();
+        let resolved = args.iter().map(|a| self.expr(a, true)).collect::<Result<Vec<_>>>()?;
+        let sig = func.signature(&call_args(&resolved), self.context)?;
+        let args = cast_args(resolved, &sig.args);
         let order_by = order_by
             .iter()
             .map(|k| {
@@ -383,14 +382,27 @@ impl<'a> Resolver<'a> {
                 Ok(SortKey { expr, descending: k.descending, nulls_first: k.nulls_first.unwrap_or(false) })
             })
             .collect::<Result<Vec<_>>>()?;
-        if !order_by.is_empty() && !matches!(func, AggFunc::First | AggFunc::Last) {
-            return Err(CoreError::InvalidArgument {
-                context: self.context.to_string(),
-                message: format!("`order_by` only applies to `first` and `last`, not `{}`", func.name()),
-            });
+        if !order_by.is_empty() && options.order != Order::Sensitive {
+            return Err(invalid(format!(
+                "`order_by` only applies to order-sensitive aggregates (`first`, `last`, `string_agg`, `nth_value`), not `{}`",
+                func.name()
+            )));
         }
-        let nullable = !matches!(func, AggFunc::Count | AggFunc::CountStar | AggFunc::CountDistinct);
-        let call = AggregateCall { func: *func, args, filter: None, order_by };
+        let filter = match filter {
+            Some(f) => {
+                let p = self.expr(f, true)?;
+                if !matches!(p.dtype, DataType::Boolean | DataType::Null) {
+                    return Err(CoreError::NotBoolean {
+                        context: format!("the FILTER of `{}` in {}", func.name(), self.context),
+                        found: p.dtype.to_string(),
+                    });
+                }
+                Some(p)
+            }
+            None => None,
+        };
+        let nullable = func.def().nulls != Nulls::Never;
+        let call = AggregateCall { func, args, filter, order_by, distinct, ignore_nulls: *ignore_nulls };
         Ok(ScalarExpr::new(ExprKind::Aggregate(Box::new(call)), sig.result, nullable))
     }
 
@@ -398,19 +410,35 @@ impl<'a> Resolver<'a> {
         let keys = Resolver::new(self.scope, self.context);
         let partition_by = window.partition_by.iter().map(|p| keys.resolve(p)).collect::<Result<Vec<_>>>()?;
         let order_by = window.order_by.iter().map(|k| keys.resolve_sort(k)).collect::<Result<Vec<_>>>()?;
+        let mut ignore = false;
         let (func, args, dtype, nullable) = match Self::strip(inner) {
             agg @ Expr::Aggregate { .. } => {
                 let resolved = Resolver { allow_aggregate: true, allow_window: false, ..*self }.aggregate(agg)?;
+                if let ExprKind::Aggregate(call) = &resolved.kind
+                    && (call.distinct || call.filter.is_some())
+                {
+                    return Err(CoreError::InvalidArgument {
+                        context: self.context.to_string(),
+                        message: format!(
+                            "`{}` over a window cannot take DISTINCT or FILTER (WHERE …); aggregate first, then join",
+                            call.func.name()
+                        ),
+                    });
+                }
                 let (t, n) = (resolved.dtype.clone(), resolved.nullable);
-                (WindowFunc::Aggregate, vec![resolved], t, n)
+                (WindowFunc::AGGREGATE, vec![resolved], t, n)
             }
-            Expr::WindowFunction(func, args) => {
+            Expr::WindowFunction { func, args, ignore_nulls } => {
                 let resolved = args.iter().map(|a| self.expr(a, true)).collect::<Result<Vec<_>>>()?;
                 // Lag/lead offsets (argument 2) must be constants >= 0; ntile's bucket count >= 1.
-                let (position, minimum) = match func {
-                    WindowFunc::Lag | WindowFunc::Lead => (Some(1), 0),
-                    WindowFunc::Ntile => (Some(0), 1),
-                    _ => (None, 0),
+                let (position, minimum) = if *func == WindowFunc::LAG || *func == WindowFunc::LEAD {
+                    (Some(1), 0)
+                } else if *func == WindowFunc::NTILE {
+                    (Some(0), 1)
+                } else if *func == WindowFunc::NTH_VALUE {
+                    (Some(1), 1)
+                } else {
+                    (None, 0)
                 };
                 if let Some(position) = position {
                     let ok = resolved.get(position).is_none_or(
@@ -423,12 +451,16 @@ impl<'a> Resolver<'a> {
                         });
                     }
                 }
-                let types: Vec<DataType> = resolved.iter().map(|a| a.dtype.clone()).collect();
-                let sig = func.signature(&types, self.context)?;
-                let args: Vec<ScalarExpr> =
-                    resolved.into_iter().zip(&sig.args).map(|(a, t)| canonical::cast(a, t)).collect();
-                let nullable =
-                    matches!(func, WindowFunc::Lag | WindowFunc::Lead | WindowFunc::FirstValue | WindowFunc::LastValue);
+                if *ignore_nulls && !func.def().window.ignore_nulls {
+                    return Err(CoreError::InvalidArgument {
+                        context: self.context.to_string(),
+                        message: format!("`{}` has no IGNORE NULLS form", func.name()),
+                    });
+                }
+                ignore = *ignore_nulls;
+                let sig = func.signature(&call_args(&resolved), self.context)?;
+                let args = cast_args(resolved, &sig.args);
+                let nullable = func.def().nulls != Nulls::Never;
                 (*func, args, sig.result, nullable)
             }
             other => {
@@ -439,8 +471,7 @@ impl<'a> Resolver<'a> {
             }
         };
         // Ranking and offset functions ignore frames.
-        let ranking = !matches!(func, WindowFunc::Aggregate | WindowFunc::FirstValue | WindowFunc::LastValue);
-        let frame = if ranking { None } else { normalize_frame(window.frame, !order_by.is_empty()) };
+        let frame = if func.def().window.frame { normalize_frame(window.frame, !order_by.is_empty()) } else { None };
         if let Some(f) = &frame
             && f.units == FrameUnits::Range
             && order_by.len() != 1
@@ -451,7 +482,7 @@ impl<'a> Resolver<'a> {
                 message: "a RANGE frame with an offset needs exactly one ordering key".into(),
             });
         }
-        let call = WindowCall { func, args, partition_by, order_by, frame };
+        let call = WindowCall { func, args, partition_by, order_by, frame, ignore_nulls: ignore };
         Ok(ScalarExpr::new(ExprKind::Window(Box::new(call)), dtype, nullable))
     }
 }

@@ -254,7 +254,7 @@ impl Builder {
                 call.filter.iter().chain(call.order_by.iter().map(|k| &k.expr)).collect(),
             ),
             ExprKind::Window(call) => {
-                let detail = (call.func != WindowFunc::Aggregate).then(|| pascal(call.func.name()));
+                let detail = (call.func != WindowFunc::AGGREGATE).then(|| pascal(call.func.name()));
                 (
                     NodeKind::Expr { name: "Window".into(), detail, aggregate: false },
                     call.args.iter().collect(),

@@ -2,7 +2,7 @@
 //! as builder [`Expr`]s, which the relational builder resolves again, so loading goes through the
 //! same typing and canonicalization as construction.
 
-use crate::error::{CoreError, Result};
+use crate::error::Result;
 use crate::expr::dsl::{Expr, SortExpr, Window};
 use crate::expr::func::{AggFunc, ScalarFunc, WindowFunc};
 use crate::expr::ir::{
@@ -68,6 +68,7 @@ fn write_window(d: &mut ExprDef, call: &WindowCall) -> Result<()> {
     d.args = write_all(&call.args)?;
     d.partition_by = write_all(&call.partition_by)?;
     d.order_by = call.order_by.iter().map(write_sort_key).collect::<Result<_>>()?;
+    d.ignore_nulls = call.ignore_nulls.then_some(true);
     d.frame = call.frame.map(|f| {
         FlowMap(FrameDef {
             units: match f.units {
@@ -146,19 +147,15 @@ pub(crate) fn write_expr(e: &ScalarExpr) -> Result<ExprDef> {
             d.args = write_all(args)?;
         }
         ExprKind::Aggregate(call) => {
-            if call.filter.is_some() {
-                return Err(CoreError::Manifest {
-                    message: format!(
-                        "aggregate `{}` has a FILTER (WHERE …) clause, which manifests cannot hold yet: the expression builder cannot create one, so it could not be read back",
-                        call.func.name()
-                    ),
-                    line: None,
-                    column: None,
-                });
-            }
             d.aggregate = Some(call.func.name().into());
             d.args = write_all(&call.args)?;
             d.order_by = call.order_by.iter().map(write_sort_key).collect::<Result<_>>()?;
+            d.distinct = call.distinct.then_some(true);
+            d.ignore_nulls = call.ignore_nulls.then_some(true);
+            d.filter = match &call.filter {
+                Some(f) => boxed(f)?,
+                None => None,
+            };
         }
         ExprKind::Window(call) => write_window(&mut d, call)?,
     }
@@ -168,7 +165,7 @@ pub(crate) fn write_expr(e: &ScalarExpr) -> Result<ExprDef> {
 /// How many levels of YAML collections `d` nests (a leaf counts one).
 #[recursive::recursive]
 pub(crate) fn nesting(d: &ExprDef) -> usize {
-    let direct = [&d.left, &d.right, &d.arg, &d.otherwise].into_iter().flatten().map(|e| nesting(e));
+    let direct = [&d.left, &d.right, &d.arg, &d.otherwise, &d.filter].into_iter().flatten().map(|e| nesting(e));
     let listed = d.args.iter().chain(&d.values).chain(&d.partition_by).map(|e| 1 + nesting(e));
     let keyed = d.branches.iter().flat_map(|b| [&b.when, &b.then]).chain(d.order_by.iter().map(|k| &k.expr));
     let keyed = keyed.map(|e| 2 + nesting(e));
@@ -204,6 +201,9 @@ fn present_keys(d: &ExprDef) -> Vec<&'static str> {
     add(!d.partition_by.is_empty(), "partition_by");
     add(!d.order_by.is_empty(), "order_by");
     add(d.frame.is_some(), "frame");
+    add(d.distinct.is_some(), "distinct");
+    add(d.ignore_nulls.is_some(), "ignore_nulls");
+    add(d.filter.is_some(), "filter");
     keys
 }
 
@@ -317,30 +317,46 @@ fn read_op(d: &ExprDef, name: &str) -> Result<Expr> {
     })
 }
 
-fn lookup<F: Copy>(
-    kind: &str,
-    name: &str,
-    find: fn(&str) -> Option<F>,
-    all: &[F],
-    show: fn(F) -> &'static str,
-) -> Result<F> {
+/// The built-in function of a kind called `name`, or an error naming the closest one.
+fn lookup<F: Copy>(kind: &str, name: &str, find: fn(&str) -> Option<F>, names: Vec<&'static str>) -> Result<F> {
     find(name).ok_or_else(|| {
-        let known: Vec<&str> = all.iter().map(|f| show(*f)).collect();
-        invalid(format!("unknown {kind} `{name}`; expected one of {}", list_names(&known)))
+        let closest = names
+            .iter()
+            .map(|n| (strsim::levenshtein(n, name), *n))
+            .filter(|(d, n)| *d <= 2.max(n.len() / 3))
+            .min()
+            .map(|(_, n)| format!("; did you mean `{n}`?"))
+            .unwrap_or_default();
+        invalid(format!(
+            "unknown {kind} `{name}`{closest}\nhint: this xorq-rs knows the {kind}s {}; a manifest written by a newer xorq-rs needs that version",
+            list_names(&names)
+        ))
     })
+}
+
+fn flag(value: Option<bool>, key: &str, what: &str) -> Result<bool> {
+    match value {
+        None => Ok(false),
+        Some(true) => Ok(true),
+        Some(false) => Err(invalid(format!("{what}: `{key}` is written only as `true`; leave it out instead"))),
+    }
 }
 
 fn read_window(d: &ExprDef, name: &str) -> Result<Expr> {
     let what = format!("window `{name}`");
-    check_keys(d, &what, &["args", "partition_by", "order_by", "frame"])?;
-    let func = lookup("window function", name, WindowFunc::from_name, WindowFunc::ALL, WindowFunc::name)?;
-    let inner = if func == WindowFunc::Aggregate {
+    check_keys(d, &what, &["args", "partition_by", "order_by", "frame", "ignore_nulls"])?;
+    let func = lookup("window function", name, WindowFunc::from_name, WindowFunc::names())?;
+    let ignore_nulls = flag(d.ignore_nulls, "ignore_nulls", &what)?;
+    let inner = if func == WindowFunc::AGGREGATE {
+        if ignore_nulls {
+            return Err(invalid("window `aggregate` takes `ignore_nulls` on its aggregate, not itself".into()));
+        }
         match d.args.as_slice() {
             [agg] if agg.aggregate.is_some() => read_expr(agg)?,
             _ => return Err(invalid("window `aggregate` takes exactly one `aggregate` expression in `args`".into())),
         }
     } else {
-        Expr::WindowFunction(func, read_all(&d.args)?)
+        Expr::WindowFunction { func, args: read_all(&d.args)?, ignore_nulls }
     };
     let window = Window {
         partition_by: read_all(&d.partition_by)?,
@@ -394,15 +410,27 @@ pub(crate) fn read_expr(d: &ExprDef) -> Result<Expr> {
         "function" => {
             let name = d.function.as_deref().unwrap_or_default();
             check_keys(d, &format!("function `{name}`"), &["args"])?;
-            let func = lookup("function", name, ScalarFunc::from_name, ScalarFunc::ALL, ScalarFunc::name)?;
+            let func = lookup("function", name, ScalarFunc::from_name, ScalarFunc::names())?;
             Ok(Expr::Function(func, read_all(&d.args)?))
         }
         "aggregate" => {
             let name = d.aggregate.as_deref().unwrap_or_default();
-            check_keys(d, &format!("aggregate `{name}`"), &["args", "order_by"])?;
-            let func = lookup("aggregate function", name, AggFunc::from_name, AggFunc::ALL, AggFunc::name)?;
+            let what = format!("aggregate `{name}`");
+            check_keys(d, &what, &["args", "order_by", "distinct", "ignore_nulls", "filter"])?;
+            let func = lookup("aggregate function", name, AggFunc::from_name, AggFunc::names())?;
             let order_by = d.order_by.iter().map(read_sort_key).collect::<Result<_>>()?;
-            Ok(Expr::Aggregate { func, args: read_all(&d.args)?, order_by })
+            let filter = match &d.filter {
+                Some(f) => Some(Box::new(read_expr(f)?)),
+                None => None,
+            };
+            Ok(Expr::Aggregate {
+                func,
+                args: read_all(&d.args)?,
+                order_by,
+                filter,
+                distinct: flag(d.distinct, "distinct", &what)?,
+                ignore_nulls: flag(d.ignore_nulls, "ignore_nulls", &what)?,
+            })
         }
         _ => read_window(d, d.window.as_deref().unwrap_or_default()),
     }

@@ -269,6 +269,15 @@ pub(crate) struct ExprBody {
     /// Explicit window frame.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub frame: Option<FlowMap<FrameDef>>,
+    /// Aggregate: `f(DISTINCT x)` (written only when true, so older manifests keep their bytes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distinct: Option<bool>,
+    /// Aggregate or window function: `IGNORE NULLS` (written only when true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ignore_nulls: Option<bool>,
+    /// Aggregate: `FILTER (WHERE …)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<Box<ExprDef>>,
 }
 
 impl std::ops::Deref for ExprDef {

@@ -1,5 +1,6 @@
 //! The embedded default engine: Apache DataFusion.
 
+pub mod functions;
 mod join_tree;
 mod literal;
 mod lower;

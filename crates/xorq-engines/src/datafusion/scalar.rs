@@ -4,20 +4,22 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::Field as ArrowField;
+use datafusion::arrow::datatypes::FieldRef;
 use datafusion::common::{Column, ScalarValue};
-use datafusion::functions::expr_fn as f;
-use datafusion::functions_aggregate::expr_fn::approx_percentile_cont;
-use datafusion::logical_expr::expr::{AggregateFunction, InList, Like, Placeholder, WindowFunction};
+use datafusion::logical_expr::expr::{
+    AggregateFunction, InList, Like, NullTreatment, Placeholder, ScalarFunction, WindowFunction,
+};
 use datafusion::logical_expr::{
-    BinaryExpr, Case, Cast, Expr as DfExpr, ExprFunctionExt, Operator, SortExpr, WindowFrame, WindowFrameBound,
-    WindowFrameUnits, WindowFunctionDefinition, lit,
+    BinaryExpr, Case, Cast, Expr as DfExpr, ExprFunctionExt, Operator, ReturnFieldArgs, SortExpr, WindowFrame,
+    WindowFrameBound, WindowFrameUnits, WindowFunctionDefinition, lit,
 };
 use xorq_core::expr::{
-    AggFunc, AggregateCall, BinaryOp, ExprKind, FrameBound, FrameUnits, JoinSide, ScalarExpr, ScalarFunc, SortKey,
-    WindowCall, WindowFunc,
+    AggregateCall, BinaryOp, ExprKind, FrameBound, FrameUnits, JoinSide, ScalarExpr, ScalarFunc, SortKey, WindowCall,
+    WindowFunc,
 };
 use xorq_core::{DataType, Literal};
 
+use super::functions::{AggregateForm, Implementations, ScalarForm, aggregate_form, scalar_form, window_name};
 use super::literal::scalar_value;
 use crate::error::{EngineError, Result};
 
@@ -166,9 +168,9 @@ impl ScalarLowering<'_> {
             ExprKind::InList { expr, list, negated } => {
                 DfExpr::InList(InList::new(Box::new(self.lower(expr, nested)?), self.all(list, nested)?, *negated))
             }
-            ExprKind::Function { func, args } => self.function(*func, self.all(args, nested)?)?,
+            ExprKind::Function { func, args } => self.function(e, *func, args, self.all(args, nested)?)?,
             ExprKind::Aggregate(call) => {
-                let lowered = self.aggregate(call)?;
+                let lowered = self.aggregate(e, call)?;
                 match nested {
                     Nested::Inline => lowered,
                     Nested::Collect(collected) => {
@@ -195,114 +197,65 @@ impl ScalarLowering<'_> {
         })
     }
 
-    fn function(&self, func: ScalarFunc, mut a: Vec<DfExpr>) -> Result<DfExpr> {
-        use ScalarFunc as F;
-        let arg = |a: &mut Vec<DfExpr>| -> Result<DfExpr> {
-            if a.is_empty() {
+    fn function(&self, e: &ScalarExpr, func: ScalarFunc, ir_args: &[ScalarExpr], mut a: Vec<DfExpr>) -> Result<DfExpr> {
+        let impls = Implementations::builtin();
+        let missing = || EngineError::Unsupported {
+            engine: "DataFusion".into(),
+            what: format!("function `{}`", func.name()),
+            hint: "\nhint: this DataFusion has no implementation of it".into(),
+        };
+        let two = |a: &mut Vec<DfExpr>| -> Result<(DfExpr, DfExpr)> {
+            if a.len() < 2 {
                 return Err(EngineError::Internal(format!("`{}` lowered with too few arguments", func.name())));
             }
-            Ok(a.remove(0))
+            let rest = a.split_off(2);
+            let mut first = std::mem::replace(a, rest).into_iter();
+            match (first.next(), first.next()) {
+                (Some(x), Some(y)) => Ok((x, y)),
+                _ => Err(EngineError::Internal(format!("`{}` lowered with too few arguments", func.name()))),
+            }
         };
-        let two = |a: &mut Vec<DfExpr>| -> Result<(DfExpr, DfExpr)> { Ok((arg(a)?, arg(a)?)) };
-        let part = |name: &str, x: DfExpr| f::date_part(lit(name), x);
-        Ok(match func {
-            F::Upper => f::upper(arg(&mut a)?),
-            F::Lower => f::lower(arg(&mut a)?),
-            F::Length => f::character_length(arg(&mut a)?),
-            F::Trim => f::btrim(a),
-            F::LTrim => f::ltrim(a),
-            F::RTrim => f::rtrim(a),
-            F::Substring => {
-                let (s, start) = two(&mut a)?;
-                match a.pop() {
-                    Some(len) => f::substring(s, start, len),
-                    None => f::substr(s, start),
-                }
+        let (udf, args) = match scalar_form(func) {
+            ScalarForm::Udf(name) => (impls.scalar(name).ok_or_else(missing)?, a),
+            ScalarForm::DatePart(unit) => {
+                let udf = impls.scalar("date_part").ok_or_else(missing)?;
+                a.insert(0, lit(unit));
+                (udf, a)
             }
-            F::Replace => {
-                let (s, from) = two(&mut a)?;
-                f::replace(s, from, arg(&mut a)?)
+            ScalarForm::Like { case_insensitive } => {
+                let (s, p) = two(&mut a)?;
+                return Ok(DfExpr::Like(Like::new(false, Box::new(s), Box::new(p), None, case_insensitive)));
             }
-            F::Contains => {
-                let (x, y) = two(&mut a)?;
-                f::contains(x, y)
-            }
-            F::StartsWith => {
-                let (x, y) = two(&mut a)?;
-                f::starts_with(x, y)
-            }
-            F::EndsWith => {
-                let (x, y) = two(&mut a)?;
-                f::ends_with(x, y)
+            ScalarForm::SimilarTo => {
+                let (s, p) = two(&mut a)?;
+                return Ok(DfExpr::SimilarTo(Like::new(false, Box::new(s), Box::new(p), None, false)));
             }
             // The IR's `concat` is null when any argument is null, as SQL's `||`; DataFusion's
             // `concat` function skips nulls, so the operator is used.
-            F::Concat => {
+            ScalarForm::Concat => {
                 let mut args = a.into_iter();
                 let first = args.next().ok_or_else(|| EngineError::Internal("concat without arguments".into()))?;
-                args.fold(first, |l, r| binary(l, Operator::StringConcat, r))
+                return Ok(args.fold(first, |l, r| binary(l, Operator::StringConcat, r)));
             }
-            F::Like | F::ILike => {
-                let (s, p) = two(&mut a)?;
-                DfExpr::Like(Like::new(false, Box::new(s), Box::new(p), None, func == F::ILike))
-            }
-            F::StrPos => {
-                let (x, y) = two(&mut a)?;
-                f::strpos(x, y)
-            }
-            F::LPad => f::lpad(a),
-            F::RPad => f::rpad(a),
-            F::Reverse => f::reverse(arg(&mut a)?),
-            F::Year => part("year", arg(&mut a)?),
-            F::Month => part("month", arg(&mut a)?),
-            F::Day => part("day", arg(&mut a)?),
-            F::Hour => part("hour", arg(&mut a)?),
-            F::Minute => part("minute", arg(&mut a)?),
-            F::Second => part("second", arg(&mut a)?),
-            F::DayOfWeek => part("dow", arg(&mut a)?),
-            F::DayOfYear => part("doy", arg(&mut a)?),
-            F::Quarter => part("quarter", arg(&mut a)?),
-            F::DateTrunc => {
-                let (x, y) = two(&mut a)?;
-                f::date_trunc(x, y)
-            }
-            F::Strftime => {
-                let (x, y) = two(&mut a)?;
-                f::to_char(x, y)
-            }
-            F::Abs => f::abs(arg(&mut a)?),
-            F::Round => f::round(a),
-            F::Floor => f::floor(arg(&mut a)?),
-            F::Ceil => f::ceil(arg(&mut a)?),
-            F::Sqrt => f::sqrt(arg(&mut a)?),
-            F::Exp => f::exp(arg(&mut a)?),
-            F::Ln => f::ln(arg(&mut a)?),
-            F::Log10 => f::log10(arg(&mut a)?),
-            F::Log2 => f::log2(arg(&mut a)?),
-            F::Power => {
-                let (x, y) = two(&mut a)?;
-                f::power(x, y)
-            }
-            F::Sign => f::signum(arg(&mut a)?),
-            F::Greatest => f::greatest(a),
-            F::Least => f::least(a),
-            F::Coalesce => f::coalesce(a),
-            F::NullIf => {
-                let (x, y) = two(&mut a)?;
-                f::nullif(x, y)
-            }
-            other => {
-                return Err(EngineError::Unsupported {
-                    engine: "DataFusion".into(),
-                    what: format!("function `{}`", other.name()),
-                    hint: String::new(),
-                });
-            }
-        })
+        };
+        let call = DfExpr::ScalarFunction(ScalarFunction::new_udf(Arc::clone(udf), args.clone()));
+        // DataFusion may give the result another physical layout than the IR's (`Utf8View`,
+        // `Time32`): the IR's type is the contract.
+        let fields: Vec<FieldRef> = arg_fields(&args, ir_args, &scalar_form(func));
+        let scalars: Vec<Option<ScalarValue>> = args.iter().map(literal_of).collect();
+        let scalar_refs: Vec<Option<&ScalarValue>> = scalars.iter().map(Option::as_ref).collect();
+        let physical =
+            udf.return_field_from_args(ReturnFieldArgs { arg_fields: &fields, scalar_arguments: &scalar_refs });
+        Ok(conform_result(call, physical.ok().map(|f| f.data_type().clone()), &e.dtype))
     }
 
-    fn aggregate(&self, call: &AggregateCall) -> Result<DfExpr> {
-        use datafusion::functions_aggregate as fa;
+    fn aggregate(&self, e: &ScalarExpr, call: &AggregateCall) -> Result<DfExpr> {
+        let impls = Implementations::builtin();
+        let missing = |name: &str| EngineError::Unsupported {
+            engine: "DataFusion".into(),
+            what: format!("aggregate `{name}`"),
+            hint: "\nhint: this DataFusion has no implementation of it".into(),
+        };
         let mut none = Nested::Inline;
         let mut args = self.all(&call.args, &mut none)?;
         let order_by = call.order_by.iter().map(|k| self.sort_key(k, &mut none)).collect::<Result<Vec<_>>>()?;
@@ -310,84 +263,65 @@ impl ScalarLowering<'_> {
             Some(f) => Some(Box::new(self.lower(f, &mut none)?)),
             None => None,
         };
-        let (udaf, distinct) = match call.func {
-            AggFunc::Count => (fa::count::count_udaf(), false),
-            AggFunc::CountStar => {
+        let null_treatment = call.ignore_nulls.then_some(NullTreatment::IgnoreNulls);
+        let (udaf, distinct, order_by) = match aggregate_form(call.func) {
+            AggregateForm::Udaf(name) => (impls.aggregate(name).ok_or_else(|| missing(name))?, call.distinct, order_by),
+            AggregateForm::CountStar => {
                 args = vec![lit(1i64)];
-                (fa::count::count_udaf(), false)
+                (impls.aggregate("count").ok_or_else(|| missing("count"))?, false, order_by)
             }
-            AggFunc::CountDistinct => (fa::count::count_udaf(), true),
-            AggFunc::Sum => (fa::sum::sum_udaf(), false),
-            AggFunc::Mean => (fa::average::avg_udaf(), false),
-            AggFunc::Min => (fa::min_max::min_udaf(), false),
-            AggFunc::Max => (fa::min_max::max_udaf(), false),
-            AggFunc::Std => (fa::stddev::stddev_udaf(), false),
-            AggFunc::StdPop => (fa::stddev::stddev_pop_udaf(), false),
-            AggFunc::Var => (fa::variance::var_samp_udaf(), false),
-            AggFunc::VarPop => (fa::variance::var_pop_udaf(), false),
-            AggFunc::First => (fa::first_last::first_value_udaf(), false),
-            AggFunc::Last => (fa::first_last::last_value_udaf(), false),
-            AggFunc::ApproxQuantile => {
-                let mut it = args.into_iter();
-                let (x, q) = match (it.next(), it.next()) {
-                    (Some(x), Some(q)) => (x, q),
-                    _ => return Err(EngineError::Internal("approx_quantile arity".into())),
-                };
-                return Ok(approx_percentile_cont(x.sort(true, false), q, None));
-            }
-            other => {
-                return Err(EngineError::Unsupported {
-                    engine: "DataFusion".into(),
-                    what: format!("aggregate `{}`", other.name()),
-                    hint: String::new(),
-                });
+            AggregateForm::CountDistinct => (impls.aggregate("count").ok_or_else(|| missing("count"))?, true, order_by),
+            // `approx_percentile_cont(q) WITHIN GROUP (ORDER BY x)`, as DataFusion's planner
+            // writes it: the ordering names the value.
+            AggregateForm::WithinGroup(name) => {
+                let x = args.first().cloned().ok_or_else(|| EngineError::Internal(format!("`{name}` arity")))?;
+                (impls.aggregate(name).ok_or_else(|| missing(name))?, call.distinct, vec![x.sort(true, false)])
             }
         };
-        Ok(DfExpr::AggregateFunction(AggregateFunction::new_udf(udaf, args, distinct, filter, order_by, None)))
+        let fields: Vec<FieldRef> =
+            call.args.iter().map(|a| Arc::new(ArrowField::new("a", a.dtype.to_arrow(), a.nullable))).collect();
+        let physical = match aggregate_form(call.func) {
+            AggregateForm::Udaf(_) | AggregateForm::WithinGroup(_) => udaf.return_field(&fields).ok(),
+            _ => None,
+        };
+        let lowered = DfExpr::AggregateFunction(AggregateFunction::new_udf(
+            Arc::clone(udaf),
+            args,
+            distinct,
+            filter,
+            order_by,
+            null_treatment,
+        ));
+        Ok(conform_result(lowered, physical.map(|f| f.data_type().clone()), &e.dtype))
     }
 
     fn window(&self, call: &WindowCall) -> Result<DfExpr> {
-        use datafusion::functions_window as fw;
         let mut none = Nested::Inline;
-        let (definition, args) = match call.func {
-            WindowFunc::Aggregate => {
-                let inner =
-                    call.args.first().ok_or_else(|| EngineError::Internal("window aggregate without call".into()))?;
-                match self.lower(inner, &mut none)? {
-                    DfExpr::AggregateFunction(agg) => {
-                        (WindowFunctionDefinition::AggregateUDF(agg.func), agg.params.args)
-                    }
-                    other => {
-                        return Err(EngineError::Unsupported {
-                            engine: "DataFusion".into(),
-                            what: format!("`{other}` over a window"),
-                            hint: String::new(),
-                        });
-                    }
+        let mut null_treatment = call.ignore_nulls.then_some(NullTreatment::IgnoreNulls);
+        let (definition, args) = if call.func == WindowFunc::AGGREGATE {
+            let inner =
+                call.args.first().ok_or_else(|| EngineError::Internal("window aggregate without call".into()))?;
+            match self.lower(inner, &mut none)? {
+                DfExpr::AggregateFunction(agg) => {
+                    null_treatment = agg.params.null_treatment;
+                    (WindowFunctionDefinition::AggregateUDF(agg.func), agg.params.args)
+                }
+                other => {
+                    return Err(EngineError::Unsupported {
+                        engine: "DataFusion".into(),
+                        what: format!("`{other}` over a window"),
+                        hint: String::new(),
+                    });
                 }
             }
-            func => {
-                let udwf = match func {
-                    WindowFunc::RowNumber => fw::row_number::row_number_udwf(),
-                    WindowFunc::Rank => fw::rank::rank_udwf(),
-                    WindowFunc::DenseRank => fw::rank::dense_rank_udwf(),
-                    WindowFunc::PercentRank => fw::rank::percent_rank_udwf(),
-                    WindowFunc::CumeDist => fw::cume_dist::cume_dist_udwf(),
-                    WindowFunc::Ntile => fw::ntile::ntile_udwf(),
-                    WindowFunc::Lag => fw::lead_lag::lag_udwf(),
-                    WindowFunc::Lead => fw::lead_lag::lead_udwf(),
-                    WindowFunc::FirstValue => fw::nth_value::first_value_udwf(),
-                    WindowFunc::LastValue => fw::nth_value::last_value_udwf(),
-                    other => {
-                        return Err(EngineError::Unsupported {
-                            engine: "DataFusion".into(),
-                            what: format!("window function `{}`", other.name()),
-                            hint: String::new(),
-                        });
-                    }
-                };
-                (WindowFunctionDefinition::WindowUDF(udwf), self.all(&call.args, &mut none)?)
-            }
+        } else {
+            let name = window_name(call.func);
+            let udwf = Implementations::builtin().window(name).ok_or_else(|| EngineError::Unsupported {
+                engine: "DataFusion".into(),
+                what: format!("window function `{name}`"),
+                hint: String::new(),
+            })?;
+            (WindowFunctionDefinition::WindowUDF(Arc::clone(udwf)), self.all(&call.args, &mut none)?)
         };
         let partition_by = self.all(&call.partition_by, &mut none)?;
         let order_by = call.order_by.iter().map(|k| self.sort_key(k, &mut none)).collect::<Result<Vec<_>>>()?;
@@ -404,6 +338,9 @@ impl ScalarLowering<'_> {
             };
             builder =
                 builder.window_frame(WindowFrame::new_bounds(units, frame_bound(frame.start), frame_bound(frame.end)));
+        }
+        if null_treatment.is_some() {
+            builder = builder.null_treatment(null_treatment);
         }
         builder.build().map_err(|e| EngineError::datafusion("lowering a window function", e))
     }
@@ -423,4 +360,35 @@ fn collect(collected: &mut Vec<DfExpr>, lowered: DfExpr) -> usize {
 /// Output column name of the `index`-th collected aggregate or window expression.
 pub(crate) fn nested_name(index: usize) -> String {
     format!("__xorq_nested_{index}")
+}
+
+/// The value of a constant argument.
+fn literal_of(e: &DfExpr) -> Option<ScalarValue> {
+    match e {
+        DfExpr::Literal(v, _) => Some(v.clone()),
+        _ => None,
+    }
+}
+
+/// The fields of a lowered call's arguments: the IR's types (a date part's unit is text).
+fn arg_fields(args: &[DfExpr], ir_args: &[ScalarExpr], form: &ScalarForm) -> Vec<FieldRef> {
+    let offset = usize::from(matches!(form, ScalarForm::DatePart(_)));
+    (0..args.len())
+        .map(|i| {
+            let t = match i.checked_sub(offset).and_then(|j| ir_args.get(j)) {
+                Some(a) => a.dtype.to_arrow(),
+                None => datafusion::arrow::datatypes::DataType::Utf8,
+            };
+            Arc::new(ArrowField::new(format!("a{i}"), t, true))
+        })
+        .collect()
+}
+
+/// `call`, cast to the IR's type where DataFusion computes it in another physical layout.
+fn conform_result(call: DfExpr, physical: Option<datafusion::arrow::datatypes::DataType>, ir: &DataType) -> DfExpr {
+    let want = ir.to_arrow();
+    match physical {
+        Some(t) if t != want && *ir != DataType::Null => DfExpr::Cast(Cast::new(Box::new(call), want)),
+        _ => call,
+    }
 }

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use xorq_core::Table;
-use xorq_core::expr::{AggFunc, ExprKind, ScalarFunc};
+use xorq_core::expr::{AggregateCall, ExprKind, ScalarFunc};
 use xorq_core::plan::{Node, RelOp, SetOpKind, walk};
 
 use super::{PlaceholderStyle, SqlDialect};
@@ -97,35 +97,152 @@ fn expression(kind: &ExprKind, dialect: SqlDialect, values: &ParamValues) -> Res
                 &format!("bind a value when generating the SQL (`xorq sql … -p {}=…`)", p.name),
             )
         }
-        ExprKind::Aggregate(call) => aggregate(call.func, !call.order_by.is_empty(), dialect),
+        ExprKind::Aggregate(call) => aggregate(call, dialect),
+        ExprKind::Window(call) if dialect != D::DataFusion => {
+            if !PORTABLE_WINDOW.contains(&call.func.name()) {
+                return refuse(dialect, format!("window function `{}`", call.func.name()), NOT_WRITTEN);
+            }
+            if call.ignore_nulls {
+                return refuse(dialect, format!("`{}(…) IGNORE NULLS`", call.func.name()), NOT_WRITTEN);
+            }
+            Ok(())
+        }
         ExprKind::Function { func, .. } => function(*func, dialect),
         _ => Ok(()),
     }
 }
 
-fn aggregate(func: AggFunc, ordered: bool, dialect: SqlDialect) -> Result<()> {
-    match func {
-        AggFunc::Std | AggFunc::StdPop | AggFunc::Var | AggFunc::VarPop if dialect == D::Sqlite => refuse(
+/// The advice for a function whose SQL for an engine is not written.
+const NOT_WRITTEN: &str = "its SQL for this engine is not written yet; run this part on DataFusion";
+
+/// Scalar functions every dialect says (the IR's first functions; tested in `tests/dialects.rs`).
+/// Others are refused for engines other than DataFusion unless listed in [`EXTRA_SCALAR`].
+const PORTABLE_SCALAR: &[&str] = &[
+    "upper",
+    "lower",
+    "length",
+    "trim",
+    "ltrim",
+    "rtrim",
+    "substr",
+    "replace",
+    "contains",
+    "starts_with",
+    "ends_with",
+    "concat",
+    "like",
+    "ilike",
+    "strpos",
+    "lpad",
+    "rpad",
+    "reverse",
+    "year",
+    "month",
+    "day",
+    "hour",
+    "minute",
+    "second",
+    "day_of_week",
+    "day_of_year",
+    "quarter",
+    "date_trunc",
+    "strftime",
+    "abs",
+    "round",
+    "floor",
+    "ceil",
+    "sqrt",
+    "exp",
+    "ln",
+    "log10",
+    "log2",
+    "power",
+    "sign",
+    "greatest",
+    "least",
+    "coalesce",
+    "nullif",
+];
+
+/// Scalar functions beyond [`PORTABLE_SCALAR`] whose SQL is written for a dialect (tested in
+/// `tests/dialects.rs`).
+const EXTRA_SCALAR: &[(SqlDialect, &[&str])] = &[];
+
+/// Aggregates every dialect says, apart from the refusals in [`aggregate`].
+const PORTABLE_AGGREGATE: &[&str] = &[
+    "count",
+    "count_star",
+    "count_distinct",
+    "sum",
+    "mean",
+    "min",
+    "max",
+    "std",
+    "std_pop",
+    "var",
+    "var_pop",
+    "first",
+    "last",
+    "approx_quantile",
+];
+
+/// Window functions every dialect says.
+const PORTABLE_WINDOW: &[&str] = &[
+    "row_number",
+    "rank",
+    "dense_rank",
+    "percent_rank",
+    "cume_dist",
+    "ntile",
+    "lag",
+    "lead",
+    "first_value",
+    "last_value",
+    "aggregate",
+];
+
+fn aggregate(call: &AggregateCall, dialect: SqlDialect) -> Result<()> {
+    let func = call.func;
+    let name = func.name();
+    if dialect == D::DataFusion {
+        return Ok(());
+    }
+    if !PORTABLE_AGGREGATE.contains(&name) {
+        return refuse(dialect, format!("aggregate `{name}`"), NOT_WRITTEN);
+    }
+    if call.distinct || call.filter.is_some() || call.ignore_nulls {
+        let what = if call.distinct {
+            "DISTINCT"
+        } else if call.filter.is_some() {
+            "FILTER (WHERE …)"
+        } else {
+            "IGNORE NULLS"
+        };
+        return refuse(dialect, format!("aggregate `{name}` with {what}"), NOT_WRITTEN);
+    }
+    let ordered = !call.order_by.is_empty();
+    match name {
+        "std" | "std_pop" | "var" | "var_pop" if dialect == D::Sqlite => refuse(
             dialect,
-            format!("aggregate `{}` (SQLite has no standard deviation or variance)", func.name()),
+            format!("aggregate `{name}` (SQLite has no standard deviation or variance)"),
             "compute it from sums of squares, or run this part on another engine",
         ),
-        AggFunc::ApproxQuantile if dialect == D::Sqlite => refuse(
+        "approx_quantile" if dialect == D::Sqlite => refuse(
             dialect,
             "aggregate `approx_quantile` (SQLite has no quantile function)",
             "run this part on another engine",
         ),
         // BigQuery's `APPROX_QUANTILES(x, n)[OFFSET(k)]` is not written yet.
-        AggFunc::ApproxQuantile if dialect == D::BigQuery => refuse(
+        "approx_quantile" if dialect == D::BigQuery => refuse(
             dialect,
             "aggregate `approx_quantile` (BigQuery's `APPROX_QUANTILES(x, n)[OFFSET(k)]` form is not written yet)",
             "run this part on another engine",
         ),
-        AggFunc::First | AggFunc::Last if !matches!(dialect, D::DuckDb | D::DataFusion) => {
+        "first" | "last" if dialect != D::DuckDb => {
             let detail = if ordered { "ordered `first`/`last` aggregate" } else { "`first`/`last` aggregate" };
             refuse(
                 dialect,
-                format!("aggregate `{}` (an {detail} that keeps nulls has no exact form)", func.name()),
+                format!("aggregate `{name}` (an {detail} that keeps nulls has no exact form)"),
                 "use `min`/`max`, or a `row_number()` window and a filter, or run this part on DuckDB or DataFusion",
             )
         }
@@ -134,13 +251,20 @@ fn aggregate(func: AggFunc, ordered: bool, dialect: SqlDialect) -> Result<()> {
 }
 
 fn function(func: ScalarFunc, dialect: SqlDialect) -> Result<()> {
-    use ScalarFunc as F;
-    match (func, dialect) {
+    let name = func.name();
+    if dialect == D::DataFusion {
+        return Ok(());
+    }
+    let extra = EXTRA_SCALAR.iter().any(|(d, names)| *d == dialect && names.contains(&name));
+    if !PORTABLE_SCALAR.contains(&name) && !extra {
+        return refuse(dialect, format!("function `{name}`"), NOT_WRITTEN);
+    }
+    match (name, dialect) {
         // `to_char` patterns are chrono's (`%Y-%m-%d`); only engines with strftime-style patterns
         // read them the same way.
-        (F::Strftime, D::Postgres | D::Snowflake | D::Trino | D::Spark) => refuse(
+        ("strftime", D::Postgres | D::Snowflake | D::Trino | D::Spark) => refuse(
             dialect,
-            format!("function `{}` (its format patterns differ from the engine's)", func.name()),
+            format!("function `{name}` (its format patterns differ from the engine's)"),
             "format on DataFusion or DuckDB, or cast to a string",
         ),
         _ => Ok(()),

@@ -4,7 +4,7 @@
 use arrow::datatypes::DataType as ArrowType;
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{Column, ScalarValue};
-use datafusion::logical_expr::expr::{AggregateFunction, Placeholder, WindowFunction};
+use datafusion::logical_expr::expr::{AggregateFunction, NullTreatment, Placeholder, WindowFunction};
 use datafusion::logical_expr::{
     BinaryExpr, Case, Expr as DfExpr, ExprSchemable, Operator, SortExpr as DfSortExpr, WindowFrameBound,
     WindowFrameUnits, WindowFunctionDefinition,
@@ -148,14 +148,27 @@ impl ScalarLifter<'_> {
                 if l.negated { x.is_not_in(list) } else { x.is_in(list) }
             }
             DfExpr::Like(l) => {
-                if l.escape_char.is_some() {
-                    return Err(self.unsupported("`LIKE … ESCAPE`", &["ESCAPE"]));
+                // DataFusion escapes wildcards with `\` and supports no other escape character.
+                if l.escape_char.is_some_and(|c| c != '\\') {
+                    return Err(self.error(
+                        "`LIKE … ESCAPE` is supported with the escape character `\\` only (DataFusion supports no other)\nhint: write the pattern with backslashes, e.g. `LIKE 'a\\_%'`",
+                        self.lifter.locator.keyword(&["ESCAPE"]),
+                    ));
                 }
-                let func = if l.case_insensitive { ScalarFunc::ILike } else { ScalarFunc::Like };
+                let func = if l.case_insensitive { ScalarFunc::ILIKE } else { ScalarFunc::LIKE };
                 let call = Expr::Function(func, vec![self.lift(&l.expr)?, self.lift(&l.pattern)?]);
                 if l.negated { call.not() } else { call }
             }
-            DfExpr::SimilarTo(_) => return Err(self.unsupported("`SIMILAR TO`", &["SIMILAR", "TO"])),
+            DfExpr::SimilarTo(l) => {
+                if l.escape_char.is_some() {
+                    return Err(self.unsupported("`SIMILAR TO … ESCAPE`", &["ESCAPE"]));
+                }
+                if l.case_insensitive {
+                    return Err(self.unsupported("case-insensitive `SIMILAR TO`", &["SIMILAR", "TO"]));
+                }
+                let call = Expr::Function(ScalarFunc::SIMILAR_TO, vec![self.lift(&l.expr)?, self.lift(&l.pattern)?]);
+                if l.negated { call.not() } else { call }
+            }
             DfExpr::Case(c) => self.case(c)?,
             // `CAST($x AS DOUBLE)` types the parameter itself.
             DfExpr::Cast(c) => {
@@ -168,10 +181,16 @@ impl ScalarLifter<'_> {
             }
             DfExpr::TryCast(_) => return Err(self.unsupported("`TRY_CAST`", &["TRY_CAST"])),
             DfExpr::ScalarFunction(f) => {
+                let name = f.func.name();
+                let shown = self.written_name(name, f.func.aliases());
+                let fail = |m: String| self.function_error(m, &names(name, f.func.aliases()));
+                if let Some(r) = functions::refusal(name) {
+                    return Err(fail(functions::refusal_message(&shown, &r)));
+                }
                 let args = self.all(&f.args)?;
                 let raw = &f.args;
-                functions::scalar(f.func.name(), args, raw, |i| raw.get(i).and_then(|a| self.df_type(a)))
-                    .map_err(|m| self.function_error(m, &names(f.func.name(), f.func.aliases())))?
+                functions::scalar(name, &shown, args, raw, |i| raw.get(i).and_then(|a| self.df_type(a)))
+                    .map_err(fail)?
             }
             DfExpr::AggregateFunction(a) => self.aggregate(a)?,
             DfExpr::WindowFunction(w) => self.window(w)?,
@@ -268,7 +287,7 @@ impl ScalarLifter<'_> {
             }
             args.push(x);
         }
-        Ok(Expr::Function(ScalarFunc::Concat, args))
+        Ok(Expr::Function(ScalarFunc::CONCAT, args))
     }
 
     fn case(&self, c: &Case) -> Result<Expr> {
@@ -309,18 +328,29 @@ impl ScalarLifter<'_> {
         Ok(self.lift(inner)?.cast(target))
     }
 
+    /// The spelling of a function as the query wrote it (an alias such as `ifnull` or `mean`),
+    /// for messages.
+    fn written_name(&self, name: &str, aliases: &[String]) -> String {
+        let all: Vec<&str> = std::iter::once(name).chain(aliases.iter().map(String::as_str)).collect();
+        self.lifter.locator.called(&all).unwrap_or(name).to_string()
+    }
+
     fn aggregate(&self, a: &AggregateFunction) -> Result<Expr> {
         let p = &a.params;
-        if p.filter.is_some() {
-            return Err(self.unsupported("`FILTER (WHERE …)` on an aggregate", &["FILTER"]));
-        }
-        if p.null_treatment.is_some() {
-            return Err(self.unsupported("`IGNORE NULLS` / `RESPECT NULLS`", &["NULLS"]));
+        let name = a.func.name();
+        let shown = self.written_name(name, a.func.aliases());
+        let fail = |m: String| self.function_error(m, &names(name, a.func.aliases()));
+        if let Some(r) = functions::refusal(name) {
+            return Err(fail(functions::refusal_message(&shown, &r)));
         }
         let args = self.all(&p.args)?;
-        let order_by = p.order_by.iter().map(|s| self.sort(s)).collect::<Result<Vec<_>>>()?;
-        functions::aggregate(a.func.name(), args, &p.args, p.distinct, order_by)
-            .map_err(|m| self.function_error(m, &names(a.func.name(), a.func.aliases())))
+        let options = functions::AggregateOptions {
+            distinct: p.distinct,
+            order_by: p.order_by.iter().map(|s| self.sort(s)).collect::<Result<Vec<_>>>()?,
+            filter: p.filter.as_deref().map(|f| self.lift(f)).transpose()?,
+            ignore_nulls: p.null_treatment == Some(NullTreatment::IgnoreNulls),
+        };
+        functions::aggregate(name, &shown, args, &p.args, options).map_err(fail)
     }
 
     fn window(&self, w: &WindowFunction) -> Result<Expr> {
@@ -328,20 +358,26 @@ impl ScalarLifter<'_> {
         if p.filter.is_some() {
             return Err(self.unsupported("`FILTER (WHERE …)` on a window function", &["FILTER"]));
         }
-        if p.null_treatment.is_some() {
-            return Err(self.unsupported("`IGNORE NULLS` / `RESPECT NULLS`", &["NULLS"]));
-        }
+        let ignore_nulls = p.null_treatment == Some(NullTreatment::IgnoreNulls);
         let args = self.all(&p.args)?;
         let function = match &w.fun {
             WindowFunctionDefinition::AggregateUDF(f) => {
-                functions::aggregate(f.name(), args, &p.args, p.distinct, vec![])
-                    .map_err(|m| self.function_error(m, &names(f.name(), f.aliases())))?
+                let shown = self.written_name(f.name(), f.aliases());
+                let fail = |m: String| self.function_error(m, &names(f.name(), f.aliases()));
+                if let Some(r) = functions::refusal(f.name()) {
+                    return Err(fail(functions::refusal_message(&shown, &r)));
+                }
+                let options =
+                    functions::AggregateOptions { distinct: p.distinct, order_by: vec![], filter: None, ignore_nulls };
+                functions::aggregate(f.name(), &shown, args, &p.args, options).map_err(fail)?
             }
             WindowFunctionDefinition::WindowUDF(f) => {
                 if p.distinct {
                     return Err(self.unsupported("`DISTINCT` in a window function", &["DISTINCT"]));
                 }
-                functions::window(f.name(), args).map_err(|m| self.function_error(m, &names(f.name(), f.aliases())))?
+                let shown = self.written_name(f.name(), f.aliases());
+                functions::window(f.name(), &shown, args, ignore_nulls)
+                    .map_err(|m| self.function_error(m, &names(f.name(), f.aliases())))?
             }
         };
         let mut window = Window::new().partition_by(self.all(&p.partition_by)?);

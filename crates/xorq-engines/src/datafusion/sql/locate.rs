@@ -84,6 +84,17 @@ impl<'a> Locator<'a> {
         .or_else(|| self.call_token(names))
     }
 
+    /// Which of `names` the text calls (a word followed by `(`), first in the text: how the
+    /// query spelled a function that has aliases.
+    pub(crate) fn called<'n>(&self, names: &[&'n str]) -> Option<&'n str> {
+        let real: Vec<&TokenWithSpan> =
+            self.tokens.iter().filter(|t| !matches!(t.token, Token::Whitespace(_))).collect();
+        real.windows(2).find_map(|w| match (&w[0].token, &w[1].token) {
+            (Token::Word(word), Token::LParen) => names.iter().copied().find(|n| n.eq_ignore_ascii_case(&word.value)),
+            _ => None,
+        })
+    }
+
     /// A word followed by `(`: functions the AST gives dedicated nodes (`EXTRACT`, `TRIM`, …).
     fn call_token(&self, names: &[&str]) -> Option<Pos> {
         let real: Vec<&TokenWithSpan> =

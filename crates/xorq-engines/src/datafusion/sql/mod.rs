@@ -27,7 +27,7 @@
 
 mod cache_marker;
 mod context;
-mod functions;
+pub mod functions;
 mod lift_join;
 mod lift_rel;
 mod lift_scalar;

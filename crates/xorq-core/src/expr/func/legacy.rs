@@ -1,203 +1,79 @@
-//! The built-in function catalogue: scalar, aggregate and window functions, with their stable
-//! names, versions (part of the address) and typing rules.
+//! The typing rules of hash scheme 1, frozen: a build written under scheme 1 rebuilds with the
+//! rules it was addressed with, so it keeps verifying. Scheme 2 types every function as
+//! DataFusion does (the catalogue's rules); only the functions scheme 1 had are here.
 
 use crate::error::{CoreError, Result};
 use crate::types::DataType;
 
-use super::coerce::common_type;
+use super::super::coerce::common_type;
+use super::{AggFunc, Arg, ScalarFunc, Signature, WindowFunc};
 
-/// How a call is typed: the type each argument is cast to, and the result.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Signature {
-    /// Argument types after implicit casts.
-    pub args: Vec<DataType>,
-    /// Result type.
-    pub result: DataType,
+/// The scheme-1 typing of a scalar function, if it had one.
+pub(super) fn scalar(func: ScalarFunc, args: &[Arg<'_>], context: &str) -> Option<Result<Signature>> {
+    let types: Vec<DataType> = args.iter().map(|a| a.dtype.clone()).collect();
+    let f = OldScalar::from_name(func.name())?;
+    Some(f.signature(&types, context))
 }
 
-macro_rules! catalogue {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal,)* }) => {
-        $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-        #[non_exhaustive]
-        pub enum $name { $($(#[$vmeta])* $variant,)* }
+/// The scheme-1 typing of an aggregate, if it had one.
+pub(super) fn aggregate(func: AggFunc, args: &[Arg<'_>], context: &str) -> Option<Result<Signature>> {
+    let types: Vec<DataType> = args.iter().map(|a| a.dtype.clone()).collect();
+    let f = OldAgg::from_name(func.name())?;
+    Some(f.signature(&types, context))
+}
+
+/// The scheme-1 typing of a window function, if it had one.
+pub(super) fn window(func: WindowFunc, args: &[Arg<'_>], context: &str) -> Option<Result<Signature>> {
+    let types: Vec<DataType> = args.iter().map(|a| a.dtype.clone()).collect();
+    let f = OldWindow::from_name(func.name())?;
+    Some(f.signature(&types, context))
+}
+
+macro_rules! names {
+    ($name:ident { $($variant:ident => $text:literal,)* }) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        enum $name { $($variant,)* }
 
         impl $name {
-            /// Every function of this kind.
-            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
-
-            /// Stable name, used in manifests, in the address and in messages.
-            pub fn name(self) -> &'static str {
+            fn name(self) -> &'static str {
                 match self { $($name::$variant => $text,)* }
             }
 
-            /// The function called `name`.
-            pub fn from_name(name: &str) -> Option<Self> {
+            fn from_name(name: &str) -> Option<Self> {
                 match name { $($text => Some($name::$variant),)* _ => None }
-            }
-
-            /// Version of the function's semantics; part of the address so a changed meaning is a
-            /// new address.
-            pub fn version(self) -> u32 {
-                1
             }
         }
     };
 }
 
-catalogue! {
-    /// Built-in scalar functions.
-    ScalarFunc {
-        /// Upper-case.
-        Upper => "upper",
-        /// Lower-case.
-        Lower => "lower",
-        /// Length in characters.
-        Length => "length",
-        /// Strip whitespace on both ends.
-        Trim => "trim",
-        /// Strip leading whitespace.
-        LTrim => "ltrim",
-        /// Strip trailing whitespace.
-        RTrim => "rtrim",
-        /// `substr(s, start[, length])`, 1-based.
-        Substring => "substr",
-        /// Replace every occurrence.
-        Replace => "replace",
-        /// Whether the string contains a substring.
-        Contains => "contains",
-        /// Whether the string starts with a prefix.
-        StartsWith => "starts_with",
-        /// Whether the string ends with a suffix.
-        EndsWith => "ends_with",
-        /// Concatenation of strings (null if any is null).
-        Concat => "concat",
-        /// SQL `LIKE` pattern match.
-        Like => "like",
-        /// Case-insensitive `LIKE`.
-        ILike => "ilike",
-        /// 1-based position of a substring, 0 if absent.
-        StrPos => "strpos",
-        /// Left-pad to a length.
-        LPad => "lpad",
-        /// Right-pad to a length.
-        RPad => "rpad",
-        /// Reverse the characters.
-        Reverse => "reverse",
-        /// Year of a date or timestamp.
-        Year => "year",
-        /// Month (1–12).
-        Month => "month",
-        /// Day of month (1–31).
-        Day => "day",
-        /// Hour (0–23).
-        Hour => "hour",
-        /// Minute (0–59).
-        Minute => "minute",
-        /// Second (0–59).
-        Second => "second",
-        /// Day of week, 0 = Sunday.
-        DayOfWeek => "day_of_week",
-        /// Day of year (1–366).
-        DayOfYear => "day_of_year",
-        /// Quarter (1–4).
-        Quarter => "quarter",
-        /// Truncate a timestamp to a unit (`date_trunc('month', ts)`).
-        DateTrunc => "date_trunc",
-        /// Format a date or timestamp with a `strftime` pattern.
-        Strftime => "strftime",
-        /// Absolute value.
-        Abs => "abs",
-        /// Round to `digits` decimal places (0 if omitted).
-        Round => "round",
-        /// Largest integer not greater.
-        Floor => "floor",
-        /// Smallest integer not less.
-        Ceil => "ceil",
-        /// Square root.
-        Sqrt => "sqrt",
-        /// e to the power.
-        Exp => "exp",
-        /// Natural logarithm.
-        Ln => "ln",
-        /// Base-10 logarithm.
-        Log10 => "log10",
-        /// Base-2 logarithm.
-        Log2 => "log2",
-        /// `base ^ exponent`.
-        Power => "power",
-        /// -1, 0 or 1.
-        Sign => "sign",
-        /// Largest argument, ignoring nulls.
-        Greatest => "greatest",
-        /// Smallest argument, ignoring nulls.
-        Least => "least",
-        /// First non-null argument.
-        Coalesce => "coalesce",
-        /// Null if both arguments are equal, else the first.
-        NullIf => "nullif",
+names! {
+    OldScalar {
+        Upper => "upper", Lower => "lower", Length => "length", Trim => "trim", LTrim => "ltrim",
+        RTrim => "rtrim", Substring => "substr", Replace => "replace", Contains => "contains",
+        StartsWith => "starts_with", EndsWith => "ends_with", Concat => "concat", Like => "like",
+        ILike => "ilike", StrPos => "strpos", LPad => "lpad", RPad => "rpad", Reverse => "reverse",
+        Year => "year", Month => "month", Day => "day", Hour => "hour", Minute => "minute",
+        Second => "second", DayOfWeek => "day_of_week", DayOfYear => "day_of_year",
+        Quarter => "quarter", DateTrunc => "date_trunc", Strftime => "strftime", Abs => "abs",
+        Round => "round", Floor => "floor", Ceil => "ceil", Sqrt => "sqrt", Exp => "exp", Ln => "ln",
+        Log10 => "log10", Log2 => "log2", Power => "power", Sign => "sign", Greatest => "greatest",
+        Least => "least", Coalesce => "coalesce", NullIf => "nullif",
     }
 }
 
-catalogue! {
-    /// Built-in aggregate functions.
-    AggFunc {
-        /// Number of non-null values.
-        Count => "count",
-        /// Number of rows.
-        CountStar => "count_star",
-        /// Number of distinct non-null values.
-        CountDistinct => "count_distinct",
-        /// Sum.
-        Sum => "sum",
-        /// Arithmetic mean.
-        Mean => "mean",
-        /// Minimum.
-        Min => "min",
-        /// Maximum.
-        Max => "max",
-        /// Sample standard deviation.
-        Std => "std",
-        /// Population standard deviation.
-        StdPop => "std_pop",
-        /// Sample variance.
-        Var => "var",
-        /// Population variance.
-        VarPop => "var_pop",
-        /// First value (in the given order).
-        First => "first",
-        /// Last value (in the given order).
-        Last => "last",
-        /// Approximate quantile `q` in [0, 1] (t-digest).
-        ApproxQuantile => "approx_quantile",
+names! {
+    OldAgg {
+        Count => "count", CountStar => "count_star", CountDistinct => "count_distinct", Sum => "sum",
+        Mean => "mean", Min => "min", Max => "max", Std => "std", StdPop => "std_pop", Var => "var",
+        VarPop => "var_pop", First => "first", Last => "last", ApproxQuantile => "approx_quantile",
     }
 }
 
-catalogue! {
-    /// Window-only functions (aggregates can also be used over a window).
-    WindowFunc {
-        /// 1, 2, 3, … within the partition.
-        RowNumber => "row_number",
-        /// Rank with gaps.
-        Rank => "rank",
-        /// Rank without gaps.
-        DenseRank => "dense_rank",
-        /// `(rank - 1) / (rows - 1)`.
-        PercentRank => "percent_rank",
-        /// Cumulative distribution.
-        CumeDist => "cume_dist",
-        /// Bucket number 1..=n.
-        Ntile => "ntile",
-        /// Value `offset` rows before.
-        Lag => "lag",
-        /// Value `offset` rows after.
-        Lead => "lead",
-        /// First value of the frame.
-        FirstValue => "first_value",
-        /// Last value of the frame.
-        LastValue => "last_value",
-        /// An aggregate evaluated over the frame.
-        Aggregate => "aggregate",
+names! {
+    OldWindow {
+        RowNumber => "row_number", Rank => "rank", DenseRank => "dense_rank",
+        PercentRank => "percent_rank", CumeDist => "cume_dist", Ntile => "ntile", Lag => "lag",
+        Lead => "lead", FirstValue => "first_value", LastValue => "last_value",
     }
 }
 
@@ -231,11 +107,11 @@ fn is_int(t: &DataType) -> bool {
     t.is_integer() || *t == DataType::Null
 }
 
-impl ScalarFunc {
+impl OldScalar {
     /// Types `args` for this function, or explains why they do not fit.
-    pub fn signature(self, args: &[DataType], context: &str) -> Result<Signature> {
+    fn signature(self, args: &[DataType], context: &str) -> Result<Signature> {
         use DataType as T;
-        use ScalarFunc as F;
+        use OldScalar as F;
         let name = self.name();
         let bad = || mismatch(name, args, context);
         let same = |result: DataType| Signature { args: args.to_vec(), result };
@@ -365,23 +241,13 @@ impl ScalarFunc {
             }
         }
     }
-
-    /// Whether every argument is converted to one common type.
-    pub fn arguments_share_type(self) -> bool {
-        matches!(self, ScalarFunc::Greatest | ScalarFunc::Least | ScalarFunc::Coalesce | ScalarFunc::NullIf)
-    }
-
-    /// Whether the result may be null when no argument is (only `nullif` introduces nulls).
-    pub fn introduces_nulls(self) -> bool {
-        matches!(self, ScalarFunc::NullIf)
-    }
 }
 
-impl AggFunc {
+impl OldAgg {
     /// Types an aggregate call.
-    pub fn signature(self, args: &[DataType], context: &str) -> Result<Signature> {
-        use AggFunc as A;
+    fn signature(self, args: &[DataType], context: &str) -> Result<Signature> {
         use DataType as T;
+        use OldAgg as A;
         let name = self.name();
         let bad = |hint: &str| {
             let refs: Vec<&DataType> = args.iter().collect();
@@ -438,11 +304,11 @@ impl AggFunc {
     }
 }
 
-impl WindowFunc {
+impl OldWindow {
     /// Types a window-only function call (aggregates over windows use [`AggFunc::signature`]).
-    pub fn signature(self, args: &[DataType], context: &str) -> Result<Signature> {
+    fn signature(self, args: &[DataType], context: &str) -> Result<Signature> {
         use DataType as T;
-        use WindowFunc as W;
+        use OldWindow as W;
         let name = self.name();
         match self {
             W::RowNumber | W::Rank | W::DenseRank => {
@@ -482,7 +348,6 @@ impl WindowFunc {
                 arity(name, args, 1..=1, context)?;
                 Ok(Signature { args: args.to_vec(), result: args[0].clone() })
             }
-            W::Aggregate => Err(CoreError::Internal("window aggregate typed as window function".into())),
         }
     }
 }
