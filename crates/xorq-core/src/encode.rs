@@ -135,7 +135,9 @@ impl Encoder {
                 self.i128(i128::from(*d));
             }
             Literal::Time(t) => {
-                self.str("time");
+                // Nanoseconds since hash scheme 2 (scheme 1 wrote microseconds under "time"): a
+                // scheme-1 time constant never reads back as a value 1000 times too small.
+                self.str("time_ns");
                 self.i128(i128::from(*t));
             }
             Literal::Timestamp { value, .. } | Literal::Duration { value, .. } => {

@@ -57,7 +57,7 @@ pub enum Literal {
     Binary(Arc<[u8]>),
     /// Days since 1970-01-01.
     Date(i32),
-    /// Microseconds since midnight.
+    /// Nanoseconds since midnight (DataFusion's time of day, `Time64(ns)`).
     Time(i64),
     /// Timestamp in `unit` since the epoch, with optional zone.
     Timestamp {
@@ -127,6 +127,21 @@ impl Literal {
         Ok(Literal::Date(days_since_epoch(d)))
     }
 
+    /// A time-of-day literal from `HH:MM:SS[.fffffffff]`, in nanoseconds.
+    ///
+    /// ```
+    /// use xorq_core::Literal;
+    /// assert_eq!(Literal::time("00:00:01.5").unwrap(), Literal::Time(1_500_000_000));
+    /// ```
+    pub fn time(text: &str) -> Result<Self> {
+        let t = chrono::NaiveTime::parse_from_str(text, "%H:%M:%S%.f").map_err(|e| CoreError::InvalidArgument {
+            context: "time literal".into(),
+            message: format!("`{text}` is not a time of the form HH:MM:SS ({e})"),
+        })?;
+        use chrono::Timelike;
+        Ok(Literal::Time(i64::from(t.num_seconds_from_midnight()) * 1_000_000_000 + i64::from(t.nanosecond())))
+    }
+
     /// A zone-less microsecond timestamp literal from `YYYY-MM-DD HH:MM:SS[.ffffff]`.
     pub fn timestamp(text: &str) -> Result<Self> {
         let parsed = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f")
@@ -136,6 +151,25 @@ impl Literal {
                 message: format!("`{text}` is not a timestamp of the form YYYY-MM-DD HH:MM:SS ({e})"),
             })?;
         Ok(Literal::Timestamp { value: parsed.and_utc().timestamp_micros(), unit: TimeUnit::Microsecond, tz: None })
+    }
+
+    /// A zone-less timestamp in `unit` from `YYYY-MM-DD HH:MM:SS[.fffffffff]` (or with `T`), when
+    /// the text is exact in that unit; `None` when it does not parse or has finer digits than the
+    /// unit holds (then an engine's cast decides, as it would for the text).
+    ///
+    /// ```
+    /// use xorq_core::{Literal, TimeUnit};
+    /// let ns = Literal::timestamp_exact("2024-06-15 23:59:59.123456789", TimeUnit::Nanosecond).unwrap();
+    /// assert_eq!(ns.to_string(), "TIMESTAMP '2024-06-15 23:59:59.123456789'");
+    /// assert!(Literal::timestamp_exact("2024-06-15 23:59:59.123456789", TimeUnit::Microsecond).is_none());
+    /// ```
+    pub fn timestamp_exact(text: &str, unit: TimeUnit) -> Option<Self> {
+        let parsed = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f")
+            .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f"))
+            .ok()?;
+        let nanos = parsed.and_utc().timestamp_nanos_opt()?;
+        let per_nano = 1_000_000_000 / unit.per_second();
+        (nanos % per_nano == 0).then_some(Literal::Timestamp { value: nanos / per_nano, unit, tz: None })
     }
 
     /// The value as `i128` if it is an integer literal.
@@ -415,12 +449,12 @@ impl fmt::Display for Literal {
                 Some(date) => write!(f, "DATE '{date}'"),
                 None => write!(f, "DATE {d}"),
             },
-            Literal::Time(us) => match chrono::NaiveTime::from_num_seconds_from_midnight_opt(
-                u32::try_from(us.div_euclid(1_000_000)).unwrap_or(u32::MAX),
-                u32::try_from(us.rem_euclid(1_000_000) * 1_000).unwrap_or(0),
+            Literal::Time(ns) => match chrono::NaiveTime::from_num_seconds_from_midnight_opt(
+                u32::try_from(ns.div_euclid(1_000_000_000)).unwrap_or(u32::MAX),
+                u32::try_from(ns.rem_euclid(1_000_000_000)).unwrap_or(0),
             ) {
                 Some(t) => write!(f, "TIME '{t}'"),
-                None => write!(f, "TIME {us}us"),
+                None => write!(f, "TIME {ns}ns"),
             },
             Literal::Timestamp { value, unit, tz } => {
                 let per = unit.per_second();

@@ -45,7 +45,8 @@ impl TimeUnit {
         }
     }
 
-    fn from_arrow(u: ArrowTimeUnit) -> Self {
+    /// The unit of an Arrow unit.
+    pub fn from_arrow(u: ArrowTimeUnit) -> Self {
         match u {
             ArrowTimeUnit::Second => TimeUnit::Second,
             ArrowTimeUnit::Millisecond => TimeUnit::Millisecond,
@@ -112,7 +113,7 @@ pub enum DataType {
     Binary,
     /// Calendar date (days since the Unix epoch).
     Date,
-    /// Time of day, microseconds since midnight.
+    /// Time of day, nanoseconds since midnight (as DataFusion's `Time64(ns)`).
     Time,
     /// Instant or local date-time, with an optional time zone.
     Timestamp {
@@ -208,7 +209,7 @@ impl DataType {
             DataType::String => ArrowType::Utf8,
             DataType::Binary => ArrowType::Binary,
             DataType::Date => ArrowType::Date32,
-            DataType::Time => ArrowType::Time64(ArrowTimeUnit::Microsecond),
+            DataType::Time => ArrowType::Time64(ArrowTimeUnit::Nanosecond),
             DataType::Timestamp { unit, tz } => ArrowType::Timestamp(unit.to_arrow(), tz.clone()),
             DataType::Duration(unit) => ArrowType::Duration(unit.to_arrow()),
             DataType::Interval => ArrowType::Interval(IntervalUnit::MonthDayNano),

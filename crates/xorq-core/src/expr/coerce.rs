@@ -327,7 +327,7 @@ pub fn arithmetic_signature(op: BinaryOp, l: &DataType, r: &DataType) -> Option<
         BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Mod => coerced_arithmetic(op, l, r),
         BinaryOp::IntDiv => {
             let s = coerced_arithmetic(BinaryOp::IntDiv, l, r)?;
-            (s.left.is_integer() && s.right.is_integer()).then_some(s)
+            (s.left.is_integer() && s.right.is_integer() && s.result.is_integer()).then_some(s)
         }
         BinaryOp::Div => {
             let integer = |t: &DataType| t.is_integer() || *t == DataType::Null;
@@ -389,6 +389,13 @@ fn arithmetic_inner(op: BinaryOp, l: &DataType, r: &DataType) -> Option<Arithmet
     }
     if l.is_numeric() && r.is_numeric() {
         let t = numerical_coercion(l, r)?;
+        // `UInt64` with a signed integer: DataFusion declares `Decimal(20, 0)` and casts both
+        // operands to it when it runs. The IR keeps the operands as they are (explicit casts
+        // would re-type as Arrow's decimal arithmetic, `Decimal(21, 0)` for `+`, when a manifest
+        // is read back) and declares DataFusion's type; lowering leaves the casts to DataFusion.
+        if t.is_decimal() {
+            return sig(l.clone(), r.clone(), t);
+        }
         return sig(t.clone(), t.clone(), t);
     }
     None

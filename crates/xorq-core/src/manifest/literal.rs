@@ -43,7 +43,7 @@ pub(crate) fn to_scalar(l: &Literal) -> Scalar {
         Literal::String(s) => Scalar::Text(s.to_string()),
         Literal::Binary(b) => Scalar::Text(b.iter().map(|byte| format!("{byte:02x}")).collect()),
         Literal::Date(d) => Scalar::Text(date_text(*d)),
-        Literal::Time(us) => Scalar::Text(time_text(*us)),
+        Literal::Time(ns) => Scalar::Text(time_text(*ns)),
         Literal::Timestamp { value, unit, .. } => Scalar::Text(timestamp_text(*value, *unit)),
         Literal::Duration { value, .. } => Scalar::Int(*value),
         Literal::Interval { months, days, nanos } => Scalar::Text(format!("{months} months {days} days {nanos} ns")),
@@ -78,15 +78,15 @@ fn date_text(days: i32) -> String {
     }
 }
 
-fn time_text(us: i64) -> String {
-    let secs = u32::try_from(us.div_euclid(1_000_000)).ok();
-    let nanos = u32::try_from(us.rem_euclid(1_000_000) * 1_000).ok();
+fn time_text(ns: i64) -> String {
+    let secs = u32::try_from(ns.div_euclid(1_000_000_000)).ok();
+    let nanos = u32::try_from(ns.rem_euclid(1_000_000_000)).ok();
     match (secs, nanos) {
-        (Some(s), Some(n)) if us >= 0 => match NaiveTime::from_num_seconds_from_midnight_opt(s, n) {
+        (Some(s), Some(n)) if ns >= 0 => match NaiveTime::from_num_seconds_from_midnight_opt(s, n) {
             Some(t) => t.format("%H:%M:%S%.f").to_string(),
-            None => us.to_string(),
+            None => ns.to_string(),
         },
-        _ => us.to_string(),
+        _ => ns.to_string(),
     }
 }
 
@@ -142,14 +142,10 @@ pub(crate) fn from_scalar(scalar: &Scalar, dtype: &DataType) -> Result<Literal, 
             }
         }),
         DataType::Time => Literal::Time(match text.parse::<i64>() {
-            Ok(us) => us,
+            Ok(ns) => ns,
             Err(_) => {
                 let t = NaiveTime::parse_from_str(text, "%H:%M:%S%.f").map_err(|_| bad("a time HH:MM:SS"))?;
-                let nanos = t.nanosecond();
-                if nanos % 1_000 != 0 {
-                    return Err(bad("a time with at most microsecond precision"));
-                }
-                i64::from(t.num_seconds_from_midnight()) * 1_000_000 + i64::from(nanos / 1_000)
+                i64::from(t.num_seconds_from_midnight()) * 1_000_000_000 + i64::from(t.nanosecond())
             }
         }),
         DataType::Timestamp { unit, tz } => Literal::Timestamp {
@@ -289,7 +285,7 @@ mod tests {
             Literal::Binary(vec![0, 255, 16].into()),
             Literal::Date(19_783),
             Literal::Date(i32::MAX),
-            Literal::Time(45_900_250_000),
+            Literal::Time(45_900_250_000_123),
             Literal::Time(-1),
             ts(1_709_211_900_250_000, TimeUnit::Microsecond, None),
             ts(1_709_211_900_123_456_789, TimeUnit::Nanosecond, Some("Europe/Paris")),

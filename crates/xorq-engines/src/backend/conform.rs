@@ -48,6 +48,8 @@ pub(crate) fn conform_batch(batch: &RecordBatch, schema: &ArrowSchemaRef) -> Res
         .map(|(column, field)| {
             if column.data_type() == field.data_type() {
                 Ok(column.clone())
+            } else if let Some(nanos) = time_to_nanos(column, field.data_type()) {
+                Ok(nanos)
             } else {
                 cast_with_options(column, field.data_type(), &options).map_err(|e| {
                     ArrowError::CastError(format!(
@@ -62,6 +64,30 @@ pub(crate) fn conform_batch(batch: &RecordBatch, schema: &ArrowSchemaRef) -> Res
         .collect::<Result<Vec<ArrayRef>, _>>()?;
     let options = RecordBatchOptions::new().with_row_count(Some(batch.num_rows()));
     RecordBatch::try_new_with_options(schema.clone(), columns, &options)
+}
+
+/// A time of day in a coarser unit as the IR's `Time64(ns)`. Arrow's own cast multiplies every
+/// slot, null ones (whose values are arbitrary) included, which overflows; the values of valid
+/// slots, under 86,400 seconds, never do.
+fn time_to_nanos(column: &ArrayRef, target: &arrow::datatypes::DataType) -> Option<ArrayRef> {
+    use arrow::array::{AsArray, Time64NanosecondArray};
+    use arrow::datatypes::{
+        DataType as A, Time32MillisecondType, Time32SecondType, Time64MicrosecondType, TimeUnit as U,
+    };
+    if *target != A::Time64(U::Nanosecond) {
+        return None;
+    }
+    let nanos: Time64NanosecondArray = match column.data_type() {
+        A::Time64(U::Microsecond) => column.as_primitive::<Time64MicrosecondType>().unary(|v| v.wrapping_mul(1_000)),
+        A::Time32(U::Millisecond) => {
+            column.as_primitive::<Time32MillisecondType>().unary(|v| i64::from(v).wrapping_mul(1_000_000))
+        }
+        A::Time32(U::Second) => {
+            column.as_primitive::<Time32SecondType>().unary(|v| i64::from(v).wrapping_mul(1_000_000_000))
+        }
+        _ => return None,
+    };
+    Some(std::sync::Arc::new(nanos))
 }
 
 #[cfg(test)]

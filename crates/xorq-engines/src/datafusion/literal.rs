@@ -26,7 +26,7 @@ pub fn scalar_value(l: &Literal) -> Result<ScalarValue> {
         Literal::String(s) => ScalarValue::Utf8(Some(s.to_string())),
         Literal::Binary(b) => ScalarValue::Binary(Some(b.to_vec())),
         Literal::Date(d) => ScalarValue::Date32(Some(*d)),
-        Literal::Time(us) => ScalarValue::Time64Microsecond(Some(*us)),
+        Literal::Time(ns) => ScalarValue::Time64Nanosecond(Some(*ns)),
         Literal::Timestamp { value, unit, tz } => {
             let (v, tz) = (Some(*value), tz.clone());
             match unit {

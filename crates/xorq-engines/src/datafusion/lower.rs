@@ -411,6 +411,34 @@ fn sanitize(name: &str) -> String {
     if s.is_empty() { "source".into() } else { s }
 }
 
+/// Whether a column of the IR's logical type, laid out as `physical`, must still be cast to the
+/// IR's own layout: DataFusion does not compare or combine a `Time32(s)` with the IR's
+/// `Time64(ns)`, for instance. String and binary layouts (views, large, dictionaries), decimal
+/// widths, timestamps and `Date64` (whose values are whole days) mix freely with the IR's and are
+/// left alone, so scans keep their layouts.
+fn needs_physical_cast(physical: &arrow::datatypes::DataType, ours: &DataType) -> bool {
+    use arrow::datatypes::DataType as A;
+    let ir = ours.to_arrow();
+    if *physical == ir {
+        return false;
+    }
+    !matches!(
+        physical,
+        A::Utf8
+            | A::LargeUtf8
+            | A::Utf8View
+            | A::Binary
+            | A::LargeBinary
+            | A::BinaryView
+            | A::Dictionary(..)
+            | A::Decimal32(..)
+            | A::Decimal64(..)
+            | A::Decimal128(..)
+            | A::Timestamp(..)
+            | A::Date64
+    )
+}
+
 /// Makes `plan`'s output match `schema`: same names in order; columns whose logical type differs
 /// (DataFusion typed a function differently) are cast to the IR's type.
 fn conform(plan: LogicalPlan, schema: &Schema, op: &str, conformed: &mut Vec<String>) -> Result<LogicalPlan> {
@@ -427,11 +455,15 @@ fn conform(plan: LogicalPlan, schema: &Schema, op: &str, conformed: &mut Vec<Str
     for ((qualifier, df_field), ours) in plan.schema().iter().zip(schema.fields()) {
         let column = DfExpr::Column(Column::new(qualifier.cloned(), df_field.name().clone()));
         let logical = DataType::from_arrow(df_field.name(), df_field.data_type()).ok();
-        let expr = if logical.as_ref() == Some(&ours.dtype) {
+        let same_logical = logical.as_ref() == Some(&ours.dtype);
+        let expr = if same_logical && !needs_physical_cast(df_field.data_type(), &ours.dtype) {
             column
         } else {
             needs_projection = true;
-            conformed.push(format!("{op}.{}: {} -> {}", ours.name, df_field.data_type(), ours.dtype));
+            // A layout change (`Time32(s)` to `Time64(ns)`) is not a typing difference.
+            if !same_logical {
+                conformed.push(format!("{op}.{}: {} -> {}", ours.name, df_field.data_type(), ours.dtype));
+            }
             DfExpr::Cast(Cast::new(Box::new(column), ours.dtype.to_arrow()))
         };
         needs_projection |= df_field.name() != &ours.name;

@@ -74,12 +74,19 @@ fn operator(op: BinaryOp) -> Result<Operator> {
     })
 }
 
-fn frame_bound(b: FrameBound) -> WindowFrameBound {
+/// A frame bound as DataFusion's SQL planner writes it: a row count as `UInt64`; a `RANGE`
+/// offset as text, which DataFusion's type coercion then reads in the ordering key's type (an
+/// offset of another numeric type is compared in the wrong type).
+fn frame_bound(b: FrameBound, units: WindowFrameUnits) -> WindowFrameBound {
+    let offset = |n: u64| match units {
+        WindowFrameUnits::Range => ScalarValue::Utf8(Some(n.to_string())),
+        _ => ScalarValue::UInt64(Some(n)),
+    };
     match b {
         FrameBound::UnboundedPreceding => WindowFrameBound::Preceding(ScalarValue::UInt64(None)),
-        FrameBound::Preceding(n) => WindowFrameBound::Preceding(ScalarValue::UInt64(Some(n))),
+        FrameBound::Preceding(n) => WindowFrameBound::Preceding(offset(n)),
         FrameBound::CurrentRow => WindowFrameBound::CurrentRow,
-        FrameBound::Following(n) => WindowFrameBound::Following(ScalarValue::UInt64(Some(n))),
+        FrameBound::Following(n) => WindowFrameBound::Following(offset(n)),
         FrameBound::UnboundedFollowing => WindowFrameBound::Following(ScalarValue::UInt64(None)),
     }
 }
@@ -328,17 +335,23 @@ impl ScalarLowering<'_> {
         let mut builder = DfExpr::from(WindowFunction::new(definition, args)).partition_by(partition_by);
         // DataFusion reads an empty ordering as "ordered" and picks a RANGE frame that then fails
         // to plan; give the ordering only when there is one.
-        if !order_by.is_empty() {
+        let ordered = !order_by.is_empty();
+        if ordered {
             builder = builder.order_by(order_by);
         }
-        if let Some(frame) = &call.frame {
-            let units = match frame.units {
-                FrameUnits::Rows => WindowFrameUnits::Rows,
-                FrameUnits::Range => WindowFrameUnits::Range,
-            };
-            builder =
-                builder.window_frame(WindowFrame::new_bounds(units, frame_bound(frame.start), frame_bound(frame.end)));
-        }
+        let frame = match &call.frame {
+            Some(frame) => {
+                let units = match frame.units {
+                    FrameUnits::Rows => WindowFrameUnits::Rows,
+                    FrameUnits::Range => WindowFrameUnits::Range,
+                };
+                WindowFrame::new_bounds(units, frame_bound(frame.start, units), frame_bound(frame.end, units))
+            }
+            // SQL's default frame, always explicit: DataFusion's expression builder would take
+            // `ROWS … CURRENT ROW` for an ordered window, leaving out the current row's peers.
+            None => WindowFrame::new(ordered.then_some(false)),
+        };
+        builder = builder.window_frame(frame);
         if null_treatment.is_some() {
             builder = builder.null_treatment(null_treatment);
         }

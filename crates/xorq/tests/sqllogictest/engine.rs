@@ -58,7 +58,7 @@ pub enum Kind {
     /// `SET`/`RESET`: changes DataFusion's configuration, not the tables.
     Setting,
     /// `CREATE EXTERNAL TABLE`, with its table name and locations.
-    External { table: String, locations: Vec<String> },
+    External { table: String, locations: Vec<String>, unbounded: bool },
     /// Anything else (DDL, DML, `EXPLAIN`, `COPY`, …), with the table it creates if any.
     Other { creates: Option<String> },
 }
@@ -80,7 +80,7 @@ pub fn kind(sql: &str) -> Kind {
                 _ => Kind::Other { creates: None },
             },
             DfStatement::CreateExternalTable(c) => {
-                Kind::External { table: object_name(&c.name), locations: c.locations.clone() }
+                Kind::External { table: object_name(&c.name), locations: c.locations.clone(), unbounded: c.unbounded }
             }
             _ => Kind::Other { creates: None },
         },

@@ -184,7 +184,7 @@ impl Deliberate {
 }
 
 /// The rules the runner knows how to apply.
-const KNOWN_RULES: [&str; 3] = ["unordered", "limit-without-order", "session-setting"];
+const KNOWN_RULES: [&str; 4] = ["unordered", "limit-without-order", "session-setting", "dictionary-encoding"];
 
 /// Counts of outcomes.
 #[derive(Clone, Copy, Default)]

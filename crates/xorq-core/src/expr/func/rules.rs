@@ -144,9 +144,15 @@ pub(super) const TO_CHAR: Typing = custom(|args| {
         T::Null => T::Date,
         _ => return Err(Refusal::Types(Some("it formats dates, times, timestamps and durations"))),
     };
-    if *args[1].dtype != T::String {
+    // An untyped null format is text (DataFusion coerces it to `Utf8`); DataFusion then picks its
+    // first timestamp signature, a nanosecond timestamp in a `+00` zone (the result is null).
+    if !matches!(*args[1].dtype, T::String | T::Null) {
         return Err(Refusal::Types(Some("the format is text")));
     }
+    let t = match (&t, args[1].dtype) {
+        (T::Timestamp { tz: None, .. }, T::Null) => timestamp(TimeUnit::Nanosecond, Some("+00".into())),
+        _ => t,
+    };
     Ok(Signature { args: vec![t, T::String], result: T::String })
 });
 

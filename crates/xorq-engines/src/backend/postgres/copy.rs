@@ -9,7 +9,7 @@ use arrow::buffer::NullBuffer;
 use arrow::datatypes::{
     DataType as ArrowType, Date32Type, DurationMicrosecondType, DurationMillisecondType, DurationNanosecondType,
     DurationSecondType, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, IntervalMonthDayNano,
-    IntervalMonthDayNanoType, IntervalUnit, SchemaRef as ArrowSchemaRef, Time64MicrosecondType,
+    IntervalMonthDayNanoType, IntervalUnit, SchemaRef as ArrowSchemaRef, Time64NanosecondType,
     TimeUnit as ArrowTimeUnit, TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
     TimestampSecondType, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
 };
@@ -146,8 +146,8 @@ fn encoders(batch: &RecordBatch) -> Result<Vec<Encoder<'_>>, String> {
                 ArrowType::Utf8 => Values::Utf8(array.as_string()),
                 ArrowType::Binary => Values::Binary(array.as_binary()),
                 ArrowType::Date32 => Values::Date(array.as_primitive::<Date32Type>().values()),
-                ArrowType::Time64(ArrowTimeUnit::Microsecond) => {
-                    Values::Time(array.as_primitive::<Time64MicrosecondType>().values())
+                ArrowType::Time64(ArrowTimeUnit::Nanosecond) => {
+                    Values::Time(array.as_primitive::<Time64NanosecondType>().values())
                 }
                 ArrowType::Timestamp(unit, _) => Values::Timestamp(
                     match unit {
@@ -228,7 +228,14 @@ impl Encoder<'_> {
                 let days = v[row].checked_sub(EPOCH_DAYS).ok_or("date out of PostgreSQL's range")?;
                 field(out, &days.to_be_bytes())
             }
-            Values::Time(v) => field(out, &v[row].to_be_bytes()),
+            Values::Time(v) => {
+                // PostgreSQL keeps microseconds: a finer time of day is refused, not rounded.
+                let ns = v[row];
+                if ns % 1_000 != 0 {
+                    return Err("a time of day with nanoseconds (PostgreSQL's `time` keeps microseconds)".into());
+                }
+                field(out, &(ns / 1_000).to_be_bytes())
+            }
             Values::Timestamp(v, unit) => {
                 let micros = to_micros(v[row], *unit)?.checked_sub(EPOCH_MICROS).ok_or("timestamp out of range")?;
                 field(out, &micros.to_be_bytes())

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use arrow::array::{
     ArrayRef, BinaryBuilder, BooleanBuilder, Date32Builder, Decimal128Builder, Float32Builder, Float64Builder,
     Int8Builder, Int16Builder, Int32Builder, Int64Builder, IntervalMonthDayNanoBuilder, RecordBatch,
-    RecordBatchOptions, StringBuilder, Time64MicrosecondBuilder, UInt8Builder, UInt16Builder, UInt32Builder,
+    RecordBatchOptions, StringBuilder, Time64NanosecondBuilder, UInt8Builder, UInt16Builder, UInt32Builder,
     UInt64Builder,
 };
 use arrow::datatypes::{
@@ -57,7 +57,7 @@ fn natural(wire: Wire) -> ArrowType {
         Wire::Numeric | Wire::Text | Wire::Char | Wire::Jsonb | Wire::Uuid => ArrowType::Utf8,
         Wire::Bytea => ArrowType::Binary,
         Wire::Date => ArrowType::Date32,
-        Wire::Time => ArrowType::Time64(ArrowTimeUnit::Microsecond),
+        Wire::Time => ArrowType::Time64(ArrowTimeUnit::Nanosecond),
         Wire::Timestamp => ArrowType::Timestamp(ArrowTimeUnit::Microsecond, None),
         Wire::Timestamptz => ArrowType::Timestamp(ArrowTimeUnit::Microsecond, Some("UTC".into())),
         Wire::Interval => ArrowType::Interval(IntervalUnit::MonthDayNano),
@@ -76,7 +76,7 @@ fn direct(wire: Wire, target: &ArrowType) -> bool {
         ArrowType::Utf8 => matches!(wire, Text | Char | Jsonb | Uuid | Numeric),
         ArrowType::Binary => wire == Bytea,
         ArrowType::Date32 => wire == Date,
-        ArrowType::Time64(ArrowTimeUnit::Microsecond) => wire == Time,
+        ArrowType::Time64(ArrowTimeUnit::Nanosecond) => wire == Time,
         ArrowType::Timestamp(..) => matches!(wire, Timestamp | Timestamptz),
         ArrowType::Duration(_) | ArrowType::Interval(IntervalUnit::MonthDayNano) => wire == Interval,
         _ => false,
@@ -100,7 +100,7 @@ enum Sink {
     Utf8(StringBuilder),
     Binary(BinaryBuilder),
     Date(Date32Builder),
-    Time(Time64MicrosecondBuilder),
+    Time(Time64NanosecondBuilder),
     /// Values in `unit`, finished as timestamps with the zone.
     Timestamp(Int64Builder, ArrowTimeUnit, Option<Arc<str>>),
     /// Values in `unit`, finished as durations.
@@ -157,7 +157,7 @@ impl Sink {
             ArrowType::Utf8 => Sink::Utf8(StringBuilder::with_capacity(n, n * 16)),
             ArrowType::Binary => Sink::Binary(BinaryBuilder::with_capacity(n, n * 16)),
             ArrowType::Date32 => Sink::Date(Date32Builder::with_capacity(n)),
-            ArrowType::Time64(ArrowTimeUnit::Microsecond) => Sink::Time(Time64MicrosecondBuilder::with_capacity(n)),
+            ArrowType::Time64(ArrowTimeUnit::Nanosecond) => Sink::Time(Time64NanosecondBuilder::with_capacity(n)),
             ArrowType::Timestamp(unit, tz) => Sink::Timestamp(Int64Builder::with_capacity(n), *unit, tz.clone()),
             ArrowType::Duration(unit) => Sink::Duration(Int64Builder::with_capacity(n), *unit),
             ArrowType::Interval(IntervalUnit::MonthDayNano) => {
@@ -205,7 +205,8 @@ impl Sink {
                 other => return Err(mismatch(&other, "Date32")),
             },
             Sink::Time(b) => match value {
-                Value::Time(t) => b.append_value(t),
+                // PostgreSQL's time is in microseconds, the IR's in nanoseconds.
+                Value::Time(t) => b.append_value(t.checked_mul(1_000).ok_or("time of day out of range")?),
                 other => return Err(mismatch(&other, "Time64")),
             },
             Sink::Timestamp(b, unit, _) => match value {

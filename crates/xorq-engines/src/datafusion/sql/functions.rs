@@ -185,7 +185,7 @@ pub(crate) fn scalar(
                     .ok_or_else(|| "`arrow_cast` is supported with a constant type name".to_string())?,
                 _ => arg_type(1).ok_or_else(|| "`cast_to_type` needs a typed second argument".to_string())?,
             };
-            let target = ir_type(&target)?;
+            let target = cast_target(&target)?;
             let value = args.into_iter().next().ok_or_else(|| format!("`{name}` without arguments"))?;
             Ok(value.cast(target))
         }
@@ -278,6 +278,34 @@ pub(crate) fn ir_type(t: &ArrowType) -> Result<DataType, String> {
     DataType::from_arrow("cast", t).map_err(|e| e.to_string())
 }
 
+/// The IR type a `CAST` (or `arrow_cast`) to `t` is, when the IR's type holds exactly the values
+/// the cast produces. Casting is where a physical type changes values: `Float16` rounds, `Date64`
+/// keeps milliseconds, `Time32(Second)` truncates, a year-month interval drops days. The IR's
+/// logical type for those is wider, so the cast is refused rather than computed differently.
+/// Layouts that do not change values (`Utf8View`, `LargeBinary`, `Decimal64`, a dictionary of an
+/// exact type) are their logical type.
+pub(crate) fn cast_target(t: &ArrowType) -> Result<DataType, String> {
+    use arrow::datatypes::{IntervalUnit, TimeUnit as ArrowUnit};
+    let inexact = match t {
+        ArrowType::Float16 => Some("the IR has no 16-bit float (it would keep more precision)"),
+        ArrowType::Date64 => Some("the IR's date is a day (Date64 keeps milliseconds)"),
+        ArrowType::Time32(_)
+        | ArrowType::Time64(ArrowUnit::Second | ArrowUnit::Millisecond | ArrowUnit::Microsecond) => {
+            Some("the IR's time of day is in nanoseconds (a coarser cast truncates)")
+        }
+        ArrowType::Interval(IntervalUnit::YearMonth | IntervalUnit::DayTime) => {
+            Some("the IR's interval is months, days and nanoseconds")
+        }
+        ArrowType::FixedSizeBinary(_) => Some("the IR has no fixed-size binary"),
+        ArrowType::Dictionary(_, value) => return cast_target(value),
+        _ => None,
+    };
+    match inexact {
+        Some(why) => Err(format!("a cast to `{t}` is not supported: {why}")),
+        None => ir_type(t),
+    }
+}
+
 /// A constant as a literal of the IR. SQL numbers become constants that take the type they
 /// meet, like Rust numbers in the builder, so `amount > 100` is `col("amount").gt(lit(100))`.
 pub(crate) fn literal(v: &ScalarValue) -> Result<Expr, String> {
@@ -308,6 +336,10 @@ pub(crate) fn literal(v: &ScalarValue) -> Result<Expr, String> {
             lit(Literal::Binary(b.as_slice().into()))
         }
         ScalarValue::Date32(Some(d)) => lit(Literal::Date(*d)),
+        ScalarValue::Time64Nanosecond(Some(t)) => lit(Literal::Time(*t)),
+        ScalarValue::Time64Microsecond(Some(t)) => lit(Literal::Time(t.saturating_mul(1_000))),
+        ScalarValue::Time32Millisecond(Some(t)) => lit(Literal::Time(i64::from(*t) * 1_000_000)),
+        ScalarValue::Time32Second(Some(t)) => lit(Literal::Time(i64::from(*t) * 1_000_000_000)),
         ScalarValue::TimestampSecond(Some(t), tz) => timestamp(*t, TimeUnit::Second, tz),
         ScalarValue::TimestampMillisecond(Some(t), tz) => timestamp(*t, TimeUnit::Millisecond, tz),
         ScalarValue::TimestampMicrosecond(Some(t), tz) => timestamp(*t, TimeUnit::Microsecond, tz),

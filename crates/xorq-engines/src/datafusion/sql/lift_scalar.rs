@@ -9,7 +9,7 @@ use datafusion::logical_expr::{
     BinaryExpr, Case, Expr as DfExpr, ExprSchemable, Operator, SortExpr as DfSortExpr, WindowFrameBound,
     WindowFrameUnits, WindowFunctionDefinition,
 };
-use xorq_core::{DataType, Expr, FrameBound, Literal, ScalarFunc, SortExpr, Window, lit, param};
+use xorq_core::{DataType, Expr, FrameBound, Literal, ScalarFunc, SortExpr, TimeUnit, Window, lit, param};
 
 use super::functions;
 use super::lift_rel::Lifter;
@@ -254,7 +254,8 @@ impl ScalarLifter<'_> {
             Operator::Modulo => l % r,
             Operator::Divide => {
                 // SQL divides integers as integers; the IR's `/` is true division.
-                let int = |e: &DfExpr| self.df_type(e).is_some_and(|t| t.is_integer());
+                // An untyped NULL meets an integer as an integer (`x / NULL` is `Int64`).
+                let int = |e: &DfExpr| self.df_type(e).is_some_and(|t| t.is_integer() || t.is_null());
                 if int(&b.left) && int(&b.right) { l.int_div(r) } else { l / r }
             }
             op => {
@@ -311,12 +312,10 @@ impl ScalarLifter<'_> {
         if let DfExpr::Literal(ScalarValue::Utf8(Some(s)) | ScalarValue::Utf8View(Some(s)), _) = inner {
             let folded = match to {
                 ArrowType::Date32 => Some(Literal::date(s)),
+                ArrowType::Time64(arrow::datatypes::TimeUnit::Nanosecond) => Literal::time(s).ok().map(Ok),
                 // At the unit DataFusion reads it in (nanoseconds for `TIMESTAMP '…'`); a text
                 // this parser does not read, or a coarser unit, is left to the engine's cast.
-                ArrowType::Timestamp(unit, None) => {
-                    let target = functions::ir_type(&ArrowType::Timestamp(*unit, None)).ok();
-                    Literal::timestamp(s).ok().zip(target).and_then(|(l, t)| l.cast_value(&t)).map(Ok)
-                }
+                ArrowType::Timestamp(unit, None) => Literal::timestamp_exact(s, TimeUnit::from_arrow(*unit)).map(Ok),
                 _ => None,
             };
             if let Some(literal) = folded {
@@ -324,7 +323,7 @@ impl ScalarLifter<'_> {
                 return literal.map(lit).map_err(|e| self.error(e.to_string(), at));
             }
         }
-        let target = functions::ir_type(to).map_err(|m| self.error(m, self.lifter.locator.keyword(&["CAST"])))?;
+        let target = functions::cast_target(to).map_err(|m| self.error(m, self.lifter.locator.keyword(&["CAST"])))?;
         Ok(self.lift(inner)?.cast(target))
     }
 
