@@ -93,12 +93,48 @@ impl IntoJoinKeys for () {
 pub struct GroupBy {
     table: Table,
     keys: Vec<Expr>,
+    sets: Option<Vec<Vec<usize>>>,
 }
 
 impl GroupBy {
     /// One row per group: the keys, then the measures (each must aggregate its columns).
     pub fn agg<E: Into<Expr>>(self, measures: impl IntoIterator<Item = E>) -> Result<Table> {
-        self.table.aggregate(self.keys, measures.into_iter().map(Into::into).collect())
+        self.table.aggregate(self.keys, self.sets, measures.into_iter().map(Into::into).collect())
+    }
+
+    /// Groups by each of these sets of keys (positions in the keys), as SQL's `GROUPING SETS`:
+    /// the rows of every grouping, a key outside a set being null in that set's rows. Use
+    /// `grouping(key)` in a measure to tell those nulls from null keys.
+    ///
+    /// ```
+    /// # use xorq_core::{col, Table};
+    /// # use arrow_array::{RecordBatch, Int64Array, StringArray};
+    /// # use std::sync::Arc;
+    /// # let t = Table::memtable(vec![RecordBatch::try_from_iter([
+    /// #     ("region", Arc::new(StringArray::from(vec!["EU"])) as _),
+    /// #     ("day", Arc::new(Int64Array::from(vec![1])) as _),
+    /// #     ("amount", Arc::new(Int64Array::from(vec![5])) as _),
+    /// # ]).unwrap()]).unwrap();
+    /// // Per region and day, per region, and the grand total.
+    /// let totals = t.group_by(["region", "day"]).grouping_sets([vec![0, 1], vec![0], vec![]])
+    ///     .agg([col("amount").sum().alias("total")]).unwrap();
+    /// assert!(totals.schema().field("day").unwrap().nullable);
+    /// ```
+    pub fn grouping_sets<S: IntoIterator<Item = usize>>(mut self, sets: impl IntoIterator<Item = S>) -> Self {
+        self.sets = Some(sets.into_iter().map(|s| s.into_iter().collect()).collect());
+        self
+    }
+
+    /// `ROLLUP`: the keys, then all but the last, …, then none.
+    pub fn rollup(self) -> Self {
+        let n = self.keys.len();
+        self.grouping_sets((0..=n).rev().map(|k| (0..k).collect::<Vec<_>>()))
+    }
+
+    /// `CUBE`: every subset of the keys.
+    pub fn cube(self) -> Self {
+        let n = self.keys.len().min(16);
+        self.grouping_sets((0..1usize << n).map(|mask| (0..n).filter(|i| mask & (1 << i) != 0).collect::<Vec<_>>()))
     }
 }
 
@@ -266,15 +302,15 @@ impl Table {
 
     /// Groups by these keys (column names or named expressions); finish with [`GroupBy::agg`].
     pub fn group_by<E: Into<Expr>>(&self, keys: impl IntoIterator<Item = E>) -> GroupBy {
-        GroupBy { table: self.clone(), keys: keys.into_iter().map(Into::into).collect() }
+        GroupBy { table: self.clone(), keys: keys.into_iter().map(Into::into).collect(), sets: None }
     }
 
     /// One row of aggregates over all rows.
     pub fn agg<E: Into<Expr>>(&self, measures: impl IntoIterator<Item = E>) -> Result<Table> {
-        self.aggregate(Vec::new(), measures.into_iter().map(Into::into).collect())
+        self.aggregate(Vec::new(), None, measures.into_iter().map(Into::into).collect())
     }
 
-    fn aggregate(&self, keys: Vec<Expr>, measures: Vec<Expr>) -> Result<Table> {
+    fn aggregate(&self, keys: Vec<Expr>, sets: Option<Vec<Vec<usize>>>, measures: Vec<Expr>) -> Result<Table> {
         if measures.is_empty() && keys.is_empty() {
             return Err(CoreError::InvalidArgument {
                 context: "agg".into(),
@@ -295,7 +331,12 @@ impl Table {
                 Ok(NamedExpr { name, expr })
             })
             .collect::<Result<Vec<_>>>()?;
-        self.with(RelOp::Aggregate(Aggregate { input: self.node.clone(), keys, measures }))
+        let grouping_sets = match sets {
+            Some(sets) => canonical_grouping_sets(sets, keys.len())?,
+            None => None,
+        };
+        check_grouping_calls(&keys, &measures)?;
+        self.with(RelOp::Aggregate(Aggregate { input: self.node.clone(), keys, grouping_sets, measures }))
     }
 
     /// Joins on equal keys: `["id"]` for same-named keys, `[("a_id", "b_id")]` for pairs.
@@ -607,6 +648,61 @@ fn check_aggregated(name: &str, expr: &ScalarExpr) -> Result<()> {
         return Err(CoreError::InvalidAggregation {
             message: format!("`{name}` in agg() has no aggregate; use `.sum()`, `.count()`, …"),
         });
+    }
+    Ok(())
+}
+
+/// Grouping sets in canonical form: positions checked, each set sorted without repeats, the sets
+/// sorted (their rows are one multiset in any order; a repeated set repeats its rows, as in SQL).
+/// The single set of all keys is a plain grouping (`None`).
+fn canonical_grouping_sets(sets: Vec<Vec<usize>>, keys: usize) -> Result<Option<Vec<Vec<usize>>>> {
+    if sets.is_empty() {
+        return Err(CoreError::InvalidArgument {
+            context: "grouping sets".into(),
+            message: "give at least one grouping set (an empty set is the grand total)".into(),
+        });
+    }
+    let mut canonical = Vec::with_capacity(sets.len());
+    for mut set in sets {
+        if let Some(bad) = set.iter().find(|i| **i >= keys) {
+            return Err(CoreError::InvalidArgument {
+                context: "grouping sets".into(),
+                message: format!("key position {bad} is out of range: there are {keys} keys"),
+            });
+        }
+        set.sort_unstable();
+        set.dedup();
+        canonical.push(set);
+    }
+    canonical.sort();
+    if canonical.len() == 1 && canonical[0].len() == keys {
+        return Ok(None);
+    }
+    Ok(Some(canonical))
+}
+
+/// `grouping(k)` takes keys of the grouping, as columns (SQL's rule).
+fn check_grouping_calls(keys: &[NamedExpr], measures: &[NamedExpr]) -> Result<()> {
+    for m in measures {
+        let mut bad = None;
+        m.expr.walk(&mut |e| {
+            if let ExprKind::Aggregate(call) = &e.kind
+                && call.func.name() == "grouping"
+            {
+                for a in &call.args {
+                    let is_key = matches!(a.kind, ExprKind::Column(_)) && keys.iter().any(|k| k.expr == *a);
+                    if !is_key && bad.is_none() {
+                        bad = Some(a.to_string());
+                    }
+                }
+            }
+        });
+        if let Some(arg) = bad {
+            return Err(CoreError::InvalidArgument {
+                context: format!("aggregate `{}`", m.name),
+                message: format!("`grouping({arg})` takes grouping keys that are columns; `{arg}` is not one"),
+            });
+        }
     }
     Ok(())
 }

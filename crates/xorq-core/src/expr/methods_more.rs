@@ -116,6 +116,11 @@ impl Expr {
     pub fn quantile(self, q: f64) -> Expr {
         self.agg_with(AggFunc::PERCENTILE_CONT, vec![lit(q)])
     }
+    /// 1 in the rows of a grouping set that leaves this key out, else 0 (with
+    /// [`GroupBy::grouping_sets`](crate::table::GroupBy::grouping_sets), `rollup`, `cube`).
+    pub fn grouping(self) -> Expr {
+        self.agg_with(AggFunc::GROUPING, vec![])
+    }
     /// Approximate number of distinct values.
     pub fn approx_distinct(self) -> Expr {
         self.agg_with(AggFunc::APPROX_DISTINCT, vec![])

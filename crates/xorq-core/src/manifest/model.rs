@@ -103,6 +103,9 @@ pub(crate) struct NodeDef {
     /// Aggregate: measures, output name → expression.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metrics: Option<OrderedMap<ExprDef>>,
+    /// Aggregate: the grouping sets, each a list of positions in `by` (`GROUPING SETS`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grouping_sets: Option<Vec<Vec<usize>>>,
     /// Sort: ordering keys.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keys: Option<Vec<SortKeyDef>>,

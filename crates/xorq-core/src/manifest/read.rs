@@ -29,7 +29,7 @@ const OPS: [(&str, &[&str]); 12] = [
     ("Read", &["name", "kind", "format", "csv", "location", "identity", "profile", "table"]),
     ("Filter", &["parent", "predicate"]),
     ("Project", &["parent", "columns"]),
-    ("Aggregate", &["parent", "by", "metrics"]),
+    ("Aggregate", &["parent", "by", "metrics", "grouping_sets"]),
     ("Join", &["left", "right", "kind", "join_keys", "predicate"]),
     ("Sort", &["parent", "keys"]),
     ("Limit", &["parent", "offset", "fetch"]),
@@ -88,6 +88,7 @@ fn present_keys(d: &NodeDef) -> Vec<&'static str> {
         (d.columns.is_some(), "columns"),
         (d.by.is_some(), "by"),
         (d.metrics.is_some(), "metrics"),
+        (d.grouping_sets.is_some(), "grouping_sets"),
         (d.keys.is_some(), "keys"),
         (d.offset.is_some(), "offset"),
         (d.fetch.is_some(), "fetch"),
@@ -232,7 +233,11 @@ impl<'a> Loader<'a> {
             "Aggregate" => {
                 let by = d.by.as_ref().map(named).transpose()?.unwrap_or_default();
                 let metrics = d.metrics.as_ref().map(named).transpose()?.unwrap_or_default();
-                self.parent(d)?.group_by(by).agg(metrics)
+                let grouped = self.parent(d)?.group_by(by);
+                match &d.grouping_sets {
+                    Some(sets) => grouped.grouping_sets(sets.clone()).agg(metrics),
+                    None => grouped.agg(metrics),
+                }
             }
             "Join" => {
                 let name = required(&d.kind, "kind", op)?;

@@ -114,6 +114,7 @@ impl Writer {
                 d.parent = Some(self.input(&a.input)?);
                 d.by = Some(named(&a.keys)?).filter(|m| !m.is_empty());
                 d.metrics = Some(named(&a.measures)?).filter(|m| !m.is_empty());
+                d.grouping_sets = a.grouping_sets.clone();
             }
             RelOp::Join(j) => {
                 d.left = Some(self.input(&j.left)?);

@@ -137,6 +137,17 @@ fn encode_node(node: &Node, mode: AddressMode, input_address: impl Fn(&Node) -> 
                     enc.expr(&n.expr);
                 }
             }
+            // Written only when present, so a plain grouping keeps its address.
+            if let Some(sets) = &a.grouping_sets {
+                enc.str("grouping_sets");
+                enc.len(sets.len());
+                for set in sets {
+                    enc.len(set.len());
+                    for i in set {
+                        enc.u64(*i as u64);
+                    }
+                }
+            }
         }
         RelOp::Join(j) => {
             enc.str(j.kind.name());

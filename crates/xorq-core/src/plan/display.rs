@@ -36,11 +36,23 @@ pub fn describe(node: &Node) -> String {
         },
         RelOp::Filter(f) => f.predicate.to_string(),
         RelOp::Project(p) => list(&p.exprs, |n| named(&n.name, &n.expr.to_string())),
-        RelOp::Aggregate(a) => format!(
-            "by [{}] compute [{}]",
-            list(&a.keys, |n| named(&n.name, &n.expr.to_string())),
-            list(&a.measures, |n| named(&n.name, &n.expr.to_string()))
-        ),
+        RelOp::Aggregate(a) => {
+            let sets = match &a.grouping_sets {
+                Some(sets) => format!(
+                    " grouping sets [{}]",
+                    list(sets, |set| format!(
+                        "({})",
+                        list(set, |i| a.keys.get(*i).map_or_else(|| i.to_string(), |k| k.name.clone()))
+                    ))
+                ),
+                None => String::new(),
+            };
+            format!(
+                "by [{}]{sets} compute [{}]",
+                list(&a.keys, |n| named(&n.name, &n.expr.to_string())),
+                list(&a.measures, |n| named(&n.name, &n.expr.to_string()))
+            )
+        }
         RelOp::Join(j) => {
             let mut d = j.kind.name().to_string();
             if !j.on.is_empty() {

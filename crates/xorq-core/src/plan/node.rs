@@ -45,6 +45,11 @@ pub struct Aggregate {
     pub input: Arc<Node>,
     /// Grouping keys (output first); empty for one global row.
     pub keys: Vec<NamedExpr>,
+    /// `None`: one grouping by all the keys. `Some(sets)`: the rows of one grouping per set of
+    /// key positions (`GROUPING SETS`, `ROLLUP`, `CUBE`), a key outside a set being null in that
+    /// set's rows. Canonical: each set sorted without repeats, the sets sorted; never the one
+    /// set of all keys (that is `None`).
+    pub grouping_sets: Option<Vec<Vec<usize>>>,
     /// Aggregate measures.
     pub measures: Vec<NamedExpr>,
 }
@@ -329,7 +334,18 @@ impl RelOp {
             | RelOp::Cache(Cache { input, .. })
             | RelOp::IntoBackend(IntoBackend { input, .. }) => Ok(input.schema().clone()),
             RelOp::Project(p) => named(&p.exprs.iter().collect::<Vec<_>>(), "Select output"),
-            RelOp::Aggregate(a) => named(&a.keys.iter().chain(&a.measures).collect::<Vec<_>>(), "Aggregate output"),
+            RelOp::Aggregate(a) => {
+                let mut schema = named(&a.keys.iter().chain(&a.measures).collect::<Vec<_>>(), "Aggregate output")?;
+                // A key left out of some grouping set is null in that set's rows.
+                if let Some(sets) = &a.grouping_sets {
+                    let mut fields = schema.fields().to_vec();
+                    for (i, f) in fields.iter_mut().enumerate().take(a.keys.len()) {
+                        f.nullable |= sets.iter().any(|s| !s.contains(&i));
+                    }
+                    schema = Schema::new_in(fields, "Aggregate output")?;
+                }
+                Ok(schema)
+            }
             RelOp::Join(j) => {
                 let nullable_side = |side: JoinSide| {
                     matches!(

@@ -94,6 +94,12 @@ pub fn corpus() -> Vec<(&'static str, Result<Table>)> {
         ("rename", s.rename([("amount", "value")])),
         ("group_agg", s.group_by(["region"]).agg([col("amount").sum().alias("total")])),
         (
+            "group_rollup",
+            s.group_by(["region", "day"])
+                .rollup()
+                .agg([col("amount").sum().alias("total"), col("region").grouping().alias("g")]),
+        ),
+        (
             "group_many_aggs",
             s.group_by(["region", "day"]).agg([
                 count_star().alias("n"),

@@ -191,6 +191,9 @@ impl<'a> Lowering<'a> {
                 }
                 LogicalPlanBuilder::from(input).project(exprs).and_then(|b| b.build()).map_err(err)
             }
+            // `grouping(k)` needs the keys as plain group columns (DataFusion's analyzer finds its
+            // arguments among them by equality), with or without grouping sets.
+            RelOp::Aggregate(a) if a.grouping_sets.is_some() || uses_grouping(a) => self.grouping_sets(a, &context),
             RelOp::Aggregate(a) => {
                 let keys = a
                     .keys
@@ -300,6 +303,54 @@ impl<'a> Lowering<'a> {
 }
 
 impl Lowering<'_> {
+    /// An aggregate over grouping sets: DataFusion's `GroupingSet`, grouping by columns so that
+    /// `grouping(k)` finds its key among them (its analyzer matches them by equality). A key that
+    /// is an expression (or a second key over one column) is first computed into a column of its
+    /// own. The aggregate's internal grouping id is projected away.
+    fn grouping_sets(&self, a: &xorq_core::plan::Aggregate, context: &str) -> Result<LogicalPlan> {
+        use datafusion::logical_expr::GroupingSet;
+        let s = &self.scalar;
+        let sets = a.grouping_sets.as_ref();
+        let input = self.input(&a.input)?;
+        let mut pre: Vec<DfExpr> = input.schema().columns().into_iter().map(DfExpr::Column).collect();
+        let mut group: Vec<DfExpr> = Vec::with_capacity(a.keys.len());
+        for (i, k) in a.keys.iter().enumerate() {
+            let lowered = s.lower(&k.expr, &mut Nested::Inline)?;
+            let column = match &lowered {
+                DfExpr::Column(_) if !group.contains(&lowered) => lowered,
+                _ => {
+                    let name = format!("__xorq_key_{i}");
+                    pre.push(lowered.alias(name.clone()));
+                    DfExpr::Column(Column::from_name(name))
+                }
+            };
+            group.push(column);
+        }
+        let grouping = match sets {
+            Some(sets) => vec![DfExpr::GroupingSet(GroupingSet::GroupingSets(
+                sets.iter().map(|set| set.iter().map(|i| group[*i].clone()).collect()).collect(),
+            ))],
+            None => group.clone(),
+        };
+        let mut aggregates = Vec::new();
+        let mut outputs: Vec<DfExpr> = Vec::with_capacity(a.keys.len() + a.measures.len());
+        for (k, g) in a.keys.iter().zip(&group) {
+            let DfExpr::Column(c) = g else { return Err(EngineError::Internal("grouping key not a column".into())) };
+            outputs.push(DfExpr::Column(Column::from_name(c.name.clone())).alias(k.name.clone()));
+        }
+        for m in &a.measures {
+            outputs.push(s.lower(&m.expr, &mut Nested::Collect(&mut aggregates))?.alias(m.name.clone()));
+        }
+        let aggregates: Vec<DfExpr> =
+            aggregates.into_iter().enumerate().map(|(i, e)| e.alias(nested_name(i))).collect();
+        LogicalPlanBuilder::from(input)
+            .project(pre)
+            .and_then(|b| b.aggregate(grouping, aggregates))
+            .and_then(|b| b.project(outputs))
+            .and_then(|b| b.build())
+            .map_err(df(context))
+    }
+
     /// `INTERSECT`/`EXCEPT` (distinct) for SQL: a semi/anti join on every column with
     /// `IS NOT DISTINCT FROM`, then `DISTINCT`. DataFusion plans them as joins that treat nulls
     /// as equal, but its unparser writes those join keys with `=`, which drops null rows.
@@ -333,6 +384,13 @@ impl Lowering<'_> {
         }
         Ok(plan)
     }
+}
+
+/// Whether a measure of `a` calls `grouping(…)`.
+fn uses_grouping(a: &xorq_core::plan::Aggregate) -> bool {
+    a.measures.iter().any(|m| {
+        m.expr.any(|e| matches!(&e.kind, xorq_core::expr::ExprKind::Aggregate(call) if call.func.name() == "grouping"))
+    })
 }
 
 /// Evaluates `windows` over `input` and names their results `__xorq_nested_{i}`. DataFusion's

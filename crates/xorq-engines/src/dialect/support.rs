@@ -21,6 +21,16 @@ pub(super) fn check(table: &Table, dialect: SqlDialect, values: &ParamValues) ->
         if let RelOp::SetOp(set) = node.op() {
             set_op(set.kind, set.distinct, dialect)?;
         }
+        if let RelOp::Aggregate(a) = node.op()
+            && a.grouping_sets.is_some()
+            && dialect != SqlDialect::DataFusion
+        {
+            return refuse(
+                dialect,
+                "grouping sets (`GROUPING SETS`, `ROLLUP`, `CUBE`)",
+                "move the rows into the embedded engine first (`.into_backend` the input), or aggregate each grouping and union them",
+            );
+        }
         for e in node.op().expressions() {
             let mut found = Ok(());
             e.walk(&mut |x| {

@@ -153,6 +153,7 @@ const AGGREGATE: &[(&str, &str)] = &[
     ("first_value", "first_value(i32 ORDER BY id)"),
     ("last_value", "last_value(i32 ORDER BY id)"),
     ("max", "max(ts)"),
+    ("grouping", "grouping(grp)"),
     ("median", "median(d)"),
     ("min", "min(s)"),
     ("nth_value", "nth_value(i32, 2 ORDER BY id)"),

@@ -335,6 +335,17 @@ async fn correlated_and_uncorrelated_subqueries() {
 }
 
 #[tokio::test]
+async fn grouping_sets_rollup_and_cube() {
+    let f = fixture().await;
+    f.check("SELECT region, sum(amount) AS total, count(*) AS n FROM {orders} GROUP BY ROLLUP (region)", false).await;
+    f.check("SELECT region, qty > 3 AS big, sum(amount) AS total FROM {orders} GROUP BY CUBE (region, qty > 3)", false)
+        .await;
+    f.check("SELECT region, cid, count(*) AS n, grouping(region) AS gr, grouping(region, cid) AS g2 FROM {orders} GROUP BY GROUPING SETS ((region, cid), (region), ())", false).await;
+    f.check("SELECT region, day, sum(qty) AS q FROM {orders} GROUP BY GROUPING SETS ((region), (day), (region), ()) ORDER BY region, day, q", true).await;
+    f.check("SELECT region, sum(amount) AS total FROM {orders} GROUP BY ROLLUP (region) HAVING grouping(region) = 0 AND sum(amount) > 100", false).await;
+}
+
+#[tokio::test]
 async fn constant_rows() {
     let f = fixture().await;
     f.check("SELECT * FROM (VALUES (1, 'a'), (2, NULL), (-3, 'c')) AS t(x, y)", false).await;

@@ -20,6 +20,8 @@ pub struct Answer {
     pub types: String,
     /// The cells of each row.
     pub rows: Vec<Vec<String>>,
+    /// The column names.
+    pub names: Vec<String>,
 }
 
 /// A session like the one DataFusion's runner gives a file without special tables
@@ -36,7 +38,8 @@ pub async fn run(ctx: &SessionContext, sql: &str, root: &str) -> Result<Answer, 
     let plan = df.create_physical_plan().await.map_err(message)?;
     let schema = plan.schema();
     let batches = collect_stream(execute_stream(plan, task).map_err(message)?).await?;
-    Ok(Answer { types: format::type_letters(&schema), rows: format::rows(&batches, root)? })
+    let names = schema.fields().iter().map(|f| f.name().clone()).collect();
+    Ok(Answer { types: format::type_letters(&schema), rows: format::rows(&batches, root)?, names })
 }
 
 async fn collect_stream(

@@ -184,7 +184,8 @@ impl Deliberate {
 }
 
 /// The rules the runner knows how to apply.
-const KNOWN_RULES: [&str; 4] = ["unordered", "limit-without-order", "session-setting", "dictionary-encoding"];
+const KNOWN_RULES: [&str; 5] =
+    ["unordered", "limit-without-order", "session-setting", "dictionary-encoding", "order-ties"];
 
 /// Counts of outcomes.
 #[derive(Clone, Copy, Default)]

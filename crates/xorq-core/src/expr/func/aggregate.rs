@@ -121,6 +121,9 @@ builtins! {
         COUNT = F::aggregate("count", params(&[P::Any], R::Fixed(T::Int64)), "Number of non-null values").nulls(Nulls::Never);
         /// Number of rows.
         COUNT_STAR = F::aggregate("count_star", params(&[], R::Fixed(T::Int64)), "Number of rows").nulls(Nulls::Never);
+        /// `grouping(k, …)`: a bit per key, set where the key is not in the row's grouping set
+        /// (with `GROUPING SETS`, `ROLLUP`, `CUBE`); the keys must be grouping keys.
+        GROUPING = F::aggregate("grouping", Typing::Variadic { param: P::Any, min: 1, result: R::Fixed(T::Int32) }, "Which keys a grouping-set row leaves out, a bit per key").nulls(Nulls::Never).distinct(Distinct::Idempotent);
         /// Number of distinct non-null values.
         COUNT_DISTINCT = F::aggregate("count_distinct", params(&[P::Any], R::Fixed(T::Int64)), "Number of distinct non-null values").nulls(Nulls::Never);
         /// Sum.

@@ -95,7 +95,6 @@ pub const REFUSED: &[Refused] = &[
     refused("file_row_index", R::Physical, ""),
     refused("arrow_try_cast", R::TryCast, "use `CAST`, which fails on a value it cannot convert"),
     refused("try_cast_to_type", R::TryCast, "use `CAST`, which fails on a value it cannot convert"),
-    refused("grouping", R::GroupingSets, ""),
 ];
 
 static NESTED: LazyLock<Vec<String>> = LazyLock::new(|| {

@@ -129,6 +129,10 @@ impl<'a> Lifter<'a> {
         let mut exprs = Vec::with_capacity(rel.cols.len());
         let mut cols = Vec::with_capacity(rel.cols.len());
         for c in &rel.cols {
+            if matches!(c.value, Value::Hidden) {
+                cols.push(c.clone());
+                continue;
+            }
             // Two plan columns may be one table column (the merged key of an inner join).
             let name = match c.column() {
                 Some(n) => n.to_string(),
@@ -150,6 +154,7 @@ impl<'a> Lifter<'a> {
                 self.blocked.set(Some(*join));
                 Err(EngineError::Internal(format!("join key `{}` was merged", c.name)))
             }
+            Value::Hidden => Err(EngineError::Internal(format!("internal column `{}` was read", c.name))),
         }
     }
 
@@ -158,10 +163,10 @@ impl<'a> Lifter<'a> {
         if rel.is_identity() {
             return Ok(rel.table);
         }
-        let names: Vec<String> = rel.cols.iter().map(|c| c.name.clone()).collect();
+        let cols: Vec<&Col> = rel.cols.iter().filter(|c| !matches!(c.value, Value::Hidden)).collect();
+        let names: Vec<String> = cols.iter().map(|c| c.name.clone()).collect();
         self.check_unique(&names)?;
-        let exprs =
-            rel.cols.iter().zip(&names).map(|(c, n)| Ok(self.value(c)?.alias(n))).collect::<Result<Vec<_>>>()?;
+        let exprs = cols.iter().zip(&names).map(|(c, n)| Ok(self.value(c)?.alias(n))).collect::<Result<Vec<_>>>()?;
         rel.table.select(exprs).map_err(|e| self.core(e))
     }
 
@@ -255,7 +260,10 @@ impl<'a> Lifter<'a> {
         let schema = a.input.schema();
         let input = self.materialize(self.lift(&a.input, None)?)?;
         let lifter = self.scalar(Scope::Single { schema, cols: &input.cols }, &[]);
-        let outputs: Vec<&DfExpr> = a.group_expr.iter().chain(&a.aggr_expr).collect();
+        let (group_exprs, sets) = grouping(&a.group_expr);
+        let outputs: Vec<&DfExpr> = group_exprs.iter().copied().chain(&a.aggr_expr).collect();
+        // With grouping sets, DataFusion's output has its internal grouping id after the keys.
+        let hidden = usize::from(sets.is_some());
         let mut exprs = Vec::with_capacity(outputs.len());
         let mut sql_names = Vec::with_capacity(outputs.len());
         for e in &outputs {
@@ -270,15 +278,27 @@ impl<'a> Lifter<'a> {
             .iter()
             .enumerate()
             .map(|(i, n)| {
-                let preferred = hints.and_then(|h| h.get(i).cloned().flatten()).unwrap_or_else(|| n.clone());
+                let position = if i < group_exprs.len() { i } else { i + hidden };
+                let preferred = hints.and_then(|h| h.get(position).cloned().flatten()).unwrap_or_else(|| n.clone());
                 unique(&preferred, &mut taken)
             })
             .collect();
         let mut named = exprs.into_iter().zip(&ir_names).map(|(e, n)| e.alias(n));
-        let keys: Vec<Expr> = named.by_ref().take(a.group_expr.len()).collect();
+        let keys: Vec<Expr> = named.by_ref().take(group_exprs.len()).collect();
         let measures: Vec<Expr> = named.collect();
-        let table = if keys.is_empty() { input.table.agg(measures) } else { input.table.group_by(keys).agg(measures) };
-        Ok(Rel::named(table.map_err(|e| self.core(e))?, sql_names))
+        let table = match (&sets, keys.is_empty()) {
+            (Some(sets), _) => input.table.group_by(keys).grouping_sets(sets.clone()).agg(measures),
+            (None, true) => input.table.agg(measures),
+            (None, false) => input.table.group_by(keys).agg(measures),
+        }
+        .map_err(|e| self.core_at(e, &["GROUP", "BY"]))?;
+        let rel = Rel::named(table, sql_names);
+        if sets.is_none() {
+            return Ok(rel);
+        }
+        let mut cols = rel.cols;
+        cols.insert(group_exprs.len(), Col { value: Value::Hidden, name: "__grouping_id".into() });
+        Ok(Rel { table: rel.table, cols })
     }
 
     fn sort(&self, s: &Sort, hints: Hints<'_>) -> Result<Rel> {
@@ -327,6 +347,25 @@ impl<'a> Lifter<'a> {
             }
         }
     }
+}
+
+/// The keys of an aggregate and, for `GROUPING SETS`, `ROLLUP` or `CUBE`, the sets as positions
+/// in those keys.
+fn grouping(group_expr: &[DfExpr]) -> (Vec<&DfExpr>, Option<Vec<Vec<usize>>>) {
+    use datafusion::logical_expr::GroupingSet;
+    let [DfExpr::GroupingSet(set)] = group_expr else { return (group_expr.iter().collect(), None) };
+    let keys = set.distinct_expr();
+    let n = keys.len();
+    let sets = match set {
+        GroupingSet::Rollup(_) => (0..=n).rev().map(|k| (0..k).collect()).collect(),
+        GroupingSet::Cube(_) => {
+            (0..1usize << n.min(16)).map(|mask| (0..n).filter(|i| mask & (1 << i) != 0).collect()).collect()
+        }
+        GroupingSet::GroupingSets(groups) => {
+            groups.iter().map(|g| g.iter().filter_map(|e| keys.iter().position(|k| *k == e)).collect()).collect()
+        }
+    };
+    (keys, Some(sets))
 }
 
 /// The plan under any `SubqueryAlias` wrappers.

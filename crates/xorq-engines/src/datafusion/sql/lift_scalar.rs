@@ -84,6 +84,7 @@ impl ScalarLifter<'_> {
                 self.lifter.blocked.set(Some(*join));
                 Err(EngineError::Internal(format!("join key `{}` was merged", c.flat_name())))
             }
+            (Value::Hidden, _) => Err(self.error(format!("column `{}` is internal to DataFusion", c.flat_name()), at)),
             (Value::Expr(e), None) => Ok(e.clone()),
             (Value::Expr(_), Some(left)) => side_column(col, left)
                 .ok_or_else(|| EngineError::Internal(format!("join input column `{}` is not plain", c.flat_name()))),

@@ -17,6 +17,9 @@ pub(crate) enum Value {
         /// Which join.
         join: usize,
     },
+    /// A column of DataFusion's plan with no counterpart in the IR (an aggregate's internal
+    /// grouping id): never read by the query, never selected.
+    Hidden,
 }
 
 /// One column of a lifted plan node.
@@ -63,7 +66,7 @@ impl Rel {
 
     /// Whether every column is a table column (nothing pending).
     pub fn is_plain(&self) -> bool {
-        self.cols.iter().all(|c| c.column().is_some() || matches!(c.value, Value::Merged { .. }))
+        self.cols.iter().all(|c| c.column().is_some() || matches!(c.value, Value::Merged { .. } | Value::Hidden))
     }
 
     /// Whether the columns are exactly the table's, in order, under the table's names.
