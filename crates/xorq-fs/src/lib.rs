@@ -41,6 +41,6 @@ pub mod verify;
 
 pub use atomic::{AtomicFile, TEMP_PREFIX, replace, sync_dir, write_new};
 pub use error::{FsError, Result, io_hint};
-pub use regular::{copy_file, hash_file, hash_reader, open_regular};
+pub use regular::{copy_file, copy_from, hash_file, hash_reader, open_regular};
 pub use staging::{Published, Staging};
 pub use sweep::sweep;

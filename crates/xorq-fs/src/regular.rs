@@ -126,8 +126,15 @@ pub fn hash_file(path: &Path) -> Result<(blake3::Hash, u64)> {
 /// ```
 pub fn copy_file(from: &Path, to: &Path) -> Result<(blake3::Hash, u64)> {
     let (mut input, _) = open_regular(from)?;
+    copy_from(&mut input, from, to)
+}
+
+/// Copies everything `reader` (an open file, named `from` in errors) yields to the new file
+/// `to` (which must not exist) and syncs it; returns the BLAKE3 of the bytes and their number.
+/// For a source the caller opened itself (a user's file, which may be reached through a link).
+pub fn copy_from(mut reader: impl Read, from: &Path, to: &Path) -> Result<(blake3::Hash, u64)> {
     let mut out = new_file(to).map_err(FsError::io("create", to))?;
-    let copied = hash_copy(&mut input, Some(&mut out), from, to)?;
+    let copied = hash_copy(&mut reader, Some(&mut out), from, to)?;
     out.sync_all().map_err(FsError::io("sync", to))?;
     Ok(copied)
 }
