@@ -90,11 +90,9 @@ pub(crate) fn copy_bundled(
                 "the file changed while the build was being written; build again once it is complete",
             ));
         }
-        let location = dest.to_str().ok_or_else(|| {
-            BuildError::invalid(
-                &dest,
-                "its path is not valid UTF-8, and the engines read files by UTF-8 paths\nhint: choose a builds directory whose path is UTF-8",
-            )
+        let location = dest.to_str().ok_or_else(|| BuildError::NotUtf8 {
+            what: "the builds directory",
+            path: staging.parent().unwrap_or(staging).to_path_buf(),
         })?;
         // The copy is what will run: check it has the columns the expression was made with.
         probe::verify_file(&file.format, location, &file.schema)?;

@@ -37,6 +37,17 @@ pub enum BuildError {
         /// The operating system's error.
         source: io::Error,
     },
+    /// A directory whose path is not UTF-8, where the engines would have to read files by it.
+    #[error(
+        "{what} `{}` has a path that is not valid UTF-8, and the engines read files by UTF-8 paths\nhint: move or rename it (or the directory holding it) to a UTF-8 name",
+        path.display()
+    )]
+    NotUtf8 {
+        /// What it is: `the builds directory`, `the build directory`.
+        what: &'static str,
+        /// The path (shown lossily).
+        path: PathBuf,
+    },
     /// A build directory (or a file in it) is missing, malformed or inconsistent.
     #[error("`{}` is not a usable build: {message}", path.display())]
     InvalidBuild {

@@ -75,10 +75,7 @@ pub fn load_with(dir: &Path, verification: &Verification) -> Result<LoadedBuild>
     let path = std::path::absolute(dir).map_err(BuildError::io("resolve", dir))?;
     let metadata = read_metadata(&path)?;
     if path.to_str().is_none() && metadata.sources.iter().any(|s| s.kind == "file" && s.content.is_some()) {
-        return Err(BuildError::invalid(
-            &path,
-            "its path is not valid UTF-8, and the engines read bundled files by UTF-8 paths\nhint: move or rename the build directory (or the directory holding it) to a UTF-8 name",
-        ));
+        return Err(BuildError::NotUtf8 { what: "the build directory", path });
     }
     let recorded = Address::from_hex(&metadata.address)
         .map_err(|_| BuildError::invalid(&path.join(METADATA_FILE), "`address` is not a 64-hex address"))?;

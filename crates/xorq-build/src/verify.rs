@@ -79,10 +79,11 @@ pub(crate) fn bundled_files(build: &Path, table: &Table, how: &Verification) -> 
                 return Err(BuildError::invalid(
                     path,
                     format!(
-                        "this bundled copy of `{}` should hash to {} (its name) but its bytes hash to {}: it was changed after the build was written, and is not read\nhint: build the pipeline again (`xorq build`), or restore the file from a good copy of the build",
+                        "this bundled copy of `{}` should hash to {} (its name) but its bytes hash to {}: it was changed after the build was written, and is not read\nhint: remove `{}` and build the pipeline again (`xorq build`), or restore the file from a good copy of the build",
                         source.name,
                         hash.short(),
-                        &actual[..12]
+                        &actual[..12],
+                        build.display()
                     ),
                 ));
             }

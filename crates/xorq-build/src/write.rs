@@ -102,10 +102,7 @@ pub fn build(table: &Table, builds_dir: &Path, options: &BuildOptions) -> Result
     if !bundled.is_empty()
         && std::path::absolute(builds_dir).map_err(BuildError::io("resolve", builds_dir))?.to_str().is_none()
     {
-        return Err(BuildError::invalid(
-            builds_dir,
-            "the builds directory's path is not valid UTF-8, and the engines read bundled files by UTF-8 paths\nhint: choose a builds directory whose path is UTF-8 (`--builds-dir`)",
-        ));
+        return Err(BuildError::NotUtf8 { what: "the builds directory", path: builds_dir.to_path_buf() });
     }
     create_dir(builds_dir)?;
     xorq_fs::sweep(builds_dir, STAGING_PREFIX);

@@ -280,15 +280,22 @@ fn backend_segments_their_engine_cannot_express_are_refused_at_build_time() {
 }
 
 #[test]
-fn staging_directories_of_killed_builds_are_cleared_once_abandoned() {
+fn staging_directories_of_dead_builds_are_swept_and_live_ones_kept() {
     let tmp = tempfile::tempdir().unwrap();
     let builds = tmp.path().join("builds");
-    let (old, fresh) = (builds.join(".tmp-build-old"), builds.join(".tmp-build-fresh"));
-    fs::create_dir_all(&old).unwrap();
-    fs::create_dir_all(&fresh).unwrap();
-    let touched = std::process::Command::new("touch").args(["-d", "3 days ago"]).arg(&old).status().unwrap();
-    assert!(touched.success());
+    fs::create_dir_all(&builds).unwrap();
+    // What a killed build leaves: a staging directory named by a process that is gone (and one
+    // from an older version, named without a process id), with half its files.
+    let dead = builds.join(".tmp-build-999999999-0123456789ab");
+    let old = builds.join(".tmp-build-AbC123");
+    for d in [&dead, &old] {
+        fs::create_dir_all(d.join("data")).unwrap();
+        fs::write(d.join("data/part"), "half").unwrap();
+    }
+    // A build in progress in this process: locked, its process alive.
+    let live = xorq_fs::Staging::new_in(&builds, ".tmp-build-").unwrap();
     build(&pipeline(&sales_file(tmp.path())), &builds, &BuildOptions::default()).unwrap();
-    assert!(!old.exists(), "a day-old staging directory is removed");
-    assert!(fresh.exists(), "one that may belong to a running build is kept");
+    assert!(!dead.exists(), "a dead build's staging directory is removed by the next build");
+    assert!(!old.exists(), "an unlocked one without an owner too");
+    assert!(live.path().exists(), "a live build's staging directory is kept");
 }

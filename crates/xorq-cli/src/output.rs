@@ -65,8 +65,8 @@ pub enum Target {
 }
 
 impl Target {
-    /// `-` is stdout.
-    pub fn parse(text: &str) -> Target {
+    /// `-` is stdout; anything else a file (its name need not be UTF-8).
+    pub fn parse(text: &std::ffi::OsStr) -> Target {
         if text == "-" { Target::Stdout } else { Target::File(PathBuf::from(text)) }
     }
 

@@ -19,7 +19,7 @@ pub struct RunArgs {
     pub build: PathBuf,
     /// Where to write the result: a file, or `-` for stdout (the default).
     #[arg(short = 'o', long = "output", value_name = "PATH")]
-    pub output: Option<String>,
+    pub output: Option<std::ffi::OsString>,
     /// Output format [default: from the file extension, else parquet; on stdout, `table` on a
     /// terminal and `csv` into a pipe].
     #[arg(short = 'f', long, value_enum)]
