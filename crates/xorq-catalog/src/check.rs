@@ -17,6 +17,7 @@ use crate::alias::{AliasFile, check_name};
 use crate::catalog::{Catalog, read_names};
 use crate::error::Result;
 use crate::layout::{ALIASES_DIR, ENTRIES_DIR, is_full_address};
+use crate::lock::Unsettled;
 
 /// One finding of `check`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -55,8 +56,19 @@ impl Catalog {
         let mut report = CheckReport::default();
         let entries_dir = self.root.join(ENTRIES_DIR);
         let mut addresses = Vec::new();
+        // Paths another writer is changing right now are not judged (readers take them from HEAD).
+        let unsettled = Unsettled::read(&self.git);
+        if unsettled != Unsettled::Nothing {
+            report.warnings.push(Finding {
+                path: ".git/xorq-catalog-op.json".into(),
+                message: "another process is changing the catalog (or was killed while it did, and still holds its lock); its paths are not checked: run the check again when it is done".into(),
+            });
+        }
         for name in read_names(&entries_dir)? {
             let rel = format!("{ENTRIES_DIR}/{name}");
+            if unsettled.covers(&rel) {
+                continue;
+            }
             let mut problem = |message: String| report.problems.push(Finding { path: rel.clone(), message });
             if !is_full_address(&name) || !entries_dir.join(&name).is_dir() {
                 problem("not an entry: entries are directories named by a 64-hex address".into());
@@ -83,6 +95,9 @@ impl Catalog {
         let aliases_dir = self.root.join(ALIASES_DIR);
         for name in read_names(&aliases_dir)? {
             let rel = format!("{ALIASES_DIR}/{name}");
+            if unsettled.covers(&rel) {
+                continue;
+            }
             let mut problem = |message: String| report.problems.push(Finding { path: rel.clone(), message });
             let Some(alias) = name.strip_suffix(".yaml") else {
                 problem("not an alias file: alias files are named `<alias>.yaml`".into());
@@ -135,6 +150,9 @@ impl Catalog {
             self.git.run(&["status", "--porcelain", "-z", "--untracked-files=all", "--", ENTRIES_DIR, ALIASES_DIR])?;
         for item in status.split('\0').filter(|s| s.len() > 3) {
             let path = item[3..].to_string();
+            if unsettled.covers(path.trim_end_matches('/')) {
+                continue;
+            }
             if path.starts_with(&format!("{ENTRIES_DIR}/")) {
                 // Entries are written once and never edited: any difference is damage.
                 report.problems.push(Finding {
