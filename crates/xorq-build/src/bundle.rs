@@ -19,7 +19,6 @@ use xorq_core::{Address, FileFormat, Schema, Source, Table};
 use xorq_engines::probe;
 
 use crate::error::{BuildError, Result};
-use crate::fsutil::create_dir;
 
 /// One file to bundle, as found when it was hashed.
 #[derive(Clone, Debug)]
@@ -80,7 +79,8 @@ pub(crate) fn copy_bundled(
         return Ok(());
     }
     let dir = staging.join(BUNDLED_DIR);
-    create_dir(&dir)?;
+    // One level only: a staging directory removed on interruption is never recreated.
+    fs::create_dir(&dir).map_err(BuildError::io("create directory", &dir))?;
     for (hash, file) in bundled {
         let dest = staging.join(bundled_location(hash, &file.format));
         let (copied, _) = xorq_fs::copy_from(open_origin(&file.from)?, &file.from, &dest)?;

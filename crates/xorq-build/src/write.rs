@@ -122,7 +122,9 @@ pub fn build(table: &Table, builds_dir: &Path, options: &BuildOptions) -> Result
     copy_bundled(&bundled, dir, options.verification.records())?;
     let memtables = manifest::memtables(&table);
     if !memtables.is_empty() {
-        create_dir(&dir.join(MEMTABLE_DIR))?;
+        // One level only: a staging directory removed on interruption is never recreated.
+        let path = dir.join(MEMTABLE_DIR);
+        std::fs::create_dir(&path).map_err(BuildError::io("create directory", &path))?;
     }
     for (content, batches) in &memtables {
         memtable::write(&dir.join(memtable_location(content)), &memtable_schema(&table, content), batches)?;

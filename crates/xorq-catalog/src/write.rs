@@ -306,8 +306,9 @@ fn copy_entry(build: &LoadedBuild, entries: &Path, address: &str) -> Result<Vec<
     let mut large = Vec::new();
     for rel in build.files() {
         let (from, to) = (build.path.join(&rel), staging.path().join(&rel));
-        if let Some(dir) = to.parent() {
-            fs::create_dir_all(dir).map_err(CatalogError::io("create directory", dir))?;
+        // One level at a time: a staging directory removed on interruption is never recreated.
+        if let Some(dir) = to.parent().filter(|d| !d.exists()) {
+            fs::create_dir(dir).map_err(CatalogError::io("create directory", dir))?;
         }
         // A directory of the build (`data/`) must be a directory in it, not a link out of it.
         if let Some(dir) = from.parent().filter(|d| *d != build.path) {

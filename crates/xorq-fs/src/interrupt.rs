@@ -78,16 +78,29 @@ pub fn registered() -> Vec<PathBuf> {
 /// Removes every registered path and blocks further publishing, for a process that is about to
 /// end because of a signal. Returns how many paths were removed. Call it from the thread that
 /// handles signals, then end the process.
+///
+/// Other threads may still be writing into a staging directory meanwhile (a removal can then
+/// fail because a file appeared in it): each path is tried again until it is gone, for up to a
+/// second. Once a staging directory is gone nothing recreates it, as long as writers create
+/// what is inside it one level at a time (never `create_dir_all` through it).
 pub fn cleanup() -> usize {
     let reg = registry();
     let mut removed = 0;
     for path in reg.paths.values() {
-        let gone = match std::fs::symlink_metadata(path) {
-            Ok(m) if m.is_dir() => std::fs::remove_dir_all(path).is_ok(),
-            Ok(_) => std::fs::remove_file(path).is_ok(),
-            Err(_) => false,
-        };
-        removed += usize::from(gone);
+        for attempt in 0..500 {
+            let result = match std::fs::symlink_metadata(path) {
+                Ok(m) if m.is_dir() => std::fs::remove_dir_all(path),
+                Ok(_) => std::fs::remove_file(path),
+                Err(_) => break,
+            };
+            if result.is_ok() {
+                removed += 1;
+                break;
+            }
+            if attempt > 0 {
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+        }
     }
     // Never unlocked: nothing may be published between this and the end of the process.
     std::mem::forget(reg);

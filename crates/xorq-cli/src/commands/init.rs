@@ -86,8 +86,9 @@ pub fn run(args: &InitArgs) -> Result<()> {
 
 fn write(dir: &Path, name: &str, bytes: &[u8], files: &mut Vec<String>) -> Result<()> {
     let path = dir.join(name);
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent).map_err(CliError::io("create directory", parent))?;
+    // One level at a time: a staging directory removed on interruption is never recreated.
+    if let Some(parent) = path.parent().filter(|p| !p.exists()) {
+        fs::create_dir(parent).map_err(CliError::io("create directory", parent))?;
     }
     xorq_fs::write_new(&path, bytes)?;
     files.push(name.to_string());
