@@ -94,8 +94,7 @@ fn cached_runs_killed_at_random_points_store_whole_entries_or_none() {
     let entries = s.cache.join("xorq-rs-v1");
     let full = timed(&s, &args);
     let listed = |s: &Sandbox| -> Vec<serde_json::Value> {
-        let v: serde_json::Value =
-            serde_json::from_str(&s.ok(&["cache", "list", "--json"]).stdout).expect("json");
+        let v: serde_json::Value = serde_json::from_str(&s.ok(&["cache", "list", "--json"]).stdout).expect("json");
         v["entries"].as_array().cloned().unwrap_or_default()
     };
     let rows = listed(&s)[0]["rows"].as_u64().expect("rows");
@@ -170,10 +169,14 @@ fn catalog_adds_killed_at_random_points_commit_all_or_nothing_and_readers_see_on
         let context = format!("trial {i}, seed {seed}");
         let alias = format!("t{i}");
         let build = &builds[(i % 4) as usize];
-        kill_after(spawn(s.command(&["catalog", "--path", &catalog, "add", build, "--alias", &alias])), point(&mut rng, full));
+        kill_after(
+            spawn(s.command(&["catalog", "--path", &catalog, "add", build, "--alias", &alias])),
+            point(&mut rng, full),
+        );
         // Readers, even before any repair, list exactly what HEAD holds.
         let listed: serde_json::Value =
-            serde_json::from_str(&s.ok(&["catalog", "--path", &catalog, "list-aliases", "--json"]).stdout).expect("json");
+            serde_json::from_str(&s.ok(&["catalog", "--path", &catalog, "list-aliases", "--json"]).stdout)
+                .expect("json");
         let mut shown: Vec<String> =
             listed.as_array().expect("array").iter().map(|a| a["alias"].as_str().expect("alias").to_string()).collect();
         shown.sort();
@@ -224,7 +227,11 @@ fn a_catalog_add_killed_inside_git_add_is_never_visible_and_its_git_keeps_the_lo
     let root = PathBuf::from(&catalog);
     let first = s.ok(&["build", "pipeline.sql"]).stdout.trim().to_string();
     s.ok(&["catalog", "--path", &catalog, "add", &first, "--alias", "first"]);
-    let second = s.build_sql("p2.sql", "SELECT region, count(*) AS n FROM read_parquet('data/sales.parquet') GROUP BY region", &[]);
+    let second = s.build_sql(
+        "p2.sql",
+        "SELECT region, count(*) AS n FROM read_parquet('data/sales.parquet') GROUP BY region",
+        &[],
+    );
     let mark = s.root.join("mark");
     fs::create_dir_all(&mark).expect("mark");
 
@@ -418,7 +425,11 @@ fn every_file_of_a_cache_entry_tampered_with_is_recomputed_never_served() {
     };
     let entry = || first.clone();
     // Another valid Parquet file of the same columns, to put in place of the data.
-    let other = s.build_sql("other.sql", &fs::read_to_string(s.project.join("pipeline.sql")).expect("sql").replace("amount > 100", "amount > 900"), &[]);
+    let other = s.build_sql(
+        "other.sql",
+        &fs::read_to_string(s.project.join("pipeline.sql")).expect("sql").replace("amount > 100", "amount > 900"),
+        &[],
+    );
     s.ok(&["run-cached", &other, "-o", "-", "-f", "csv"]);
     let other_data = {
         let v: serde_json::Value = serde_json::from_str(&s.ok(&["cache", "list", "--json"]).stdout).expect("json");
@@ -449,7 +460,8 @@ fn every_file_of_a_cache_entry_tampered_with_is_recomputed_never_served() {
         let r = s.ok(&args);
         assert_eq!(r.stdout, good, "{file} ({how}) served other rows");
         // The entry is whole again afterwards.
-        let address: serde_json::Value = serde_json::from_str(&s.ok(&["cache", "list", "--json"]).stdout).expect("json");
+        let address: serde_json::Value =
+            serde_json::from_str(&s.ok(&["cache", "list", "--json"]).stdout).expect("json");
         for e in address["entries"].as_array().expect("entries") {
             let shown = s.xorq(&["cache", "show", e["address"].as_str().expect("address")]);
             assert_eq!(shown.code, 0, "{file} ({how}): {}", shown.stdout);

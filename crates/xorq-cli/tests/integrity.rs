@@ -105,7 +105,15 @@ fn bundled_files_are_hashed_once_per_file_identity_and_again_when_it_changes() {
     // A copy of the build elsewhere (other inodes) is verified too, and `--no-cache` remembers
     // nothing.
     let copy = s.root.join("copy");
-    assert!(std::process::Command::new("cp").arg("-a").arg(s.project.join(&build)).arg(&copy).status().expect("cp").success());
+    assert!(
+        std::process::Command::new("cp")
+            .arg("-a")
+            .arg(s.project.join(&build))
+            .arg(&copy)
+            .status()
+            .expect("cp")
+            .success()
+    );
     let copy = copy.to_string_lossy().into_owned();
     assert_eq!(s.ok(&["run", &copy, "--no-cache", "-o", "-", "-f", "csv"]).stdout, good);
     assert_eq!(recorded(), 2);
@@ -121,12 +129,13 @@ fn a_read_only_catalog_clone_runs_and_verifies_through_the_cache_directory() {
     s.ok(&["catalog", "--path", &catalog, "add", &build, "--alias", "sales"]);
     let ro = s.root.join("ro");
     fs::create_dir_all(&ro).expect("mkdir");
-    let bound = std::process::Command::new("mount").arg("--bind").arg(&catalog).arg(&ro).status().is_ok_and(|st| st.success())
-        && std::process::Command::new("mount")
-            .args(["-o", "remount,ro,bind"])
-            .arg(&ro)
-            .status()
-            .is_ok_and(|st| st.success());
+    let bound =
+        std::process::Command::new("mount").arg("--bind").arg(&catalog).arg(&ro).status().is_ok_and(|st| st.success())
+            && std::process::Command::new("mount")
+                .args(["-o", "remount,ro,bind"])
+                .arg(&ro)
+                .status()
+                .is_ok_and(|st| st.success());
     if !bound {
         eprintln!("skipped: this process may not make a read-only bind mount");
         return;
@@ -261,8 +270,11 @@ fn credentials_in_a_remote_url_are_refused_and_never_shown() {
 #[test]
 fn a_zero_row_csv_has_its_header() {
     let s = Sandbox::new("sales", 100);
-    let build =
-        s.build_sql("none.sql", "SELECT region, amount FROM read_parquet('data/sales.parquet') WHERE amount > 1e12", &[]);
+    let build = s.build_sql(
+        "none.sql",
+        "SELECT region, amount FROM read_parquet('data/sales.parquet') WHERE amount > 1e12",
+        &[],
+    );
     assert_eq!(s.ok(&["run", &build, "-o", "-", "-f", "csv"]).stdout, "region,amount\n");
     s.ok(&["run", &build, "-o", "none.csv"]);
     assert_eq!(fs::read_to_string(s.project.join("none.csv")).expect("read"), "region,amount\n");
@@ -287,15 +299,15 @@ fn non_utf8_paths_are_written_or_refused_by_name() {
     let s = Sandbox::new("sales", 100);
     let (build, good) = sales(&s);
     let name = OsStr::from_bytes(b"r\xffsult.csv");
-    let out = s
-        .command(&["run", &build, "-o"])
-        .arg(name)
-        .output()
-        .expect("runs");
+    let out = s.command(&["run", &build, "-o"]).arg(name).output().expect("runs");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(fs::read_to_string(s.project.join(name)).expect("read"), good);
     // A builds directory the engines could not read from is named, not an internal path.
-    let out = s.command(&["build", "pipeline.sql", "--builds-dir"]).arg(OsStr::from_bytes(b"b\xffilds")).output().expect("runs");
+    let out = s
+        .command(&["build", "pipeline.sql", "--builds-dir"])
+        .arg(OsStr::from_bytes(b"b\xffilds"))
+        .output()
+        .expect("runs");
     let e = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{e}");
     assert!(e.contains("the builds directory `b\u{fffd}ilds` has a path that is not valid UTF-8"), "{e}");
@@ -303,11 +315,22 @@ fn non_utf8_paths_are_written_or_refused_by_name() {
     // A build moved under such a path likewise.
     let moved = s.root.join(OsStr::from_bytes(b"m\xffved"));
     fs::create_dir_all(&moved).expect("mkdir");
-    assert!(std::process::Command::new("cp").arg("-a").arg(s.project.join(&build)).arg(moved.join("b")).status().expect("cp").success());
+    assert!(
+        std::process::Command::new("cp")
+            .arg("-a")
+            .arg(s.project.join(&build))
+            .arg(moved.join("b"))
+            .status()
+            .expect("cp")
+            .success()
+    );
     let out = s.command(&["run"]).arg(moved.join("b")).output().expect("runs");
     let e = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{e}");
-    assert!(e.contains("the build directory `") && e.contains("m\u{fffd}ved/b` has a path that is not valid UTF-8"), "{e}");
+    assert!(
+        e.contains("the build directory `") && e.contains("m\u{fffd}ved/b` has a path that is not valid UTF-8"),
+        "{e}"
+    );
 }
 
 #[test]
