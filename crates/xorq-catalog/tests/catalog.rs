@@ -220,7 +220,7 @@ fn readers_ignore_what_head_does_not_hold_and_repair_once_the_writer_is_gone() {
     let reader = Catalog::open(&root).unwrap();
     let aliases: Vec<String> = reader.aliases().unwrap().into_iter().map(|a| a.alias).collect();
     assert_eq!(aliases, ["prod"]);
-    assert_eq!(reader.addresses().unwrap(), [kept.address.clone()]);
+    assert_eq!(reader.addresses().unwrap(), std::slice::from_ref(&kept.address));
     assert_eq!(reader.resolve("prod").unwrap().address, kept.address);
     assert!(matches!(reader.resolve("next"), Err(CatalogError::NotFound { .. })));
     assert!(reader.resolve(&ghost[..8]).is_err());
