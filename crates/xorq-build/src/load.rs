@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use xorq_core::manifest::{self, LoadContext, MANIFEST_VERSION, Provenance};
 use xorq_core::profile::Profile;
-use xorq_core::{Address, HASH_SCHEME, Table};
+use xorq_core::{Address, HASH_SCHEME, KNOWN_HASH_SCHEMES, Table, hash_scheme_version};
 
 use crate::error::{BuildError, Result};
 use crate::layout::{EXPR_FILE, METADATA_FILE, PROFILES_FILE, data_files, memtable_location};
@@ -80,7 +80,9 @@ pub fn load_with(dir: &Path, verification: &Verification) -> Result<LoadedBuild>
     let recorded = Address::from_hex(&metadata.address)
         .map_err(|_| BuildError::invalid(&path.join(METADATA_FILE), "`address` is not a 64-hex address"))?;
 
-    let mut ctx = LoadContext::new().with_base_dir(&path);
+    // `read_metadata` refused schemes this xorq-rs does not know.
+    let scheme = hash_scheme_version(&metadata.hash_scheme).unwrap_or(xorq_core::HASH_SCHEME_VERSION);
+    let mut ctx = LoadContext::new().with_base_dir(&path).with_hash_scheme(scheme);
     for source in &metadata.sources {
         let Some(content) = source.content.as_deref().and_then(|c| Address::from_hex(c).ok()) else { continue };
         ctx = ctx.with_provenance(content, Provenance { name: source.name.clone(), origin: source.origin.clone() });
@@ -135,12 +137,13 @@ pub fn read_metadata(dir: &Path) -> Result<Metadata> {
             ),
         ));
     }
-    if metadata.hash_scheme != HASH_SCHEME {
+    if hash_scheme_version(&metadata.hash_scheme).is_none() {
         return Err(BuildError::invalid(
             dir,
             format!(
-                "it was addressed with hash scheme `{}`, and this xorq-rs uses `{HASH_SCHEME}`; build the expression again",
-                metadata.hash_scheme
+                "it was addressed with hash scheme `{}`, which this xorq-rs does not know (it reads {}; new builds use `{HASH_SCHEME}`); upgrade xorq-rs, or build the expression again",
+                metadata.hash_scheme,
+                KNOWN_HASH_SCHEMES.join(", ")
             ),
         ));
     }

@@ -4,13 +4,35 @@ use std::fmt;
 
 use crate::error::{CoreError, Result};
 
-/// Version of the hashing scheme. Any change to the canonical encoding, the canonicalization
-/// rules or a function's meaning that changes an address bumps it; the pinned corpus test in
+/// Version of the hashing scheme: the rules that turn an expression into the canonical form that
+/// is hashed. Any change to the canonical encoding, the canonicalization or typing rules, or a
+/// function's meaning that changes an address bumps it; the pinned corpus test in
 /// `tests/address_corpus.rs` fails until it is bumped deliberately.
-pub const HASH_SCHEME_VERSION: u32 = 1;
+///
+/// - 1: the first scheme.
+/// - 2: typing follows DataFusion's coercion rules exactly (a decimal compared with a float is
+///   compared as a decimal, `int32 + 1` is `Int64`, text next to a date is read as a date), and
+///   casts of constants fold to the value the engine's cast gives. The bytes hashed keep the form
+///   of scheme 1 (`encode.rs`), so a node that both schemes canonicalize alike has one address.
+pub const HASH_SCHEME_VERSION: u32 = 2;
 
 /// The hashing scheme's name as recorded in build metadata.
-pub const HASH_SCHEME: &str = "xorq-rs-blake3-v1";
+pub const HASH_SCHEME: &str = "xorq-rs-blake3-v2";
+
+/// The schemes this xorq-rs can verify, oldest first: builds and catalog entries keep running
+/// and verifying under the scheme they record.
+pub const KNOWN_HASH_SCHEMES: &[&str] = &["xorq-rs-blake3-v1", "xorq-rs-blake3-v2"];
+
+/// The version of a scheme this xorq-rs knows by its recorded name.
+///
+/// ```
+/// assert_eq!(xorq_core::hash_scheme_version(xorq_core::HASH_SCHEME), Some(xorq_core::HASH_SCHEME_VERSION));
+/// assert_eq!(xorq_core::hash_scheme_version("xorq-rs-blake3-v9"), None);
+/// ```
+pub fn hash_scheme_version(name: &str) -> Option<u32> {
+    let position = KNOWN_HASH_SCHEMES.iter().position(|s| *s == name)?;
+    u32::try_from(position + 1).ok()
+}
 
 /// Number of hex characters shown for an address.
 pub const SHORT_LEN: usize = 12;

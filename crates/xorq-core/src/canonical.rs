@@ -9,7 +9,8 @@
 //!   re-associated: float addition is commutative but not associative, and integer overflow
 //!   depends on grouping. `-`, `/` and `%` are never reordered;
 //! - `IN` lists are ordered and de-duplicated;
-//! - casts of constants are folded when exact, and casts to the same type dropped.
+//! - casts of constants are folded to the value the engine's cast gives ([`Literal::cast_value`]),
+//!   and casts to the same type dropped.
 //!
 //! Consecutive filters are merged by `Table::filter`.
 
@@ -76,16 +77,40 @@ pub(crate) fn binary(op: BinaryOp, left: ScalarExpr, right: ScalarExpr, dtype: D
     ScalarExpr::new(ExprKind::Binary { op, left: Box::new(left), right: Box::new(right) }, dtype, nullable)
 }
 
+thread_local! {
+    /// The hash scheme whose folding rules [`cast`] applies: the current one, except while a
+    /// manifest of an older scheme is rebuilt ([`with_scheme`]).
+    static SCHEME: std::cell::Cell<u32> = const { std::cell::Cell::new(crate::address::HASH_SCHEME_VERSION) };
+}
+
+/// Runs `f` (which rebuilds a manifest) with the canonicalization rules of hash scheme `version`,
+/// so a build written under an older scheme rebuilds to the expression it recorded. Only the
+/// folding of casts of constants differs between the schemes this xorq-rs knows: every other
+/// typing decision is explicit in a manifest (casts and typed constants).
+pub(crate) fn with_scheme<T>(version: u32, f: impl FnOnce() -> T) -> T {
+    let previous = SCHEME.with(|s| s.replace(version));
+    struct Restore(u32);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            SCHEME.with(|s| s.set(self.0));
+        }
+    }
+    let _restore = Restore(previous);
+    f()
+}
+
 /// `expr` converted to `to`: unchanged if it already has that type, folded if it is a constant
-/// that converts exactly, else an explicit cast.
+/// whose cast the engine would compute as [`Literal::cast_value`] does (scheme 1 folded only
+/// exact conversions, [`Literal::convert_exact`]), else an explicit cast.
 pub(crate) fn cast(expr: ScalarExpr, to: &DataType) -> ScalarExpr {
     if &expr.dtype == to {
         return expr;
     }
-    if let ExprKind::Literal(l) = &expr.kind
-        && let Some(converted) = l.convert_exact(to)
-    {
-        return ScalarExpr::literal(converted);
+    if let ExprKind::Literal(l) = &expr.kind {
+        let folded = if SCHEME.with(std::cell::Cell::get) < 2 { l.convert_exact(to) } else { l.cast_value(to) };
+        if let Some(converted) = folded {
+            return ScalarExpr::literal(converted);
+        }
     }
     let nullable = expr.nullable;
     ScalarExpr::new(ExprKind::Cast(Box::new(expr)), to.clone(), nullable)

@@ -4,10 +4,15 @@
 //! written by its stable name (never by a Rust discriminant or `std::hash::Hash`), and sequences
 //! carry their length, so two different values never encode to the same bytes.
 
-use crate::address::{Address, HASH_SCHEME_VERSION};
+use crate::address::Address;
 use crate::expr::ir::{AggregateCall, ExprKind, FrameBound, FrameUnits, JoinSide, ScalarExpr, SortKey, WindowCall};
 use crate::literal::Literal;
 use crate::types::DataType;
+
+/// Version of the byte form, written first in every hash. Unchanged since hash scheme 1: scheme 2
+/// changed what expressions canonicalize to, not how a canonical form is written, so a node that
+/// both schemes canonicalize alike keeps its address (and scheme-1 builds still verify).
+const ENCODING_VERSION: u64 = 1;
 
 /// Streams canonical bytes into BLAKE3.
 pub(crate) struct Encoder {
@@ -24,7 +29,7 @@ impl Encoder {
     pub(crate) fn new(domain: &str) -> Self {
         let mut e = Encoder { hasher: blake3::Hasher::new(), buffer: Vec::with_capacity(256) };
         e.raw(b"xorq-rs");
-        e.u64(u64::from(HASH_SCHEME_VERSION));
+        e.u64(ENCODING_VERSION);
         e.str(domain);
         e
     }

@@ -36,7 +36,7 @@ pub mod schema;
 pub mod table;
 pub mod types;
 
-pub use address::{Address, HASH_SCHEME, HASH_SCHEME_VERSION};
+pub use address::{Address, HASH_SCHEME, HASH_SCHEME_VERSION, KNOWN_HASH_SCHEMES, hash_scheme_version};
 pub use error::{CoreError, Result};
 pub use expr::*;
 pub use literal::Literal;

@@ -244,6 +244,109 @@ impl Literal {
     }
 }
 
+impl Literal {
+    /// The value DataFusion's `CAST(self AS target)` produces (Arrow's cast kernels with
+    /// DataFusion's default options), for the conversions whose result can be reproduced exactly
+    /// here; `None` for the others, and wherever the cast would fail (an overflow, a text that
+    /// is not a date): such a cast stays in the expression and the engine evaluates it.
+    ///
+    /// Casts of constants are folded with this, so a folded constant is always the value the
+    /// engine would have computed: a float becomes a decimal as `round(value * 10^scale)` in
+    /// floating point, exactly as Arrow does it, not by its decimal spelling.
+    ///
+    /// ```
+    /// use xorq_core::{DataType, Literal};
+    /// let d = DataType::Decimal { precision: 30, scale: 15 };
+    /// let cast = Literal::Float64(0.06).cast_value(&d).unwrap();
+    /// assert_eq!(cast, Literal::Decimal { value: 60_000_000_000_000, precision: 30, scale: 15 });
+    /// // 123456.789 is not exact in binary: Arrow's product rounds away from the spelled value.
+    /// let cast = Literal::Float64(123456.789).cast_value(&d).unwrap();
+    /// assert_ne!(cast, Literal::Decimal { value: 123_456_789_000_000_000_000, precision: 30, scale: 15 });
+    /// ```
+    pub fn cast_value(&self, target: &DataType) -> Option<Literal> {
+        use DataType as T;
+        if &self.dtype() == target {
+            return Some(self.clone());
+        }
+        if let Literal::Null(_) = self {
+            return Some(Literal::Null(target.clone()));
+        }
+        if let Some(i) = self.as_i128() {
+            return match target {
+                t if t.is_integer() => Literal::integer(i, t),
+                // Arrow converts with `as`: round to nearest, ties to even.
+                T::Float64 => Some(Literal::Float64(i as f64)),
+                T::Float32 => Some(Literal::Float32(i as f32)),
+                T::Decimal { precision, scale } if *scale >= 0 => {
+                    let value = i.checked_mul(10i128.checked_pow(u32::try_from(*scale).ok()?)?)?;
+                    fits_precision(value, *precision).then_some(Literal::Decimal {
+                        value,
+                        precision: *precision,
+                        scale: *scale,
+                    })
+                }
+                _ => None,
+            };
+        }
+        if let Some(f) = self.as_f64() {
+            return match target {
+                T::Float64 => Some(Literal::Float64(f)),
+                // Out of `f32`'s range the cast fails rather than giving an infinity.
+                T::Float32 if f.is_finite() && f.abs() > f64::from(f32::MAX) => None,
+                T::Float32 => Some(Literal::Float32(f as f32)),
+                // Arrow's float-to-integer cast truncates, and fails outside the target's range.
+                t if t.is_integer() => {
+                    let truncated = f.trunc();
+                    if !truncated.is_finite() || truncated.abs() >= 1.7e38 {
+                        return None;
+                    }
+                    Literal::integer(truncated as i128, t)
+                }
+                // Arrow: `round(10^scale * value)` in f64, then the precision is checked.
+                T::Decimal { precision, scale } => {
+                    let scaled = (10_f64.powi(i32::from(*scale)) * f).round();
+                    if !scaled.is_finite() || scaled.abs() >= 1.7e38 {
+                        return None;
+                    }
+                    let value = scaled as i128;
+                    fits_precision(value, *precision).then_some(Literal::Decimal {
+                        value,
+                        precision: *precision,
+                        scale: *scale,
+                    })
+                }
+                _ => None,
+            };
+        }
+        match (self, target) {
+            // A wider scale multiplies exactly; a narrower one rounds, which is left to the engine.
+            (Literal::Decimal { value, scale, .. }, T::Decimal { precision: p2, scale: s2 }) if s2 >= scale => {
+                let factor = 10i128.checked_pow(u32::try_from(i16::from(*s2) - i16::from(*scale)).ok()?)?;
+                let v = value.checked_mul(factor)?;
+                fits_precision(v, *p2).then_some(Literal::Decimal { value: v, precision: *p2, scale: *s2 })
+            }
+            (Literal::String(s), T::Date) if is_iso_date(s) => Literal::date(s).ok(),
+            (Literal::Date(d), T::Timestamp { unit, tz: None }) => Some(Literal::Timestamp {
+                value: i64::from(*d).checked_mul(86_400)?.checked_mul(unit.per_second())?,
+                unit: *unit,
+                tz: None,
+            }),
+            (Literal::Timestamp { value, unit, tz }, T::Timestamp { unit: u2, tz: tz2 }) if tz == tz2 && u2 >= unit => {
+                let factor = u2.per_second() / unit.per_second();
+                Some(Literal::Timestamp { value: value.checked_mul(factor)?, unit: *u2, tz: tz.clone() })
+            }
+            _ => None,
+        }
+    }
+}
+
+/// `YYYY-MM-DD` exactly (four-digit year, two-digit month and day): the spelling every engine
+/// reads as the same date.
+fn is_iso_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10 && b.iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() })
+}
+
 fn fits_precision(value: i128, precision: u8) -> bool {
     10i128.checked_pow(u32::from(precision)).is_some_and(|limit| value.unsigned_abs() < limit.unsigned_abs())
 }

@@ -26,6 +26,7 @@ fn pinned_addresses() {
 
 #[test]
 fn scheme_version_is_part_of_the_contract() {
-    assert_eq!(HASH_SCHEME_VERSION, 1);
-    assert_eq!(HASH_SCHEME, "xorq-rs-blake3-v1");
+    assert_eq!(HASH_SCHEME_VERSION, 2);
+    assert_eq!(HASH_SCHEME, "xorq-rs-blake3-v2");
+    assert_eq!(KNOWN_HASH_SCHEMES, ["xorq-rs-blake3-v1", "xorq-rs-blake3-v2"]);
 }

@@ -208,14 +208,15 @@ fn plans_display_as_trees_with_shared_nodes_once() {
 }
 
 #[test]
-fn constants_in_multi_argument_calls_keep_their_own_type() {
+fn constants_in_calls_keep_their_own_type() {
     let s = sales();
     // A quantile over a decimal column, a rounding of a float, a lag offset: the constants are a
     // quantile, a digit count and an offset, not values of the column's type.
     s.agg([col("price").approx_quantile(0.9).alias("p90")]).expect("quantile over a decimal");
     s.select([col("amount").round(2).alias("r")]).expect("round digits stay integers");
     s.mutate([col("amount").lag(1, Some(lit(0))).over(Window::new().order_by(["day"])).alias("prev")]).expect("lag");
-    // Where arguments do share a type, a constant adopts it.
+    // Where arguments share a type, it is the type both unify to, as in DataFusion: the integer
+    // constant counts as Decimal(20, 0), so the decimal widens.
     let t = s.select([col("price").fill_null(lit(0)).alias("p")]).expect("fill_null");
-    assert_eq!(t.schema().fields()[0].dtype, DataType::Decimal { precision: 15, scale: 2 });
+    assert_eq!(t.schema().fields()[0].dtype, DataType::Decimal { precision: 22, scale: 2 });
 }

@@ -44,9 +44,10 @@ fn type_errors_name_both_types() {
     type error in Aggregate input: `sum` cannot take `String`
     hint: sum needs a numeric column; cast it first if it holds numbers as text
     ");
-    insta::assert_snapshot!(message(s.filter(col("day").gt(lit("2024-01-01")))), @r#"
-    type error in Filter input: `>` cannot take `Date` and `String`
-    hint: write the constant as a date or timestamp, e.g. `lit_date("2024-01-31")`, or cast the text column
+    insta::assert_snapshot!(message(s.filter(col("day").gt(lit(true)))), @"type error in Filter input: `>` cannot take `Date` and `Boolean`");
+    insta::assert_snapshot!(message(s.filter(col("qty").eq(lit(true)))), @r#"
+    type error in Filter input: `=` cannot take `Int32` and `Boolean`
+    hint: cast one side, e.g. `col("x").cast(DataType::Int64)`
     "#);
     insta::assert_snapshot!(message(s.select([(col("region") + lit(1)).alias("x")])), @"type error in Select input: `+` cannot take `String` and `Int64`");
     insta::assert_snapshot!(message(s.filter(col("amount"))), @"Filter input needs a Boolean predicate, got `Float64`");
@@ -83,8 +84,8 @@ fn set_operations_and_joins_check_their_inputs() {
     column `region` in Join predicate exists on both sides of the join
     hint: write `lcol("region")` or `rcol("region")`
     "#);
-    insta::assert_snapshot!(message(s.join(&c, JoinKind::Inner, [("note", "since")])), @r"
-    type error in Join keys `note` = `since`: `=` cannot take `String` and `Date`
+    insta::assert_snapshot!(message(s.join(&c, JoinKind::Inner, [("amount", "since")])), @r"
+    type error in Join keys `amount` = `since`: `=` cannot take `Float64` and `Date`
     hint: cast one key so both sides have comparable types
     ");
 }

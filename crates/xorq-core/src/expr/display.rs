@@ -171,7 +171,7 @@ impl Display for Expr {
             Expr::Column { name, side: None } => f.write_str(name),
             Expr::Column { name, side: Some(JoinSide::Left) } => write!(f, "left.{name}"),
             Expr::Column { name, side: Some(JoinSide::Right) } => write!(f, "right.{name}"),
-            Expr::Literal { value, .. } => write!(f, "{value}"),
+            Expr::Literal(value) => write!(f, "{value}"),
             Expr::Param(p) => write!(f, "${}", p.name),
             Expr::Alias(e, name) => write!(f, "{e} AS {name}"),
             Expr::Binary(l, op, r) => write!(f, "({l} {} {r})", op.symbol()),

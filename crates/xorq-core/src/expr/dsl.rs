@@ -27,13 +27,9 @@ pub enum Expr {
         /// Join side, in join predicates.
         side: Option<JoinSide>,
     },
-    /// A constant. `dynamic` constants (from Rust numbers) take the type of what they meet.
-    Literal {
-        /// The value.
-        value: Literal,
-        /// Whether the type may adapt to the other operand.
-        dynamic: bool,
-    },
+    /// A constant. Its type is its own (Rust integers are `Int64`, floats `Float64`, as SQL
+    /// numbers are in DataFusion); it meets other types through the coercion rules.
+    Literal(Literal),
     /// A named parameter.
     Param(Param),
     /// An output name.
@@ -215,22 +211,22 @@ pub fn rcol(name: impl Into<String>) -> Expr {
     Expr::Column { name: name.into(), side: Some(JoinSide::Right) }
 }
 
-/// A constant. Rust numbers become constants that take the type of the column they meet, so
+/// A constant. Rust integers are `Int64` constants and floats `Float64`, like numbers in
+/// DataFusion's SQL; they meet other types by DataFusion's coercion rules, so
 /// `col("amount").gt(lit(100))` and `col("amount").gt(lit(100.0))` are the same expression when
-/// `amount` is `Float64`.
+/// `amount` is `Float64`, and `col("qty") * lit(2)` is `Int64` when `qty` is `Int32`.
 ///
 /// ```
 /// use xorq_core::lit;
 /// let _ = (lit(1), lit(2.5), lit("EU"), lit(true));
 /// ```
 pub fn lit(value: impl Into<LiteralValue>) -> Expr {
-    let LiteralValue { value, dynamic } = value.into();
-    Expr::Literal { value, dynamic }
+    Expr::Literal(value.into().value)
 }
 
 /// A null constant of a type.
 pub fn lit_null(dtype: DataType) -> Expr {
-    Expr::Literal { value: Literal::Null(dtype), dynamic: false }
+    Expr::Literal(Literal::Null(dtype))
 }
 
 /// A named parameter with a type; bind its value at run time.
@@ -252,7 +248,7 @@ impl ParamBuilder {
     /// The value used when a run binds none. Converted exactly to the parameter's type; a value
     /// that does not fit is reported when the expression is used.
     pub fn with_default(mut self, value: impl Into<LiteralValue>) -> Self {
-        let LiteralValue { value, .. } = value.into();
+        let value = value.into().value;
         let converted = value.convert_exact(&self.0.dtype).unwrap_or(value);
         self.0.default = Some(converted);
         self
@@ -269,7 +265,6 @@ impl From<ParamBuilder> for Expr {
 #[derive(Clone, Debug)]
 pub struct LiteralValue {
     value: Literal,
-    dynamic: bool,
 }
 
 impl LiteralValue {
@@ -277,55 +272,50 @@ impl LiteralValue {
     pub fn into_literal(self) -> Literal {
         self.value
     }
-
-    /// Whether the value came from a Rust number and may take the type it meets.
-    pub fn is_dynamic(&self) -> bool {
-        self.dynamic
-    }
 }
 
-macro_rules! dynamic_literal {
+macro_rules! number_literal {
     ($($t:ty => $variant:ident),*) => {$(
         impl From<$t> for LiteralValue {
             fn from(v: $t) -> Self {
-                LiteralValue { value: Literal::$variant(v.into()), dynamic: true }
+                LiteralValue { value: Literal::$variant(v.into()) }
             }
         }
     )*};
 }
 
-dynamic_literal!(i8 => Int64, i16 => Int64, i32 => Int64, i64 => Int64, u8 => Int64, u16 => Int64,
+number_literal!(i8 => Int64, i16 => Int64, i32 => Int64, i64 => Int64, u8 => Int64, u16 => Int64,
     u32 => Int64, f32 => Float64, f64 => Float64);
 
 impl From<u64> for LiteralValue {
     fn from(v: u64) -> Self {
         let value = i64::try_from(v).map(Literal::Int64).unwrap_or(Literal::UInt64(v));
-        LiteralValue { value, dynamic: true }
+        LiteralValue { value }
     }
 }
 
 impl From<bool> for LiteralValue {
     fn from(v: bool) -> Self {
-        LiteralValue { value: Literal::Boolean(v), dynamic: false }
+        LiteralValue { value: Literal::Boolean(v) }
     }
 }
 
 impl From<&str> for LiteralValue {
     fn from(v: &str) -> Self {
-        LiteralValue { value: Literal::String(v.into()), dynamic: false }
+        LiteralValue { value: Literal::String(v.into()) }
     }
 }
 
 impl From<String> for LiteralValue {
     fn from(v: String) -> Self {
-        LiteralValue { value: Literal::String(v.into()), dynamic: false }
+        LiteralValue { value: Literal::String(v.into()) }
     }
 }
 
 impl From<Literal> for LiteralValue {
     /// A typed literal keeps its type.
     fn from(value: Literal) -> Self {
-        LiteralValue { value, dynamic: false }
+        LiteralValue { value }
     }
 }
 
@@ -464,7 +454,7 @@ pub fn ntile(n: i64) -> Expr {
 /// A date constant from `YYYY-MM-DD`; an invalid date is reported when the expression is used.
 pub fn lit_date(text: &str) -> Expr {
     match Literal::date(text) {
-        Ok(value) => Expr::Literal { value, dynamic: false },
+        Ok(value) => Expr::Literal(value),
         Err(e) => Expr::Invalid(invalid_message(e)),
     }
 }
@@ -480,19 +470,19 @@ fn invalid_message(e: crate::error::CoreError) -> String {
 /// A zone-less timestamp constant from `YYYY-MM-DD HH:MM:SS[.ffffff]`.
 pub fn lit_timestamp(text: &str) -> Expr {
     match Literal::timestamp(text) {
-        Ok(value) => Expr::Literal { value, dynamic: false },
+        Ok(value) => Expr::Literal(value),
         Err(e) => Expr::Invalid(invalid_message(e)),
     }
 }
 
 /// An interval of whole days, for date arithmetic.
 pub fn interval_days(days: i32) -> Expr {
-    Expr::Literal { value: Literal::Interval { months: 0, days, nanos: 0 }, dynamic: false }
+    Expr::Literal(Literal::Interval { months: 0, days, nanos: 0 })
 }
 
 /// An interval of whole months, for date arithmetic.
 pub fn interval_months(months: i32) -> Expr {
-    Expr::Literal { value: Literal::Interval { months, days: 0, nanos: 0 }, dynamic: false }
+    Expr::Literal(Literal::Interval { months, days: 0, nanos: 0 })
 }
 
 macro_rules! std_binary {

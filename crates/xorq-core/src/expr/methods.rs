@@ -377,7 +377,7 @@ impl Expr {
         match self {
             Expr::Alias(_, name) => name.clone(),
             Expr::Column { name, .. } => name.clone(),
-            Expr::Literal { .. } => "literal".to_string(),
+            Expr::Literal(_) => "literal".to_string(),
             Expr::Param(p) => p.name.clone(),
             Expr::Aggregate { func: AggFunc::CountStar, .. } => "count".to_string(),
             Expr::WindowFunction(f, args) if args.is_empty() => f.name().to_string(),
@@ -404,7 +404,7 @@ impl Expr {
                 args.iter().find_map(Expr::first_column)
             }
             Expr::Over(e, _) => e.first_column(),
-            Expr::Literal { .. } | Expr::Param(_) | Expr::Invalid(_) => None,
+            Expr::Literal(_) | Expr::Param(_) | Expr::Invalid(_) => None,
         }
     }
 }

@@ -9,7 +9,7 @@ pub mod ir;
 mod methods;
 pub(crate) mod resolve;
 
-pub use coerce::comparison_type;
+pub use coerce::{ArithmeticSignature, arithmetic_signature, comparison_type, union_type};
 pub use dsl::{
     Expr, LiteralValue, ParamBuilder, SortExpr, Then, When, Window, coalesce, col, concat, count_star, cume_dist,
     dense_rank, greatest, interval_days, interval_months, lcol, least, lit, lit_date, lit_null, lit_timestamp, ntile,

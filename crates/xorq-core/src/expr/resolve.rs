@@ -3,11 +3,12 @@
 
 use crate::canonical;
 use crate::error::{CoreError, Result};
-use crate::literal::Literal;
 use crate::schema::Schema;
 use crate::types::DataType;
 
-use super::coerce::{arithmetic, can_cast, common_type, comparison_type};
+use super::coerce::{
+    arithmetic_signature, can_cast, case_result_type, common_comparison_type, comparison_type, narrows_exactly,
+};
 use super::dsl::{Expr, SortExpr, Window};
 use super::func::{AggFunc, WindowFunc};
 use super::ir::{
@@ -22,15 +23,6 @@ pub(crate) enum Scope<'a> {
     Single(&'a Schema),
     /// Both inputs of a join (for join predicates).
     Join { left: &'a Schema, right: &'a Schema },
-}
-
-/// How a dynamic literal may adapt to the type it meets.
-#[derive(Clone, Copy, PartialEq)]
-enum Adapt {
-    /// Comparisons: any exact conversion keeps the meaning (`int_col > 100.0` is `int_col > 100`).
-    Compare,
-    /// Arithmetic and values: floats never become integers (`int_col * 2.0` stays a float).
-    Value,
 }
 
 /// Resolves expressions for one relational call.
@@ -58,7 +50,7 @@ impl<'a> Resolver<'a> {
 
     /// Resolves a top-level expression.
     pub(crate) fn resolve(&self, e: &Expr) -> Result<ScalarExpr> {
-        self.expr(e, None, false)
+        self.expr(e, false)
     }
 
     /// Resolves a top-level expression with its output name.
@@ -76,7 +68,7 @@ impl<'a> Resolver<'a> {
     }
 
     pub(crate) fn resolve_sort(&self, key: &SortExpr) -> Result<SortKey> {
-        let expr = self.expr(&key.expr, None, false)?;
+        let expr = self.expr(&key.expr, false)?;
         Ok(SortKey { expr, descending: key.descending, nulls_first: key.nulls_first.unwrap_or(false) })
     }
 
@@ -134,21 +126,6 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn literal(&self, value: &Literal, dynamic: bool, hint: Option<(&DataType, Adapt)>) -> ScalarExpr {
-        if dynamic
-            && let Some((target, adapt)) = hint
-            && !(value.as_f64().is_some() && target.is_integer() && adapt == Adapt::Value)
-            && let Some(converted) = value.convert_exact(target)
-        {
-            return ScalarExpr::literal(converted);
-        }
-        ScalarExpr::literal(value.clone())
-    }
-
-    fn is_dynamic(e: &Expr) -> bool {
-        matches!(Self::strip(e), Expr::Literal { dynamic: true, .. })
-    }
-
     fn strip(e: &Expr) -> &Expr {
         match e {
             Expr::Alias(inner, _) => Self::strip(inner),
@@ -156,30 +133,8 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    /// Resolves a group of sibling expressions: non-dynamic ones first, then dynamic literals with
-    /// the first typed sibling's type as hint.
-    fn siblings(
-        &self,
-        es: &[&Expr],
-        adapt: Adapt,
-        extra_hint: Option<&DataType>,
-        in_agg: bool,
-    ) -> Result<Vec<ScalarExpr>> {
-        let mut out: Vec<Option<ScalarExpr>> = vec![None; es.len()];
-        for (i, e) in es.iter().enumerate() {
-            if !Self::is_dynamic(e) {
-                out[i] = Some(self.expr(e, None, in_agg)?);
-            }
-        }
-        let hint = extra_hint
-            .cloned()
-            .or_else(|| out.iter().flatten().map(|e| e.dtype.clone()).find(|t| *t != DataType::Null));
-        for (i, e) in es.iter().enumerate() {
-            if out[i].is_none() {
-                out[i] = Some(self.expr(e, hint.as_ref().map(|t| (t, adapt)), in_agg)?);
-            }
-        }
-        Ok(out.into_iter().flatten().collect())
+    fn all(&self, es: &[&Expr], in_agg: bool) -> Result<Vec<ScalarExpr>> {
+        es.iter().map(|e| self.expr(e, in_agg)).collect()
     }
 
     fn types_error(&self, op: &str, types: &[&DataType], hint: Option<&str>) -> CoreError {
@@ -187,21 +142,16 @@ impl<'a> Resolver<'a> {
     }
 
     fn comparison_hint(l: &DataType, r: &DataType) -> Option<&'static str> {
-        let temporal_vs_text = |a: &DataType, b: &DataType| a.is_temporal() && *b == DataType::String;
-        if temporal_vs_text(l, r) || temporal_vs_text(r, l) {
-            Some("write the constant as a date or timestamp, e.g. `lit_date(\"2024-01-31\")`, or cast the text column")
-        } else if (l.is_numeric() && *r == DataType::String) || (r.is_numeric() && *l == DataType::String) {
-            Some("cast one side, e.g. `col(\"x\").cast(DataType::Float64)`")
-        } else {
-            None
-        }
+        // Text compares with numbers, dates and timestamps (it is read as one, as in
+        // DataFusion); booleans compare only with booleans.
+        let boolean_vs_value =
+            |a: &DataType, b: &DataType| *a == DataType::Boolean && (b.is_numeric() || *b == DataType::String);
+        (boolean_vs_value(l, r) || boolean_vs_value(r, l))
+            .then_some("cast one side, e.g. `col(\"x\").cast(DataType::Int64)`")
     }
 
     fn binary(&self, l: &Expr, op: BinaryOp, r: &Expr, in_agg: bool) -> Result<ScalarExpr> {
-        let adapt = if op.is_comparison() { Adapt::Compare } else { Adapt::Value };
-        let resolved = self.siblings(&[l, r], adapt, None, in_agg)?;
-        let [left, right]: [ScalarExpr; 2] =
-            resolved.try_into().map_err(|_| CoreError::Internal("binary operands".into()))?;
+        let (left, right) = (self.expr(l, in_agg)?, self.expr(r, in_agg)?);
         if op.is_comparison() {
             let t = comparison_type(&left.dtype, &right.dtype).ok_or_else(|| {
                 self.types_error(
@@ -210,10 +160,9 @@ impl<'a> Resolver<'a> {
                     Self::comparison_hint(&left.dtype, &right.dtype),
                 )
             })?;
-            let (left, right) = (canonical::cast(left, &t), canonical::cast(right, &t));
-            return Ok(canonical::binary(op, left, right, DataType::Boolean));
+            return Ok(compare(op, left, right, &t));
         }
-        let sig = arithmetic(op, &left.dtype, &right.dtype).ok_or_else(|| {
+        let sig = arithmetic_signature(op, &left.dtype, &right.dtype).ok_or_else(|| {
             let hint = match op {
                 BinaryOp::IntDiv => Some("`int_div` takes integers; use `/` for true division"),
                 _ if left.dtype.is_temporal() || right.dtype.is_temporal() => {
@@ -228,7 +177,7 @@ impl<'a> Resolver<'a> {
     }
 
     fn boolean(&self, e: &Expr, op: &str, in_agg: bool) -> Result<ScalarExpr> {
-        let x = self.expr(e, None, in_agg)?;
+        let x = self.expr(e, in_agg)?;
         if !matches!(x.dtype, DataType::Boolean | DataType::Null) {
             return Err(self.types_error(op, &[&x.dtype], Some("logical operators take Boolean operands")));
         }
@@ -236,10 +185,10 @@ impl<'a> Resolver<'a> {
     }
 
     #[recursive::recursive]
-    fn expr(&self, e: &Expr, hint: Option<(&DataType, Adapt)>, in_agg: bool) -> Result<ScalarExpr> {
+    fn expr(&self, e: &Expr, in_agg: bool) -> Result<ScalarExpr> {
         match e {
             Expr::Column { name, side } => self.column(name, *side),
-            Expr::Literal { value, dynamic } => Ok(self.literal(value, *dynamic, hint)),
+            Expr::Literal(value) => Ok(ScalarExpr::literal(value.clone())),
             Expr::Param(p) => {
                 let default = match &p.default {
                     Some(d) => Some(d.convert_exact(&p.dtype).ok_or_else(|| CoreError::LiteralOutOfRange {
@@ -251,7 +200,7 @@ impl<'a> Resolver<'a> {
                 let param = super::ir::Param { name: p.name.clone(), dtype: p.dtype.clone(), default };
                 Ok(ScalarExpr::new(ExprKind::Param(param), p.dtype.clone(), false))
             }
-            Expr::Alias(inner, _) => self.expr(inner, hint, in_agg),
+            Expr::Alias(inner, _) => self.expr(inner, in_agg),
             Expr::Binary(l, op, r) => self.binary(l, *op, r, in_agg),
             Expr::And(l, r) | Expr::Or(l, r) => {
                 let is_and = matches!(e, Expr::And(..));
@@ -265,7 +214,7 @@ impl<'a> Resolver<'a> {
                 Ok(ScalarExpr::new(ExprKind::Not(Box::new(x)), DataType::Boolean, nullable))
             }
             Expr::Negate(x) => {
-                let x = self.expr(x, hint, in_agg)?;
+                let x = self.expr(x, in_agg)?;
                 if !(x.dtype.is_numeric() || matches!(x.dtype, DataType::Interval | DataType::Duration(_))) {
                     return Err(self.types_error("negate", &[&x.dtype], None));
                 }
@@ -273,15 +222,15 @@ impl<'a> Resolver<'a> {
                 Ok(ScalarExpr::new(ExprKind::Negate(Box::new(x)), t, n))
             }
             Expr::IsNull(x) => {
-                let x = self.expr(x, None, in_agg)?;
+                let x = self.expr(x, in_agg)?;
                 Ok(ScalarExpr::new(ExprKind::IsNull(Box::new(x)), DataType::Boolean, false))
             }
             Expr::IsNotNull(x) => {
-                let x = self.expr(x, None, in_agg)?;
+                let x = self.expr(x, in_agg)?;
                 Ok(ScalarExpr::new(ExprKind::IsNotNull(Box::new(x)), DataType::Boolean, false))
             }
             Expr::Cast(x, to) => {
-                let x = self.expr(x, Some((to, Adapt::Compare)), in_agg)?;
+                let x = self.expr(x, in_agg)?;
                 if !can_cast(&x.dtype, to) {
                     return Err(CoreError::InvalidCast {
                         from: x.dtype.to_string(),
@@ -299,18 +248,30 @@ impl<'a> Resolver<'a> {
                         message: "`is_in` needs at least one value".into(),
                     });
                 }
-                let mut all: Vec<&Expr> = vec![expr];
-                all.extend(list.iter());
-                let resolved = self.siblings(&all, Adapt::Compare, None, in_agg)?;
-                let types: Vec<&DataType> = resolved.iter().map(|e| &e.dtype).collect();
-                let t = common_type(types.iter().copied()).ok_or_else(|| self.types_error("IN", &types, None))?;
-                let mut it = resolved.into_iter().map(|e| canonical::cast(e, &t));
-                let head = it.next().ok_or_else(|| CoreError::Internal("IN without operand".into()))?;
-                Ok(canonical::in_list(head, it.collect(), *negated))
+                let x = self.expr(expr, in_agg)?;
+                let list = list.iter().map(|e| self.expr(e, in_agg)).collect::<Result<Vec<_>>>()?;
+                let types: Vec<&DataType> = std::iter::once(&x.dtype).chain(list.iter().map(|e| &e.dtype)).collect();
+                let t = common_comparison_type(types.iter().copied())
+                    .ok_or_else(|| self.types_error("IN", &types, None))?;
+                // Constants that all convert exactly are compared in the tested value's type.
+                let t = match narrowed_type(&x, list.iter(), &t) {
+                    Some(narrow) => narrow,
+                    None => t,
+                };
+                let list = list.into_iter().map(|e| canonical::cast(e, &t)).collect();
+                Ok(canonical::in_list(canonical::cast(x, &t), list, *negated))
             }
             Expr::Between { expr, low, high, negated } => {
-                let ge = self.binary(expr, BinaryOp::GtEq, low, in_agg)?;
-                let le = self.binary(expr, BinaryOp::LtEq, high, in_agg)?;
+                // As DataFusion: the common type of the value with each bound, then of the two.
+                let (x, lo, hi) = (self.expr(expr, in_agg)?, self.expr(low, in_agg)?, self.expr(high, in_agg)?);
+                let mismatch = |b: &ScalarExpr| {
+                    self.types_error("BETWEEN", &[&x.dtype, &b.dtype], Self::comparison_hint(&x.dtype, &b.dtype))
+                };
+                let lt = comparison_type(&x.dtype, &lo.dtype).ok_or_else(|| mismatch(&lo))?;
+                let ht = comparison_type(&x.dtype, &hi.dtype).ok_or_else(|| mismatch(&hi))?;
+                let t = comparison_type(&lt, &ht).ok_or_else(|| self.types_error("BETWEEN", &[&lt, &ht], None))?;
+                let ge = compare(BinaryOp::GtEq, x.clone(), lo, &t);
+                let le = compare(BinaryOp::LtEq, x, hi, &t);
                 let both = canonical::and_all(vec![ge, le]);
                 if *negated {
                     let n = both.nullable;
@@ -321,13 +282,7 @@ impl<'a> Resolver<'a> {
             }
             Expr::Function(func, args) => {
                 let refs: Vec<&Expr> = args.iter().collect();
-                // Constants adopt a sibling's type only where all arguments share one type
-                // (`coalesce(x, 0)`); elsewhere (`round(x, 2)`) the signature converts them.
-                let resolved = if func.arguments_share_type() {
-                    self.siblings(&refs, Adapt::Value, None, in_agg)?
-                } else {
-                    refs.iter().map(|a| self.expr(a, None, in_agg)).collect::<Result<Vec<_>>>()?
-                };
+                let resolved = self.all(&refs, in_agg)?;
                 let types: Vec<DataType> = resolved.iter().map(|a| a.dtype.clone()).collect();
                 let sig = func.signature(&types, self.context)?;
                 let args: Vec<ScalarExpr> =
@@ -384,9 +339,15 @@ impl<'a> Resolver<'a> {
         }
         let mut values: Vec<&Expr> = branches.iter().map(|(_, v)| v).collect();
         values.extend(otherwise);
-        let resolved = self.siblings(&values, Adapt::Value, None, in_agg)?;
+        let resolved = self.all(&values, in_agg)?;
         let types: Vec<&DataType> = resolved.iter().map(|v| &v.dtype).collect();
-        let t = common_type(types.iter().copied()).ok_or_else(|| self.types_error("CASE", &types, None))?;
+        // As DataFusion: the results unify (a number with text is text), from the `ELSE` value on.
+        let (then_types, else_type) = match otherwise {
+            Some(_) => (&types[..types.len() - 1], types.last().copied()),
+            None => (&types[..], None),
+        };
+        let t = case_result_type(then_types.iter().copied(), else_type)
+            .ok_or_else(|| self.types_error("CASE", &types, None))?;
         let mut values: Vec<ScalarExpr> = resolved.into_iter().map(|v| canonical::cast(v, &t)).collect();
         let otherwise = if otherwise.is_some() { values.pop().map(Box::new) } else { None };
         let nullable = otherwise.as_ref().is_none_or(|o| o.nullable) || values.iter().any(|v| v.nullable);
@@ -399,7 +360,7 @@ impl<'a> Resolver<'a> {
             return Err(CoreError::Internal("aggregate expected".into()));
         };
         // No aggregate converts its arguments to one type: each constant keeps its own.
-        let resolved = args.iter().map(|a| self.expr(a, None, true)).collect::<Result<Vec<_>>>()?;
+        let resolved = args.iter().map(|a| self.expr(a, true)).collect::<Result<Vec<_>>>()?;
         if *func == AggFunc::ApproxQuantile {
             let q = resolved.get(1).and_then(|q| match &q.kind {
                 ExprKind::Literal(l) => l.as_f64().or_else(|| l.as_i128().map(|i| i as f64)),
@@ -418,7 +379,7 @@ impl<'a> Resolver<'a> {
         let order_by = order_by
             .iter()
             .map(|k| {
-                let expr = self.expr(&k.expr, None, true)?;
+                let expr = self.expr(&k.expr, true)?;
                 Ok(SortKey { expr, descending: k.descending, nulls_first: k.nulls_first.unwrap_or(false) })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -444,14 +405,7 @@ impl<'a> Resolver<'a> {
                 (WindowFunc::Aggregate, vec![resolved], t, n)
             }
             Expr::WindowFunction(func, args) => {
-                // Offsets and bucket counts keep their integer type; only lag/lead's default value
-                // (argument 3) adopts the type of the value it stands in for.
-                let mut resolved: Vec<ScalarExpr> = Vec::with_capacity(args.len());
-                for (i, a) in args.iter().enumerate() {
-                    let hint = if i == 2 { resolved.first().map(|v| (&v.dtype, Adapt::Value)) } else { None };
-                    let r = self.expr(a, hint, true)?;
-                    resolved.push(r);
-                }
+                let resolved = args.iter().map(|a| self.expr(a, true)).collect::<Result<Vec<_>>>()?;
                 // Lag/lead offsets (argument 2) must be constants >= 0; ntile's bucket count >= 1.
                 let (position, minimum) = match func {
                     WindowFunc::Lag | WindowFunc::Lead => (Some(1), 0),
@@ -516,4 +470,37 @@ fn normalize_frame(frame: Option<WindowFrame>, ordered: bool) -> Option<WindowFr
     };
     let whole = |f: &WindowFrame| f.start == FrameBound::UnboundedPreceding && f.end == FrameBound::UnboundedFollowing;
     if frame == default || (!ordered && whole(&frame)) { None } else { Some(frame) }
+}
+
+/// `left op right` compared in `t`, or in the type of the non-constant side when the constant
+/// converts to it exactly and the cast to `t` is injective and order-preserving
+/// ([`narrows_exactly`]): `int32_col > 100` stays an `Int32` comparison, as DataFusion's
+/// optimizer makes it, with the same answer for every row.
+fn compare(op: BinaryOp, left: ScalarExpr, right: ScalarExpr, t: &DataType) -> ScalarExpr {
+    let narrow = if left.is_constant() { narrowed_type(&right, [&left], t) } else { narrowed_type(&left, [&right], t) };
+    let t = narrow.as_ref().unwrap_or(t);
+    canonical::binary(op, canonical::cast(left, t), canonical::cast(right, t), DataType::Boolean)
+}
+
+/// The type of `value` if every one of `constants` is a literal whose cast to `value`'s type
+/// gives, cast on to `wide`, the same value as its own cast to `wide`, and `value`'s type widens
+/// to `wide` injectively; `None` otherwise.
+fn narrowed_type<'a>(
+    value: &ScalarExpr,
+    constants: impl IntoIterator<Item = &'a ScalarExpr>,
+    wide: &DataType,
+) -> Option<DataType> {
+    let narrow = &value.dtype;
+    if narrow == wide || value.is_constant() || !narrows_exactly(narrow, wide) {
+        return None;
+    }
+    for c in constants {
+        let ExprKind::Literal(l) = &c.kind else { return None };
+        let converted = l.cast_value(narrow)?;
+        let (direct, through) = (l.cast_value(wide)?, converted.cast_value(wide)?);
+        if direct != through || l.is_null() {
+            return None;
+        }
+    }
+    Some(narrow.clone())
 }

@@ -382,7 +382,7 @@ pub(crate) fn read_expr(d: &ExprDef) -> Result<Expr> {
             let dtype = parse_type(required(&d.dtype, "type", "a literal")?)?;
             let scalar = required(&d.literal, "literal", "a literal")?;
             let value = from_scalar(scalar, &dtype).map_err(invalid)?;
-            Ok(Expr::Literal { value, dynamic: false })
+            Ok(Expr::Literal(value))
         }
         "param" => {
             check_keys(d, "a parameter", &["type", "default"])?;

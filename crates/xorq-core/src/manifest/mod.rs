@@ -73,6 +73,7 @@ pub struct LoadContext {
     memtables: BTreeMap<Address, Vec<RecordBatch>>,
     base_dir: Option<PathBuf>,
     provenance: BTreeMap<Address, Provenance>,
+    hash_scheme: Option<u32>,
 }
 
 /// Where a content-named source came from: provenance, not identity.
@@ -111,6 +112,19 @@ impl LoadContext {
     pub fn with_provenance(mut self, content: Address, provenance: Provenance) -> Self {
         self.provenance.insert(content, provenance);
         self
+    }
+
+    /// Rebuilds the manifest under hash scheme `version` (recorded in a build's metadata), so a
+    /// build written by an older xorq-rs verifies under the scheme it was addressed with. The
+    /// current scheme when not given.
+    pub fn with_hash_scheme(mut self, version: u32) -> Self {
+        self.hash_scheme = Some(version);
+        self
+    }
+
+    /// The hash scheme the manifest is rebuilt under.
+    pub fn hash_scheme(&self) -> u32 {
+        self.hash_scheme.unwrap_or(crate::address::HASH_SCHEME_VERSION)
     }
 
     /// The rows of the memtable with this content hash, if given.
@@ -188,7 +202,14 @@ pub fn from_yaml(text: &str, ctx: &LoadContext) -> Result<Table> {
         Some(_) => {}
     }
     let doc: model::Document = serde_saphyr::from_str_with_options(text, read_options()).map_err(yaml_error)?;
-    read::load(&doc, ctx)
+    let scheme = ctx.hash_scheme();
+    if !(1..=crate::address::HASH_SCHEME_VERSION).contains(&scheme) {
+        return Err(invalid(format!(
+            "hash scheme {scheme} is not one this xorq-rs knows (1 to {}); upgrade xorq-rs to load it",
+            crate::address::HASH_SCHEME_VERSION
+        )));
+    }
+    crate::canonical::with_scheme(scheme, || read::load(&doc, ctx))
 }
 
 /// Deepest nesting of YAML collections a manifest may have; [`to_yaml`] refuses an expression
@@ -240,4 +261,34 @@ pub(crate) fn invalid(message: String) -> CoreError {
 /// `` `a`, `b`, `c` ``.
 pub(crate) fn list_names(names: &[&str]) -> String {
     names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{DataType, Field, Schema, col, lit};
+
+    fn table() -> Table {
+        let schema = Schema::new(vec![Field::new("x", DataType::Float32, true)]).expect("one column");
+        let source = crate::plan::Source::file(crate::plan::FileFormat::Parquet, "/data/x.parquet", schema)
+            .expect("absolute path");
+        Table::from_source(source).expect("source")
+    }
+
+    /// A build written under scheme 1 keeps verifying: scheme 1 left `CAST(0.1 AS FLOAT)` as a
+    /// cast (the conversion is inexact), scheme 2 folds it to the value the engine computes.
+    #[test]
+    fn older_schemes_rebuild_to_what_they_recorded() {
+        let build = || table().filter(col("x").gt(lit(0.1).cast(DataType::Float32))).expect("filter");
+        let old = crate::canonical::with_scheme(1, build);
+        let new = build();
+        assert_ne!(old.address(), new.address(), "the schemes canonicalize this expression differently");
+        let old_yaml = to_yaml(&old).expect("yaml");
+        let reread = from_yaml(&old_yaml, &LoadContext::new().with_hash_scheme(1)).expect("rebuilds under scheme 1");
+        assert_eq!(reread.address(), old.address());
+        let err = from_yaml(&old_yaml, &LoadContext::new()).expect_err("scheme 2 folds the cast");
+        assert!(err.to_string().contains("not to its recorded id"), "{err}");
+        let err = from_yaml(&old_yaml, &LoadContext::new().with_hash_scheme(9)).expect_err("unknown scheme");
+        assert!(err.to_string().contains("hash scheme 9"), "{err}");
+    }
 }

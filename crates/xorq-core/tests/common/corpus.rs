@@ -86,6 +86,11 @@ pub fn corpus() -> Vec<(&'static str, Result<Table>)> {
             ]),
         ),
         ("drop", s.drop(["note"])),
+        // Scheme 2: DataFusion's typing. A decimal meets float arithmetic as a decimal, text next
+        // to a date is a date, and a constant keeps its own type in arithmetic.
+        ("decimal_vs_float", s.filter(col("price").between(lit(0.06) - lit(0.01), lit(0.06) + lit(0.01)))),
+        ("date_vs_text", s.filter(col("day").gt(lit("2021-06-01")))),
+        ("int32_plus_constant", s.mutate([(col("qty") + lit(1)).alias("next")])),
         ("rename", s.rename([("amount", "value")])),
         ("group_agg", s.group_by(["region"]).agg([col("amount").sum().alias("total")])),
         (

@@ -28,7 +28,7 @@ pub struct Lowering<'a> {
     substitutes: BTreeMap<*const Node, Arc<dyn TableProvider>>,
 }
 
-fn df(context: &str) -> impl FnOnce(datafusion::error::DataFusionError) -> EngineError + '_ {
+pub(crate) fn df(context: &str) -> impl FnOnce(datafusion::error::DataFusionError) -> EngineError + '_ {
     move |e| EngineError::datafusion(context, e)
 }
 
@@ -83,9 +83,23 @@ impl<'a> Lowering<'a> {
     /// The DataFusion plan of `root`, lowering inputs first (no recursion over the graph).
     pub fn lower(&mut self, root: &Arc<Node>) -> Result<LogicalPlan> {
         let order = walk::topological_until(root, |n| self.substitutes.contains_key(&Arc::as_ptr(n)));
+        // Joins and filters over joins that only parents in the same join cluster read are lowered
+        // inside that cluster (`join_tree.rs`), not on their own.
+        let mut needed: std::collections::BTreeSet<*const Node> = std::collections::BTreeSet::new();
+        needed.insert(Arc::as_ptr(root));
+        for node in &order {
+            if self.substitutes.contains_key(&Arc::as_ptr(node)) {
+                continue;
+            }
+            for input in node.inputs() {
+                if self.scalar.for_sql || !super::join_tree::inlines(node, input) {
+                    needed.insert(Arc::as_ptr(input));
+                }
+            }
+        }
         for node in order {
             let key = Arc::as_ptr(node);
-            if self.memo.contains_key(&key) {
+            if self.memo.contains_key(&key) || !needed.contains(&key) {
                 continue;
             }
             let plan = match self.substitutes.get(&key) {
@@ -102,6 +116,26 @@ impl<'a> Lowering<'a> {
             self.memo.insert(key, plan);
         }
         self.input(root)
+    }
+
+    /// How scalar expressions are lowered.
+    pub(crate) fn scalar(&self) -> &ScalarLowering<'a> {
+        &self.scalar
+    }
+
+    /// Partitions of in-memory scans.
+    pub(crate) fn partitions(&self) -> usize {
+        self.partitions
+    }
+
+    /// Whether `node` is scanned from a stream of another engine.
+    pub(crate) fn is_substituted(&self, node: &Arc<Node>) -> bool {
+        self.substitutes.contains_key(&Arc::as_ptr(node))
+    }
+
+    /// The lowered plan of an input already lowered (with the IR's column names).
+    pub(crate) fn input_plan(&self, node: &Arc<Node>) -> Result<LogicalPlan> {
+        self.input(node)
     }
 
     fn input(&self, node: &Arc<Node>) -> Result<LogicalPlan> {
@@ -130,6 +164,9 @@ impl<'a> Lowering<'a> {
                 LogicalPlanBuilder::scan(TableReference::bare(name), provider_as_source(provider), None)
                     .and_then(LogicalPlanBuilder::build)
                     .map_err(err)
+            }
+            RelOp::Filter(_) | RelOp::Join(_) if !s.for_sql && super::join_tree::is_member(node) => {
+                self.lower_join_cluster(node)
             }
             RelOp::Filter(f) => {
                 let predicate = s.lower(&f.predicate, &mut Nested::Inline)?;
@@ -326,7 +363,7 @@ fn derived_table(plan: LogicalPlan) -> Result<LogicalPlan> {
     LogicalPlanBuilder::from(plan).project(columns).and_then(|b| b.build()).map_err(df("lowering a join input"))
 }
 
-fn join_type(kind: JoinKind) -> Result<JoinType> {
+pub(crate) fn join_type(kind: JoinKind) -> Result<JoinType> {
     Ok(match kind {
         JoinKind::Inner => JoinType::Inner,
         JoinKind::Left => JoinType::Left,
@@ -338,7 +375,7 @@ fn join_type(kind: JoinKind) -> Result<JoinType> {
     })
 }
 
-fn common_key_type(l: &DataType, r: &DataType) -> Result<DataType> {
+pub(crate) fn common_key_type(l: &DataType, r: &DataType) -> Result<DataType> {
     if l == r {
         return Ok(l.clone());
     }
@@ -346,7 +383,7 @@ fn common_key_type(l: &DataType, r: &DataType) -> Result<DataType> {
         .ok_or_else(|| EngineError::Internal(format!("join keys of types `{l}` and `{r}` passed the checks")))
 }
 
-fn cast_to(e: DfExpr, from: &DataType, to: &DataType) -> DfExpr {
+pub(crate) fn cast_to(e: DfExpr, from: &DataType, to: &DataType) -> DfExpr {
     if from == to { e } else { DfExpr::Cast(Cast::new(Box::new(e), to.to_arrow())) }
 }
 

@@ -1,5 +1,6 @@
 //! The embedded default engine: Apache DataFusion.
 
+mod join_tree;
 mod literal;
 mod lower;
 pub mod marker;

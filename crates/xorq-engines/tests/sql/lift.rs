@@ -306,11 +306,15 @@ fn integer_division_stays_integer_division() {
 }
 
 #[test]
-fn literals_take_the_type_of_the_column_they_meet() {
-    // As in the builder (and Postgres, DuckDB): `int32_col / 2` stays Int32.
+fn literals_keep_their_own_type_as_in_datafusion() {
+    // A SQL integer is `Int64`: `int32_col / 2` is `Int64`, as DataFusion types it.
     let f = files();
     let t = f.lift("SELECT id / 2 AS half FROM (SELECT CAST(id AS INT) AS id FROM read_parquet('orders.parquet'))");
-    assert_eq!(t.schema().field("half").map(|f| f.dtype.clone()), Some(DataType::Int32));
+    assert_eq!(t.schema().field("half").map(|f| f.dtype.clone()), Some(DataType::Int64));
+    // Compared with a constant that fits, a column keeps its type (no cast on the column).
+    let t = f.lift("SELECT id FROM (SELECT CAST(id AS INT) AS id FROM read_parquet('orders.parquet')) WHERE id > 2");
+    let RelOp::Filter(filter) = t.node().op() else { panic!("{t}") };
+    assert_eq!(filter.predicate.to_string(), "(id > 2)");
 }
 
 #[test]

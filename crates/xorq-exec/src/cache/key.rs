@@ -155,6 +155,10 @@ fn token(input: &Arc<Node>, freshness: Freshness, values: &ParamValues) -> Resul
     }
     let mut h = blake3::Hasher::new();
     h.update(b"xorq-rs cache token v1\0");
+    // The hash scheme: an entry stored under another scheme is a miss (SPEC §2), even for an
+    // expression both schemes address alike.
+    h.update(xorq_core::HASH_SCHEME.as_bytes());
+    h.update(b"\0");
     for s in sources.values() {
         for part in [s.path.as_bytes(), &s.size.to_le_bytes(), s.modified.as_bytes()] {
             h.update(&(part.len() as u64).to_le_bytes());

@@ -2,6 +2,7 @@
 //! DataFrame API, for every relational operation and function family; and the IR's types agree
 //! with DataFusion's (no column needed a cast to conform).
 
+mod coercion;
 #[path = "../common/mod.rs"]
 mod common;
 mod fixture;

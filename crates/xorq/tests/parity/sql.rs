@@ -111,34 +111,48 @@ fn customers() -> RecordBatch {
     .expect("valid batch")
 }
 
-struct Fixture {
+/// Parquet files of named tables, read by xorq as `read_parquet('…')` and registered under their
+/// names in a DataFusion context.
+pub(crate) struct Fixture {
     dir: tempfile::TempDir,
     ctx: SessionContext,
+    tables: Vec<String>,
 }
 
 async fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().expect("tempdir");
-    write_parquet(&dir.path().join("orders.parquet"), &orders());
-    write_parquet(&dir.path().join("customers.parquet"), &customers());
-    let ctx = SessionContext::new();
-    for name in ["orders", "customers"] {
-        let path = dir.path().join(format!("{name}.parquet"));
-        ctx.register_parquet(name, path.to_str().expect("utf-8"), ParquetReadOptions::default())
-            .await
-            .expect("register");
-    }
-    Fixture { dir, ctx }
+    let f = Fixture::with_table("orders", &orders()).await;
+    f.add("customers", &customers()).await
 }
 
 impl Fixture {
-    /// Runs `template` with `{orders}` / `{customers}` as `read_parquet('…')` through xorq and as
-    /// registered tables through DataFusion, and compares rows (as multisets unless `ordered`),
+    /// A fixture with one table `name` holding `batch`.
+    pub(crate) async fn with_table(name: &str, batch: &RecordBatch) -> Fixture {
+        let dir = tempfile::tempdir().expect("tempdir");
+        Fixture { dir, ctx: SessionContext::new(), tables: Vec::new() }.add(name, batch).await
+    }
+
+    /// Adds table `name` holding `batch`.
+    pub(crate) async fn add(mut self, name: &str, batch: &RecordBatch) -> Fixture {
+        let path = self.dir.path().join(format!("{name}.parquet"));
+        write_parquet(&path, batch);
+        self.ctx
+            .register_parquet(name, path.to_str().expect("utf-8"), ParquetReadOptions::default())
+            .await
+            .expect("register");
+        self.tables.push(name.to_string());
+        self
+    }
+
+    /// Runs `template` with each `{table}` as `read_parquet('…')` through xorq and as the
+    /// registered table through DataFusion, and compares rows (as multisets unless `ordered`),
     /// column names and types.
-    async fn check(&self, template: &str, ordered: bool) {
-        let ours = template
-            .replace("{orders}", "read_parquet('orders.parquet')")
-            .replace("{customers}", "read_parquet('customers.parquet')");
-        let theirs = template.replace("{orders}", "orders").replace("{customers}", "customers");
+    pub(crate) async fn check(&self, template: &str, ordered: bool) {
+        let (mut ours, mut theirs) = (template.to_string(), template.to_string());
+        for name in &self.tables {
+            let placeholder = format!("{{{name}}}");
+            ours = ours.replace(&placeholder, &format!("read_parquet('{name}.parquet')"));
+            theirs = theirs.replace(&placeholder, name);
+        }
         let table: Table =
             xorq::sql_to_table_with(&ours, &xorq::NoBackends, &SqlOptions::with_base_dir(self.dir.path()))
                 .unwrap_or_else(|e| panic!("{ours}\n→ {e}"));
@@ -238,6 +252,77 @@ async fn joins_and_subqueries() {
     f.check("SELECT id, amount FROM {orders} WHERE amount > (SELECT avg(amount) FROM {orders})", false).await;
     f.check("SELECT id, amount / (SELECT sum(amount) FROM {orders}) AS share FROM {orders}", false).await;
     f.check("WITH eu AS (SELECT * FROM {orders} WHERE region = 'EU') SELECT a.id, b.id AS other FROM eu a JOIN eu b ON a.cid = b.cid AND a.id < b.id", false).await;
+}
+
+#[tokio::test]
+async fn not_in_follows_three_valued_logic() {
+    let f = fixture().await;
+    // A nullable tested value: rows with a null `cid` are dropped unless the subquery is empty.
+    f.check("SELECT id FROM {orders} WHERE cid NOT IN (SELECT id FROM {customers} WHERE region = 'EU')", false).await;
+    f.check("SELECT id FROM {orders} WHERE cid NOT IN (SELECT id FROM {customers} WHERE id > 100)", false).await;
+    // A subquery holding a null: no row is kept.
+    f.check("SELECT id FROM {orders} WHERE region NOT IN (SELECT region FROM {customers})", false).await;
+    f.check(
+        "SELECT id FROM {orders} WHERE region NOT IN (SELECT region FROM {customers} WHERE region IS NOT NULL)",
+        false,
+    )
+    .await;
+    f.check("SELECT id FROM {orders} WHERE cid + 1 NOT IN (SELECT id FROM {customers})", false).await;
+    f.check("SELECT id FROM {orders} WHERE cid + 1 IN (SELECT id FROM {customers})", false).await;
+    // Correlated: the counts are per correlation group.
+    f.check(
+        "SELECT id FROM {orders} o WHERE cid NOT IN (SELECT c.id FROM {customers} c WHERE c.region = o.region)",
+        false,
+    )
+    .await;
+    f.check("SELECT id FROM {orders} o WHERE cid IN (SELECT c.id FROM {customers} c WHERE c.region = o.region)", false)
+        .await;
+}
+
+#[tokio::test]
+async fn correlated_and_uncorrelated_subqueries() {
+    let f = fixture().await;
+    // Correlated scalar subqueries: grouped by the correlation, left-joined.
+    f.check("SELECT id, (SELECT max(c.id) FROM {customers} c WHERE c.region = o.region) AS m FROM {orders} o", false)
+        .await;
+    f.check(
+        "SELECT id FROM {orders} o WHERE amount > (SELECT avg(amount) FROM {orders} i WHERE i.region = o.region)",
+        false,
+    )
+    .await;
+    f.check(
+        "SELECT id, amount / (SELECT 0.5 * sum(i.amount) FROM {orders} i WHERE i.cid = o.cid) AS share FROM {orders} o",
+        false,
+    )
+    .await;
+    // The count bug: a group with no rows counts 0, not null.
+    f.check("SELECT id, (SELECT count(*) FROM {customers} c WHERE c.region = o.region) AS n FROM {orders} o", false)
+        .await;
+    f.check("SELECT id, (SELECT count(c.id) + 1 FROM {customers} c WHERE c.id = o.cid) AS n FROM {orders} o", false)
+        .await;
+    f.check(
+        "SELECT id, (SELECT coalesce(max(c.id), -1) FROM {customers} c WHERE c.id = o.cid) AS n FROM {orders} o",
+        false,
+    )
+    .await;
+    // Uncorrelated EXISTS: the subquery's row count decides for every row.
+    f.check("SELECT id FROM {orders} WHERE EXISTS (SELECT 1 FROM {customers} WHERE region = 'EU')", false).await;
+    f.check(
+        "SELECT id FROM {orders} WHERE NOT EXISTS (SELECT 1 FROM {customers} WHERE region = 'nowhere') AND id < 4",
+        false,
+    )
+    .await;
+    f.check("SELECT id FROM {orders} WHERE EXISTS (SELECT 1 FROM {customers} WHERE region = 'nowhere')", false).await;
+}
+
+#[tokio::test]
+async fn constant_rows() {
+    let f = fixture().await;
+    f.check("SELECT * FROM (VALUES (1, 'a'), (2, NULL), (-3, 'c')) AS t(x, y)", false).await;
+    f.check("SELECT x * 2 AS y FROM (VALUES (1.5), (2), (NULL)) AS t(x) WHERE x > 1", false).await;
+    f.check("SELECT 1 + 2 AS three, 'x' AS s, CAST('2024-01-31' AS DATE) AS d", false).await;
+    f.check("SELECT count(*) AS n", false).await;
+    f.check("SELECT o.id, v.label FROM {orders} o JOIN (VALUES ('EU', 'Europe'), ('US', 'States')) AS v(code, label) ON o.region = v.code", false).await;
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@ use datafusion::common::NullEquality;
 use datafusion::logical_expr::utils::split_conjunction;
 use datafusion::logical_expr::{BinaryExpr, Distinct, Expr as DfExpr, Join, JoinType, LogicalPlan, Operator, Union};
 use xorq_core::plan::RelOp;
-use xorq_core::{DataType, Expr, JoinKind, JoinSide, Table, col, comparison_type, lcol, rcol};
+use xorq_core::{DataType, Expr, JoinKind, JoinSide, Table, col, lcol, rcol, union_type};
 
 use super::lift_rel::{Lifter, strip_aliases};
 use super::rel::{Col, Rel, Scope, Value};
@@ -151,7 +151,8 @@ impl Lifter<'_> {
                     r.table.schema().field_or_err(&c, "set operation input").map_err(|e| self.core(e))?.dtype.clone();
                 t = match t {
                     None => Some(dtype),
-                    Some(prev) => match comparison_type(&prev, &dtype) {
+                    // As DataFusion's `coerce_union_schema`: values unify (a number with text is text).
+                    Some(prev) => match union_type(&prev, &dtype) {
                         Some(common) => Some(common),
                         None => {
                             compatible = false;

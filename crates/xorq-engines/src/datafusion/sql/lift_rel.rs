@@ -99,11 +99,8 @@ impl<'a> Lifter<'a> {
                 }
             },
             LogicalPlan::Distinct(Distinct::On(_)) => Err(self.unsupported("`DISTINCT ON`", &["DISTINCT", "ON"])),
-            LogicalPlan::EmptyRelation(_) => Err(self.locator.error(
-                "a SELECT without FROM is not supported: a query reads from read_parquet('…'), read_csv('…'), read_json('…') or a backend table",
-                self.locator.select_without_from().or_else(|| self.locator.keyword(&["SELECT"])),
-            )),
-            LogicalPlan::Values(_) => Err(self.unsupported("`VALUES`", &["VALUES"])),
+            LogicalPlan::EmptyRelation(e) => self.empty_relation(e),
+            LogicalPlan::Values(v) => self.values(v),
             LogicalPlan::Unnest(_) => Err(self.unsupported("`UNNEST`", &["UNNEST"])),
             LogicalPlan::RecursiveQuery(_) => Err(self.unsupported("a recursive CTE", &["RECURSIVE"])),
             LogicalPlan::Subquery(_) => Err(self.locator.error(
@@ -195,7 +192,7 @@ impl<'a> Lifter<'a> {
         }
         let input = self.lift(&p.input, Some(&hints))?;
         let refs: Vec<&DfExpr> = p.expr.iter().collect();
-        let (input, subqueries) = self.scalar_subqueries(input, &refs)?;
+        let (input, subqueries) = self.scalar_subqueries(input, schema, &refs)?;
         let lifter = self.scalar(Scope::Single { schema, cols: &input.cols }, &subqueries);
         let mut exprs = Vec::with_capacity(p.expr.len());
         let mut names = Vec::with_capacity(p.expr.len());
@@ -228,7 +225,7 @@ impl<'a> Lifter<'a> {
         let (with_subquery, plain): (Vec<&DfExpr>, Vec<&DfExpr>) =
             split_conjunction(&f.predicate).into_iter().partition(|c| is_subquery_condition(c));
         let columns: Vec<String> = input.table.columns().iter().map(|c| c.to_string()).collect();
-        let (mut rel, subqueries) = self.scalar_subqueries(input, &plain)?;
+        let (mut rel, subqueries) = self.scalar_subqueries(input, schema, &plain)?;
         if !plain.is_empty() {
             let lifter = self.scalar(Scope::Single { schema, cols: &rel.cols }, &subqueries);
             let terms = plain.iter().map(|c| lifter.lift(c)).collect::<Result<Vec<_>>>()?;

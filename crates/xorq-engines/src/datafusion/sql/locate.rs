@@ -5,8 +5,7 @@ use std::ops::ControlFlow;
 
 use datafusion::common::DataFusionError;
 use datafusion::sql::sqlparser::ast::{
-    Expr as AstExpr, FunctionArg, FunctionArgExpr, ObjectName, Select, Spanned, Statement, TableFactor, Value, Visit,
-    Visitor,
+    Expr as AstExpr, FunctionArg, FunctionArgExpr, ObjectName, Spanned, Statement, TableFactor, Value, Visit, Visitor,
 };
 use datafusion::sql::sqlparser::dialect::GenericDialect;
 use datafusion::sql::sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer};
@@ -116,14 +115,6 @@ impl<'a> Locator<'a> {
         })
     }
 
-    /// The first `SELECT` without `FROM`.
-    pub(crate) fn select_without_from(&self) -> Option<Pos> {
-        self.visit(|node| match node {
-            AstNode::Select(s) if s.from.is_empty() => pos(s.select_token.0.span.start),
-            _ => None,
-        })
-    }
-
     /// Where table function calls without an alias are, in order.
     pub(crate) fn unaliased_table_functions(&self) -> Vec<Pos> {
         let mut found = Vec::new();
@@ -200,7 +191,6 @@ impl<'a> Locator<'a> {
 pub(crate) enum AstNode<'n> {
     Expr(&'n AstExpr),
     Table(&'n TableFactor),
-    Select(&'n Select),
 }
 
 struct Finder<'f, F: FnMut(&AstNode<'_>) -> Option<Pos>> {
@@ -212,13 +202,6 @@ impl<F: FnMut(&AstNode<'_>) -> Option<Pos>> Visitor for Finder<'_, F> {
 
     fn pre_visit_expr(&mut self, expr: &AstExpr) -> ControlFlow<Pos> {
         match (self.f)(&AstNode::Expr(expr)) {
-            Some(p) => ControlFlow::Break(p),
-            None => ControlFlow::Continue(()),
-        }
-    }
-
-    fn pre_visit_select(&mut self, select: &Select) -> ControlFlow<Pos> {
-        match (self.f)(&AstNode::Select(select)) {
             Some(p) => ControlFlow::Break(p),
             None => ControlFlow::Continue(()),
         }

@@ -33,8 +33,10 @@ mod lift_rel;
 mod lift_scalar;
 mod locate;
 mod rel;
+mod scalar_subquery;
 mod sources;
 mod subquery;
+mod values;
 
 use std::path::PathBuf;
 
