@@ -518,3 +518,37 @@ fn every_file_of_a_catalog_entry_tampered_with_fails_the_check() {
         assert_eq!(s.xorq(&["catalog", "--path", &catalog, "check"]).code, 0, "{line} restored");
     }
 }
+
+#[test]
+fn a_memtable_of_a_build_tampered_with_is_refused() {
+    let s = Sandbox::new("sales", 10);
+    let a = s.build_sql("a.sql", "SELECT * FROM (VALUES (1, 'a'), (2, 'b')) AS t(x, y)", &[]);
+    let b = s.build_sql("b.sql", "SELECT * FROM (VALUES (1, 'a'), (3, 'b')) AS t(x, y)", &[]);
+    let good = s.ok(&["run", &a, "-o", "-", "-f", "csv"]).stdout;
+    let memtable = |build: &str| {
+        fs::read_dir(s.project.join(build).join("memtables")).expect("memtables").flatten().next().expect("one").path()
+    };
+    let target = memtable(&a);
+    let original = fs::read(&target).expect("read");
+    for how in ["other", "flip", "truncate"] {
+        if how == "other" {
+            fs::copy(memtable(&b), &target).expect("replace");
+        } else {
+            tamper(&target, how);
+        }
+        // Other rows fail the memtable's content hash (of its values); damaged bytes fail to
+        // read, or (a flip in bytes that hold no value) read the same values: never others.
+        let r = s.xorq(&["run", &a, "-o", "-", "-f", "csv"]);
+        if r.code == 0 {
+            assert_eq!(r.stdout, good, "{how}: other rows served");
+        } else {
+            assert_eq!(r.code, 1, "{how}: {}", r.stderr);
+            assert!(r.stderr.contains("memtables/") || r.stderr.contains("they are other data"), "{how}: {}", r.stderr);
+        }
+        if how == "other" {
+            assert_eq!(r.code, 1, "other valid rows were accepted");
+        }
+        fs::write(&target, &original).expect("restore");
+    }
+    assert_eq!(s.ok(&["run", &a, "-o", "-", "-f", "csv"]).stdout, good);
+}
