@@ -9,7 +9,6 @@
 
 use std::collections::BTreeMap;
 use std::fs::{self, File};
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -20,7 +19,6 @@ use xorq_core::{Address, FileFormat, Schema, Source, Table};
 use xorq_engines::probe;
 
 use crate::error::{BuildError, Result};
-use crate::fsutil::{create_dir, sync_dir};
 
 /// One file to bundle, as found when it was hashed.
 #[derive(Clone, Debug)]
@@ -47,13 +45,15 @@ pub(crate) fn hash_reads(table: &Table, relocate: bool) -> Result<(Table, BTreeM
             SourceIdentity::Reference(reference) if relocate && is_bundleable(reference) => {
                 let origin = Path::new(reference);
                 let modified = fs::metadata(origin).and_then(|m| m.modified()).ok();
-                let (hash, size) = hash_file(origin)?;
+                let (hash, size) = hash_origin(origin)?;
                 bundled.entry(hash).or_insert_with(|| bundled_file(origin, file, source, size, modified));
                 Ok(Some(bundled_source(source, file, hash, reference)))
             }
             SourceIdentity::Content { hash, origin } => {
+                // A file of another build: read only as a regular file in it.
                 let from = Path::new(&file.location);
-                let (actual, size) = hash_file(from)?;
+                let (actual, size) = xorq_fs::hash_file(from)?;
+                let actual = Address::from_bytes(*actual.as_bytes());
                 if actual != *hash {
                     return Err(changed(from, hash, &actual));
                 }
@@ -66,35 +66,41 @@ pub(crate) fn hash_reads(table: &Table, relocate: bool) -> Result<(Table, BTreeM
     Ok((Table::from_node(root), bundled))
 }
 
-/// Copies every bundled file into `staging/data/<hash>.<format>`, checking the copy's hash and
-/// columns, and syncs it to disk.
-pub(crate) fn copy_bundled(bundled: &BTreeMap<Address, BundledFile>, staging: &Path) -> Result<()> {
+/// Copies every bundled file into `staging/data/<hash>.<format>` (the staging directory is the
+/// only temporary place: it is published whole or not at all), checking the copy's hash and
+/// columns, and syncs it to disk. With `records`, each copy is remembered as verified, so the
+/// first run does not hash it again.
+pub(crate) fn copy_bundled(
+    bundled: &BTreeMap<Address, BundledFile>,
+    staging: &Path,
+    records: Option<&Path>,
+) -> Result<()> {
     if bundled.is_empty() {
         return Ok(());
     }
     let dir = staging.join(BUNDLED_DIR);
-    create_dir(&dir)?;
+    // One level only: a staging directory removed on interruption is never recreated.
+    fs::create_dir(&dir).map_err(BuildError::io("create directory", &dir))?;
     for (hash, file) in bundled {
-        let mut temp = tempfile::NamedTempFile::new_in(&dir).map_err(BuildError::io("create a file in", &dir))?;
-        let (copied, _) = hash_file_into(&file.from, Some(temp.as_file_mut()))?;
-        if copied != *hash {
+        let dest = staging.join(bundled_location(hash, &file.format));
+        let (copied, _) = xorq_fs::copy_from(open_origin(&file.from)?, &file.from, &dest)?;
+        if copied.as_bytes() != hash.as_bytes() {
             return Err(BuildError::invalid(
                 &file.from,
                 "the file changed while the build was being written; build again once it is complete",
             ));
         }
-        let location = temp.path().to_str().ok_or_else(|| BuildError::invalid(temp.path(), "not valid UTF-8"))?;
+        let location = dest.to_str().ok_or_else(|| BuildError::NotUtf8 {
+            what: "the builds directory",
+            path: staging.parent().unwrap_or(staging).to_path_buf(),
+        })?;
         // The copy is what will run: check it has the columns the expression was made with.
         probe::verify_file(&file.format, location, &file.schema)?;
-        temp.as_file().sync_all().map_err(BuildError::io("sync", temp.path()))?;
-        let dest = staging.join(bundled_location(hash, &file.format));
-        temp.persist(&dest).map_err(|e| BuildError::Io {
-            action: "move into place",
-            path: dest.clone(),
-            source: e.error,
-        })?;
+        if let Some(records) = records {
+            xorq_fs::verify::remember(&dest, &copied, records);
+        }
     }
-    sync_dir(&dir);
+    xorq_fs::sync_dir(&dir)?;
     Ok(())
 }
 
@@ -137,27 +143,23 @@ fn changed(path: &Path, expected: &Address, actual: &Address) -> BuildError {
     )
 }
 
-/// BLAKE3 of a file's bytes, and its size.
-fn hash_file(path: &Path) -> Result<(Address, u64)> {
-    hash_file_into(path, None)
+/// Opens a user's file to bundle: where the user's path leads (links are the user's to make),
+/// as long as it is a regular file.
+fn open_origin(path: &Path) -> Result<File> {
+    let file = File::open(path).map_err(BuildError::io("open", path))?;
+    let meta = file.metadata().map_err(BuildError::io("read", path))?;
+    if !meta.is_file() {
+        return Err(xorq_fs::FsError::NotRegular {
+            path: path.to_path_buf(),
+            kind: "a special file (a directory, pipe, socket or device)",
+        }
+        .into());
+    }
+    Ok(file)
 }
 
-/// BLAKE3 of a file's bytes and its size, copying the bytes to `copy` in the same pass.
-fn hash_file_into(path: &Path, mut copy: Option<&mut File>) -> Result<(Address, u64)> {
-    let mut input = File::open(path).map_err(BuildError::io("open", path))?;
-    let mut hasher = blake3::Hasher::new();
-    let mut buf = vec![0u8; 1 << 20];
-    let mut size = 0u64;
-    loop {
-        let n = input.read(&mut buf).map_err(BuildError::io("read", path))?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-        if let Some(out) = copy.as_mut() {
-            out.write_all(&buf[..n]).map_err(BuildError::io("write a copy of", path))?;
-        }
-        size += n as u64;
-    }
-    Ok((Address::from_bytes(*hasher.finalize().as_bytes()), size))
+/// BLAKE3 of a user's file's bytes, and its size.
+fn hash_origin(path: &Path) -> Result<(Address, u64)> {
+    let (hash, size) = xorq_fs::hash_reader(open_origin(path)?, path)?;
+    Ok((Address::from_bytes(*hash.as_bytes()), size))
 }

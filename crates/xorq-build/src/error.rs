@@ -23,6 +23,10 @@ pub enum BuildError {
     /// Running the expression failed.
     #[error(transparent)]
     Exec(#[from] ExecError),
+    /// A file of the build is not what it should be (a link, other bytes), or cannot be read
+    /// or written.
+    #[error(transparent)]
+    File(#[from] xorq_fs::FsError),
     /// A file-system operation failed.
     #[error("cannot {action} `{}`: {source}{}", path.display(), io_hint(source))]
     Io {
@@ -32,6 +36,17 @@ pub enum BuildError {
         path: PathBuf,
         /// The operating system's error.
         source: io::Error,
+    },
+    /// A directory whose path is not UTF-8, where the engines would have to read files by it.
+    #[error(
+        "{what} `{}` has a path that is not valid UTF-8, and the engines read files by UTF-8 paths\nhint: move or rename it (or the directory holding it) to a UTF-8 name",
+        path.display()
+    )]
+    NotUtf8 {
+        /// What it is: `the builds directory`, `the build directory`.
+        what: &'static str,
+        /// The path (shown lossily).
+        path: PathBuf,
     },
     /// A build directory (or a file in it) is missing, malformed or inconsistent.
     #[error("`{}` is not a usable build: {message}", path.display())]
@@ -72,6 +87,16 @@ impl BuildError {
         move |source| BuildError::Io { action, path: path.to_path_buf(), source }
     }
 
+    /// Whether this is a file or directory that does not exist.
+    pub fn is_not_found(&self) -> bool {
+        match self {
+            BuildError::Io { source, .. } | BuildError::File(xorq_fs::FsError::Io { source, .. }) => {
+                source.kind() == io::ErrorKind::NotFound
+            }
+            _ => false,
+        }
+    }
+
     /// A build that cannot be used as it is.
     pub fn invalid(path: &Path, message: impl Into<String>) -> BuildError {
         BuildError::InvalidBuild { path: path.to_path_buf(), message: message.into() }
@@ -80,11 +105,5 @@ impl BuildError {
 
 /// What a user can do about common I/O failures: a line starting with a newline, or nothing.
 pub fn io_hint(e: &io::Error) -> &'static str {
-    match e.kind() {
-        io::ErrorKind::StorageFull => "\nhint: the disk is full; free some space or choose another directory",
-        io::ErrorKind::ReadOnlyFilesystem => "\nhint: the file system is read-only; choose a writable directory",
-        io::ErrorKind::PermissionDenied => "\nhint: check the permissions, or choose a directory you can write to",
-        io::ErrorKind::NotFound => "\nhint: check that the path exists",
-        _ => "",
-    }
+    xorq_fs::io_hint(e)
 }

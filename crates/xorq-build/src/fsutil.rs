@@ -1,17 +1,15 @@
-//! Small file-system helpers: every write is complete and synced before it is made visible.
-//! Shared with the catalog, which keeps builds the same way.
+//! Small file-system helpers with build errors. The rules themselves (whole or absent, synced
+//! before visible, regular files only) live in `xorq-fs`; these name their paths in a
+//! [`BuildError`].
 
-use std::fs::{self, File};
-use std::io::Write;
+use std::fs;
 use std::path::Path;
 
 use crate::error::{BuildError, Result};
 
-/// Writes `bytes` to `path` (a new file in a staging directory) and syncs it to disk.
+/// Writes `bytes` to `path` (a new file in a staging directory) and syncs it.
 pub fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut file = File::create(path).map_err(BuildError::io("create", path))?;
-    file.write_all(bytes).map_err(BuildError::io("write", path))?;
-    file.sync_all().map_err(BuildError::io("sync", path))
+    Ok(xorq_fs::write_new(path, bytes)?)
 }
 
 /// Reads a whole text file, naming it on failure.
@@ -24,8 +22,7 @@ pub fn create_dir(dir: &Path) -> Result<()> {
     fs::create_dir_all(dir).map_err(BuildError::io("create directory", dir))
 }
 
-/// Replaces (or creates) `path` with `bytes`: written to a temporary file beside it, synced, then
-/// renamed over it, so a reader sees the old contents or the new, never a part.
+/// Replaces (or creates) `path` with `bytes`, atomically (see [`xorq_fs::replace`]).
 ///
 /// ```
 /// let dir = tempfile::tempdir()?;
@@ -35,34 +32,17 @@ pub fn create_dir(dir: &Path) -> Result<()> {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut temp =
-        tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir).map_err(BuildError::io("create a file in", dir))?;
-    temp.write_all(bytes).map_err(BuildError::io("write", path))?;
-    temp.as_file().sync_all().map_err(BuildError::io("sync", path))?;
-    temp.persist(path).map_err(|e| BuildError::Io {
-        action: "move into place",
-        path: path.to_path_buf(),
-        source: e.error,
-    })?;
-    sync_dir(dir);
-    Ok(())
+    Ok(xorq_fs::replace(path, bytes)?)
 }
 
-/// Copies the file `from` to `to` (a new file) and syncs the copy; returns its size.
+/// Copies the regular file `from` to the new file `to` and syncs the copy; returns its size. A
+/// symbolic link or special file is refused, naming it.
 pub fn copy_synced(from: &Path, to: &Path) -> Result<u64> {
-    let size = fs::copy(from, to).map_err(BuildError::io("copy", from))?;
-    File::open(to).and_then(|f| f.sync_all()).map_err(BuildError::io("sync", to))?;
-    Ok(size)
+    Ok(xorq_fs::copy_file(from, to)?.1)
 }
 
 /// Syncs a directory's entries (so a rename into it survives a crash). Best effort on systems
 /// where directories cannot be opened.
 pub fn sync_dir(dir: &Path) {
-    if let Ok(d) = File::open(dir) {
-        let _ = d.sync_all();
-    }
+    let _ = xorq_fs::sync_dir(dir);
 }

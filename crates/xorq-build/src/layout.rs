@@ -11,7 +11,8 @@
 //!   <engine>.sql         (--debug) the SQL each engine would run
 //! ```
 
-use xorq_core::Address;
+use xorq_core::plan::{SourceIdentity, SourceKind, bundled_location, walk};
+use xorq_core::{Address, RelOp, Table};
 
 /// The manifest.
 pub const EXPR_FILE: &str = "expr.yaml";
@@ -32,4 +33,25 @@ pub const MEMTABLE_DIR: &str = "memtables";
 /// ```
 pub fn memtable_location(content: &Address) -> String {
     format!("{MEMTABLE_DIR}/{}.parquet", content.hex())
+}
+
+/// The files a build of `table` holds besides its text files (bundled files and memtables),
+/// relative to the build directory, each once, in graph order.
+pub fn data_files(table: &Table) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for node in walk::topological(table.node()) {
+        let RelOp::Source(s) = node.op() else { continue };
+        let file = match &s.kind {
+            SourceKind::Memtable(m) => memtable_location(&m.content),
+            SourceKind::File(f) => match &f.identity {
+                SourceIdentity::Content { hash, .. } => bundled_location(hash, &f.format),
+                _ => continue,
+            },
+            _ => continue,
+        };
+        if !out.contains(&file) {
+            out.push(file);
+        }
+    }
+    out
 }

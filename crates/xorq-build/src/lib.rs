@@ -12,7 +12,11 @@
 //!
 //! The layout is in [`layout`]. Local files are bundled by default (named by the BLAKE3 hash of
 //! their bytes, which is then their identity in the address), memtables are stored as Parquet,
-//! and the directory is published with one rename, so it is either complete or absent.
+//! and the directory is published with one rename, so it is either complete or absent (a
+//! staging directory left by a killed build is swept by the next build in that directory).
+//! Loading checks the build against its name before anything is read: the manifest against the
+//! address, `metadata.json` against the manifest, and every bundled file against its hash (once
+//! per file identity, remembered in the cache directory; see [`Verification`]).
 
 mod bundle;
 mod debug;
@@ -24,9 +28,11 @@ mod memtable;
 pub mod metadata;
 pub mod profiles;
 mod sources;
+mod verify;
 mod write;
 
 pub use error::{BuildError, Result};
-pub use load::{LoadedBuild, load, read_metadata};
+pub use load::{LoadedBuild, load, load_with, read_metadata};
 pub use metadata::Metadata;
+pub use verify::Verification;
 pub use write::{BuildDir, BuildOptions, build};

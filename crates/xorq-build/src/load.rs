@@ -8,9 +8,9 @@ use xorq_core::profile::Profile;
 use xorq_core::{Address, HASH_SCHEME, KNOWN_HASH_SCHEMES, Table, hash_scheme_version};
 
 use crate::error::{BuildError, Result};
-use crate::fsutil::read_text;
-use crate::layout::{EXPR_FILE, METADATA_FILE, PROFILES_FILE, memtable_location};
+use crate::layout::{EXPR_FILE, METADATA_FILE, PROFILES_FILE, data_files, memtable_location};
 use crate::metadata::Metadata;
+use crate::verify::{self, Verification};
 use crate::{memtable, profiles};
 
 /// A build read from disk.
@@ -26,12 +26,29 @@ pub struct LoadedBuild {
     pub profiles: Vec<Profile>,
 }
 
-/// Reads the build in `dir`.
+impl LoadedBuild {
+    /// Every file the build consists of, relative to its directory: `expr.yaml`,
+    /// `metadata.json`, `profiles.yaml` (when present), the bundled files and the memtables the
+    /// manifest references. (Debug output is derived and not listed.)
+    pub fn files(&self) -> Vec<String> {
+        let mut out = vec![EXPR_FILE.to_string(), METADATA_FILE.to_string()];
+        if self.path.join(PROFILES_FILE).exists() {
+            out.push(PROFILES_FILE.to_string());
+        }
+        out.extend(data_files(&self.table));
+        out
+    }
+}
+
+/// Reads the build in `dir`, verifying its bundled files once per file identity (remembered in
+/// the default cache directory; see [`load_with`]).
 ///
 /// Errors name the file: a missing or malformed `metadata.json`, a build from a newer manifest
 /// format or another hashing scheme, a malformed `expr.yaml` (with line and column), an
-/// `expr.yaml` whose address no longer matches the one recorded (edited by hand), and missing
-/// bundled data.
+/// `expr.yaml` whose address no longer matches the one recorded (edited by hand), a
+/// `metadata.json` that says otherwise than the manifest, missing bundled data, and bundled data
+/// whose bytes are not the ones it is named by. Files of the build are read only if they are
+/// regular files (never through a symbolic link).
 ///
 /// ```no_run
 /// let build = xorq_build::load("builds/1f0c3a9e5b7d".as_ref())?;
@@ -39,6 +56,12 @@ pub struct LoadedBuild {
 /// # Ok::<(), xorq_build::BuildError>(())
 /// ```
 pub fn load(dir: &Path) -> Result<LoadedBuild> {
+    load_with(dir, &Verification::default())
+}
+
+/// [`load`], verifying bundled files as `verification` says ([`Verification::Always`] for a
+/// full check that trusts no record).
+pub fn load_with(dir: &Path, verification: &Verification) -> Result<LoadedBuild> {
     if !dir.is_dir() {
         return Err(BuildError::invalid(
             dir,
@@ -51,6 +74,9 @@ pub fn load(dir: &Path) -> Result<LoadedBuild> {
     }
     let path = std::path::absolute(dir).map_err(BuildError::io("resolve", dir))?;
     let metadata = read_metadata(&path)?;
+    if path.to_str().is_none() && metadata.sources.iter().any(|s| s.kind == "file" && s.content.is_some()) {
+        return Err(BuildError::NotUtf8 { what: "the build directory", path });
+    }
     let recorded = Address::from_hex(&metadata.address)
         .map_err(|_| BuildError::invalid(&path.join(METADATA_FILE), "`address` is not a 64-hex address"))?;
 
@@ -79,9 +105,10 @@ pub fn load(dir: &Path) -> Result<LoadedBuild> {
             ),
         ));
     }
-    check_bundled_files(&path, &metadata)?;
+    verify::metadata(&path, &metadata, &table)?;
+    verify::bundled_files(&path, &table, verification)?;
     let profiles_path = path.join(PROFILES_FILE);
-    let profiles = if profiles_path.exists() {
+    let profiles = if std::fs::symlink_metadata(&profiles_path).is_ok() {
         profiles::from_yaml(&read_text(&profiles_path)?, &profiles_path)?
     } else {
         Vec::new()
@@ -93,7 +120,7 @@ pub fn load(dir: &Path) -> Result<LoadedBuild> {
 pub fn read_metadata(dir: &Path) -> Result<Metadata> {
     let file = dir.join(METADATA_FILE);
     let text = match read_text(&file) {
-        Err(BuildError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+        Err(e) if e.is_not_found() => {
             return Err(BuildError::invalid(dir, "it has no metadata.json; is this a build directory?"));
         }
         other => other?,
@@ -123,18 +150,8 @@ pub fn read_metadata(dir: &Path) -> Result<Metadata> {
     Ok(metadata)
 }
 
-fn check_bundled_files(path: &Path, metadata: &Metadata) -> Result<()> {
-    for source in &metadata.sources {
-        if source.kind == "file"
-            && source.content.is_some()
-            && let Some(location) = &source.location
-            && !path.join(location).is_file()
-        {
-            return Err(BuildError::invalid(
-                &path.join(location),
-                format!("the bundled copy of `{}` is missing; the build is incomplete, build it again", source.name),
-            ));
-        }
-    }
-    Ok(())
+/// Reads a text file of the build: a regular file in it, never a link out of it.
+pub(crate) fn read_text(path: &Path) -> Result<String> {
+    let (file, _) = xorq_fs::open_regular(path)?;
+    std::io::read_to_string(file).map_err(BuildError::io("read", path))
 }

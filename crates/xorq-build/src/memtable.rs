@@ -30,13 +30,19 @@ pub(crate) fn write(path: &Path, schema: &Schema, batches: &[RecordBatch]) -> Re
 
 /// Reads the memtable with content hash `content` from `path`.
 pub(crate) fn read(path: &Path, content: &Address) -> Result<Vec<RecordBatch>> {
-    let file = File::open(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => BuildError::invalid(
-            path,
-            format!("the rows of memtable {} are missing; the build is incomplete, build it again", content.short()),
-        ),
-        _ => BuildError::Io { action: "open", path: path.to_path_buf(), source: e },
-    })?;
+    let file = match xorq_fs::open_regular(path) {
+        Ok((file, _)) => file,
+        Err(xorq_fs::FsError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            return Err(BuildError::invalid(
+                path,
+                format!(
+                    "the rows of memtable {} are missing; the build is incomplete, build it again",
+                    content.short()
+                ),
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
     let reader = ParquetRecordBatchReaderBuilder::try_new(file)
         .and_then(|b| b.build())
         .map_err(|e| parquet_error("reading", path)(e.to_string()))?;

@@ -1,21 +1,23 @@
 //! Writing a build: everything goes into a staging directory next to its final place, and one
-//! rename publishes it. A crash leaves a stray staging directory (ignored, named `.tmp-*`) but
-//! never a half-written build.
+//! rename publishes it (`xorq_fs::Staging`). A crash leaves a stray staging directory (named
+//! `.tmp-build-<pid>-*`, never read), which the next build in that directory removes once its
+//! process is gone, but never a half-written build.
 
-use std::fs;
-use std::io;
 use std::path::{Path, PathBuf};
 
 use xorq_core::manifest::{self, MANIFEST_VERSION};
-use xorq_core::plan::{SourceIdentity, SourceKind, bundled_location};
+use xorq_core::plan::SourceKind;
 use xorq_core::profile::Profile;
 use xorq_core::{Address, HASH_SCHEME, Schema, Table};
+use xorq_fs::{Published, Staging};
 
 use crate::bundle::{copy_bundled, hash_reads};
 use crate::error::{BuildError, Result};
-use crate::fsutil::{create_dir, read_text, sync_dir, write_synced};
+use crate::fsutil::{create_dir, write_synced};
 use crate::layout::{DEFERRED_READS_FILE, EXPR_FILE, MEMTABLE_DIR, METADATA_FILE, PROFILES_FILE, memtable_location};
+use crate::load::{load_with, read_text};
 use crate::metadata::{Metadata, columns, params};
+use crate::verify::Verification;
 use crate::{debug, memtable, profiles, sources};
 
 /// How to build.
@@ -33,11 +35,14 @@ pub struct BuildOptions {
     pub debug: bool,
     /// Backend profiles that table sources may name.
     pub profiles: Vec<Profile>,
+    /// How the bundled files of an existing build are checked before it is reused (and where
+    /// the files of a new one are remembered as verified).
+    pub verification: Verification,
 }
 
 impl Default for BuildOptions {
     fn default() -> Self {
-        BuildOptions { relocate_reads: true, debug: false, profiles: Vec::new() }
+        BuildOptions { relocate_reads: true, debug: false, profiles: Vec::new(), verification: Verification::default() }
     }
 }
 
@@ -59,6 +64,12 @@ impl BuildOptions {
         self.profiles.push(profile);
         self
     }
+
+    /// Sets [`BuildOptions::verification`].
+    pub fn verification(mut self, verification: Verification) -> Self {
+        self.verification = verification;
+        self
+    }
 }
 
 /// A build directory that exists on disk.
@@ -78,7 +89,7 @@ pub struct BuildDir {
 
 /// Writes `table` as a build under `builds_dir` and returns its directory, `builds_dir/<12-hex
 /// address>`. Building an expression whose directory exists checks that it holds the same
-/// manifest and reuses it.
+/// manifest and intact data (every file against its hash) and reuses it.
 ///
 /// ```no_run
 /// # fn demo(table: xorq_core::Table) -> xorq_build::Result<()> {
@@ -87,15 +98,14 @@ pub struct BuildDir {
 /// # Ok(()) }
 /// ```
 pub fn build(table: &Table, builds_dir: &Path, options: &BuildOptions) -> Result<BuildDir> {
-    create_dir(builds_dir)?;
-    remove_abandoned_staging(builds_dir);
-    let staging = tempfile::Builder::new()
-        .prefix(STAGING_PREFIX)
-        .tempdir_in(builds_dir)
-        .map_err(BuildError::io("create a staging directory in", builds_dir))?;
-    let dir = staging.path();
-
     let (table, bundled) = hash_reads(table, options.relocate_reads)?;
+    if !bundled.is_empty()
+        && std::path::absolute(builds_dir).map_err(BuildError::io("resolve", builds_dir))?.to_str().is_none()
+    {
+        return Err(BuildError::NotUtf8 { what: "the builds directory", path: builds_dir.to_path_buf() });
+    }
+    create_dir(builds_dir)?;
+    xorq_fs::sweep(builds_dir, STAGING_PREFIX);
     let address = table.address();
     let computation_address = table.computation_address();
     let yaml = manifest::to_yaml(&table)?;
@@ -104,13 +114,17 @@ pub fn build(table: &Table, builds_dir: &Path, options: &BuildOptions) -> Result
 
     let final_path = builds_dir.join(address.short());
     if final_path.exists() {
-        return reuse_with_debug(&final_path, &address, &yaml, &table, options.debug);
+        return reuse_with_debug(&final_path, &address, &yaml, &table, options);
     }
 
-    copy_bundled(&bundled, dir)?;
+    let staging = Staging::new_in(builds_dir, STAGING_PREFIX)?;
+    let dir = staging.path();
+    copy_bundled(&bundled, dir, options.verification.records())?;
     let memtables = manifest::memtables(&table);
     if !memtables.is_empty() {
-        create_dir(&dir.join(MEMTABLE_DIR))?;
+        // One level only: a staging directory removed on interruption is never recreated.
+        let path = dir.join(MEMTABLE_DIR);
+        std::fs::create_dir(&path).map_err(BuildError::io("create directory", &path))?;
     }
     for (content, batches) in &memtables {
         memtable::write(&dir.join(memtable_location(content)), &memtable_schema(&table, content), batches)?;
@@ -138,92 +152,47 @@ pub fn build(table: &Table, builds_dir: &Path, options: &BuildOptions) -> Result
             write_synced(&dir.join(name), sql.as_bytes())?;
         }
     }
-    sync_dir(dir);
-
-    let staged = staging.keep();
-    match fs::rename(&staged, &final_path) {
-        Ok(()) => {
-            sync_dir(builds_dir);
-            Ok(BuildDir {
-                path: final_path,
-                address,
-                computation_address,
-                schema: table.schema().clone(),
-                reused: false,
-            })
-        }
+    match staging.publish(&final_path)? {
+        Published::Done => Ok(BuildDir {
+            path: final_path,
+            address,
+            computation_address,
+            schema: table.schema().clone(),
+            reused: false,
+        }),
         // Another process published the same build first: check it and use it.
-        Err(_) if final_path.exists() => {
-            let _ = fs::remove_dir_all(&staged);
-            reuse_with_debug(&final_path, &address, &yaml, &table, options.debug)
-        }
-        Err(e) => {
-            let _ = fs::remove_dir_all(&staged);
-            Err(BuildError::Io { action: "move the finished build to", path: final_path, source: e })
+        Published::TargetExists(staging) => {
+            drop(staging);
+            reuse_with_debug(&final_path, &address, &yaml, &table, options)
         }
     }
 }
 
 /// [`reuse`], then adds the `--debug` files if they are asked for and missing (they are derived
 /// from the manifest, so adding them never changes the build).
-fn reuse_with_debug(path: &Path, address: &Address, yaml: &str, table: &Table, debug: bool) -> Result<BuildDir> {
-    let reused = reuse(path, address, yaml, table)?;
-    if debug {
+fn reuse_with_debug(
+    path: &Path,
+    address: &Address,
+    yaml: &str,
+    table: &Table,
+    options: &BuildOptions,
+) -> Result<BuildDir> {
+    let reused = reuse(path, address, yaml, table, &options.verification)?;
+    if options.debug {
         let mut files = vec![(DEFERRED_READS_FILE.to_string(), debug::deferred_reads(table)?)];
         files.extend(debug::engine_sql(table)?);
         for (name, text) in files {
             let target = path.join(&name);
             if !target.exists() {
-                let mut temp =
-                    tempfile::NamedTempFile::new_in(path).map_err(BuildError::io("create a file in", path))?;
-                std::io::Write::write_all(&mut temp, text.as_bytes()).map_err(BuildError::io("write", temp.path()))?;
-                temp.as_file().sync_all().map_err(BuildError::io("sync", temp.path()))?;
-                temp.persist(&target).map_err(|e| BuildError::Io {
-                    action: "move into place",
-                    path: target.clone(),
-                    source: e.error,
-                })?;
+                xorq_fs::replace(&target, text.as_bytes())?;
             }
         }
     }
     Ok(reused)
 }
 
-/// The files a build of `table` holds besides its text files, relative to the build directory.
-fn data_files(table: &Table) -> Vec<String> {
-    let mut out = Vec::new();
-    for node in xorq_core::plan::walk::topological(table.node()) {
-        if let xorq_core::RelOp::Source(s) = node.op() {
-            match &s.kind {
-                SourceKind::Memtable(m) => out.push(memtable_location(&m.content)),
-                SourceKind::File(f) => {
-                    if let SourceIdentity::Content { hash, .. } = &f.identity {
-                        out.push(bundled_location(hash, &f.format));
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-    out
-}
-
 /// Prefix of staging directories inside a builds directory.
-const STAGING_PREFIX: &str = ".tmp-build-";
-
-/// Staging directories left by a process killed mid-build, once they are a day old (a live
-/// build never takes that long): best effort, as nothing depends on them.
-fn remove_abandoned_staging(builds_dir: &Path) {
-    let Ok(entries) = fs::read_dir(builds_dir) else { return };
-    let day = std::time::Duration::from_secs(24 * 3600);
-    for entry in entries.flatten() {
-        let abandoned = entry.file_name().to_str().is_some_and(|n| n.starts_with(STAGING_PREFIX))
-            && entry.metadata().and_then(|m| m.modified()).is_ok_and(|t| t.elapsed().is_ok_and(|age| age > day));
-        if abandoned {
-            let _ = fs::remove_dir_all(entry.path());
-        }
-    }
-}
+pub const STAGING_PREFIX: &str = ".tmp-build-";
 
 /// The schema of the memtable with `content` (for writing an empty one).
 fn memtable_schema(table: &Table, content: &Address) -> Schema {
@@ -241,13 +210,13 @@ fn memtable_schema(table: &Table, content: &Address) -> Schema {
 
 /// An existing directory for `address`: the same build (reuse it), another expression whose
 /// address shares the 12-hex prefix (refuse), or something damaged (say what and what to do).
-fn reuse(path: &Path, address: &Address, yaml: &str, table: &Table) -> Result<BuildDir> {
+fn reuse(path: &Path, address: &Address, yaml: &str, table: &Table, verification: &Verification) -> Result<BuildDir> {
     let metadata_path = path.join(METADATA_FILE);
     let metadata: Metadata = match read_text(&metadata_path) {
         Ok(text) => serde_json::from_str(&text).map_err(|e| {
             BuildError::invalid(&metadata_path, format!("{e}; remove `{}` and build again", path.display()))
         })?,
-        Err(BuildError::Io { source, .. }) if source.kind() == io::ErrorKind::NotFound => {
+        Err(e) if e.is_not_found() => {
             return Err(BuildError::invalid(
                 path,
                 "the directory exists but has no metadata.json; remove it and build again",
@@ -274,12 +243,18 @@ fn reuse(path: &Path, address: &Address, yaml: &str, table: &Table) -> Result<Bu
              remove the directory and build again",
         ));
     }
-    for file in data_files(table) {
-        let file = path.join(file);
-        if !file.is_file() {
-            return Err(BuildError::invalid(&file, "missing; remove the build directory and build again"));
-        }
-    }
+    // The whole build, checked as a run would check it: metadata and every data file.
+    load_with(path, verification).map_err(|e| match e {
+        BuildError::InvalidBuild { path: file, message } => BuildError::InvalidBuild {
+            path: file,
+            message: format!(
+                "{}\nhint: this build already exists damaged and cannot be reused; remove `{}` and build again",
+                message.split("\nhint:").next().unwrap_or(&message),
+                path.display()
+            ),
+        },
+        other => other,
+    })?;
     Ok(BuildDir {
         path: path.to_path_buf(),
         address: *address,

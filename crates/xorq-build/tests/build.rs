@@ -280,15 +280,98 @@ fn backend_segments_their_engine_cannot_express_are_refused_at_build_time() {
 }
 
 #[test]
-fn staging_directories_of_killed_builds_are_cleared_once_abandoned() {
+fn staging_directories_of_dead_builds_are_swept_and_live_ones_kept() {
     let tmp = tempfile::tempdir().unwrap();
     let builds = tmp.path().join("builds");
-    let (old, fresh) = (builds.join(".tmp-build-old"), builds.join(".tmp-build-fresh"));
-    fs::create_dir_all(&old).unwrap();
-    fs::create_dir_all(&fresh).unwrap();
-    let touched = std::process::Command::new("touch").args(["-d", "3 days ago"]).arg(&old).status().unwrap();
-    assert!(touched.success());
+    fs::create_dir_all(&builds).unwrap();
+    // What a killed build leaves: a staging directory named by a process that is gone (and one
+    // from an older version, named without a process id), with half its files.
+    let dead = builds.join(".tmp-build-999999999-0123456789ab");
+    let old = builds.join(".tmp-build-AbC123");
+    for d in [&dead, &old] {
+        fs::create_dir_all(d.join("data")).unwrap();
+        fs::write(d.join("data/part"), "half").unwrap();
+    }
+    // A build in progress in this process: locked, its process alive.
+    let live = xorq_fs::Staging::new_in(&builds, ".tmp-build-").unwrap();
     build(&pipeline(&sales_file(tmp.path())), &builds, &BuildOptions::default()).unwrap();
-    assert!(!old.exists(), "a day-old staging directory is removed");
-    assert!(fresh.exists(), "one that may belong to a running build is kept");
+    assert!(!dead.exists(), "a dead build's staging directory is removed by the next build");
+    assert!(!old.exists(), "an unlocked one without an owner too");
+    assert!(live.path().exists(), "a live build's staging directory is kept");
+}
+
+/// A memtable's rows replaced by other valid Parquet rows, or by a link, are refused by `load`
+/// (its content hash is of its values), and so is reusing such a build.
+#[test]
+fn a_tampered_memtable_is_refused() {
+    use arrow::array::{Float64Array, RecordBatch, StringArray};
+    use std::sync::Arc;
+    let batch = |amounts: Vec<f64>| {
+        RecordBatch::try_from_iter([
+            ("region", Arc::new(StringArray::from(vec!["EU"; amounts.len()])) as _),
+            ("amount", Arc::new(Float64Array::from(amounts)) as _),
+        ])
+        .unwrap()
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let table = Table::memtable(vec![batch(vec![1.0, 2.0])]).unwrap();
+    let other = Table::memtable(vec![batch(vec![1.0, 3.0])]).unwrap();
+    let b = build(&table, &tmp.path().join("a"), &BuildOptions::default()).unwrap();
+    let o = build(&other, &tmp.path().join("b"), &BuildOptions::default()).unwrap();
+    let file = |dir: &std::path::Path| fs::read_dir(dir.join("memtables")).unwrap().next().unwrap().unwrap().path();
+    let target = file(&b.path);
+    fs::copy(file(&o.path), &target).unwrap();
+    let e = load(&b.path).unwrap_err().to_string();
+    assert!(e.contains("they are other data"), "{e}");
+    let e = build(&table, &tmp.path().join("a"), &BuildOptions::default()).unwrap_err().to_string();
+    assert!(e.contains("cannot be reused"), "{e}");
+    fs::remove_file(&target).unwrap();
+    std::os::unix::fs::symlink(file(&o.path), &target).unwrap();
+    let e = load(&b.path).unwrap_err().to_string();
+    assert!(e.contains("is a symbolic link, not a regular file"), "{e}");
+}
+
+/// Verification is remembered per file identity in the directory given, and a full check
+/// (`Verification::Always`) hashes every time; a changed file is refused either way.
+#[test]
+fn bundled_files_are_verified_before_they_are_read() {
+    use xorq_build::{Verification, load_with};
+    let tmp = tempfile::tempdir().unwrap();
+    let records = tmp.path().join("verified");
+    let options = BuildOptions::default().verification(Verification::Remembered(records.clone()));
+    let b = build(&pipeline(&sales_file(tmp.path())), &tmp.path().join("builds"), &options).unwrap();
+    assert_eq!(fs::read_dir(&records).unwrap().count(), 1, "the copy is remembered as it is written");
+    load_with(&b.path, &Verification::Remembered(records.clone())).unwrap();
+    load_with(&b.path, &Verification::Always).unwrap();
+    let data = fs::read_dir(b.path.join("data")).unwrap().next().unwrap().unwrap().path();
+    fs::write(&data, common::SALES_CSV.replace("120.5", "920.5")).unwrap();
+    for how in [Verification::Remembered(records), Verification::Always] {
+        let e = load_with(&b.path, &how).unwrap_err().to_string();
+        assert!(e.contains("should hash to") && e.contains("is not read"), "{e}");
+    }
+}
+
+/// `metadata.json` restates the manifest; an edit of what it restates is refused, naming the
+/// field. Provenance (the build time) is not restated anywhere.
+#[test]
+fn metadata_that_says_otherwise_than_the_manifest_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let b = build(&pipeline(&sales_file(tmp.path())), &tmp.path().join("builds"), &BuildOptions::default()).unwrap();
+    let path = b.path.join("metadata.json");
+    let original = fs::read_to_string(&path).unwrap();
+    let cases = [
+        ("\"name\": \"total\"", "\"name\": \"sum\"", "`schema`"),
+        ("\"root\": \"Sort\"", "\"root\": \"Filter\"", "`root`"),
+        ("\"format\": \"csv\"", "\"format\": \"parquet\"", "`sources[0].format`"),
+        ("\"kind\": \"file\"", "\"kind\": \"table\"", "`sources[0].kind`"),
+    ];
+    for (from, to, field) in cases {
+        assert!(original.contains(from), "{from} in {original}");
+        fs::write(&path, original.replacen(from, to, 1)).unwrap();
+        let e = load(&b.path).unwrap_err().to_string();
+        assert!(e.contains(&format!("its {field} says")), "{from}: {e}");
+    }
+    let i = original.find("\"built_at\": \"").unwrap() + 14;
+    fs::write(&path, format!("{}1999{}", &original[..i], &original[i + 4..])).unwrap();
+    load(&b.path).unwrap();
 }

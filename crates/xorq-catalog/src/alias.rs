@@ -23,7 +23,7 @@ const RESERVED: &[&str] = &[
 /// ```
 /// use xorq_catalog::AliasName;
 /// assert!(AliasName::new("penguins-prod").is_ok());
-/// for bad in ["../etc", "a/b", "-rf", "Prod", "x\u{7}", "a..b", "$(rm)", ""] {
+/// for bad in ["../etc", "a/b", "-rf", "Prod", "x\u{7}", "a..b", "$(rm)", "", "_", "_tmp"] {
 ///     assert!(AliasName::new(bad).is_err(), "{bad:?}");
 /// }
 /// ```
@@ -84,6 +84,9 @@ pub(crate) fn check_name(what: &'static str, name: &str) -> Result<()> {
     }
     if let Some(c) = name.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(*c))) {
         return Err(invalid(format!("it contains `{c}`; {rules}")));
+    }
+    if let Some(c) = name.chars().next().filter(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit())) {
+        return Err(invalid(format!("it starts with `{c}`; {rules}")));
     }
     if name.ends_with('.') {
         return Err(invalid(format!("it ends with `.`; {rules}")));

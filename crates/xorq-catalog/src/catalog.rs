@@ -1,5 +1,7 @@
 //! Opening and creating a catalog, and everything that only reads it: listings, resolution of
-//! aliases and addresses, entry details. Reads look at the work tree and never start `git`.
+//! aliases and addresses, entry details. Reads look at the work tree and do not start `git`,
+//! except for the paths of a change that another writer is making (or that was interrupted):
+//! those are read from `HEAD`, so what was never committed is never seen ([`crate::lock`]).
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -15,6 +17,7 @@ use crate::git::Git;
 use crate::layout::{
     ALIASES_DIR, CATALOG_FILE, CatalogFile, ENTRIES_DIR, STAGING_PREFIX, alias_path, entry_path, is_full_address,
 };
+use crate::lock::{Unsettled, repair_if_idle};
 
 /// Shortest address prefix accepted as a reference (shorter ones are too easy to mistype).
 pub const MIN_PREFIX: usize = 4;
@@ -110,6 +113,7 @@ impl Catalog {
             });
         }
         let git = Git::new(&root);
+        repair_if_idle(&git);
         Ok(Catalog { root, git })
     }
 
@@ -167,8 +171,19 @@ impl Catalog {
     /// Every entry's full address, in address order.
     pub fn addresses(&self) -> Result<Vec<String>> {
         let dir = self.root.join(ENTRIES_DIR);
-        let mut out: Vec<String> =
-            read_names(&dir)?.into_iter().filter(|n| is_full_address(n) && dir.join(n).is_dir()).collect();
+        let unsettled = Unsettled::read(&self.git);
+        let names = if unsettled == Unsettled::All { self.head_names(ENTRIES_DIR)? } else { read_names(&dir)? };
+        let mut out = Vec::new();
+        for name in names {
+            if !is_full_address(&name) || !dir.join(&name).is_dir() {
+                continue;
+            }
+            // An entry being added (or whose adding was interrupted) is not in the catalog yet.
+            if unsettled.covers(&entry_path(&name)) && !self.in_head(&entry_path(&name))? {
+                continue;
+            }
+            out.push(name);
+        }
         out.sort();
         Ok(out)
     }
@@ -176,24 +191,83 @@ impl Catalog {
     /// Every alias file, by alias name.
     pub fn alias_files(&self) -> Result<BTreeMap<String, AliasFile>> {
         let dir = self.root.join(ALIASES_DIR);
+        let unsettled = Unsettled::read(&self.git);
+        let mut names = if unsettled == Unsettled::All { self.head_names(ALIASES_DIR)? } else { read_names(&dir)? };
+        // An alias being removed is still in the catalog until the removal is committed.
+        if let Unsettled::Paths(paths) = &unsettled {
+            for p in paths {
+                if let Some(name) = p.strip_prefix(&format!("{ALIASES_DIR}/"))
+                    && !names.iter().any(|n| n == name)
+                {
+                    names.push(name.to_string());
+                }
+            }
+        }
         let mut out = BTreeMap::new();
-        for name in read_names(&dir)? {
+        for name in names {
             let Some(alias) = name.strip_suffix(".yaml") else { continue };
-            let path = dir.join(&name);
-            let text = fs::read_to_string(&path).map_err(CatalogError::io("read", &path))?;
-            out.insert(alias.to_string(), AliasFile::parse(&text, &path, alias)?);
+            if let Some(file) = self.read_alias_file(alias, &unsettled)? {
+                out.insert(alias.to_string(), file);
+            }
         }
         Ok(out)
     }
 
     /// The alias file of `alias`, if the alias exists.
     pub fn alias_file(&self, alias: &AliasName) -> Result<Option<AliasFile>> {
-        let path = self.root.join(alias_path(alias.as_str()));
-        match fs::read_to_string(&path) {
-            Ok(text) => Ok(Some(AliasFile::parse(&text, &path, alias.as_str())?)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(CatalogError::io("read", &path)(e)),
+        self.read_alias_file(alias.as_str(), &Unsettled::read(&self.git))
+    }
+
+    /// The alias file of `alias`: from the work tree, or from `HEAD` while a change of it is
+    /// unsettled.
+    fn read_alias_file(&self, alias: &str, unsettled: &Unsettled) -> Result<Option<AliasFile>> {
+        let rel = alias_path(alias);
+        let path = self.root.join(&rel);
+        let text = if unsettled.covers(&rel) {
+            self.head_text(&rel)?
+        } else {
+            match fs::read_to_string(&path) {
+                Ok(text) => Some(text),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) => return Err(CatalogError::io("read", &path)(e)),
+            }
+        };
+        text.map(|text| AliasFile::parse(&text, &path, alias)).transpose()
+    }
+
+    /// Whether the entry `address` is in the catalog (in the work tree, and in `HEAD` while a
+    /// change of it is unsettled).
+    fn is_entry(&self, address: &str) -> Result<bool> {
+        let rel = entry_path(address);
+        if !self.root.join(&rel).is_dir() {
+            return Ok(false);
         }
+        if Unsettled::read(&self.git).covers(&rel) {
+            return self.in_head(&rel);
+        }
+        Ok(true)
+    }
+
+    /// The text of `path` in `HEAD`, if it is there.
+    fn head_text(&self, path: &str) -> Result<Option<String>> {
+        let ran = self.git.try_run(&["show", &format!("HEAD:{path}")])?;
+        Ok(ran.ok.then_some(ran.stdout))
+    }
+
+    /// Whether `HEAD` holds `path`.
+    fn in_head(&self, path: &str) -> Result<bool> {
+        Ok(self.git.try_run(&["cat-file", "-e", &format!("HEAD:{path}")])?.ok)
+    }
+
+    /// The names in the directory `dir` of `HEAD`.
+    fn head_names(&self, dir: &str) -> Result<Vec<String>> {
+        let ran = self.git.try_run(&["ls-tree", "--name-only", "-z", "HEAD", "--", &format!("{dir}/")])?;
+        Ok(ran
+            .stdout
+            .split('\0')
+            .filter_map(|p| p.strip_prefix(&format!("{dir}/")).map(str::to_string))
+            .filter(|n| !n.is_empty())
+            .collect())
     }
 
     /// Entries with the aliases that currently point to them.
@@ -258,9 +332,9 @@ impl Catalog {
             Reference::Alias { alias, revision } => self.resolve_alias(&alias, revision, reference),
             Reference::Name(name) => {
                 if let Ok(alias) = AliasName::new(&name)
-                    && self.root.join(alias_path(alias.as_str())).is_file()
+                    && let Some(file) = self.alias_file(&alias)?
                 {
-                    return self.resolve_alias(&alias, None, reference);
+                    return self.resolve_file(&alias, &file, None);
                 }
                 if name.len() >= MIN_PREFIX && name.bytes().all(|b| b.is_ascii_hexdigit()) {
                     let prefix = name.to_ascii_lowercase();
@@ -284,6 +358,10 @@ impl Catalog {
 
     fn resolve_alias(&self, alias: &AliasName, revision: Option<u32>, reference: &str) -> Result<Resolved> {
         let Some(file) = self.alias_file(alias)? else { return Err(self.not_found(reference)) };
+        self.resolve_file(alias, &file, revision)
+    }
+
+    fn resolve_file(&self, alias: &AliasName, file: &AliasFile, revision: Option<u32>) -> Result<Resolved> {
         let latest = file.latest().map_or(0, |r| r.revision);
         let chosen = match revision {
             None => file.latest(),
@@ -293,7 +371,7 @@ impl Catalog {
             return Err(CatalogError::NoRevision { alias: alias.to_string(), revision: revision.unwrap_or(0), latest });
         };
         let resolved = self.resolved(&chosen.address, Some((alias.to_string(), chosen.revision)));
-        if !resolved.dir.is_dir() {
+        if !self.is_entry(&chosen.address)? {
             return Err(CatalogError::RemovedEntry {
                 alias: alias.to_string(),
                 revision: chosen.revision,

@@ -131,6 +131,10 @@ pub enum CatalogError {
     /// The build being added (or an entry being read) is not a usable build.
     #[error(transparent)]
     Build(#[from] BuildError),
+    /// A file of an entry or a build is not what it should be (a link, a special file, other
+    /// bytes), or cannot be read or written.
+    #[error(transparent)]
+    File(#[from] xorq_fs::FsError),
     /// `check` found problems (they are listed in its report).
     #[error("the catalog at `{}` has {problems} problem{}; see the report above", catalog.display(), if *.problems == 1 { "" } else { "s" })]
     Inconsistent {

@@ -14,11 +14,22 @@
 //! and none of the `GIT_DIR`-style variables an enclosing git hook may have set. The user's
 //! configuration stays in force (it holds their credentials and identity); when it names no
 //! identity, commits are made as `xorq <xorq@localhost>`.
+//!
+//! A `git` child never outlives a change it was part of unnoticed:
+//! - on Linux it is killed when the process that started it ends, however it ends (kill -9
+//!   included), by the kernel ([`die_with_parent`]);
+//! - while the writers' lock is held, every `git` child gets a handle on the lock file as its
+//!   standard input, and so holds the lock too: the lock is free only once the writer *and* every
+//!   `git` process it started (and theirs) are gone, on any system. The next writer then repairs
+//!   what was left (see [`crate::lock`]), and readers meanwhile ignore what `HEAD` does not hold.
+//!
+//! Messages never show credentials: a URL's user information is redacted ([`redact`]).
 
 use std::ffi::OsStr;
+use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use crate::error::{CatalogError, Result};
 
@@ -60,6 +71,9 @@ fn program() -> String {
 pub(crate) struct Git {
     dir: PathBuf,
     identity: OnceLock<Vec<String>>,
+    /// While the writers' lock is held: the lock file, handed to every command as its standard
+    /// input (see the module documentation).
+    lock: Mutex<Option<File>>,
 }
 
 /// What a git command printed, when its exit status matters to the caller.
@@ -75,7 +89,13 @@ pub(crate) struct Ran {
 impl Git {
     /// Git commands run in `dir`.
     pub fn new(dir: &Path) -> Git {
-        Git { dir: dir.to_path_buf(), identity: OnceLock::new() }
+        Git { dir: dir.to_path_buf(), identity: OnceLock::new(), lock: Mutex::new(None) }
+    }
+
+    /// Hands `lock` (the locked lock file; `None` when it is released) to the commands run from
+    /// now on.
+    pub fn hold_lock(&self, lock: Option<File>) {
+        *self.lock.lock().unwrap_or_else(PoisonError::into_inner) = lock;
     }
 
     /// The directory commands run in.
@@ -88,10 +108,15 @@ impl Git {
         for setting in FIXED_CONFIG {
             command.arg("-c").arg(setting);
         }
-        command.args(args).current_dir(&self.dir).stdin(Stdio::null()).env("LC_ALL", "C").env("LANGUAGE", "C");
+        let stdin = match self.lock.lock().unwrap_or_else(PoisonError::into_inner).as_ref().map(File::try_clone) {
+            Some(Ok(lock)) => Stdio::from(lock),
+            _ => Stdio::null(),
+        };
+        command.args(args).current_dir(&self.dir).stdin(stdin).env("LC_ALL", "C").env("LANGUAGE", "C");
         for var in CLEARED_ENV {
             command.env_remove(var);
         }
+        die_with_parent(&mut command);
         command
     }
 
@@ -101,7 +126,7 @@ impl Git {
         Ok(Ran {
             ok: out.status.success(),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            stderr: redact(String::from_utf8_lossy(&out.stderr).trim()),
         })
     }
 
@@ -128,9 +153,9 @@ impl Git {
     pub fn failed<S: AsRef<OsStr>>(&self, args: &[S], stderr: &str, hint: &str) -> CatalogError {
         let command: Vec<String> = args.iter().map(|a| a.as_ref().to_string_lossy().into_owned()).collect();
         CatalogError::Git {
-            command: command.join(" "),
+            command: redact(&command.join(" ")),
             dir: self.dir.clone(),
-            stderr: if stderr.is_empty() { "(no message)".to_string() } else { stderr.to_string() },
+            stderr: if stderr.is_empty() { "(no message)".to_string() } else { redact(stderr) },
             hint: if hint.is_empty() { String::new() } else { format!("\nhint: {hint}") },
         }
     }
@@ -161,4 +186,73 @@ impl Git {
             args
         })
     }
+}
+
+/// Asks the kernel to kill the child with SIGKILL when the thread that started it ends (so when
+/// this process ends, however it ends), and makes a child whose parent is already gone exit at
+/// once. Linux only; elsewhere the lock handed to children (see the module documentation) is
+/// what keeps a change and its `git` children together.
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)] // the one unsafe call of this crate: a `pre_exec` hook
+fn die_with_parent(command: &mut Command) {
+    use std::os::unix::process::CommandExt;
+    let parent = i64::from(std::process::id());
+    // SAFETY: the hook runs in the child between fork and exec, where only async-signal-safe
+    // calls are allowed. It makes two system calls (prctl, getppid) and builds an io::Error from
+    // a raw OS error code; it allocates nothing, takes no lock, and touches no memory shared
+    // with the parent.
+    unsafe {
+        command.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // The parent died before the request was made: end now, as the signal would have.
+            if i64::from(libc::getppid()) != parent {
+                return Err(std::io::Error::from_raw_os_error(libc::ESRCH));
+            }
+            Ok(())
+        });
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn die_with_parent(_command: &mut Command) {}
+
+/// `text` with the user information of every URL in it hidden (`https://***@host/repo.git`): a
+/// password, or a token given as a user name, never reaches a message or a log line. A plain
+/// SSH user name (`ssh://git@host/…`) is not a secret and is kept.
+///
+/// ```
+/// use xorq_catalog::git::redact;
+/// assert_eq!(redact("fetching https://me:s3cret@host/r.git failed"), "fetching https://***@host/r.git failed");
+/// assert_eq!(redact("https://ghp_token@github.com/a/b.git"), "https://***@github.com/a/b.git");
+/// assert_eq!(redact("ssh://git@host/r.git"), "ssh://git@host/r.git");
+/// ```
+pub fn redact(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        let (before, after) = rest.split_at(at + 3);
+        out.push_str(before);
+        let scheme =
+            before[..at].rsplit(|c: char| !(c.is_ascii_alphanumeric() || "+-.".contains(c))).next().unwrap_or("");
+        let authority_end =
+            after.find(|c: char| c == '/' || c == '?' || c == '#' || c.is_whitespace()).unwrap_or(after.len());
+        match after[..authority_end].rfind('@') {
+            Some(userinfo_end) if is_secret(scheme, &after[..userinfo_end]) => {
+                out.push_str("***");
+                rest = &after[userinfo_end..];
+            }
+            _ => rest = after,
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Whether the user information of a `scheme` URL is a credential: anything with a password,
+/// and any user information at all over HTTP(S) and FTP (where a token is given as the user).
+pub(crate) fn is_secret(scheme: &str, userinfo: &str) -> bool {
+    !userinfo.is_empty()
+        && (userinfo.contains(':') || matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https" | "ftp" | "ftps"))
 }

@@ -42,7 +42,9 @@ pub const ALIASES_DIR: &str = "aliases";
 pub const STAGING_PREFIX: &str = ".tmp-";
 /// The layout version this crate writes and reads.
 pub const LAYOUT_VERSION: u32 = 1;
-/// The files of a build directory that an entry keeps (debug output is derived and left out).
+/// The files of a build directory that an entry keeps besides its data (debug output is
+/// derived and left out); the data kept is what the manifest references
+/// (`xorq_build::LoadedBuild::files`).
 pub const ENTRY_FILES: &[&str] =
     &[xorq_build::layout::EXPR_FILE, xorq_build::layout::PROFILES_FILE, xorq_build::layout::METADATA_FILE];
 /// The directories of a build directory that an entry keeps.

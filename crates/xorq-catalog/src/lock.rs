@@ -10,6 +10,14 @@
 //! midway, the next writer finds the record under the lock and does the same before its own
 //! change. Readers never see a half-copied entry: entries are copied under a `.tmp-` name and
 //! renamed into place, and readers skip `.tmp-` names.
+//!
+//! The lock is also held by every `git` command a writer runs (they get the lock file as their
+//! standard input; see [`crate::git`]), so a writer killed while its `git add` still runs keeps
+//! the catalog locked until that `git` is gone too: the repair never races a `git` that is still
+//! writing. While a change is recorded, readers do not trust the work tree for its paths: they
+//! read those from `HEAD` ([`Unsettled`]), so an alias or entry that was never committed is never
+//! listed, resolved or run. A reader that finds a record and a free lock repairs the catalog
+//! first, as the next writer would (when it may write).
 
 use std::fs::{self, File, OpenOptions};
 use std::path::{Path, PathBuf};
@@ -21,6 +29,58 @@ use xorq_build::fsutil::replace_file;
 use crate::error::{CatalogError, Result};
 use crate::git::Git;
 use crate::layout::{ALIASES_DIR, ENTRIES_DIR, STAGING_PREFIX};
+
+/// The paths whose work-tree state a reader must not trust: those of a change that is being made
+/// by a live writer (or was interrupted and not yet repaired). Readers take them from `HEAD`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Unsettled {
+    /// No change in progress.
+    #[default]
+    Nothing,
+    /// These paths (relative to the catalog root).
+    Paths(Vec<String>),
+    /// A merge: the whole managed tree.
+    All,
+}
+
+impl Unsettled {
+    /// What the record of a change in progress says, if there is one.
+    pub(crate) fn read(git: &Git) -> Unsettled {
+        match fs::read_to_string(git_dir(git).join(OP_FILE)) {
+            Err(_) => Unsettled::Nothing,
+            Ok(text) => match serde_json::from_str::<Pending>(&text) {
+                Ok(Pending::Paths(paths)) => Unsettled::Paths(paths),
+                Ok(Pending::Merge) | Err(_) => Unsettled::All,
+            },
+        }
+    }
+
+    /// Whether `path` (relative to the root, `/`-separated) is, or is under, an unsettled path.
+    pub(crate) fn covers(&self, path: &str) -> bool {
+        match self {
+            Unsettled::Nothing => false,
+            Unsettled::All => true,
+            Unsettled::Paths(paths) => {
+                paths.iter().any(|p| path == p || path.strip_prefix(p.as_str()).is_some_and(|r| r.starts_with('/')))
+            }
+        }
+    }
+}
+
+/// Repairs what a writer that died left, if one did and no writer holds the lock now (a reader's
+/// courtesy, so that no litter survives the next command). Quietly does nothing when the
+/// catalog cannot be written (a read-only clone) or is busy.
+pub(crate) fn repair_if_idle(git: &Git) {
+    if !git_dir(git).join(OP_FILE).exists() {
+        return;
+    }
+    let Ok(file) = OpenOptions::new().read(true).write(true).open(git_dir(git).join(LOCK_FILE)) else { return };
+    if file.try_lock().is_err() {
+        return;
+    }
+    let lock = WriteLock::holding(git, file);
+    let _ = lock.recover();
+}
 
 /// The writers' lock file, inside `.git`.
 const LOCK_FILE: &str = "xorq-catalog.lock";
@@ -63,9 +123,11 @@ impl<'g> WriteLock<'g> {
     pub fn acquire(git: &'g Git) -> Result<WriteLock<'g>> {
         let dir = git_dir(git);
         let path = dir.join(LOCK_FILE);
+        // Readable too: `git` children get it as their standard input.
         let file = OpenOptions::new()
             .create(true)
             .truncate(false)
+            .read(true)
             .write(true)
             .open(&path)
             .map_err(CatalogError::io("open the lock file", &path))?;
@@ -89,18 +151,24 @@ impl<'g> WriteLock<'g> {
                 Err(fs::TryLockError::Error(e)) => return Err(CatalogError::io("lock", &path)(e)),
             }
         }
-        let lock = WriteLock { git, _file: file };
+        let lock = WriteLock::holding(git, file);
         lock.recover()?;
         Ok(lock)
+    }
+
+    /// The lock, held through `file`; `git` commands run from now on hold it too.
+    fn holding(git: &'g Git, file: File) -> WriteLock<'g> {
+        git.hold_lock(file.try_clone().ok());
+        WriteLock { git, _file: file }
     }
 
     /// Puts back what a writer that died midway left behind.
     fn recover(&self) -> Result<()> {
         let op = git_dir(self.git).join(OP_FILE);
         let Ok(text) = fs::read_to_string(&op) else { return Ok(()) };
-        // The writer that wrote the record is gone (we hold the lock), so a leftover git index
-        // lock is its too.
-        let _ = fs::remove_file(git_dir(self.git).join("index.lock"));
+        // The writer that wrote the record and every `git` it started are gone (they held the
+        // lock, which we hold now), so git's own lock files left in `.git` are theirs too.
+        remove_git_locks(self.git);
         match serde_json::from_str::<Pending>(&text) {
             Ok(Pending::Paths(paths)) => restore(self.git, &paths)?,
             // A damaged record: the safest repair is the whole managed tree.
@@ -126,6 +194,33 @@ impl<'g> WriteLock<'g> {
         let dir = git_dir(self.git);
         let text = serde_json::to_string(pending).map_err(|e| CatalogError::refused(e.to_string()))?;
         Ok(replace_file(&dir.join(OP_FILE), text.as_bytes())?)
+    }
+}
+
+impl Drop for WriteLock<'_> {
+    fn drop(&mut self) {
+        self.git.hold_lock(None);
+    }
+}
+
+/// Removes the lock files a killed `git` leaves (`index.lock`, `HEAD.lock`, `refs/…​.lock`),
+/// which would make every later commit fail with "File exists".
+fn remove_git_locks(git: &Git) {
+    let dir = git_dir(git);
+    for name in ["index.lock", "HEAD.lock", "ORIG_HEAD.lock", "packed-refs.lock", "config.lock"] {
+        let _ = fs::remove_file(dir.join(name));
+    }
+    let mut stack = vec![dir.join("refs")];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = fs::read_dir(&d) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "lock") {
+                let _ = fs::remove_file(&path);
+            }
+        }
     }
 }
 

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::catalog::Catalog;
 use crate::error::{CatalogError, Result};
-use crate::git::Git;
+use crate::git::{Git, is_secret, redact};
 
 /// The remote catalogs push to and pull from.
 pub const REMOTE: &str = "origin";
@@ -35,14 +35,27 @@ pub enum Cloned {
 }
 
 /// Checks a remote URL and makes a relative path absolute (git would read it relative to the
-/// catalog, not to where the user stands).
+/// catalog, not to where the user stands). A URL holding credentials is refused: they would be
+/// stored in the catalog's git configuration in clear, and could reach messages.
 fn normalize_url(url: &str) -> Result<String> {
     if url.is_empty() || url.starts_with('-') || url.chars().any(char::is_control) {
         return Err(CatalogError::InvalidName {
             what: "remote URL",
-            name: url.escape_debug().to_string(),
+            name: redact(url).escape_debug().to_string(),
             reason: "give a git URL or the path of a repository".into(),
         });
+    }
+    if let Some((scheme, rest)) = url.split_once("://") {
+        let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+        if let Some(at) = authority.rfind('@')
+            && is_secret(scheme, &authority[..at])
+        {
+            return Err(CatalogError::InvalidName {
+                what: "remote URL",
+                name: redact(url),
+                reason: "it holds credentials (a password, or a token as the user name), which would be stored in clear in the catalog's git configuration; nothing was changed\nhint: give the URL without them and let git supply them: a credential helper (`git config --global credential.helper store`, or your platform's keychain helper), or an SSH URL such as `git@host:owner/repo.git`".into(),
+            });
+        }
     }
     let scp_like = url.find(':').is_some_and(|colon| !url[..colon].contains('/'));
     if !url.contains("://") && !scp_like && Path::new(url).exists() {
@@ -90,8 +103,14 @@ impl Catalog {
         result
     }
 
-    /// The URL of the remote, if one is set.
+    /// The URL of the remote, if one is set, as it may be shown: with any credentials in it
+    /// hidden (see [`crate::git::redact`]; a remote set with plain git may hold some).
     pub fn remote_url(&self) -> Result<Option<String>> {
+        Ok(self.raw_remote_url()?.map(|url| redact(&url)))
+    }
+
+    /// The URL of the remote as git has it (never shown).
+    fn raw_remote_url(&self) -> Result<Option<String>> {
         let ran = self.git.try_run(&["remote", "get-url", REMOTE])?;
         Ok(ran.ok.then(|| ran.stdout.trim().to_string()))
     }
@@ -100,10 +119,11 @@ impl Catalog {
     /// silently point the catalog elsewhere).
     pub fn set_remote(&self, url: &str, force: bool) -> Result<()> {
         let url = &normalize_url(url)?;
-        match self.remote_url()? {
+        match self.raw_remote_url()? {
             Some(current) if current == *url => Ok(()),
             Some(current) if !force => Err(CatalogError::refused(format!(
-                "the catalog's remote is already `{current}`; nothing was changed\nhint: pass `--force` to replace it with `{url}`"
+                "the catalog's remote is already `{}`; nothing was changed\nhint: pass `--force` to replace it with `{url}`",
+                redact(&current)
             ))),
             Some(_) => self.git.run(&["remote", "set-url", REMOTE, url]).map(drop),
             None => self.git.run(&["remote", "add", REMOTE, url]).map(drop),
@@ -115,7 +135,7 @@ impl Catalog {
         Ok(self.git.run(&["symbolic-ref", "--short", "-q", "HEAD"])?.trim().to_string())
     }
 
-    /// The remote's URL, or an error saying how to set one.
+    /// The remote's URL as it may be shown, or an error saying how to set one.
     pub(crate) fn require_remote(&self) -> Result<String> {
         self.remote_url()?.ok_or_else(|| {
             CatalogError::refused(format!(
@@ -177,7 +197,7 @@ fn clone_into(url: &str, root: &Path, parent: &Path) -> Result<(Catalog, Cloned)
         Ok(catalog) => Ok((catalog, Cloned::Catalog)),
         Err(CatalogError::NotACatalog { .. }) => Err(CatalogError::NotACatalog {
             path: root.to_path_buf(),
-            reason: format!("the repository at `{url}` has no catalog.yaml; it is some other git repository"),
+            reason: format!("the repository at `{}` has no catalog.yaml; it is some other git repository", redact(url)),
         }),
         Err(e) => Err(e),
     }

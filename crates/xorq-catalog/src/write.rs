@@ -5,13 +5,17 @@ use std::fs;
 use std::path::Path;
 
 use serde::Serialize;
-use xorq_build::fsutil::{copy_synced, replace_file, sync_dir};
+use xorq_build::LoadedBuild;
+use xorq_build::fsutil::replace_file;
+use xorq_core::plan::{SourceIdentity, SourceKind, bundled_location, walk};
+use xorq_core::{Address, RelOp};
+use xorq_fs::{Published, Staging};
 
 use crate::alias::{AliasFile, AliasName};
 use crate::catalog::Catalog;
 use crate::error::{CatalogError, Result};
 use crate::git::Git;
-use crate::layout::{ALIASES_DIR, ENTRIES_DIR, ENTRY_DIRS, ENTRY_FILES, STAGING_PREFIX, alias_path, entry_path};
+use crate::layout::{ALIASES_DIR, ENTRIES_DIR, STAGING_PREFIX, alias_path, entry_path};
 use crate::lock::WriteLock;
 
 /// Bundled files above this size are reported by `add` (git hosts commonly refuse files over
@@ -47,10 +51,14 @@ pub struct AliasChange {
 }
 
 impl Catalog {
-    /// Adds the build in `build_dir` as an entry (checked first: a hand-edited or incomplete build
-    /// is refused) and points each of `aliases` at it, in one commit. Adding a build whose
-    /// address is catalogued adds no entry; it only moves the aliases (and says which aliases
-    /// the computation already has, in [`Added::existing_aliases`]).
+    /// Adds the build in `build_dir` as an entry (checked first: a hand-edited, damaged or
+    /// incomplete build is refused) and points each of `aliases` at it, in one commit. Only the
+    /// files the build consists of are copied (its manifest, metadata, profiles, and the data
+    /// and memtables the manifest references), each only if it is a regular file in the build
+    /// (a symbolic link or special file is refused, naming it), and each bundled file is hashed
+    /// again as it is copied. Adding a build whose address is catalogued adds no entry; it only
+    /// moves the aliases (and says which aliases the computation already has, in
+    /// [`Added::existing_aliases`]).
     ///
     /// ```no_run
     /// use xorq_catalog::{AliasName, Catalog};
@@ -86,7 +94,7 @@ impl Catalog {
         }
         let change = lock.change(paths.clone())?;
         if new_entry {
-            added.large_files = copy_entry(&build.path, &self.root.join(ENTRIES_DIR), &address)?;
+            added.large_files = copy_entry(&build, &self.root.join(ENTRIES_DIR), &address)?;
         }
         self.write_aliases(&files)?;
         let short = &address[..12];
@@ -287,48 +295,75 @@ pub(crate) fn commit_all(git: &Git, message: &str) -> Result<()> {
     Ok(())
 }
 
-/// Copies the files of the build in `from` that an entry keeps into `entries/<address>`, through
-/// a staging directory renamed into place. Returns the bundled files over [`LARGE_FILE`].
-fn copy_entry(from: &Path, entries: &Path, address: &str) -> Result<Vec<(String, u64)>> {
+/// Copies the files of `build` that an entry keeps into `entries/<address>`, through a staging
+/// directory renamed into place: only the files the build consists of, each a regular file in
+/// the build, the bundled ones checked against their hash as they are copied. Returns the
+/// bundled files over [`LARGE_FILE`].
+fn copy_entry(build: &LoadedBuild, entries: &Path, address: &str) -> Result<Vec<(String, u64)>> {
     fs::create_dir_all(entries).map_err(CatalogError::io("create directory", entries))?;
-    let staging = tempfile::Builder::new()
-        .prefix(STAGING_PREFIX)
-        .tempdir_in(entries)
-        .map_err(CatalogError::io("create a staging directory in", entries))?;
+    let staging = Staging::new_in(entries, STAGING_PREFIX)?;
+    let hashes = bundled_hashes(build);
     let mut large = Vec::new();
-    for name in ENTRY_FILES {
-        let source = from.join(name);
-        if source.is_file() {
-            copy_synced(&source, &staging.path().join(name))?;
+    for rel in build.files() {
+        let (from, to) = (build.path.join(&rel), staging.path().join(&rel));
+        // One level at a time: a staging directory removed on interruption is never recreated.
+        if let Some(dir) = to.parent().filter(|d| !d.exists()) {
+            fs::create_dir(dir).map_err(CatalogError::io("create directory", dir))?;
         }
-    }
-    for dir in ENTRY_DIRS {
-        let source = from.join(dir);
-        if !source.is_dir() {
-            continue;
-        }
-        let target = staging.path().join(dir);
-        fs::create_dir(&target).map_err(CatalogError::io("create directory", &target))?;
-        for entry in fs::read_dir(&source).map_err(CatalogError::io("read", &source))? {
-            let entry = entry.map_err(CatalogError::io("read", &source))?;
-            let path = entry.path();
-            if !path.is_file() {
-                continue;
-            }
-            let size = copy_synced(&path, &target.join(entry.file_name()))?;
-            if size > LARGE_FILE {
-                large.push((format!("{dir}/{}", entry.file_name().to_string_lossy()), size));
+        // A directory of the build (`data/`) must be a directory in it, not a link out of it.
+        if let Some(dir) = from.parent().filter(|d| *d != build.path) {
+            let meta = fs::symlink_metadata(dir).map_err(CatalogError::io("read", dir))?;
+            if !meta.is_dir() {
+                return Err(CatalogError::refused(format!(
+                    "`{}` is {}, not a directory of the build; only files inside the build are added, and nothing was added\nhint: build the pipeline again (`xorq build`) and add that build",
+                    dir.display(),
+                    if meta.file_type().is_symlink() { "a symbolic link" } else { "a file" }
+                )));
             }
         }
-        sync_dir(&target);
+        let (hash, size) = xorq_fs::copy_file(&from, &to)?;
+        if let Some(expected) = hashes.iter().find(|(r, _)| *r == rel).map(|(_, h)| h)
+            && hash.as_bytes() != expected.as_bytes()
+        {
+            return Err(CatalogError::Build(xorq_build::BuildError::invalid(
+                &from,
+                format!(
+                    "its bytes hash to {}, not to the {} it is named by: it changed after the build was checked; nothing was added",
+                    &hash.to_hex()[..12],
+                    expected.short()
+                ),
+            )));
+        }
+        if rel.starts_with("data/") && size > LARGE_FILE {
+            large.push((rel, size));
+        }
     }
-    sync_dir(staging.path());
-    let staged = staging.keep();
+    for dir in ["data", xorq_build::layout::MEMTABLE_DIR] {
+        let path = staging.path().join(dir);
+        if path.is_dir() {
+            xorq_fs::sync_dir(&path)?;
+        }
+    }
     let final_path = entries.join(address);
-    if let Err(e) = fs::rename(&staged, &final_path) {
-        let _ = fs::remove_dir_all(&staged);
-        return Err(CatalogError::io("move the new entry to", &final_path)(e));
+    match staging.publish(&final_path)? {
+        Published::Done => Ok(large),
+        Published::TargetExists(_) => Err(CatalogError::refused(format!(
+            "`{}` appeared while the entry was being copied; nothing was added\nhint: run the command again",
+            final_path.display()
+        ))),
     }
-    sync_dir(entries);
-    Ok(large)
+}
+
+/// The bundled files of `build`, relative to it, with the hash each is named by.
+fn bundled_hashes(build: &LoadedBuild) -> Vec<(String, Address)> {
+    let mut out = Vec::new();
+    for node in walk::topological(build.table.node()) {
+        if let RelOp::Source(s) = node.op()
+            && let SourceKind::File(f) = &s.kind
+            && let SourceIdentity::Content { hash, .. } = &f.identity
+        {
+            out.push((bundled_location(hash, &f.format), *hash));
+        }
+    }
+    out
 }

@@ -191,3 +191,67 @@ fn opening_what_is_not_a_catalog_says_so() {
     let e = Catalog::init(tmp.path()).unwrap_err().to_string();
     assert!(e.contains("is not empty"), "{e}");
 }
+
+/// While another process holds the lock with a change recorded, readers take that change's
+/// paths from `HEAD`: an uncommitted alias or entry is never listed or resolved, an alias being
+/// moved still resolves to its committed revision. Once the lock is free, opening the catalog
+/// repairs it (a reader's courtesy), as the next writer would.
+#[test]
+fn readers_ignore_what_head_does_not_hold_and_repair_once_the_writer_is_gone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let catalog = Catalog::init(&tmp.path().join("cat")).unwrap();
+    let root = catalog.path().to_path_buf();
+    let kept = catalog.add(&build(tmp.path(), 100), &[alias("prod")]).unwrap();
+    // A writer mid-change: it holds the lock, recorded its paths, copied an entry, wrote aliases.
+    let lock = fs::OpenOptions::new().read(true).write(true).open(root.join(".git/xorq-catalog.lock")).unwrap();
+    lock.lock().unwrap();
+    let ghost = "f".repeat(64);
+    fs::create_dir_all(root.join("entries").join(&ghost)).unwrap();
+    fs::write(root.join("entries").join(&ghost).join("expr.yaml"), "half").unwrap();
+    let prod = fs::read_to_string(root.join("aliases/prod.yaml")).unwrap();
+    fs::write(root.join("aliases/prod.yaml"), prod.replace(&kept.address, &ghost)).unwrap();
+    fs::write(root.join("aliases/next.yaml"), prod.replace("prod", "next").replace(&kept.address, &ghost)).unwrap();
+    fs::write(
+        root.join(".git/xorq-catalog-op.json"),
+        format!(r#"{{"paths":["entries/{ghost}","aliases/prod.yaml","aliases/next.yaml"]}}"#),
+    )
+    .unwrap();
+
+    let reader = Catalog::open(&root).unwrap();
+    let aliases: Vec<String> = reader.aliases().unwrap().into_iter().map(|a| a.alias).collect();
+    assert_eq!(aliases, ["prod"]);
+    assert_eq!(reader.addresses().unwrap(), std::slice::from_ref(&kept.address));
+    assert_eq!(reader.resolve("prod").unwrap().address, kept.address);
+    assert!(matches!(reader.resolve("next"), Err(CatalogError::NotFound { .. })));
+    assert!(reader.resolve(&ghost[..8]).is_err());
+    let report = reader.check().unwrap();
+    assert!(report.is_ok(), "{report:?}");
+    assert!(report.warnings.iter().any(|w| w.message.contains("another process is changing the catalog")));
+
+    // The writer is gone: the next open repairs.
+    drop(lock);
+    let reader = Catalog::open(&root).unwrap();
+    assert!(!root.join(".git/xorq-catalog-op.json").exists());
+    assert!(!root.join("entries").join(&ghost).exists());
+    assert!(!root.join("aliases/next.yaml").exists());
+    assert!(dirt(&root).is_empty());
+    assert!(reader.check().unwrap().warnings.is_empty());
+}
+
+#[test]
+fn a_remote_url_with_credentials_is_refused_and_hidden() {
+    let tmp = tempfile::tempdir().unwrap();
+    let catalog = Catalog::init(&tmp.path().join("cat")).unwrap();
+    for url in
+        ["https://me:s3cret@example.invalid/c.git", "http://tok3n@example.invalid/c.git", "ssh://me:s3cret@h/c.git"]
+    {
+        let e = catalog.set_remote(url, false).unwrap_err().to_string();
+        assert!(!e.contains("s3cret") && !e.contains("tok3n"), "{e}");
+        assert!(e.contains("***@") && e.contains("credential helper"), "{e}");
+    }
+    assert_eq!(catalog.remote_url().unwrap(), None);
+    git(catalog.path(), &["remote", "add", "origin", "https://me:s3cret@127.0.0.1:9/c.git"]);
+    assert_eq!(catalog.remote_url().unwrap().as_deref(), Some("https://***@127.0.0.1:9/c.git"));
+    let e = catalog.push().unwrap_err().to_string();
+    assert!(!e.contains("s3cret"), "{e}");
+}

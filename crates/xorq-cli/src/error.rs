@@ -56,6 +56,12 @@ pub enum CliError {
         /// The operating system's error.
         source: io::Error,
     },
+    /// A file the CLI writes or reads is not what it should be, or cannot be written.
+    #[error(transparent)]
+    File(#[from] xorq_fs::FsError),
+    /// A check found damage (it is listed above the error).
+    #[error("{0}")]
+    CheckFailed(String),
     /// Encoding the output.
     #[error("writing {format} output failed: {message}")]
     Output {
@@ -107,21 +113,39 @@ impl CliError {
 
 /// Prints `error` as one paragraph on stderr; with `verbose`, the chain of causes under it.
 pub fn report(error: &CliError, verbose: bool) {
+    eprint!("{}", render(error, verbose));
+}
+
+/// The text [`report`] prints. A cause whose message is already part of what is shown (errors
+/// that wrap another often repeat its message) is not repeated.
+pub fn render(error: &CliError, verbose: bool) -> String {
     let text = error.to_string();
+    let mut out = String::new();
     let mut lines = text.lines();
     if let Some(first) = lines.next() {
-        eprintln!("error: {first}");
+        out.push_str(&format!("error: {first}\n"));
     }
     for line in lines {
-        eprintln!("  {line}");
+        out.push_str(&format!("  {line}\n"));
+    }
+    let mut shown = text.clone();
+    let mut causes = Vec::new();
+    let mut source = std::error::Error::source(error);
+    while let Some(e) = source {
+        let cause = e.to_string();
+        if !cause.trim().is_empty() && !shown.contains(cause.trim()) {
+            shown.push('\n');
+            shown.push_str(&cause);
+            causes.push(cause);
+        }
+        source = e.source();
     }
     if verbose {
-        let mut source = std::error::Error::source(error);
-        while let Some(e) = source {
-            eprintln!("  caused by: {e}");
-            source = e.source();
+        for cause in causes {
+            out.push_str(&format!("  caused by: {cause}\n"));
         }
-    } else if std::error::Error::source(error).and_then(std::error::Error::source).is_some() {
-        eprintln!("  (run with -v for the chain of causes)");
+    } else if !causes.is_empty() {
+        out.push_str("  (run with -v for the chain of causes)\n");
     }
+    out
 }

@@ -15,6 +15,7 @@ mod progress;
 use cli::{Cli, Command};
 
 fn main() -> ExitCode {
+    clean_up_on_signals();
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Init(args) => commands::init::run(args),
@@ -38,3 +39,24 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// On SIGINT, SIGTERM or SIGHUP, removes the temporary files and staging directories this
+/// process is writing (an unfinished `-o` file, a build, a cache entry, a catalog entry; see
+/// `xorq_fs::interrupt`), then ends as the signal would have. What was already published stays;
+/// `git` children of the catalog end with the process.
+#[cfg(unix)]
+fn clean_up_on_signals() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else { return };
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            xorq_fs::interrupt::cleanup();
+            // Ends the process with the signal's default action (terminate).
+            let _ = signal_hook::low_level::emulate_default_handler(signal);
+            std::process::exit(128 + signal);
+        }
+    });
+}
+
+#[cfg(not(unix))]
+fn clean_up_on_signals() {}

@@ -65,8 +65,8 @@ pub enum Target {
 }
 
 impl Target {
-    /// `-` is stdout.
-    pub fn parse(text: &str) -> Target {
+    /// `-` is stdout; anything else a file (its name need not be UTF-8).
+    pub fn parse(text: &std::ffi::OsStr) -> Target {
         if text == "-" { Target::Stdout } else { Target::File(PathBuf::from(text)) }
     }
 
@@ -128,9 +128,14 @@ pub fn write_text(text: &str, target: &Target) -> Result<()> {
     }
 }
 
+/// Prefix of the temporary files `-o` writes beside their target.
+pub const OUTPUT_PREFIX: &str = ".xorq-output-";
+
 /// Fills `path` through `fill` writing to a temporary file beside it, which is synced and
 /// renamed into place only when `fill` succeeds: a reader never sees a partial file, and a
-/// failure leaves the previous file (if any) as it was.
+/// failure leaves the previous file (if any) as it was. A file replaced keeps its permissions.
+/// The temporary files of writers that were killed are removed first (`xorq_fs::sweep`), and
+/// an interrupted writer removes its own (see `main`).
 ///
 /// A path that is not a regular file (`/dev/null`, `/dev/stdout`, a named pipe) is written in
 /// place: renaming over it would replace the device or pipe with a file. A symbolic link is
@@ -158,24 +163,11 @@ pub fn atomically<T>(path: &Path, fill: impl FnOnce(BufWriter<fs::File>) -> Resu
             dir.display()
         )));
     }
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".xorq-output-");
-    // Like any new file: 0666 less the umask (tempfile's default of 0600 would hide results
-    // from the rest of a team).
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    let temp = builder.tempfile_in(&dir).map_err(CliError::io("create a file in", &dir))?;
-    let file = temp.reopen().map_err(CliError::io("open", temp.path()))?;
+    xorq_fs::sweep(&dir, OUTPUT_PREFIX);
+    let temp = xorq_fs::AtomicFile::with_prefix(path, OUTPUT_PREFIX)?;
+    let file = temp.file().try_clone().map_err(CliError::io("open", temp.path()))?;
     let value = fill(BufWriter::new(file))?;
-    temp.as_file().sync_all().map_err(CliError::io("sync", temp.path()))?;
-    temp.persist(path).map_err(|e| CliError::Io {
-        action: "move into place",
-        path: path.to_path_buf(),
-        source: e.error,
-    })?;
-    if let Ok(d) = fs::File::open(&dir) {
-        let _ = d.sync_all();
-    }
+    temp.commit()?;
     Ok(value)
 }
 
@@ -197,10 +189,16 @@ fn encode<W: Write + Send>(
     match format {
         Format::Csv => {
             let mut w = arrow::csv::WriterBuilder::new().with_header(true).build(out);
+            let mut any = false;
             for b in batches {
                 let b = b?;
                 rows += b.num_rows() as u64;
                 w.write(&b).map_err(&err)?;
+                any = true;
+            }
+            // No batch at all: still the header line, so a reader knows the columns.
+            if !any {
+                w.write(&RecordBatch::new_empty(schema)).map_err(&err)?;
             }
             w.into_inner().flush().map_err(CliError::io("write", "output"))?;
         }

@@ -332,12 +332,22 @@ fn a_damaged_entry_is_a_warning_and_is_computed_again() {
         .replace(&size, "<n + 10>");
     insta::assert_snapshot!(shown, @"warning: cache <addr> (Sort, modification-time): the stored entry <addr> in <cache> was damaged (data.parquet is <n> bytes, the sidecar records <n + 10>); removed it, computing again");
     assert_entries_valid(&p, "recomputed");
-    // `cache show` finds damage that a hit's quick check cannot: a changed byte.
+    // One flipped byte, the size unchanged: `cache show` reports it and exits 1 ...
     let mut bytes = std::fs::read(&data).expect("read");
     bytes[100] ^= 0xff;
     std::fs::write(&data, &bytes).expect("flip");
-    let shown = p.ok(&["cache", "show", &p.entries()[0]["address"].as_str().expect("address")[..12]]);
+    let address = p.entries()[0]["address"].as_str().expect("address").to_string();
+    let shown = p.xorq(&["cache", "show", &address[..12]]);
+    assert_eq!(shown.code, 1, "{}", shown.stderr);
     assert!(shown.stdout.contains("check      FAILED: the data's BLAKE3 is"), "{}", shown.stdout);
+    assert!(shown.stderr.contains("1 cache entry of"), "{}", shown.stderr);
+    let json = p.xorq(&["cache", "show", &address[..12], "--json"]);
+    assert_eq!(json.code, 1);
+    // ... and a run never serves it: the entry is removed and computed again.
+    let r = p.ok(&["run-cached", &build, "-o", "-", "-f", "csv"]);
+    assert_eq!(r.stdout, good);
+    assert!(r.stderr.contains("was damaged (the data's BLAKE3 is"), "{}", r.stderr);
+    assert_entries_valid(&p, "recomputed after a flipped byte");
 }
 
 #[test]

@@ -273,8 +273,10 @@ fn show(store: &ParquetStore, prefix: &str, json: bool) -> Result<()> {
         }
     }
     let mut out = Vec::new();
+    let mut failed = 0;
     for e in &matching {
         let check = store.verify(&e.name)?;
+        failed += usize::from(check.is_err());
         if json {
             let mut v = entry_json(e);
             v["check"] = match &check {
@@ -288,6 +290,12 @@ fn show(store: &ParquetStore, prefix: &str, json: bool) -> Result<()> {
     }
     if json {
         println!("{}", serde_json::Value::Array(out));
+    }
+    if failed > 0 {
+        return Err(CliError::CheckFailed(format!(
+            "{failed} cache entr{} of `{prefix}` failed the check (see above); a run never serves it: the next run that uses it removes it and computes it again\nhint: to remove it now, `xorq cache clear` (every entry) or `xorq cache prune`",
+            if failed == 1 { "y" } else { "ies" }
+        )));
     }
     Ok(())
 }

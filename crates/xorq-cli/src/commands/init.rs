@@ -35,6 +35,9 @@ pub struct InitArgs {
     pub json: bool,
 }
 
+/// Prefix of the staging directory a project is written in.
+const INIT_PREFIX: &str = ".xorq-init-";
+
 /// Creates the project.
 pub fn run(args: &InitArgs) -> Result<()> {
     let dir = &args.dir;
@@ -50,16 +53,20 @@ pub fn run(args: &InitArgs) -> Result<()> {
     };
     fs::create_dir_all(&parent).map_err(CliError::io("create directory", &parent))?;
     // Everything is written into a staging directory beside the target, then renamed: an
-    // interrupted init leaves no half project.
-    let staging = tempfile::Builder::new()
-        .prefix(".xorq-init-")
-        .tempdir_in(&parent)
-        .map_err(CliError::io("create a directory in", &parent))?;
+    // interrupted init leaves no half project (and the next init here sweeps what a killed one
+    // left).
+    xorq_fs::sweep(&parent, INIT_PREFIX);
+    let staging = xorq_fs::Staging::new_in(&parent, INIT_PREFIX)?;
     let files = write_template(args.template, args.rows, staging.path())?;
     if dir.exists() {
         fs::remove_dir(dir).map_err(CliError::io("replace the empty directory", dir))?;
     }
-    fs::rename(staging.keep(), dir).map_err(CliError::io("create", dir))?;
+    if let xorq_fs::Published::TargetExists(_) = staging.publish(dir)? {
+        return Err(CliError::Usage(format!(
+            "`{}` appeared while the project was being written; choose a new directory",
+            dir.display()
+        )));
+    }
 
     let name = args.template.to_possible_value().map(|v| v.get_name().to_string()).unwrap_or_default();
     if args.json {
@@ -79,10 +86,11 @@ pub fn run(args: &InitArgs) -> Result<()> {
 
 fn write(dir: &Path, name: &str, bytes: &[u8], files: &mut Vec<String>) -> Result<()> {
     let path = dir.join(name);
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent).map_err(CliError::io("create directory", parent))?;
+    // One level at a time: a staging directory removed on interruption is never recreated.
+    if let Some(parent) = path.parent().filter(|p| !p.exists()) {
+        fs::create_dir(parent).map_err(CliError::io("create directory", parent))?;
     }
-    fs::write(&path, bytes).map_err(CliError::io("write", &path))?;
+    xorq_fs::write_new(&path, bytes)?;
     files.push(name.to_string());
     Ok(())
 }

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use xorq::{CacheStrategy, Params, Session};
+use xorq_build::Verification;
 use xorq_exec::blocking::execute_stream_in;
 
 use super::cache as cache_cmd;
@@ -18,7 +19,7 @@ pub struct RunArgs {
     pub build: PathBuf,
     /// Where to write the result: a file, or `-` for stdout (the default).
     #[arg(short = 'o', long = "output", value_name = "PATH")]
-    pub output: Option<String>,
+    pub output: Option<std::ffi::OsString>,
     /// Output format [default: from the file extension, else parquet; on stdout, `table` on a
     /// terminal and `csv` into a pipe].
     #[arg(short = 'f', long, value_enum)]
@@ -61,7 +62,8 @@ pub fn run_with(args: &RunArgs, verbose: bool, cache: Option<CacheStrategy>) -> 
     }
     let format = args.format.unwrap_or_else(|| target.default_format());
     let params = parse_params(&args.params)?;
-    let build = super::target::load(&args.build, &args.catalog)?;
+    let run_cache = cache_cmd::for_run(args.cache_dir.as_deref(), args.no_cache, verbose);
+    let build = super::target::load_verified(&args.build, &args.catalog, &Verification::in_cache(&run_cache))?;
     let mut table = build.table.clone();
     if let Some(strategy) = cache {
         table = table.cache(strategy)?;
@@ -69,7 +71,7 @@ pub fn run_with(args: &RunArgs, verbose: bool, cache: Option<CacheStrategy>) -> 
     if let Some(n) = args.limit {
         table = table.limit(n)?;
     }
-    let session = Session::new().with_cache(cache_cmd::for_run(args.cache_dir.as_deref(), args.no_cache, verbose));
+    let session = Session::new().with_cache(run_cache);
     // Each profile is connected as it resolves now (`${ENV}` references read at run time).
     let session = xorq_exec::blocking::connect(session, &build.profiles, &xorq::backends::connectors())?;
     let mut progress = Progress::start("running");
@@ -97,16 +99,25 @@ pub fn run_with(args: &RunArgs, verbose: bool, cache: Option<CacheStrategy>) -> 
 }
 
 /// `name=value` pairs to parameters; the values are converted to each parameter's type when the
-/// expression is bound, which names unknown parameters and values of the wrong type.
+/// expression is bound, which names unknown parameters and values of the wrong type. A name
+/// given twice is refused (which value was meant cannot be guessed).
 pub(crate) fn parse_params(pairs: &[String]) -> Result<Params> {
     let mut params = Params::new();
+    let mut seen: Vec<(&str, &str)> = Vec::new();
     for pair in pairs {
         let Some((name, value)) = pair.split_once('=') else {
             return Err(CliError::Usage(format!(
                 "`-p {pair}` needs the form NAME=VALUE, for example `-p threshold=100`"
             )));
         };
-        params = params.set_text(name.trim(), value);
+        let name = name.trim();
+        if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name) {
+            return Err(CliError::Usage(format!(
+                "parameter `{name}` is given twice (`-p {name}={first}` and `-p {name}={value}`); give each parameter once"
+            )));
+        }
+        seen.push((name, value));
+        params = params.set_text(name, value);
     }
     Ok(params)
 }

@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use xorq_build::LoadedBuild;
+use xorq_build::{LoadedBuild, Verification};
 use xorq_catalog::config::{Location, Selector};
 use xorq_catalog::{Catalog, CatalogError};
 
@@ -50,18 +50,25 @@ impl CatalogOpts {
     }
 }
 
-/// Loads the build `arg` names (see the module documentation).
+/// Loads the build `arg` names (see the module documentation), its bundled files verified once
+/// per file identity in the default cache directory.
 pub fn load(arg: &Path, opts: &CatalogOpts) -> Result<LoadedBuild> {
-    let text = arg.to_str().unwrap_or_default();
+    load_verified(arg, opts, &Verification::default())
+}
+
+/// [`load`], verifying bundled files as `verification` says.
+pub fn load_verified(arg: &Path, opts: &CatalogOpts, verification: &Verification) -> Result<LoadedBuild> {
+    // A name that is not UTF-8 cannot be an alias or an address: it is a path.
+    let Some(text) = arg.to_str() else { return Ok(xorq_build::load_with(arg, verification)?) };
     let looks_like_path = text.is_empty() || text.contains(['/', '\\']) || text.starts_with('.');
     if arg.exists() || looks_like_path {
-        return Ok(xorq_build::load(arg)?);
+        return Ok(xorq_build::load_with(arg, verification)?);
     }
     let location = opts.selector().locate()?;
     let neither = |why: &dyn std::fmt::Display| neither(text, &location, why);
     let catalog = Catalog::open(&location.path).map_err(|e| neither(&e))?;
     match catalog.resolve(text) {
-        Ok(resolved) => Ok(xorq_build::load(&resolved.dir)?),
+        Ok(resolved) => Ok(xorq_build::load_with(&resolved.dir, verification)?),
         Err(e @ (CatalogError::NotFound { .. } | CatalogError::InvalidName { .. })) => Err(neither(&e)),
         Err(e) => Err(e.into()),
     }

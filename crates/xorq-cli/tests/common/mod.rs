@@ -1,6 +1,8 @@
 //! Running the real `xorq` binary in a scratch directory.
 #![allow(dead_code)]
 
+pub mod sandbox;
+
 use std::path::{Path, PathBuf};
 use std::process::Command as StdCommand;
 

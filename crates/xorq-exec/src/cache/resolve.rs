@@ -173,7 +173,8 @@ fn decide(cache: &Cache, c: &CacheNode, values: &ParamValues) -> Result<Decision
             cache.report(
                 base.event(Outcome::Hit { created: created.unwrap_or(SystemTime::UNIX_EPOCH), rows: found.rows }),
             );
-            Ok(Decision::Hit { source, ordered: found.ordered })
+            // Whether order matters follows from the expression, not from the (editable) sidecar.
+            Ok(Decision::Hit { source, ordered: is_ordered(&c.input) })
         }
         Lookup::Miss { damaged: Some(why), .. } => {
             cache.report(base.event(Outcome::Warning(format!(
@@ -341,10 +342,11 @@ async fn materialize(
     if !commit(cache, pending, writer) {
         return Ok(input);
     }
+    let ordered = is_ordered(&input);
     match store.lookup(&key, &schema)? {
-        Lookup::Hit { source, meta } => {
+        Lookup::Hit { source, .. } => {
             let read = Node::try_new(RelOp::Source(source))?;
-            out.ordered |= meta.ordered;
+            out.ordered |= ordered;
             out.entries.insert(id(&read));
             Ok(read)
         }
