@@ -224,24 +224,36 @@ impl<'a> Lifter<'a> {
         Ok(Rel::of(input.table.select(exprs).map_err(|e| self.core(e))?))
     }
 
+    /// A `WHERE` (or `HAVING`): its plain conditions first, then its `IN`/`EXISTS` conditions as
+    /// semi and anti joins (which only remove rows), then the conditions on scalar subqueries,
+    /// whose values are joined in last, over the fewest rows. DataFusion plans the same order.
     fn filter(&self, f: &Filter, hints: Hints<'_>) -> Result<Rel> {
         let schema = f.input.schema();
         let input = self.materialize(self.lift(&f.input, hints)?)?;
         let (with_subquery, plain): (Vec<&DfExpr>, Vec<&DfExpr>) =
             split_conjunction(&f.predicate).into_iter().partition(|c| is_subquery_condition(c));
+        let (with_scalar, simple): (Vec<&DfExpr>, Vec<&DfExpr>) =
+            plain.into_iter().partition(|c| contains_scalar_subquery(c));
         let columns: Vec<String> = input.table.columns().iter().map(|c| c.to_string()).collect();
-        let (mut rel, subqueries) = self.scalar_subqueries(input, schema, &plain)?;
-        if !plain.is_empty() {
-            let lifter = self.scalar(Scope::Single { schema, cols: &rel.cols }, &subqueries);
-            let terms = plain.iter().map(|c| lifter.lift(c)).collect::<Result<Vec<_>>>()?;
+        let mut rel = input;
+        if !simple.is_empty() {
+            let lifter = self.scalar(Scope::Single { schema, cols: &rel.cols }, &[]);
+            let terms = simple.iter().map(|c| lifter.lift(c)).collect::<Result<Vec<_>>>()?;
             let predicate = terms.into_iter().reduce(Expr::and).unwrap_or_else(|| xorq_core::lit(true));
             rel.table = rel.table.filter(predicate).map_err(|e| self.core(e))?;
         }
-        if !subqueries.is_empty() {
-            // Drop the columns of the cross-joined subquery values again.
-            rel.table = rel.table.select(columns.iter().map(col)).map_err(|e| self.core(e))?;
+        let rel = self.subquery_conditions(rel, schema, &with_subquery)?;
+        if with_scalar.is_empty() {
+            return Ok(rel);
         }
-        self.subquery_conditions(rel, schema, &with_subquery)
+        let (mut rel, subqueries) = self.scalar_subqueries(rel, schema, &with_scalar)?;
+        let lifter = self.scalar(Scope::Single { schema, cols: &rel.cols }, &subqueries);
+        let terms = with_scalar.iter().map(|c| lifter.lift(c)).collect::<Result<Vec<_>>>()?;
+        let predicate = terms.into_iter().reduce(Expr::and).unwrap_or_else(|| xorq_core::lit(true));
+        rel.table = rel.table.filter(predicate).map_err(|e| self.core(e))?;
+        // Drop the columns of the joined subquery values again.
+        rel.table = rel.table.select(columns.iter().map(col)).map_err(|e| self.core(e))?;
+        Ok(rel)
     }
 
     fn window(&self, w: &Window, hints: Hints<'_>) -> Result<Rel> {
@@ -394,6 +406,17 @@ pub(crate) fn unique(name: &str, taken: &mut BTreeSet<String>) -> String {
     }
     taken.insert(candidate.clone());
     candidate
+}
+
+/// Whether `e` holds a scalar subquery (not looking into subqueries' own plans).
+fn contains_scalar_subquery(e: &DfExpr) -> bool {
+    use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+    let mut found = false;
+    let _ = e.apply(|x| {
+        found = matches!(x, DfExpr::ScalarSubquery(_));
+        Ok(if found { TreeNodeRecursion::Stop } else { TreeNodeRecursion::Continue })
+    });
+    found
 }
 
 /// `[NOT] IN (SELECT …)` and `[NOT] EXISTS (…)` as a whole condition.

@@ -55,9 +55,13 @@ struct NullAware {
 }
 
 impl Pending {
-    /// Orders pending joins by content, so the order conditions were written in does not matter.
-    fn sort_key(&self) -> String {
-        format!("{:?} {} {:?} {:?}", self.kind, self.right.address(), self.keys, self.predicate)
+    /// Orders pending joins by content, so the order conditions were written in does not matter:
+    /// semi joins (`IN`, `EXISTS`) before anti joins, as DataFusion plans them, then by content.
+    fn sort_key(&self) -> (bool, String) {
+        (
+            self.kind == JoinKind::Anti,
+            format!("{:?} {} {:?} {:?}", self.kind, self.right.address(), self.keys, self.predicate),
+        )
     }
 }
 
