@@ -206,13 +206,13 @@ impl<'a> Lowering<'a> {
                 for m in &a.measures {
                     outputs.push(s.lower(&m.expr, &mut Nested::Collect(&mut aggregates))?.alias(m.name.clone()));
                 }
-                let aggregates: Vec<DfExpr> =
-                    aggregates.into_iter().enumerate().map(|(i, e)| e.alias(nested_name(i))).collect();
-                LogicalPlanBuilder::from(self.input(&a.input)?)
+                let keys_len = keys.len();
+                let aggregated = LogicalPlanBuilder::from(self.input(&a.input)?)
                     .aggregate(keys, aggregates)
-                    .and_then(|b| b.project(outputs))
                     .and_then(|b| b.build())
-                    .map_err(err)
+                    .map_err(df(&context))?;
+                let outputs = resolve_nested(outputs, &aggregated, keys_len)?;
+                LogicalPlanBuilder::from(aggregated).project(outputs).and_then(|b| b.build()).map_err(err)
             }
             RelOp::Join(j) => {
                 let (left, right) = if s.for_sql {
@@ -341,14 +341,15 @@ impl Lowering<'_> {
         for m in &a.measures {
             outputs.push(s.lower(&m.expr, &mut Nested::Collect(&mut aggregates))?.alias(m.name.clone()));
         }
-        let aggregates: Vec<DfExpr> =
-            aggregates.into_iter().enumerate().map(|(i, e)| e.alias(nested_name(i))).collect();
-        LogicalPlanBuilder::from(input)
+        // DataFusion's output: the keys, its grouping id (with grouping sets), the aggregates.
+        let skip = a.keys.len() + usize::from(sets.is_some());
+        let aggregated = LogicalPlanBuilder::from(input)
             .project(pre)
             .and_then(|b| b.aggregate(grouping, aggregates))
-            .and_then(|b| b.project(outputs))
             .and_then(|b| b.build())
-            .map_err(df(context))
+            .map_err(df(context))?;
+        let outputs = resolve_nested(outputs, &aggregated, skip)?;
+        LogicalPlanBuilder::from(aggregated).project(outputs).and_then(|b| b.build()).map_err(df(context))
     }
 
     /// `INTERSECT`/`EXCEPT` (distinct) for SQL: a semi/anti join on every column with
@@ -384,6 +385,30 @@ impl Lowering<'_> {
         }
         Ok(plan)
     }
+}
+
+/// `outputs` with each `__xorq_nested_{i}` read as the `i`-th aggregate column of `aggregated`
+/// (after `skip` columns of keys), which DataFusion names after the aggregate itself.
+fn resolve_nested(outputs: Vec<DfExpr>, aggregated: &LogicalPlan, skip: usize) -> Result<Vec<DfExpr>> {
+    use datafusion::common::tree_node::{Transformed, TreeNode};
+    let columns = aggregated.schema().columns();
+    outputs
+        .into_iter()
+        .map(|o| {
+            o.transform_up(|e| {
+                if let DfExpr::Column(c) = &e
+                    && c.relation.is_none()
+                    && let Some(i) = c.name.strip_prefix("__xorq_nested_").and_then(|i| i.parse::<usize>().ok())
+                    && let Some(column) = columns.get(skip + i)
+                {
+                    return Ok(Transformed::yes(DfExpr::Column(column.clone())));
+                }
+                Ok(Transformed::no(e))
+            })
+            .map(|t| t.data)
+            .map_err(|e| EngineError::datafusion("lowering an aggregate", e))
+        })
+        .collect()
 }
 
 /// Whether a measure of `a` calls `grouping(…)`.

@@ -180,9 +180,23 @@ impl ScalarLowering<'_> {
                 let lowered = self.aggregate(e, call)?;
                 match nested {
                     Nested::Inline => lowered,
+                    // The aggregate is collected bare (a cast of its result stays outside): the
+                    // aggregate plan keeps it unaliased, as DataFusion's optimizer rules
+                    // (`single_distinct_to_groupby`, …) need, and `nested_name(i)` is resolved
+                    // to its output column afterwards (`lower.rs`, `resolve_nested`).
                     Nested::Collect(collected) => {
-                        let index = collect(collected, lowered);
-                        DfExpr::Column(Column::from_name(nested_name(index)))
+                        let (inner, cast) = match lowered {
+                            DfExpr::Cast(c) if matches!(*c.expr, DfExpr::AggregateFunction(_)) => {
+                                (*c.expr, Some(c.field.data_type().clone()))
+                            }
+                            other => (other, None),
+                        };
+                        let index = collect(collected, inner);
+                        let column = DfExpr::Column(Column::from_name(nested_name(index)));
+                        match cast {
+                            Some(t) => DfExpr::Cast(Cast::new(Box::new(column), t)),
+                            None => column,
+                        }
                     }
                 }
             }
