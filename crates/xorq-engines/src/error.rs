@@ -160,9 +160,36 @@ pub enum EngineError {
         /// The engine's message.
         message: String,
     },
+    /// An arithmetic operation whose result does not fit its type, or a division by zero.
+    #[error(transparent)]
+    Arithmetic(#[from] ArithmeticError),
     /// A broken invariant: a bug in xorq-rs.
     #[error("internal error: {0}\nthis is a bug in xorq-rs; please report it")]
     Internal(String),
+}
+
+/// An arithmetic operation that has no right answer in its type: integer or decimal overflow, or
+/// an integer division by zero. xorq never wraps around: the run stops with this error, naming
+/// the operation as the expression writes it. Cloneable, because DataFusion may hand one error
+/// to several consumers of a plan.
+#[derive(Debug, Clone, Error, PartialEq, Eq)]
+#[error("{}", describe(operation, detail))]
+pub struct ArithmeticError {
+    /// The operation as the expression writes it (`(amount * 1000)`, `sum(amount)`).
+    pub operation: String,
+    /// What the kernel found (`Overflow happened on: 9223372036854775807 + 1`).
+    pub detail: String,
+}
+
+fn describe(operation: &str, detail: &str) -> String {
+    if detail == "division by zero" {
+        return format!(
+            "division by zero in `{operation}`\nhint: guard the divisor, e.g. `x / NULLIF(y, 0)` gives NULL where y is 0"
+        );
+    }
+    format!(
+        "arithmetic overflow in `{operation}`: {detail}\nhint: the result does not fit its type; widen an operand first, e.g. CAST(x AS DECIMAL(38, 0)) or CAST(x AS DOUBLE) (xorq never wraps around silently)"
+    )
 }
 
 fn kind_suffix(kind: &str) -> String {

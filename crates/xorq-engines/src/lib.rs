@@ -13,4 +13,4 @@ pub mod datafusion;
 #[cfg(feature = "datafusion")]
 pub mod dialect;
 
-pub use error::{EngineError, Result};
+pub use error::{ArithmeticError, EngineError, Result};

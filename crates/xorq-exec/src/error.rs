@@ -2,7 +2,7 @@
 
 use thiserror::Error;
 use xorq_core::CoreError;
-use xorq_engines::EngineError;
+use xorq_engines::{ArithmeticError, EngineError};
 
 /// Result alias for `xorq-exec`.
 pub type Result<T, E = ExecError> = std::result::Result<T, E>;
@@ -56,9 +56,21 @@ impl ExecError {
                 Ok(ours) => return *ours,
                 Err(inner) => match inner.downcast::<EngineError>() {
                     Ok(ours) => return ExecError::Engine(*ours),
-                    Err(inner) => D::External(inner),
+                    Err(inner) => match inner.downcast::<ArithmeticError>() {
+                        Ok(ours) => return ExecError::Engine(EngineError::Arithmetic(*ours)),
+                        Err(inner) => D::External(inner),
+                    },
                 },
             },
+            // One error handed to several consumers of a plan (a repartition's outputs).
+            D::Shared(shared) => {
+                if let D::External(inner) = shared.find_root()
+                    && let Some(ours) = inner.downcast_ref::<ArithmeticError>()
+                {
+                    return ExecError::Engine(EngineError::Arithmetic(ours.clone()));
+                }
+                D::Shared(shared)
+            }
             D::Context(what, inner) => match ExecError::datafusion(what.clone(), *inner) {
                 ExecError::DataFusion { source, .. } => D::Context(what, source),
                 ours => return ours,

@@ -53,10 +53,11 @@ pub(crate) fn conform_batch(batch: &RecordBatch, schema: &ArrowSchemaRef) -> Res
             } else {
                 cast_with_options(column, field.data_type(), &options).map_err(|e| {
                     ArrowError::CastError(format!(
-                        "column `{}` ({} → {}): {e}",
+                        "column `{}` ({} → {}): {}",
                         field.name(),
                         column.data_type(),
-                        field.data_type()
+                        field.data_type(),
+                        explain_cast_error(&e, field.data_type())
                     ))
                 })
             }
@@ -64,6 +65,23 @@ pub(crate) fn conform_batch(batch: &RecordBatch, schema: &ArrowSchemaRef) -> Res
         .collect::<Result<Vec<ArrayRef>, _>>()?;
     let options = RecordBatchOptions::new().with_row_count(Some(batch.num_rows()));
     RecordBatch::try_new_with_options(schema.clone(), columns, &options)
+}
+
+/// A cast error in words: a number that does not fit its integer or decimal type is an overflow
+/// of the engine's arithmetic (an `Int32` sum computed in 64 bits, say), which xorq refuses
+/// rather than wrap or truncate.
+pub(crate) fn explain_cast_error(e: &ArrowError, target: &arrow::datatypes::DataType) -> String {
+    let numeric = target.is_integer() || matches!(target, arrow::datatypes::DataType::Decimal128(..));
+    match e {
+        ArrowError::CastError(m) | ArrowError::ComputeError(m) | ArrowError::InvalidArgumentError(m)
+            if numeric && (m.contains("Can't cast value") || m.contains("too large") || m.contains("overflow")) =>
+        {
+            format!(
+                "arithmetic overflow: {m}\nhint: the value does not fit {target}; widen the operation's operands first, e.g. CAST(x AS BIGINT) or CAST(x AS DECIMAL(38, 0))"
+            )
+        }
+        other => other.to_string(),
+    }
 }
 
 /// A time of day in a coarser unit as the IR's `Time64(ns)`. Arrow's own cast multiplies every

@@ -36,7 +36,7 @@ impl<'a> Lowering<'a> {
     /// A lowering that binds `params` and scans in-memory data with `partitions` partitions.
     pub fn new(params: &'a ParamValues, partitions: usize) -> Self {
         Lowering {
-            scalar: ScalarLowering { params, placeholders: false, for_sql: false },
+            scalar: ScalarLowering { params, placeholders: false, for_sql: false, checked_markers: false },
             partitions,
             memo: BTreeMap::new(),
             conformed: Vec::new(),
@@ -66,6 +66,14 @@ impl<'a> Lowering<'a> {
     /// unparser only; it does not run.
     pub fn for_sql(mut self) -> Self {
         self.scalar.for_sql = true;
+        self
+    }
+
+    /// With [`Lowering::for_sql`], for an engine whose integer arithmetic does not fail on
+    /// overflow (SQLite): integer `+`, `-`, `*` and unary minus become checked-arithmetic markers
+    /// (`marker::CHECKED_ADD`, …).
+    pub fn with_checked_markers(mut self) -> Self {
+        self.scalar.checked_markers = true;
         self
     }
 

@@ -24,6 +24,30 @@ pub const DATE_SHIFT: &str = "__xorq_date_shift";
 /// `strftime('%Y-%m-%d %H:%M:%f', x, '+7 days')`.
 pub const TIMESTAMP_SHIFT: &str = "__xorq_timestamp_shift";
 
+/// Integer `a + b` that fails on overflow: `checked_add(a, b, label)`, with `label` the operation
+/// as the expression writes it. Only for SQLite, whose integer arithmetic turns an overflowing
+/// result into a float silently; xorq registers `xorq_checked_add(a, b, label)` on each SQLite
+/// connection (`backend/sqlite/functions.rs`). The other engines check overflow themselves.
+pub const CHECKED_ADD: &str = "__xorq_checked_add";
+/// Integer `a - b` that fails on overflow, as [`CHECKED_ADD`].
+pub const CHECKED_SUB: &str = "__xorq_checked_sub";
+/// Integer `a * b` that fails on overflow, as [`CHECKED_ADD`].
+pub const CHECKED_MUL: &str = "__xorq_checked_mul";
+/// Integer `-a` that fails on overflow: `checked_negate(a, label)`, as [`CHECKED_ADD`].
+pub const CHECKED_NEGATE: &str = "__xorq_checked_negate";
+
+/// The SQLite function a checked-arithmetic marker is written as, and the operator other
+/// dialects would write.
+pub(crate) fn checked_function(marker: &str) -> Option<&'static str> {
+    Some(match marker {
+        CHECKED_ADD => "xorq_checked_add",
+        CHECKED_SUB => "xorq_checked_sub",
+        CHECKED_MUL => "xorq_checked_mul",
+        CHECKED_NEGATE => "xorq_checked_negate",
+        _ => return None,
+    })
+}
+
 #[derive(Debug, PartialEq, Eq, Hash)]
 struct Marker {
     name: &'static str,

@@ -1,5 +1,7 @@
 //! The embedded default engine: Apache DataFusion.
 
+mod checked;
+mod checked_sum;
 pub mod functions;
 mod join_tree;
 mod literal;

@@ -14,8 +14,8 @@ use datafusion::logical_expr::{
     WindowFrameBound, WindowFrameUnits, WindowFunctionDefinition, lit,
 };
 use xorq_core::expr::{
-    AggregateCall, BinaryOp, ExprKind, FrameBound, FrameUnits, JoinSide, ScalarExpr, ScalarFunc, SortKey, WindowCall,
-    WindowFunc,
+    AggFunc, AggregateCall, BinaryOp, ExprKind, FrameBound, FrameUnits, JoinSide, ScalarExpr, ScalarFunc, SortKey,
+    WindowCall, WindowFunc,
 };
 use xorq_core::{DataType, Literal};
 
@@ -47,6 +47,9 @@ pub(crate) struct ScalarLowering<'a> {
     pub placeholders: bool,
     /// Lowering for SQL generation: engine-dependent operations become markers (`marker.rs`).
     pub for_sql: bool,
+    /// In SQL generation, integer `+`, `-`, `*` and unary minus become checked-arithmetic
+    /// markers, for an engine that does not check overflow itself (SQLite).
+    pub checked_markers: bool,
 }
 
 fn binary(l: DfExpr, op: Operator, r: DfExpr) -> DfExpr {
@@ -148,7 +151,26 @@ impl ScalarLowering<'_> {
                 )
             }
             ExprKind::Binary { op, left, right } => {
-                binary(self.lower(left, nested)?, operator(*op)?, self.lower(right, nested)?)
+                let (l, r) = (self.lower(left, nested)?, self.lower(right, nested)?);
+                if self.for_sql {
+                    let marker = match op {
+                        BinaryOp::Add => super::marker::CHECKED_ADD,
+                        BinaryOp::Sub => super::marker::CHECKED_SUB,
+                        BinaryOp::Mul => super::marker::CHECKED_MUL,
+                        _ => "",
+                    };
+                    let integers =
+                        [&e.dtype, &left.dtype, &right.dtype].iter().all(|t| t.is_integer() || **t == DataType::Null);
+                    if self.checked_markers && !marker.is_empty() && integers && e.dtype.is_integer() {
+                        return Ok(super::marker::call(marker, e.dtype.to_arrow(), vec![l, r, lit(e.to_string())]));
+                    }
+                    // The engine's own arithmetic runs, with its own overflow checks.
+                    return Ok(binary(l, operator(*op)?, r));
+                }
+                match super::checked::binary(*op, (l, &left.dtype), (r, &right.dtype), &e.dtype, e.to_string()) {
+                    Ok(checked) => checked,
+                    Err((l, r)) => binary(l, operator(*op)?, r),
+                }
             }
             ExprKind::And(terms) | ExprKind::Or(terms) => {
                 let op = if matches!(e.kind, ExprKind::And(_)) { Operator::And } else { Operator::Or };
@@ -157,7 +179,20 @@ impl ScalarLowering<'_> {
                 it.fold(first, |acc, t| binary(acc, op, t))
             }
             ExprKind::Not(x) => DfExpr::Not(Box::new(self.lower(x, nested)?)),
-            ExprKind::Negate(x) => DfExpr::Negative(Box::new(self.lower(x, nested)?)),
+            ExprKind::Negate(x) => {
+                let lowered = self.lower(x, nested)?;
+                if self.for_sql {
+                    if self.checked_markers && e.dtype.is_signed_integer() {
+                        let args = vec![lowered, lit(e.to_string())];
+                        return Ok(super::marker::call(super::marker::CHECKED_NEGATE, e.dtype.to_arrow(), args));
+                    }
+                    return Ok(DfExpr::Negative(Box::new(lowered)));
+                }
+                match super::checked::negate(lowered, &x.dtype, e.to_string()) {
+                    Ok(checked) => checked,
+                    Err(x) => DfExpr::Negative(Box::new(x)),
+                }
+            }
             ExprKind::IsNull(x) => DfExpr::IsNull(Box::new(self.lower(x, nested)?)),
             ExprKind::IsNotNull(x) => DfExpr::IsNotNull(Box::new(self.lower(x, nested)?)),
             ExprKind::Cast(x) => DfExpr::Cast(Cast::new(Box::new(self.lower(x, nested)?), e.dtype.to_arrow())),
@@ -285,7 +320,17 @@ impl ScalarLowering<'_> {
             None => None,
         };
         let null_treatment = call.ignore_nulls.then_some(NullTreatment::IgnoreNulls);
+        // An integer sum is exact or an error (`checked_sum.rs`); SQL engines sum with their own
+        // checks.
+        let checked_sum = call.func == AggFunc::SUM
+            && !self.for_sql
+            && call.args.first().is_some_and(|a| a.dtype.is_integer() || a.dtype == DataType::Null);
+        let checked_udaf;
         let (udaf, distinct, order_by) = match aggregate_form(call.func) {
+            AggregateForm::Udaf(_) if checked_sum => {
+                checked_udaf = super::checked_sum::checked_sum(e.to_string());
+                (&checked_udaf, call.distinct, order_by)
+            }
             AggregateForm::Udaf(name) => (impls.aggregate(name).ok_or_else(|| missing(name))?, call.distinct, order_by),
             AggregateForm::CountStar => {
                 args = vec![lit(1i64)];

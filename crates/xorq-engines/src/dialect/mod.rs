@@ -207,7 +207,12 @@ pub fn to_sql(table: &Table, dialect: SqlDialect) -> Result<String> {
 /// placeholders).
 pub fn to_sql_with(table: &Table, dialect: SqlDialect, values: &ParamValues) -> Result<String> {
     support::check(table, dialect, values)?;
-    let plan = Lowering::new(values, 1).with_placeholders().for_sql().lower_table(table)?;
+    let mut lowering = Lowering::new(values, 1).with_placeholders().for_sql();
+    if dialect == SqlDialect::Sqlite {
+        // SQLite turns an overflowing integer result into a float; the markers check it.
+        lowering = lowering.with_checked_markers();
+    }
+    let plan = lowering.lower_table(table)?;
     let engine = unparse::EngineDialect::new(dialect);
     let mut statement = Unparser::new(&engine)
         .with_pretty(true)

@@ -17,7 +17,7 @@ use datafusion::sql::unparser::dialect::{
 };
 
 use super::SqlDialect;
-use crate::datafusion::marker::{DATE_SHIFT, INT_DIV, TIMESTAMP_SHIFT};
+use crate::datafusion::marker::{DATE_SHIFT, INT_DIV, TIMESTAMP_SHIFT, checked_function};
 
 use SqlDialect as D;
 
@@ -131,6 +131,25 @@ impl EngineDialect {
                     ast::Expr::BinaryOp { left: Box::new(a), op: BinaryOperator::Divide, right: Box::new(b) };
                 function("TRUNC", vec![quotient])
             }
+        })
+    }
+
+    /// Checked integer arithmetic (`marker::CHECKED_ADD`, …): SQLite's registered function
+    /// `sqlite_function(a, b, label)`; elsewhere the operator, whose engine checks overflow.
+    fn checked(&self, u: &Unparser, sqlite_function: &str, args: &[Expr]) -> DfResult<ast::Expr> {
+        let sql = args.iter().map(|a| u.expr_to_sql(a)).collect::<DfResult<Vec<_>>>()?;
+        if self.kind == D::Sqlite {
+            return Ok(function(sqlite_function, sql));
+        }
+        let mut operands = sql.into_iter();
+        Ok(match (sqlite_function, operands.next(), operands.next()) {
+            ("xorq_checked_negate", Some(x), _) => {
+                ast::Expr::Nested(Box::new(ast::Expr::UnaryOp { op: ast::UnaryOperator::Minus, expr: Box::new(x) }))
+            }
+            ("xorq_checked_add", Some(a), Some(b)) => binary(a, BinaryOperator::Plus, b),
+            ("xorq_checked_sub", Some(a), Some(b)) => binary(a, BinaryOperator::Minus, b),
+            ("xorq_checked_mul", Some(a), Some(b)) => binary(a, BinaryOperator::Multiply, b),
+            _ => return internal_err!("`{sqlite_function}` with {} arguments", args.len()),
         })
     }
 
@@ -360,6 +379,9 @@ impl Dialect for EngineDialect {
     ) -> DfResult<Option<ast::Expr>> {
         if func_name == INT_DIV {
             return self.int_div(unparser, args).map(Some);
+        }
+        if let Some(sqlite_function) = checked_function(func_name) {
+            return self.checked(unparser, sqlite_function, args).map(Some);
         }
         if func_name == DATE_SHIFT || func_name == TIMESTAMP_SHIFT {
             return self.shift(unparser, func_name, args).map(Some);

@@ -16,6 +16,7 @@
 mod common;
 mod data;
 mod exceptions;
+mod overflow;
 mod rows;
 
 use std::sync::Arc;

@@ -93,7 +93,10 @@ async fn integers_meet_decimals_and_each_other() {
     f.check("SELECT id, qty * price AS qp, 1 - price AS rest, price / qty AS per, big + price AS bp FROM {numbers} WHERE id <> 3 AND id <> 4", false).await;
     f.check("SELECT id FROM {numbers} WHERE qty > price OR big < price", false).await;
     f.check("SELECT id, qty + 1 AS next, qty * 2 AS twice, qty + 2147483647 AS wide FROM {numbers}", false).await;
-    f.check("SELECT id, ubig > big AS ub, usmall - qty AS uq, usmall + big AS ul FROM {numbers}", false).await;
+    // Row 3 is `i64::MAX + u32::MAX`, which DataFusion wraps around and xorq refuses
+    // (`overflow.rs`).
+    f.check("SELECT id, ubig > big AS ub, usmall - qty AS uq, usmall + big AS ul FROM {numbers} WHERE id <> 3", false)
+        .await;
     f.check("SELECT id FROM {numbers} WHERE ubig = big OR ubig > 9223372036854775807 OR usmall < qty", false).await;
     f.check("SELECT id, ratio * 2 AS r2, ratio + big AS rb, ratio > 0.1 AS gt FROM {numbers}", false).await;
     f.check("SELECT id FROM {numbers} WHERE big = 9007199254740992.0 OR amount = 1e18", false).await;

@@ -7,5 +7,6 @@ mod coercion;
 mod common;
 mod fixture;
 mod functions;
+mod overflow;
 mod relational;
 mod sql;

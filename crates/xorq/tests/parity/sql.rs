@@ -131,6 +131,11 @@ impl Fixture {
         Fixture { dir, ctx: SessionContext::new(), tables: Vec::new() }.add(name, batch).await
     }
 
+    /// The directory holding the tables' Parquet files.
+    pub(crate) fn dir(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
     /// Adds table `name` holding `batch`.
     pub(crate) async fn add(mut self, name: &str, batch: &RecordBatch) -> Fixture {
         let path = self.dir.path().join(format!("{name}.parquet"));

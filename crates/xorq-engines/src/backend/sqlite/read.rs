@@ -113,7 +113,7 @@ impl ColumnBuilder {
             return Ok(array);
         }
         let options = CastOptions { safe: false, ..CastOptions::default() };
-        cast_with_options(&array, target, &options).map_err(|e| e.to_string())
+        cast_with_options(&array, target, &options).map_err(|e| crate::backend::conform::explain_cast_error(&e, target))
     }
 }
 
