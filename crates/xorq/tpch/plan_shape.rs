@@ -27,7 +27,7 @@ use datafusion::datasource::source::DataSourceExec;
 use datafusion::logical_expr::Operator;
 use datafusion::physical_expr::expressions::{BinaryExpr, Column, InListExpr};
 use datafusion::physical_expr::utils::split_conjunction;
-use datafusion::physical_expr::{PhysicalExpr, PhysicalExprRef};
+use datafusion::physical_expr::{PhysicalExpr, PhysicalExprRef, ScalarFunctionExpr};
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::aggregates::{AggregateExec, AggregateMode};
 use datafusion::physical_plan::filter::FilterExec;
@@ -282,7 +282,12 @@ impl Walker {
             let args: Vec<String> = a.expressions().iter().map(|e| columns_read(e, &sub.origins)).collect();
             let args: Vec<String> = args.into_iter().filter(|a| !a.is_empty()).collect();
             let distinct = if a.is_distinct() { "distinct " } else { "" };
-            let mut f = format!("{}({distinct}{})", a.fun().name(), args.join(", "));
+            // xorq's exact integer sum (`checked_sum`) is DataFusion's `sum` but for overflow.
+            let function = match a.fun().name() {
+                "checked_sum" => "sum",
+                other => other,
+            };
+            let mut f = format!("{function}({distinct}{})", args.join(", "));
             if let Some(filter) = filter {
                 let _ = write!(f, " filter ({})", render(filter, &sub.origins));
             }
@@ -385,6 +390,25 @@ fn render(expr: &Arc<dyn PhysicalExpr>, origins: &[Origin]) -> String {
 fn canon(expr: &Arc<dyn PhysicalExpr>, name: &dyn Fn(&Column) -> String) -> String {
     if let Some(c) = expr.downcast_ref::<Column>() {
         return name(c);
+    }
+    // xorq's checked arithmetic (overflow fails instead of wrapping: a deliberate difference)
+    // reads as the operator DataFusion's plan has.
+    if let Some(f) = expr.downcast_ref::<ScalarFunctionExpr>() {
+        let op = match f.name() {
+            "checked_add" => Some(Operator::Plus),
+            "checked_sub" => Some(Operator::Minus),
+            "checked_mul" => Some(Operator::Multiply),
+            "checked_div" => Some(Operator::Divide),
+            "checked_mod" => Some(Operator::Modulo),
+            _ => None,
+        };
+        if let (Some(op), [l, r]) = (op, f.args()) {
+            let as_operator: Arc<dyn PhysicalExpr> = Arc::new(BinaryExpr::new(Arc::clone(l), op, Arc::clone(r)));
+            return canon(&as_operator, name);
+        }
+        if let ("checked_negate", [x]) = (f.name(), f.args()) {
+            return format!("(- {})", canon(x, name));
+        }
     }
     if let Some(b) = expr.downcast_ref::<BinaryExpr>() {
         let op = *b.op();

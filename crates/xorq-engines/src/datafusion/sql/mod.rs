@@ -22,8 +22,14 @@
 //! A comment `-- xorq: cache [modification-time|snapshot] [ttl=1h]` on the line before a CTE
 //! caches that CTE (`Table::cache`); before the query's first word it caches the whole result.
 //!
+//! Subqueries are decorrelated as DataFusion's optimizer would: `IN`/`EXISTS` (correlated or
+//! not, `NOT IN` null-aware) become semi and anti joins (`subquery.rs`), scalar subqueries become
+//! joins with their aggregate, with the count bug handled (`scalar_subquery.rs`). `VALUES` and a
+//! `SELECT` without `FROM` are in-memory tables (`values.rs`); `GROUPING SETS`, `ROLLUP` and
+//! `CUBE` are the aggregate's grouping sets.
+//!
 //! Anything the IR cannot express (a function outside the catalogue, `LATERAL`, recursive CTEs,
-//! `GROUPING SETS`, …) is an [`EngineError::Sql`] naming the construct and its line and column.
+//! …) is an [`EngineError::Sql`] naming the construct and its line and column.
 
 mod cache_marker;
 mod context;
