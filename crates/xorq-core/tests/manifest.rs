@@ -413,3 +413,38 @@ proptest! {
         prop_assert_eq!(to_yaml(&back).expect("writes again"), yaml);
     }
 }
+
+/// A long list of constants (generated SQL often has thousands) is one flow sequence of values,
+/// not a mapping per value; the mapping form, which manifests of earlier versions hold, reads to
+/// the same address.
+#[test]
+fn long_constant_lists_are_written_compactly() {
+    let values: Vec<i64> = (0..10_000).map(|i| i * 7).collect();
+    let table = sales().filter(col("customer_id").is_in(values.iter().copied().map(lit))).expect("valid filter");
+    let yaml = round_trip("long IN list", &table);
+    assert!(yaml.contains("literals: ["), "{}", &yaml[..yaml.len().min(2_000)]);
+    assert!(yaml.len() < 100_000, "{} bytes for 10,000 integers", yaml.len());
+    // The same list as mappings, one per value: the same expression.
+    let mut old_form = String::new();
+    for line in yaml.lines() {
+        let indent = &line[..line.len() - line.trim_start().len()];
+        if line.trim_start() == "type: Int64" {
+            continue;
+        }
+        if line.trim_start().starts_with("literals: [") {
+            old_form.push_str(&format!("{indent}values:\n"));
+            for v in &values {
+                old_form.push_str(&format!("{indent}- {{literal: {v}, type: Int64}}\n"));
+            }
+            continue;
+        }
+        old_form.push_str(line);
+        old_form.push('\n');
+    }
+    let back = from_yaml(&old_form, &LoadContext::default())
+        .unwrap_or_else(|e| panic!("the mapping form does not read: {e}"));
+    assert_eq!(back.address(), table.address());
+    // Short lists keep one mapping per value.
+    let short = sales().filter(col("customer_id").is_in([lit(1), lit(2)])).expect("valid filter");
+    assert!(!round_trip("short IN list", &short).contains("literals:"));
+}

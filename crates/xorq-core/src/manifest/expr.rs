@@ -13,7 +13,7 @@ use crate::types::DataType;
 use super::literal::{from_scalar, to_scalar};
 use super::model::{BranchDef, ExprDef, FrameDef, SortKeyDef};
 use super::{invalid, list_names};
-use serde_saphyr::FlowMap;
+use serde_saphyr::{FlowMap, FlowSeq};
 
 /// Operators other than the binary ones, with the keys each takes besides `op`.
 const OTHER_OPS: [(&str, &[&str]); 9] = [
@@ -25,7 +25,7 @@ const OTHER_OPS: [(&str, &[&str]); 9] = [
     ("IsNotNull", &["arg"]),
     ("Cast", &["type", "arg"]),
     ("Case", &["branches", "else"]),
-    ("InList", &["arg", "values", "negated"]),
+    ("InList", &["arg", "values", "type", "literals", "negated"]),
 ];
 
 fn side_name(side: JoinSide) -> String {
@@ -81,6 +81,25 @@ fn write_window(d: &mut ExprDef, call: &WindowCall) -> Result<()> {
         })
     });
     Ok(())
+}
+
+/// Lists at least this long of constants of one type are written as one flow sequence.
+const COMPACT_LIST: usize = 64;
+
+/// The values of `list` when it is long and made of constants of one type (`x IN (1, 2, …)`
+/// with thousands of values, as generated SQL often has).
+fn constants_of_one_type(list: &[ScalarExpr]) -> Option<(&DataType, Vec<super::model::Scalar>)> {
+    let dtype = &list.first()?.dtype;
+    if list.len() < COMPACT_LIST {
+        return None;
+    }
+    list.iter()
+        .map(|e| match &e.kind {
+            ExprKind::Literal(l) if &e.dtype == dtype => Some(to_scalar(l)),
+            _ => None,
+        })
+        .collect::<Option<Vec<_>>>()
+        .map(|values| (dtype, values))
 }
 
 /// The manifest form of a typed expression.
@@ -139,7 +158,13 @@ pub(crate) fn write_expr(e: &ScalarExpr) -> Result<ExprDef> {
         ExprKind::InList { expr, list, negated } => {
             d.op = op("InList");
             d.arg = boxed(expr)?;
-            d.values = write_all(list)?;
+            match constants_of_one_type(list) {
+                Some((dtype, literals)) => {
+                    d.dtype = Some(dtype.to_string());
+                    d.literals = Some(FlowSeq(literals));
+                }
+                None => d.values = write_all(list)?,
+            }
             d.negated = Some(*negated);
         }
         ExprKind::Function { func, args } => {
@@ -195,6 +220,7 @@ fn present_keys(d: &ExprDef) -> Vec<&'static str> {
     add(d.arg.is_some(), "arg");
     add(!d.args.is_empty(), "args");
     add(!d.values.is_empty(), "values");
+    add(d.literals.is_some(), "literals");
     add(d.negated.is_some(), "negated");
     add(!d.branches.is_empty(), "branches");
     add(d.otherwise.is_some(), "else");
@@ -313,7 +339,22 @@ fn read_op(d: &ExprDef, name: &str) -> Result<Expr> {
             };
             Expr::Case { branches, otherwise }
         }
-        _ => Expr::InList { expr: arg()?, list: read_all(&d.values)?, negated: d.negated.unwrap_or(false) },
+        _ => {
+            let list = match &d.literals {
+                Some(FlowSeq(literals)) => {
+                    if !d.values.is_empty() {
+                        return Err(invalid(format!("{what} has both `values` and `literals`; keep one")));
+                    }
+                    let dtype = parse_type(required(&d.dtype, "type", &what)?)?;
+                    literals
+                        .iter()
+                        .map(|s| from_scalar(s, &dtype).map(Expr::Literal).map_err(|m| invalid(format!("{what}: {m}"))))
+                        .collect::<Result<Vec<_>>>()?
+                }
+                None => read_all(&d.values)?,
+            };
+            Expr::InList { expr: arg()?, list, negated: d.negated.unwrap_or(false) }
+        }
     })
 }
 

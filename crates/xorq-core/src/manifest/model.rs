@@ -11,7 +11,7 @@ use std::marker::PhantomData;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
-use serde_saphyr::{FlowMap, Spanned};
+use serde_saphyr::{FlowMap, FlowSeq, Spanned};
 
 /// The whole document.
 #[derive(Debug, Serialize, Deserialize)]
@@ -254,6 +254,10 @@ pub(crate) struct ExprBody {
     /// Candidates of `InList`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub values: Vec<ExprDef>,
+    /// Candidates of a long `InList` of constants of one type (given by `type`), as one flow
+    /// sequence of values: a few bytes per value where `values` takes a mapping each.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub literals: Option<FlowSeq<Vec<Scalar>>>,
     /// `InList`: `NOT IN`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub negated: Option<bool>,
