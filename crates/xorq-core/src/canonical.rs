@@ -25,9 +25,11 @@ fn order_key(e: &ScalarExpr) -> (bool, Address) {
     (e.is_constant(), expr_digest(e))
 }
 
-fn ordered_unique(mut terms: Vec<ScalarExpr>) -> Vec<ScalarExpr> {
-    let mut keyed: Vec<((bool, Address), ScalarExpr)> = terms.drain(..).map(|t| (order_key(&t), t)).collect();
-    keyed.sort_by_key(|k| k.0);
+fn ordered_unique(terms: Vec<ScalarExpr>) -> Vec<ScalarExpr> {
+    let mut keyed: Vec<((bool, Address), ScalarExpr)> = terms.into_iter().map(|t| (order_key(&t), t)).collect();
+    // Unstable: terms with equal keys are equal and only one is kept; no scratch copy of a list
+    // of a million constants.
+    keyed.sort_unstable_by_key(|k| k.0);
     keyed.dedup_by(|a, b| a.0 == b.0);
     keyed.into_iter().map(|(_, t)| t).collect()
 }

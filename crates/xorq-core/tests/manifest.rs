@@ -441,8 +441,8 @@ fn long_constant_lists_are_written_compactly() {
         old_form.push_str(line);
         old_form.push('\n');
     }
-    let back = from_yaml(&old_form, &LoadContext::default())
-        .unwrap_or_else(|e| panic!("the mapping form does not read: {e}"));
+    let back =
+        from_yaml(&old_form, &LoadContext::default()).unwrap_or_else(|e| panic!("the mapping form does not read: {e}"));
     assert_eq!(back.address(), table.address());
     // Short lists keep one mapping per value.
     let short = sales().filter(col("customer_id").is_in([lit(1), lit(2)])).expect("valid filter");

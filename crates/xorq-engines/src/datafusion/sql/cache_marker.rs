@@ -73,6 +73,11 @@ fn directive(text: &str, at: Pos, locator: &Locator<'_>) -> Result<CacheStrategy
 
 /// The markers of `sql`, in order.
 fn markers(sql: &str, locator: &Locator<'_>) -> Result<Vec<Marker>> {
+    // A marker is a comment that starts with `xorq:`; without that text there is none, and the
+    // text need not be tokenized again (a generated query can be megabytes of constants).
+    if !sql.as_bytes().windows(5).any(|w| w.eq_ignore_ascii_case(b"xorq:")) {
+        return Ok(Vec::new());
+    }
     let Ok(tokens) = Tokenizer::new(&GenericDialect {}, sql).tokenize_with_location() else {
         // The parser reports the text's own error.
         return Ok(Vec::new());

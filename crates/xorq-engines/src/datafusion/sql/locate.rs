@@ -8,6 +8,7 @@ use datafusion::sql::sqlparser::ast::{
     Expr as AstExpr, FunctionArg, FunctionArgExpr, ObjectName, Spanned, Statement, TableFactor, Value, Visit, Visitor,
 };
 use datafusion::sql::sqlparser::dialect::GenericDialect;
+use datafusion::sql::sqlparser::parser::Parser;
 use datafusion::sql::sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer};
 
 use crate::error::EngineError;
@@ -18,8 +19,14 @@ pub(crate) type Pos = (u64, u64);
 /// Finds constructs of one SQL text.
 pub(crate) struct Locator<'a> {
     sql: &'a str,
-    tokens: Vec<TokenWithSpan>,
-    statement: Option<Statement>,
+    /// The tokens, read the first time a construct is looked for (errors only, mostly): a large
+    /// generated query is not held twice.
+    tokens: std::cell::OnceCell<Vec<TokenWithSpan>>,
+    /// Whether the text parsed, so constructs may be looked for in its statement.
+    parsed: bool,
+    /// The statement, parsed again the first time a construct is looked for in it: holding a
+    /// copy of every statement for the rare error would double the memory of a large query.
+    statement: std::cell::OnceCell<Option<Statement>>,
 }
 
 fn pos(l: Location) -> Option<Pos> {
@@ -33,13 +40,32 @@ fn last_ident(name: &ObjectName) -> Option<String> {
 impl<'a> Locator<'a> {
     /// A locator over the tokens of `sql` (none if the text cannot be tokenized).
     pub(crate) fn new(sql: &'a str) -> Self {
-        let tokens = Tokenizer::new(&GenericDialect {}, sql).tokenize_with_location().unwrap_or_default();
-        Locator { sql, tokens, statement: None }
+        Locator { sql, tokens: std::cell::OnceCell::new(), parsed: false, statement: std::cell::OnceCell::new() }
     }
 
-    /// Also search the parsed statement.
-    pub(crate) fn set_statement(&mut self, statement: Statement) {
-        self.statement = Some(statement);
+    fn tokens(&self) -> &[TokenWithSpan] {
+        self.tokens
+            .get_or_init(|| Tokenizer::new(&GenericDialect {}, self.sql).tokenize_with_location().unwrap_or_default())
+    }
+
+    /// Also search the statement: the text is known to parse.
+    pub(crate) fn search_statement(&mut self) {
+        self.parsed = true;
+    }
+
+    fn statement(&self) -> Option<&Statement> {
+        if !self.parsed {
+            return None;
+        }
+        self.statement
+            .get_or_init(|| {
+                Parser::new(&GenericDialect {})
+                    .try_with_sql(self.sql)
+                    .and_then(|mut p| p.parse_statements())
+                    .ok()
+                    .and_then(|statements| statements.into_iter().next())
+            })
+            .as_ref()
     }
 
     /// An error at `at`, or at the start of the statement when the construct was not found.
@@ -50,7 +76,7 @@ impl<'a> Locator<'a> {
 
     /// Where the first real token is.
     fn start(&self) -> Option<Pos> {
-        self.tokens
+        self.tokens()
             .iter()
             .find(|t| !matches!(t.token, Token::Whitespace(_) | Token::EOF))
             .and_then(|t| pos(t.span.start))
@@ -64,7 +90,7 @@ impl<'a> Locator<'a> {
     }
 
     fn visit<F: FnMut(&AstNode<'_>) -> Option<Pos>>(&self, mut f: F) -> Option<Pos> {
-        let statement = self.statement.as_ref()?;
+        let statement = self.statement()?;
         let mut finder = Finder { f: &mut f };
         match statement.visit(&mut finder) {
             ControlFlow::Break(p) => Some(p),
@@ -88,7 +114,7 @@ impl<'a> Locator<'a> {
     /// query spelled a function that has aliases.
     pub(crate) fn called<'n>(&self, names: &[&'n str]) -> Option<&'n str> {
         let real: Vec<&TokenWithSpan> =
-            self.tokens.iter().filter(|t| !matches!(t.token, Token::Whitespace(_))).collect();
+            self.tokens().iter().filter(|t| !matches!(t.token, Token::Whitespace(_))).collect();
         real.windows(2).find_map(|w| match (&w[0].token, &w[1].token) {
             (Token::Word(word), Token::LParen) => names.iter().copied().find(|n| n.eq_ignore_ascii_case(&word.value)),
             _ => None,
@@ -98,7 +124,7 @@ impl<'a> Locator<'a> {
     /// A word followed by `(`: functions the AST gives dedicated nodes (`EXTRACT`, `TRIM`, …).
     fn call_token(&self, names: &[&str]) -> Option<Pos> {
         let real: Vec<&TokenWithSpan> =
-            self.tokens.iter().filter(|t| !matches!(t.token, Token::Whitespace(_))).collect();
+            self.tokens().iter().filter(|t| !matches!(t.token, Token::Whitespace(_))).collect();
         real.windows(2).find_map(|w| match (&w[0].token, &w[1].token) {
             (Token::Word(word), Token::LParen) if names.iter().any(|n| n.eq_ignore_ascii_case(&word.value)) => {
                 pos(w[0].span.start)
@@ -157,7 +183,7 @@ impl<'a> Locator<'a> {
     /// (case-insensitive) or symbols (`(`).
     pub(crate) fn keyword(&self, words: &[&str]) -> Option<Pos> {
         let real: Vec<&TokenWithSpan> =
-            self.tokens.iter().filter(|t| !matches!(t.token, Token::Whitespace(_))).collect();
+            self.tokens().iter().filter(|t| !matches!(t.token, Token::Whitespace(_))).collect();
         if words.is_empty() || real.len() < words.len() {
             return None;
         }
@@ -172,7 +198,7 @@ impl<'a> Locator<'a> {
 
     /// The first token spelled `text` (an identifier, case-insensitive, or a symbol).
     pub(crate) fn token(&self, text: &str) -> Option<Pos> {
-        self.tokens.iter().find_map(|t| {
+        self.tokens().iter().find_map(|t| {
             let hit = match &t.token {
                 Token::Word(w) => w.value.eq_ignore_ascii_case(text),
                 Token::Whitespace(_) => false,

@@ -91,7 +91,7 @@ pub fn sql_to_table_with(sql: &str, resolver: &dyn TableResolver, options: &SqlO
         return Err(locator
             .error("a recursive CTE (`WITH RECURSIVE`) is not supported by xorq", locator.keyword(&["RECURSIVE"])));
     }
-    locator.set_statement(statement.clone());
+    locator.search_statement();
     let marked = cache_marker::apply(sql, &mut statement, &locator)?;
     let context = SqlContext::new(resolver, options.base_dir.as_deref(), &locator);
     let planner = SqlToRel::new_with_options(&context, ParserOptions::from(&context.options().sql_parser));
