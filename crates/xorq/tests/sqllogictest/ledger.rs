@@ -184,8 +184,8 @@ impl Deliberate {
 }
 
 /// The rules the runner knows how to apply.
-const KNOWN_RULES: [&str; 5] =
-    ["unordered", "limit-without-order", "session-setting", "dictionary-encoding", "order-ties"];
+const KNOWN_RULES: [&str; 6] =
+    ["unordered", "limit-without-order", "session-setting", "dictionary-encoding", "order-ties", "integer-overflow"];
 
 /// Counts of outcomes.
 #[derive(Clone, Copy, Default)]

@@ -10,7 +10,7 @@
 //! Environment: `XORQ_SLT_BLESS=1` rewrites the ledger from this run; `XORQ_SLT_FILES=a,b` runs
 //! only the files whose path contains `a` or `b`; `XORQ_SLT_VERBOSE=1` prints every record that
 //! does not pass; `XORQ_SLT_DATA=<dir>` names DataFusion's test data (default
-//! `../shared/datafusion-test-data` beside the repository). Arguments after `--` filter files
+//! `test-data/` here: the five files the ledger was blessed with). Arguments after `--` filter files
 //! the same way.
 
 mod compare;
@@ -71,10 +71,13 @@ fn main_inner() -> Result<bool, String> {
         return Err(format!("no file matches XORQ_SLT_FILES={filters:?}"));
     }
 
-    let data = std::env::var_os("XORQ_SLT_DATA").map(PathBuf::from).or_else(|| {
-        let default = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/datafusion-test-data");
-        default.exists().then_some(default)
-    });
+    // The few data files the vendored records read are vendored too (`test-data/`);
+    // `XORQ_SLT_DATA` names a fuller copy of DataFusion's test data instead.
+    let data = Some(
+        std::env::var_os("XORQ_SLT_DATA")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sqllogictest/test-data")),
+    );
     let tpch = files
         .iter()
         .any(|f| relative(f, &top).starts_with("tpch/"))
@@ -93,7 +96,7 @@ fn main_inner() -> Result<bool, String> {
 
     println!(
         "sqllogictest: DataFusion 55.2.0's files through xorq's SQL front end; test data: {}",
-        data.as_ref().map_or("none (set XORQ_SLT_DATA)".to_string(), |d| d.display().to_string())
+        data.as_ref().map_or_else(String::new, |d| d.display().to_string())
     );
     let width = files.iter().map(|f| relative(f, &top).len()).max().unwrap_or(4).max(5);
     let header: String = Counts::HEADER.iter().map(|h| format!(" {h:>w$}", w = h.len().max(5))).collect();
