@@ -32,7 +32,7 @@ use crate::error::ArithmeticError;
 
 /// One checked operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum CheckedOp {
+pub(crate) enum CheckedOp {
     Add,
     Sub,
     Mul,
@@ -80,27 +80,27 @@ fn exact_numeric(t: &DataType) -> bool {
     t.is_integer() || t.is_decimal() || *t == DataType::Null
 }
 
-/// The checked form of the IR's `left op right` typed `result`, when it has one: `+`, `-` and `*`
-/// of integers and decimals; `/` and `%` of integers (decimal division is already checked by
-/// DataFusion). `None` for everything else (floats, dates and intervals), which DataFusion's
+/// The checked operation for the IR's `left op right` typed `result`, when it has one: `+`, `-`
+/// and `*` of integers and decimals; `/` and `%` of integers (decimal division is already checked
+/// by DataFusion). `None` for everything else (floats, dates and intervals), which DataFusion's
 /// operators compute.
-pub(crate) fn binary(
-    op: BinaryOp,
-    left: (DfExpr, &DataType),
-    right: (DfExpr, &DataType),
-    result: &DataType,
-    label: String,
-) -> Result<DfExpr, (DfExpr, DfExpr)> {
-    let operands = exact_numeric(left.1) && exact_numeric(right.1);
-    let op = match op {
-        BinaryOp::Add if operands && (result.is_integer() || result.is_decimal()) => CheckedOp::Add,
-        BinaryOp::Sub if operands && (result.is_integer() || result.is_decimal()) => CheckedOp::Sub,
-        BinaryOp::Mul if operands && (result.is_integer() || result.is_decimal()) => CheckedOp::Mul,
-        BinaryOp::Div | BinaryOp::IntDiv if operands && result.is_integer() => CheckedOp::Div,
-        BinaryOp::Mod if operands && result.is_integer() => CheckedOp::Mod,
-        _ => return Err((left.0, right.0)),
-    };
-    Ok(call(op, label, vec![left.0, right.0]))
+pub(crate) fn binary_op(op: BinaryOp, left: &DataType, right: &DataType, result: &DataType) -> Option<CheckedOp> {
+    let operands = exact_numeric(left) && exact_numeric(right);
+    let exact_result = result.is_integer() || result.is_decimal();
+    match op {
+        BinaryOp::Add if operands && exact_result => Some(CheckedOp::Add),
+        BinaryOp::Sub if operands && exact_result => Some(CheckedOp::Sub),
+        BinaryOp::Mul if operands && exact_result => Some(CheckedOp::Mul),
+        BinaryOp::Div | BinaryOp::IntDiv if operands && result.is_integer() => Some(CheckedOp::Div),
+        BinaryOp::Mod if operands && result.is_integer() => Some(CheckedOp::Mod),
+        _ => None,
+    }
+}
+
+/// `left op right` with the checked operation `op` (from [`binary_op`]); `label` names the
+/// operation in an overflow error.
+pub(crate) fn binary(op: CheckedOp, left: DfExpr, right: DfExpr, label: String) -> DfExpr {
+    call(op, label, vec![left, right])
 }
 
 /// The checked form of unary minus on an integer (a decimal's range is symmetric, so its
@@ -264,6 +264,17 @@ mod tests {
         RecordBatch::try_new(schema, vec![Arc::new(Int64Array::from(values))]).expect("one Int64 column")
     }
 
+    /// The checked form of `left op right`, when there is one (as the lowering decides).
+    fn checked(
+        op: BinaryOp,
+        left: (DfExpr, &DataType),
+        right: (DfExpr, &DataType),
+        result: &DataType,
+        label: String,
+    ) -> Option<DfExpr> {
+        binary_op(op, left.1, right.1, result).map(|op| binary(op, left.0, right.0, label))
+    }
+
     fn message(e: DataFusionError) -> String {
         e.find_root().to_string()
     }
@@ -274,7 +285,7 @@ mod tests {
             [(BinaryOp::Add, 1i64, "(a + 1)"), (BinaryOp::Sub, -1, "(a - -1)"), (BinaryOp::Mul, 2, "(a * 2)")]
         {
             let e =
-                binary(op, (col("a"), &DataType::Int64), (lit(rhs), &DataType::Int64), &DataType::Int64, text.into())
+                checked(op, (col("a"), &DataType::Int64), (lit(rhs), &DataType::Int64), &DataType::Int64, text.into())
                     .expect("integer arithmetic is checked");
             let err = run(e, ints(vec![1, i64::MAX])).await.expect_err("overflow");
             let m = message(err);
@@ -283,7 +294,7 @@ mod tests {
         let e = negate(col("a"), &DataType::Int64, "-a".into()).expect("checked");
         let m = message(run(e, ints(vec![i64::MIN])).await.expect_err("overflow"));
         assert!(m.contains("-a"), "{m}");
-        let e = binary(
+        let e = checked(
             BinaryOp::IntDiv,
             (col("a"), &DataType::Int64),
             (lit(-1i64), &DataType::Int64),
@@ -297,7 +308,7 @@ mod tests {
 
     #[tokio::test]
     async fn values_in_range_are_datafusions() {
-        let e = binary(
+        let e = checked(
             BinaryOp::Add,
             (col("a"), &DataType::Int64),
             (lit(1i32), &DataType::Int32),
@@ -311,7 +322,7 @@ mod tests {
         // Int32 with Int32 stays Int32, as in DataFusion, and overflows at the Int32 bound.
         let schema = Arc::new(Schema::new(vec![Field::new("a", ArrowType::Int32, true)]));
         let batch = RecordBatch::try_new(schema, vec![Arc::new(Int32Array::from(vec![i32::MAX]))]).expect("one column");
-        let e = binary(
+        let e = checked(
             BinaryOp::Add,
             (col("a"), &DataType::Int32),
             (lit(1i32), &DataType::Int32),
@@ -329,7 +340,7 @@ mod tests {
         let array = Decimal128Array::from(vec![big]).with_precision_and_scale(38, 0).expect("valid decimal");
         let batch = RecordBatch::try_new(schema, vec![Arc::new(array)]).expect("one column");
         let dec = DataType::Decimal { precision: 38, scale: 0 };
-        let e = binary(BinaryOp::Add, (col("d"), &dec), (col("d"), &dec), &dec, "(d + d)".into()).expect("checked");
+        let e = checked(BinaryOp::Add, (col("d"), &dec), (col("d"), &dec), &dec, "(d + d)".into()).expect("checked");
         let m = message(run(e, batch).await.expect_err("past 38 digits"));
         assert!(m.contains("(d + d)"), "{m}");
     }
@@ -337,9 +348,9 @@ mod tests {
     #[test]
     fn floats_and_dates_are_left_to_datafusion() {
         let f = DataType::Float64;
-        assert!(binary(BinaryOp::Add, (col("a"), &f), (col("b"), &f), &f, String::new()).is_err());
+        assert!(checked(BinaryOp::Add, (col("a"), &f), (col("b"), &f), &f, String::new()).is_none());
         let d = DataType::Date;
-        assert!(binary(BinaryOp::Sub, (col("a"), &d), (col("b"), &d), &DataType::Int64, String::new()).is_err());
+        assert!(checked(BinaryOp::Sub, (col("a"), &d), (col("b"), &d), &DataType::Int64, String::new()).is_none());
         assert!(negate(col("a"), &f, String::new()).is_err());
     }
 }

@@ -167,9 +167,9 @@ impl ScalarLowering<'_> {
                     // The engine's own arithmetic runs, with its own overflow checks.
                     return Ok(binary(l, operator(*op)?, r));
                 }
-                match super::checked::binary(*op, (l, &left.dtype), (r, &right.dtype), &e.dtype, e.to_string()) {
-                    Ok(checked) => checked,
-                    Err((l, r)) => binary(l, operator(*op)?, r),
+                match super::checked::binary_op(*op, &left.dtype, &right.dtype, &e.dtype) {
+                    Some(checked) => super::checked::binary(checked, l, r, e.to_string()),
+                    None => binary(l, operator(*op)?, r),
                 }
             }
             ExprKind::And(terms) | ExprKind::Or(terms) => {

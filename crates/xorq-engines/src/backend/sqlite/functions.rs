@@ -13,6 +13,11 @@ use rusqlite::types::{Value, ValueRef};
 
 type Unary = fn(f64) -> f64;
 
+/// An integer operation that is `None` past the range of `i64`.
+type IntOp = fn(i64, i64) -> Option<i64>;
+/// The same operation on SQLite's floats.
+type FloatOp = fn(f64, f64) -> f64;
+
 /// Registers the functions on `conn`.
 pub(super) fn register(conn: &Connection) -> rusqlite::Result<()> {
     let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
@@ -21,7 +26,7 @@ pub(super) fn register(conn: &Connection) -> rusqlite::Result<()> {
     for (name, f) in unary {
         conn.create_scalar_function(name, 1, flags, move |ctx| Ok(ctx.get::<Option<f64>>(0)?.map(f)))?;
     }
-    let checked: [(&str, fn(i64, i64) -> Option<i64>, fn(f64, f64) -> f64, &str); 3] = [
+    let checked: [(&str, IntOp, FloatOp, &str); 3] = [
         ("xorq_checked_add", i64::checked_add, |a, b| a + b, "+"),
         ("xorq_checked_sub", i64::checked_sub, |a, b| a - b, "-"),
         ("xorq_checked_mul", i64::checked_mul, |a, b| a * b, "*"),
