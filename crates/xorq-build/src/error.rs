@@ -3,7 +3,7 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
-use xorq_core::CoreError;
+use xorq_core::{CoreError, Fault};
 use xorq_engines::EngineError;
 use xorq_exec::ExecError;
 
@@ -82,6 +82,17 @@ pub enum BuildError {
 }
 
 impl BuildError {
+    /// Whose fault this is (see [`Fault`]): what it wraps decides; a build's own failures (a
+    /// file, a malformed or tampered build, a missing profile) are runtime errors.
+    pub fn fault(&self) -> Fault {
+        match self {
+            BuildError::Core(e) => e.fault(),
+            BuildError::Engine(e) => e.fault(),
+            BuildError::Exec(e) => e.fault(),
+            _ => Fault::Runtime,
+        }
+    }
+
     /// An I/O error while doing `action` on `path`.
     pub fn io<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> BuildError + 'a {
         move |source| BuildError::Io { action, path: path.to_path_buf(), source }

@@ -5,6 +5,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use xorq_build::BuildError;
+use xorq_core::Fault;
 
 /// Result of catalog operations.
 pub type Result<T, E = CatalogError> = std::result::Result<T, E>;
@@ -151,6 +152,9 @@ pub enum CatalogError {
         /// Sources that could not be probed.
         unreachable: usize,
     },
+    /// A broken invariant: a bug in xorq-rs (front ends add where to report it).
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 fn suggestion(similar: &[String]) -> String {
@@ -174,9 +178,16 @@ impl CatalogError {
         CatalogError::Refused { message: message.into() }
     }
 
-    /// Whether the user must change the command line (an invalid name): exit code 2 in the CLI.
-    pub fn is_usage(&self) -> bool {
-        matches!(self, CatalogError::InvalidName { .. })
+    /// Whose fault this is (see [`Fault`]): a name given by the user that breaks the naming
+    /// rules is a usage error; a broken invariant is a bug; a wrapped build error keeps its
+    /// fault; everything else failed on what the command met.
+    pub fn fault(&self) -> Fault {
+        match self {
+            CatalogError::InvalidName { .. } => Fault::Usage,
+            CatalogError::Build(e) => e.fault(),
+            CatalogError::Internal(_) => Fault::Internal,
+            _ => Fault::Runtime,
+        }
     }
 }
 

@@ -123,7 +123,7 @@ impl Catalog {
         let resolved = self.resolve(target)?;
         let (files, mut changes) = self.point_aliases(std::slice::from_ref(alias), &resolved.address)?;
         let Some(change_made) = changes.pop() else {
-            return Err(CatalogError::refused("internal: no alias change computed; please report this"));
+            return Err(CatalogError::Internal("no alias change computed".into()));
         };
         if files.is_empty() {
             return Ok(change_made);

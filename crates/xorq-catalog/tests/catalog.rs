@@ -126,7 +126,7 @@ fn hostile_aliases_are_refused_before_anything_changes() {
     catalog.add(&b, &[]).unwrap();
     for name in ["../../escape", "a/b", "-rf", "x\ny", "..", "$(reboot)", "nul", &"x".repeat(101)] {
         let e = AliasName::new(name).unwrap_err();
-        assert!(e.is_usage(), "{name:?}");
+        assert_eq!(e.fault(), xorq_core::Fault::Usage, "{name:?}");
         assert!(matches!(catalog.resolve(name), Err(CatalogError::InvalidName { .. })), "{name:?}");
     }
     assert_eq!(commits(catalog.path()), 2);

@@ -1,10 +1,11 @@
-//! The CLI's errors and how they map to exit codes: 1 for a runtime failure, 2 for input the
-//! user must change (a bad flag, a parameter that does not exist or does not parse).
+//! The CLI's errors and how they map to exit codes, from their [`Fault`]: 2 for a usage error
+//! (a bad flag, a parameter that does not exist or does not parse, a name that breaks the
+//! rules), 1 for a runtime failure, 1 for a bug (and the report asks for a bug report).
 
 use std::io;
 use std::path::PathBuf;
 
-use xorq::CoreError;
+use xorq::{BUG_REPORT, CoreError, Fault};
 use xorq_build::BuildError;
 use xorq_catalog::CatalogError;
 use xorq_engines::EngineError;
@@ -62,6 +63,9 @@ pub enum CliError {
     /// A check found damage (it is listed above the error).
     #[error("{0}")]
     CheckFailed(String),
+    /// A broken invariant of the CLI itself: a bug.
+    #[error("internal error: {0}")]
+    Internal(String),
     /// Encoding the output.
     #[error("writing {format} output failed: {message}")]
     Output {
@@ -79,20 +83,33 @@ impl CliError {
         move |source| CliError::Io { action, path, source }
     }
 
-    /// The process exit code for this error.
-    pub fn exit_code(&self) -> u8 {
-        let param = |e: &EngineError| {
-            matches!(
-                e,
-                EngineError::UnknownParam { .. } | EngineError::ParamType { .. } | EngineError::MissingParam { .. }
-            )
-        };
+    /// Whose fault this is (see [`Fault`]): what it wraps decides; the CLI's own usage errors
+    /// are usage, its broken invariants bugs, everything else runtime.
+    pub fn fault(&self) -> Fault {
         match self {
-            CliError::Usage(_) => 2,
-            CliError::Catalog(e) if e.is_usage() => 2,
-            CliError::Engine(e) if param(e) => 2,
-            CliError::Exec(ExecError::Engine(e)) if param(e) => 2,
-            _ => 1,
+            CliError::Usage(_) => Fault::Usage,
+            CliError::Internal(_) => Fault::Internal,
+            CliError::Build(e) => e.fault(),
+            CliError::Exec(e) => e.fault(),
+            CliError::Catalog(e) => e.fault(),
+            CliError::Engine(e) => e.fault(),
+            CliError::Core(e) => e.fault(),
+            CliError::Sql { .. }
+            | CliError::Io { .. }
+            | CliError::File(_)
+            | CliError::CheckFailed(_)
+            | CliError::Output { .. } => Fault::Runtime,
+        }
+    }
+
+    /// The process exit code for this error: 2 for a usage error, 1 otherwise; a command whose
+    /// exit status carries its result keeps its documented codes (`catalog check-sources`: 3 a
+    /// source changed, 2 a source could not be read, as in the Python tool).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Catalog(CatalogError::Drift { changed, .. }) if *changed > 0 => 3,
+            CliError::Catalog(CatalogError::Drift { .. }) => 2,
+            _ => self.fault().exit_code(),
         }
     }
 
@@ -140,6 +157,9 @@ pub fn render(error: &CliError, verbose: bool) -> String {
         }
         source = e.source();
     }
+    if error.fault().is_bug() {
+        out.push_str(&format!("  {BUG_REPORT}\n"));
+    }
     if verbose {
         for cause in causes {
             out.push_str(&format!("  caused by: {cause}\n"));
@@ -148,4 +168,29 @@ pub fn render(error: &CliError, verbose: bool) -> String {
         out.push_str("  (run with -v for the chain of causes)\n");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_come_from_the_fault() {
+        assert_eq!(CliError::Usage("bad flag".into()).exit_code(), 2);
+        let unknown = EngineError::UnknownParam { name: "x".into(), known: "`y`".into(), suggestion: String::new() };
+        // However deep the parameter error is wrapped, it is the caller's.
+        assert_eq!(CliError::Build(BuildError::Exec(ExecError::Engine(unknown))).exit_code(), 2);
+        assert_eq!(CliError::CheckFailed("1 problem".into()).exit_code(), 1);
+        assert_eq!(CliError::Core(CoreError::Internal("lost".into())).exit_code(), 1);
+        assert_eq!(CliError::Catalog(CatalogError::Drift { changed: 1, unreachable: 1 }).exit_code(), 3);
+        assert_eq!(CliError::Catalog(CatalogError::Drift { changed: 0, unreachable: 1 }).exit_code(), 2);
+    }
+
+    #[test]
+    fn a_bug_asks_for_a_report_and_nothing_else_does() {
+        let bug = render(&CliError::Exec(ExecError::Internal("lost a node".into())), false);
+        assert_eq!(bug, format!("error: internal error: lost a node\n  {BUG_REPORT}\n"));
+        let usage = render(&CliError::Usage("`-p` given twice".into()), false);
+        assert!(!usage.contains("report"), "{usage}");
+    }
 }

@@ -366,7 +366,7 @@ fn check_and_check_sources_report_what_changed() {
     let body: String = text.lines().skip(1).map(|l| format!("{l},x\n")).collect();
     fs::write(&csv, format!("{changed_header},note\n{body}")).unwrap();
     let r = s.xorq(&s.project, &["catalog", "--path", &team, "check-sources", "birds"]);
-    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.code, 3, "a changed source exits 3, as in the Python tool: {}", r.stderr);
     insta::assert_snapshot!(
         "catalog_check_sources",
         format!("{}---\n{}", s.redact(&r.stdout).replace(&build[7..], ENTRY), r.stderr)
@@ -375,6 +375,12 @@ fn check_and_check_sources_report_what_changed() {
         serde_json::from_str(&s.xorq(&s.project, &["catalog", "--path", &team, "check-sources", "--json"]).stdout)
             .unwrap();
     assert_eq!(json[0]["sources"][0]["status"], "changed");
+    // A source that cannot be read at all exits 2.
+    fs::remove_file(&csv).unwrap();
+    let r = s.xorq(&s.project, &["catalog", "--path", &team, "check-sources", "birds"]);
+    assert_eq!(r.code, 2, "an unreadable source exits 2, as in the Python tool: {}", r.stderr);
+    assert!(r.stdout.contains("UNREADABLE"), "{}", r.stdout);
+    fs::write(&csv, text).unwrap();
 
     // A hand-edited manifest, committed behind the catalog's back.
     let entry = fs::read_dir(Path::new(&team).join("entries")).unwrap().next().unwrap().unwrap().path();

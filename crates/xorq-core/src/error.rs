@@ -192,12 +192,22 @@ pub enum CoreError {
         /// What is wrong and what to do.
         message: String,
     },
-    /// A broken invariant inside xorq-rs: a bug, please report it.
-    #[error("internal error: {0}\nthis is a bug in xorq-rs; please report it")]
+    /// A broken invariant inside xorq-rs: a bug (front ends add where to report it, see
+    /// [`crate::BUG_REPORT`]).
+    #[error("internal error: {0}")]
     Internal(String),
 }
 
 impl CoreError {
+    /// Whose fault this is: an internal error is a bug; everything else is the expression's own
+    /// logic, or a manifest or profile that is not what it should be.
+    pub fn fault(&self) -> crate::Fault {
+        match self {
+            CoreError::Internal(_) => crate::Fault::Internal,
+            _ => crate::Fault::Runtime,
+        }
+    }
+
     /// A `ColumnNotFound` with the closest of `available` as the suggestion.
     pub fn column_not_found<'a>(column: &str, context: &str, available: impl IntoIterator<Item = &'a str>) -> Self {
         let available: Vec<String> = available.into_iter().map(str::to_string).collect();

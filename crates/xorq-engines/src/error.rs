@@ -1,7 +1,7 @@
 //! The one error type of `xorq-engines`.
 
 use thiserror::Error;
-use xorq_core::CoreError;
+use xorq_core::{CoreError, Fault};
 
 /// Result alias for `xorq-engines`.
 pub type Result<T, E = EngineError> = std::result::Result<T, E>;
@@ -163,8 +163,8 @@ pub enum EngineError {
     /// An arithmetic operation whose result does not fit its type, or a division by zero.
     #[error(transparent)]
     Arithmetic(#[from] ArithmeticError),
-    /// A broken invariant: a bug in xorq-rs.
-    #[error("internal error: {0}\nthis is a bug in xorq-rs; please report it")]
+    /// A broken invariant: a bug in xorq-rs (front ends add where to report it).
+    #[error("internal error: {0}")]
     Internal(String),
 }
 
@@ -192,6 +192,49 @@ fn describe(operation: &str, detail: &str) -> String {
     )
 }
 
+impl EngineError {
+    /// Whose fault this is: a parameter the run was given that does not exist, is missing or
+    /// does not parse is the caller's (usage); a broken invariant, here or inside DataFusion, is
+    /// a bug; everything else failed on what the run met (runtime).
+    pub fn fault(&self) -> Fault {
+        match self {
+            EngineError::Core(e) => e.fault(),
+            EngineError::MissingParam { .. } | EngineError::ParamType { .. } | EngineError::UnknownParam { .. } => {
+                Fault::Usage
+            }
+            #[cfg(feature = "datafusion")]
+            EngineError::DataFusion { source, .. } => datafusion_fault(source),
+            EngineError::Internal(_) => Fault::Internal,
+            _ => Fault::Runtime,
+        }
+    }
+}
+
+/// Whose fault a DataFusion error is: DataFusion's internal errors are bugs (ours, in what we
+/// handed it, or its own); our errors that travelled through it keep their fault; the rest
+/// (I/O, Arrow, Parquet, resources, plans of data that changed) are runtime errors.
+#[cfg(feature = "datafusion")]
+pub fn datafusion_fault(e: &datafusion::error::DataFusionError) -> Fault {
+    use datafusion::error::DataFusionError as D;
+    match e {
+        D::Internal(_) => Fault::Internal,
+        D::Context(_, inner) => datafusion_fault(inner),
+        D::Diagnostic(_, inner) => datafusion_fault(inner),
+        D::Shared(inner) => datafusion_fault(inner),
+        D::Collection(errors) => errors.first().map_or(Fault::Runtime, datafusion_fault),
+        D::External(inner) => {
+            if let Some(ours) = inner.downcast_ref::<EngineError>() {
+                ours.fault()
+            } else if let Some(df) = inner.downcast_ref::<datafusion::error::DataFusionError>() {
+                datafusion_fault(df)
+            } else {
+                Fault::Runtime
+            }
+        }
+        _ => Fault::Runtime,
+    }
+}
+
 fn kind_suffix(kind: &str) -> String {
     if kind.is_empty() { String::new() } else { format!(" ({kind})") }
 }
@@ -201,5 +244,28 @@ impl EngineError {
     /// Wraps a DataFusion error with context.
     pub fn datafusion(context: impl Into<String>, source: datafusion::error::DataFusionError) -> Self {
         EngineError::DataFusion { context: context.into(), source: Box::new(source) }
+    }
+}
+
+#[cfg(all(test, feature = "datafusion"))]
+mod tests {
+    use datafusion::error::DataFusionError;
+
+    use super::*;
+
+    #[test]
+    fn faults_follow_the_error_through_datafusion() {
+        let unknown = || EngineError::UnknownParam { name: "x".into(), known: "`y`".into(), suggestion: String::new() };
+        assert_eq!(unknown().fault(), Fault::Usage);
+        assert_eq!(EngineError::Internal("x".into()).fault(), Fault::Internal);
+        assert_eq!(EngineError::Core(CoreError::Internal("x".into())).fault(), Fault::Internal);
+        let through =
+            DataFusionError::Context("running".into(), Box::new(DataFusionError::External(Box::new(unknown()))));
+        assert_eq!(datafusion_fault(&through), Fault::Usage);
+        assert_eq!(datafusion_fault(&DataFusionError::Internal("lost".into())), Fault::Internal);
+        let shared = DataFusionError::Shared(std::sync::Arc::new(DataFusionError::Internal("lost".into())));
+        assert_eq!(datafusion_fault(&shared), Fault::Internal);
+        let io = DataFusionError::IoError(std::io::Error::other("disk full"));
+        assert_eq!(EngineError::datafusion("reading", io).fault(), Fault::Runtime);
     }
 }

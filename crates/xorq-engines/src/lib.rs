@@ -13,4 +13,6 @@ pub mod datafusion;
 #[cfg(feature = "datafusion")]
 pub mod dialect;
 
+#[cfg(feature = "datafusion")]
+pub use error::datafusion_fault;
 pub use error::{ArithmeticError, EngineError, Result};

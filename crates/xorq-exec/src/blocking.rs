@@ -23,7 +23,7 @@ fn runtime() -> Result<&'static tokio::runtime::Runtime> {
 
 fn outside_async(call: &str) -> Result<&'static tokio::runtime::Runtime> {
     if tokio::runtime::Handle::try_current().is_ok() {
-        return Err(ExecError::Runtime(format!(
+        return Err(ExecError::Blocking(format!(
             "`{call}()` blocks and was called inside an async runtime\nhint: use `Session::new().{call}(&table, &params).await` in async code"
         )));
     }

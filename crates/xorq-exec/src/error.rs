@@ -1,7 +1,7 @@
 //! The one error type of `xorq-exec`.
 
 use thiserror::Error;
-use xorq_core::CoreError;
+use xorq_core::{CoreError, Fault};
 use xorq_engines::{ArithmeticError, EngineError};
 
 /// Result alias for `xorq-exec`.
@@ -26,9 +26,12 @@ pub enum ExecError {
         #[source]
         source: Box<datafusion::error::DataFusionError>,
     },
-    /// A blocking call made where it cannot block.
+    /// The async runtime could not start (an environment failure).
     #[error("{0}")]
     Runtime(String),
+    /// A blocking call made inside an async runtime, where it cannot block (the caller's error).
+    #[error("{0}")]
+    Blocking(String),
     /// The cache directory or an entry in it could not be read or written.
     #[error("cannot {action} `{}`: {source}", path.display())]
     CacheIo {
@@ -44,9 +47,26 @@ pub enum ExecError {
     /// unknown storage, a malformed entry name).
     #[error("{0}")]
     Cache(String),
+    /// A broken invariant: a bug in xorq-rs (front ends add where to report it).
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 impl ExecError {
+    /// Whose fault this is (see [`Fault`]): a blocking call made inside an async runtime is the
+    /// caller's; DataFusion's internal errors and our own broken invariants are bugs; the rest
+    /// failed on what the run met.
+    pub fn fault(&self) -> Fault {
+        match self {
+            ExecError::Core(e) => e.fault(),
+            ExecError::Engine(e) => e.fault(),
+            ExecError::DataFusion { source, .. } => xorq_engines::datafusion_fault(source),
+            ExecError::Blocking(_) => Fault::Usage,
+            ExecError::Internal(_) => Fault::Internal,
+            ExecError::Runtime(_) | ExecError::CacheIo { .. } | ExecError::Cache(_) => Fault::Runtime,
+        }
+    }
+
     /// Wraps a DataFusion error with context; our own errors that travelled through DataFusion
     /// (a backend segment failing inside a local plan) come back out as themselves.
     pub(crate) fn datafusion(context: impl Into<String>, source: datafusion::error::DataFusionError) -> Self {

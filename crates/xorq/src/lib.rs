@@ -111,6 +111,17 @@ pub enum Error {
     Exec(#[from] xorq_exec::ExecError),
 }
 
+impl Error {
+    /// Whose fault this is: usage, runtime or a bug (see [`Fault`]).
+    pub fn fault(&self) -> Fault {
+        match self {
+            Error::Core(e) => e.fault(),
+            Error::Engine(e) => e.fault(),
+            Error::Exec(e) => e.fault(),
+        }
+    }
+}
+
 /// Result alias for the facade.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

@@ -84,9 +84,18 @@ fn exact_numeric(t: &DataType) -> bool {
 /// and `*` of integers and decimals; `/` and `%` of integers (decimal division is already checked
 /// by DataFusion). `None` for everything else (floats, dates and intervals), which DataFusion's
 /// operators compute.
+///
+/// A decimal result of fewer than 38 digits needs no check: DataFusion's result type is then the
+/// exact one (`p1 + p2 + 1` digits for `*`, one more than the wider operand for `+` and `-`),
+/// which every product, sum and difference of the operands fits, so its own operator (faster,
+/// and known to its optimizer) runs. Only a result capped at 38 digits can overflow.
 pub(crate) fn binary_op(op: BinaryOp, left: &DataType, right: &DataType, result: &DataType) -> Option<CheckedOp> {
     let operands = exact_numeric(left) && exact_numeric(right);
-    let exact_result = result.is_integer() || result.is_decimal();
+    let may_overflow = match result {
+        DataType::Decimal { precision, .. } => *precision >= DECIMAL128_MAX_PRECISION,
+        _ => true,
+    };
+    let exact_result = result.is_integer() || (result.is_decimal() && may_overflow);
     match op {
         BinaryOp::Add if operands && exact_result => Some(CheckedOp::Add),
         BinaryOp::Sub if operands && exact_result => Some(CheckedOp::Sub),
@@ -352,5 +361,22 @@ mod tests {
         let d = DataType::Date;
         assert!(checked(BinaryOp::Sub, (col("a"), &d), (col("b"), &d), &DataType::Int64, String::new()).is_none());
         assert!(negate(col("a"), &f, String::new()).is_err());
+    }
+
+    #[test]
+    fn decimals_below_38_digits_cannot_overflow_and_keep_datafusions_operator() {
+        let price = DataType::Decimal { precision: 15, scale: 2 };
+        let product = DataType::Decimal { precision: 31, scale: 4 };
+        assert_eq!(binary_op(BinaryOp::Mul, &price, &price, &product), None);
+        let sum = DataType::Decimal { precision: 16, scale: 2 };
+        assert_eq!(binary_op(BinaryOp::Add, &price, &price, &sum), None);
+        // Capped at 38 digits: the exact result may not fit, so it is checked.
+        let wide = DataType::Decimal { precision: 30, scale: 2 };
+        let capped = DataType::Decimal { precision: 38, scale: 4 };
+        assert_eq!(binary_op(BinaryOp::Mul, &wide, &wide, &capped), Some(CheckedOp::Mul));
+        assert_eq!(
+            binary_op(BinaryOp::Add, &DataType::Int64, &DataType::Int64, &DataType::Int64),
+            Some(CheckedOp::Add)
+        );
     }
 }

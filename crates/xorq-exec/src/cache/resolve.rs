@@ -141,7 +141,7 @@ pub(crate) async fn resolve(session: &Session, table: &Table, values: &ParamValu
 }
 
 fn internal(what: &str) -> ExecError {
-    ExecError::Cache(format!("internal error: the cache resolution lost a node ({what}); please report it"))
+    ExecError::Internal(format!("the cache resolution lost a node ({what})"))
 }
 
 /// Looks the cache node `c` up.

@@ -114,9 +114,10 @@ pub fn check_segments(
             continue;
         }
         let (segment, _) = segment_of(node, &placement, profile)?;
-        let dialect = dialects.get(profile).copied().ok_or_else(|| {
-            ExecError::Runtime(format!("internal error: no dialect for the placed profile `{profile}`"))
-        })?;
+        let dialect = dialects
+            .get(profile)
+            .copied()
+            .ok_or_else(|| ExecError::Internal(format!("no dialect for the placed profile `{profile}`")))?;
         dialect::check(&segment, dialect, &ParamValues::new())?;
     }
     Ok(())
@@ -134,7 +135,7 @@ pub(crate) fn remote_stream<'a>(
     Box::pin(async move {
         let placement = session.placement(&node)?;
         let Place::Remote(profile) = placement.place(&node).clone() else {
-            return Err(ExecError::Runtime("internal error: a local node was run as a backend segment".into()));
+            return Err(ExecError::Internal("a local node was run as a backend segment".into()));
         };
         let backend = session.backend(&profile)?;
         let (segment, moves) = segment_of(&node, &placement, &profile)?;

@@ -124,7 +124,9 @@ pub enum CatalogCommand {
         json: bool,
     },
     /// Compare each source's schema now with the one recorded, column by column.
-    #[command(after_help = "Exit codes: 0 no source changed, 1 a source changed or could not be read.")]
+    #[command(
+        after_help = "Exit codes (the worst source wins, as in the Python tool):\n  0  every source unchanged (or only new columns)\n  2  a source could not be read\n  3  a source changed, or its table is missing\nA sweep that never started (a name that does not resolve, a catalog that cannot be opened) exits 1."
+    )]
     CheckSources {
         /// Aliases or address prefixes [default: every entry].
         names: Vec<String>,
@@ -283,7 +285,7 @@ fn on_catalog(catalog: &Catalog, command: &CatalogCommand) -> Result<()> {
         | CatalogCommand::Clone { .. }
         | CatalogCommand::Default { .. }
         | CatalogCommand::Lineage(_)
-        | CatalogCommand::Run(_) => Err(CliError::Usage("internal: command dispatched twice; please report".into())),
+        | CatalogCommand::Run(_) => Err(CliError::Internal("catalog command dispatched twice".into())),
     }
 }
 
