@@ -58,6 +58,7 @@ pub(crate) fn deferred_reads(table: &Table) -> Result<String> {
             }
             SourceKind::Memtable(m) => ("memtable", None, memtable_location(&m.content)),
             SourceKind::Table(t) => ("table", None, format!("{}:{}", t.profile, t.table.join("."))),
+            SourceKind::Input(i) => ("input", None, format!("input:{}", i.name)),
             _ => ("unknown", None, String::new()),
         };
         reads.push(Read {

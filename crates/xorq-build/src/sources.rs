@@ -66,6 +66,10 @@ pub(crate) fn describe(table: &Table, bundled: &BTreeMap<Address, BundledFile>) 
                 meta.profile = Some(t.profile.clone());
                 meta.table = Some(t.table.clone());
             }
+            SourceKind::Input(i) => {
+                meta.kind = "input".into();
+                meta.location = Some(format!("input:{}", i.name));
+            }
             _ => meta.kind = "unknown".into(),
         }
         out.push(meta);

@@ -153,6 +153,11 @@ fn source_drift(name: &str, kind: &SourceKind, recorded: &Schema) -> SourceDrift
             drift.location = format!("{}:{}", t.profile, t.table.join("."));
             drift.message = Some("backend tables are not probed by this version".into());
         }
+        SourceKind::Input(i) => {
+            drift.status = DriftStatus::NotProbed;
+            drift.location = format!("input:{}", i.name);
+            drift.message = Some("an unbound input: its rows are bound per run, so there is no source to probe".into());
+        }
         _ => drift.message = Some("this kind of source is not probed by this version".into()),
     }
     drift

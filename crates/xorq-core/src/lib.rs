@@ -36,6 +36,7 @@ pub mod profile;
 pub mod schema;
 pub mod table;
 pub mod types;
+mod unbind;
 
 pub use address::{Address, HASH_SCHEME, HASH_SCHEME_VERSION, KNOWN_HASH_SCHEMES, hash_scheme_version};
 pub use error::{CoreError, Result};

@@ -160,6 +160,14 @@ pub enum EngineError {
         /// The engine's message.
         message: String,
     },
+    /// An unbound input reached an engine without rows bound to it.
+    #[error(
+        "unbound input `{name}` is not bound to any rows\nhint: bind rows to it for the run (`Session::execute_with_inputs`), or run the expression it was unbound from"
+    )]
+    Unbound {
+        /// The input's name.
+        name: String,
+    },
     /// An arithmetic operation whose result does not fit its type, or a division by zero.
     #[error(transparent)]
     Arithmetic(#[from] ArithmeticError),
@@ -199,9 +207,10 @@ impl EngineError {
     pub fn fault(&self) -> Fault {
         match self {
             EngineError::Core(e) => e.fault(),
-            EngineError::MissingParam { .. } | EngineError::ParamType { .. } | EngineError::UnknownParam { .. } => {
-                Fault::Usage
-            }
+            EngineError::MissingParam { .. }
+            | EngineError::ParamType { .. }
+            | EngineError::UnknownParam { .. }
+            | EngineError::Unbound { .. } => Fault::Usage,
             #[cfg(feature = "datafusion")]
             EngineError::DataFusion { source, .. } => datafusion_fault(source),
             EngineError::Internal(_) => Fault::Internal,

@@ -47,6 +47,14 @@ pub enum ExecError {
     /// unknown storage, a malformed entry name).
     #[error("{0}")]
     Cache(String),
+    /// Rows bound to an unbound input that do not fit it, or an input left unbound.
+    #[error("unbound input `{input}` {message}")]
+    Input {
+        /// The input's name.
+        input: String,
+        /// What is wrong, and what to do.
+        message: String,
+    },
     /// A broken invariant: a bug in xorq-rs (front ends add where to report it).
     #[error("internal error: {0}")]
     Internal(String),
@@ -61,7 +69,7 @@ impl ExecError {
             ExecError::Core(e) => e.fault(),
             ExecError::Engine(e) => e.fault(),
             ExecError::DataFusion { source, .. } => xorq_engines::datafusion_fault(source),
-            ExecError::Blocking(_) => Fault::Usage,
+            ExecError::Blocking(_) | ExecError::Input { .. } => Fault::Usage,
             ExecError::Internal(_) => Fault::Internal,
             ExecError::Runtime(_) | ExecError::CacheIo { .. } | ExecError::Cache(_) => Fault::Runtime,
         }

@@ -4,12 +4,14 @@
 pub mod blocking;
 pub mod cache;
 pub mod error;
+pub mod inputs;
 pub mod params;
 mod segment;
 pub mod session;
 
 pub use cache::Cache;
 pub use error::{ExecError, Result};
+pub use inputs::Inputs;
 pub use params::Params;
 pub use segment::check_segments;
 pub use session::{LOCAL_PROFILE, Session};

@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use arrow::array::RecordBatch;
+use datafusion::catalog::TableProvider;
 use datafusion::dataframe::DataFrame;
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::execution::session_state::SessionStateBuilder;
@@ -22,6 +23,7 @@ use crate::cache::Cache;
 use crate::cache::resolve;
 use crate::cache::tee::TeeStream;
 use crate::error::{ExecError, Result};
+use crate::inputs::Inputs;
 use crate::params::Params;
 use crate::segment::{Place, Placement, remote_stream, substitute_remote_inputs};
 
@@ -40,6 +42,8 @@ pub struct Session {
     cache: Cache,
     backends: Arc<BTreeMap<String, BackendRef>>,
     local_profiles: Arc<BTreeSet<String>>,
+    /// The tables bound to unbound inputs for one run (empty outside [`Session::execute_stream_with_inputs`]).
+    bound: Arc<BTreeMap<String, Arc<dyn TableProvider>>>,
 }
 
 /// The name of the embedded engine's own profile in every session, for `.into_backend("local")`.
@@ -65,6 +69,7 @@ impl Session {
             cache: Cache::from_env(),
             backends: Arc::default(),
             local_profiles: Arc::new(BTreeSet::from([LOCAL_PROFILE.to_string()])),
+            bound: Arc::default(),
         }
     }
 
@@ -174,7 +179,15 @@ impl Session {
     ) -> Result<LogicalPlan> {
         verify_sources(root, skip)?;
         let partitions = self.ctx.state().config().target_partitions();
-        let mut lowering = substitute_remote_inputs(self, root, placement, values, Lowering::new(values, partitions))?;
+        let mut lowering = Lowering::new(values, partitions);
+        for node in walk::topological(root) {
+            if let RelOp::Source(Source { kind: SourceKind::Input(i), .. }) = node.op()
+                && let Some(provider) = self.bound.get(&i.name)
+            {
+                lowering = lowering.with_substitute(node, Arc::clone(provider));
+            }
+        }
+        let mut lowering = substitute_remote_inputs(self, root, placement, values, lowering)?;
         Ok(lowering.lower(root)?)
     }
 
@@ -216,6 +229,37 @@ impl Session {
             batches.push(batch.map_err(|e| ExecError::datafusion("executing", e))?);
         }
         Ok(batches)
+    }
+
+    /// Runs `table` with its unbound inputs bound to `inputs` (each stream read once; see
+    /// [`Inputs`]) and collects every batch.
+    pub async fn execute_with_inputs(
+        &self,
+        table: &Table,
+        params: &Params,
+        inputs: Inputs,
+    ) -> Result<Vec<RecordBatch>> {
+        let mut stream = self.execute_stream_with_inputs(table, params, inputs).await?;
+        let mut batches = Vec::new();
+        while let Some(batch) = stream.next().await {
+            batches.push(batch.map_err(|e| ExecError::datafusion("executing", e))?);
+        }
+        Ok(batches)
+    }
+
+    /// Runs `table` as a stream with its unbound inputs bound to `inputs`. Every input the
+    /// expression reads must be bound, with rows of its schema, and nothing else; a cache node
+    /// above an input is computed every run (its rows are never part of a cache key).
+    pub async fn execute_stream_with_inputs(
+        &self,
+        table: &Table,
+        params: &Params,
+        inputs: Inputs,
+    ) -> Result<SendableRecordBatchStream> {
+        let declared = table.inputs()?;
+        let mut run = self.clone();
+        run.bound = Arc::new(inputs.into_providers(&declared)?);
+        run.execute_stream(table, params).await
     }
 
     /// Runs `table` as a stream of batches (memory bounded by the plan, not the result).

@@ -111,6 +111,7 @@ fn short(o: &Outcome) -> String {
         Outcome::Stored { .. } => "stored".into(),
         Outcome::StoredByAnother => "stored by another".into(),
         Outcome::Skipped => "skipped".into(),
+        Outcome::Unbound { inputs } => format!("unbound {}", inputs.join(",")),
         Outcome::Warning(w) => format!("warning: {w}"),
         other => format!("{other:?}"),
     }

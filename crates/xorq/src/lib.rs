@@ -18,7 +18,7 @@ use arrow::array::RecordBatch;
 use thiserror::Error;
 
 pub use xorq_core::*;
-pub use xorq_exec::{Params, Session};
+pub use xorq_exec::{Inputs, Params, Session};
 
 /// The cache (SPEC §4): where [`Table::cache`] results are stored and how runs report hits and
 /// misses. `execute()` uses `$XORQ_CACHE_DIR`, else `~/.cache/xorq`; a [`Session`] takes another
@@ -233,5 +233,5 @@ pub mod prelude {
         dense_rank, greatest, interval_days, interval_months, lcol, least, lit, lit_date, lit_null, lit_timestamp,
         param, rank, rcol, row_number, when,
     };
-    pub use xorq_exec::{Params, Session};
+    pub use xorq_exec::{Inputs, Params, Session};
 }

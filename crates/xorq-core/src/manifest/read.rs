@@ -13,7 +13,8 @@ use crate::expr::dsl::Expr;
 use crate::plan::cache::{CacheStorage, CacheStrategy, Freshness};
 use crate::plan::node::{JoinKind, SetOpKind};
 use crate::plan::source::{
-    CsvOptions, FileFormat, FileSource, Source, SourceIdentity, SourceKind, TableSource, bundled_location, display_name,
+    CsvOptions, FileFormat, FileSource, InputSource, Source, SourceIdentity, SourceKind, TableSource, bundled_location,
+    check_input_name, display_name,
 };
 use crate::schema::{Field, Schema, SchemaRef};
 use crate::table::Table;
@@ -303,10 +304,11 @@ impl<'a> Loader<'a> {
             "file" => &["name", "kind", "format", "csv", "location", "identity"],
             "memtable" => &["name", "kind", "identity"],
             "table" => &["name", "kind", "profile", "table"],
+            "input" => &["name", "kind"],
             other => {
                 return Err(invalid(format!(
                     "unknown source kind `{other}`; expected one of {}",
-                    list_names(&["file", "memtable", "table"])
+                    list_names(&["file", "memtable", "table", "input"])
                 )));
             }
         };
@@ -316,6 +318,11 @@ impl<'a> Loader<'a> {
         let schema = Arc::new(schema.clone());
         let kind = match kind {
             "file" => return self.file_source(d, schema),
+            "input" => {
+                let name = required(&d.name, "name", "Read")?;
+                check_input_name(name).map_err(|e| invalid(e.to_string()))?;
+                SourceKind::Input(InputSource { name: name.clone() })
+            }
             "memtable" => {
                 let declared = content_hash(required(&d.identity, "identity", "Read")?)?;
                 let batches = self.ctx.memtable(&declared).ok_or_else(|| {

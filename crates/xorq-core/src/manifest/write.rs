@@ -210,6 +210,10 @@ fn source(d: &mut NodeDef, s: &Source) {
             d.profile = Some(t.profile.clone());
             d.table = Some(t.table.clone());
         }
+        SourceKind::Input(i) => {
+            d.name = Some(i.name.clone());
+            d.kind = Some("input".into());
+        }
     }
 }
 

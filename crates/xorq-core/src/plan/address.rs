@@ -118,6 +118,11 @@ fn encode_node(node: &Node, mode: AddressMode, input_address: impl Fn(&Node) -> 
                         enc.str(part);
                     }
                 }
+                // A new kind, so no existing address changes: the name and the schema (below).
+                SourceKind::Input(i) => {
+                    enc.str("input");
+                    enc.str(&i.name);
+                }
             }
             schema(&mut enc, &s.schema);
         }

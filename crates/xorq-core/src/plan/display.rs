@@ -33,6 +33,7 @@ pub fn describe(node: &Node) -> String {
                 format!("memtable {} rows ({})", m.batches.iter().map(|b| b.num_rows()).sum::<usize>(), m.content)
             }
             SourceKind::Table(t) => format!("table {}.{}", t.profile, t.table.join(".")),
+            SourceKind::Input(i) => format!("unbound input {}", i.name),
         },
         RelOp::Filter(f) => f.predicate.to_string(),
         RelOp::Project(p) => list(&p.exprs, |n| named(&n.name, &n.expr.to_string())),

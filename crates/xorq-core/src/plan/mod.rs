@@ -16,6 +16,6 @@ pub use node::{
     RelOp, SetOp, SetOpKind, Sort, Tag,
 };
 pub use source::{
-    CsvOptions, FileFormat, FileSource, Memtable, Source, SourceIdentity, SourceKind, TableSource, bundled_location,
-    display_name, is_url, normalize_reference,
+    CsvOptions, FileFormat, FileSource, InputSource, Memtable, Source, SourceIdentity, SourceKind, TableSource,
+    bundled_location, check_input_name, display_name, is_url, normalize_reference,
 };

@@ -100,6 +100,15 @@ pub struct TableSource {
     pub table: Vec<String>,
 }
 
+/// An unbound input: rows of a known schema that the caller supplies when the expression runs
+/// (a Flight client's stream, a pipe), named so a caller can bind it. Its address is its name and
+/// schema: the rows bound to it are never part of an address or a cache key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputSource {
+    /// The name a caller binds rows to.
+    pub name: String,
+}
+
 /// The kinds of sources.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -110,6 +119,8 @@ pub enum SourceKind {
     Memtable(Memtable),
     /// A backend table.
     Table(TableSource),
+    /// An unbound input, bound to rows when the expression runs.
+    Input(InputSource),
 }
 
 /// A leaf of the graph: rows from outside, with the schema read when it was constructed.
@@ -176,6 +187,26 @@ impl Source {
         })
     }
 
+    /// An unbound input named `name` with `schema`, bound to rows when the expression runs.
+    /// Names are 1–100 of `A-Z a-z 0-9 _ . -`, starting with a letter, a digit or `_`, so they
+    /// can be given on a command line and in a Flight descriptor as they are.
+    ///
+    /// ```
+    /// use xorq_core::{DataType, Field, Schema, Source};
+    /// let s = Source::input("features", Schema::new(vec![Field::new("x", DataType::Float64, true)])?)?;
+    /// assert_eq!(s.uri(), "input:features");
+    /// assert!(Source::input("no spaces", Schema::default()).is_err());
+    /// # Ok::<(), xorq_core::CoreError>(())
+    /// ```
+    pub fn input(name: &str, schema: Schema) -> Result<Self> {
+        check_input_name(name)?;
+        Ok(Source {
+            name: name.to_string(),
+            kind: SourceKind::Input(InputSource { name: name.to_string() }),
+            schema: Arc::new(schema),
+        })
+    }
+
     /// A backend table.
     pub fn table(profile: &str, table: Vec<String>, schema: Schema) -> Self {
         Source {
@@ -211,8 +242,25 @@ impl Source {
             },
             SourceKind::Memtable(m) => format!("memtable:{}", m.content.hex()),
             SourceKind::Table(t) => format!("table://{}/{}", t.profile, t.table.join(".")),
+            SourceKind::Input(i) => format!("input:{}", i.name),
         }
     }
+}
+
+/// Checks the name of an unbound input (see [`Source::input`]).
+pub fn check_input_name(name: &str) -> Result<()> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-');
+    let first_ok = name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+    if name.len() > 100 || !first_ok || !name.chars().all(allowed) {
+        return Err(CoreError::InvalidArgument {
+            context: "unbound input".into(),
+            message: format!(
+                "`{}` is not a valid input name: use 1-100 of `A-Z a-z 0-9 _ . -`, starting with a letter, a digit or `_`",
+                name.escape_debug()
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// The last component of a path or URL: a readable label for a source.

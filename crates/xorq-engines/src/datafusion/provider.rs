@@ -34,6 +34,8 @@ pub fn source_provider(source: &Source, partitions: usize) -> Result<Arc<dyn Tab
             what: format!("table `{}` of profile `{}`", t.table.join("."), t.profile),
             hint: "\nhint: backend tables are read through their backend's connection".into(),
         }),
+        // Bound inputs are scanned through the provider a run substitutes for them.
+        SourceKind::Input(i) => Err(EngineError::Unbound { name: i.name.clone() }),
         _ => Err(EngineError::Internal(format!("source `{}` has no DataFusion provider", source.name))),
     }
 }

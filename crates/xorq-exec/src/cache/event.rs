@@ -47,6 +47,12 @@ pub enum Outcome {
     StoredByAnother,
     /// Not looked up: a cache node above it hit, so nothing under that node runs.
     Skipped,
+    /// Not cached: the expression reads unbound inputs, whose rows are bound at run time and are
+    /// never part of a cache key; it is computed every run.
+    Unbound {
+        /// The inputs it reads.
+        inputs: Vec<String>,
+    },
     /// Something went wrong that did not stop the run (a damaged entry, a failed write).
     Warning(String),
 }
@@ -155,6 +161,12 @@ impl fmt::Display for CacheEvent {
             Outcome::Stored { rows, bytes } => write!(f, "stored {} ({})", rows_text(*rows), bytes_text(*bytes)),
             Outcome::StoredByAnother => f.write_str("another process stored this entry first; kept its copy"),
             Outcome::Skipped => f.write_str("not checked: a cache above it hit"),
+            Outcome::Unbound { inputs } => write!(
+                f,
+                "not cached: it reads the unbound input{} {}, whose rows are never part of a cache key; computed every run",
+                if inputs.len() == 1 { "" } else { "s" },
+                inputs.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
+            ),
             Outcome::Warning(message) => f.write_str(message),
         }
     }

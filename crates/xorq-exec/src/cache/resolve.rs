@@ -85,6 +85,14 @@ pub(crate) async fn resolve(session: &Session, table: &Table, values: &ParamValu
             continue;
         }
         if let RelOp::Cache(c) = node.op() {
+            let inputs = unbound_inputs(&c.input);
+            if !inputs.is_empty() {
+                // Computed in place every run: the node lowers as its input.
+                let base = EventBase { node: c.clone(), address: c.input.address() };
+                cache.report(base.event(Outcome::Unbound { inputs }));
+                stack.extend(node.inputs());
+                continue;
+            }
             let decision = decide(cache, c, values)?;
             let hit = matches!(decision, Decision::Hit { .. });
             decisions.insert(id(node), decision);
@@ -138,6 +146,20 @@ pub(crate) async fn resolve(session: &Session, table: &Table, values: &ParamValu
     }
     out.table = Table::from_node(rebuilt.remove(&id(root)).ok_or_else(|| internal("root"))?);
     Ok(out)
+}
+
+/// The unbound inputs read under `node`, sorted.
+fn unbound_inputs(node: &Arc<Node>) -> Vec<String> {
+    let mut names: Vec<String> = walk::topological(node)
+        .into_iter()
+        .filter_map(|n| match n.op() {
+            RelOp::Source(Source { kind: xorq_core::plan::SourceKind::Input(i), .. }) => Some(i.name.clone()),
+            _ => None,
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
 fn internal(what: &str) -> ExecError {
