@@ -435,3 +435,61 @@ fn cache_commands_refuse_bad_input() {
     assert!(r.stderr.contains("could not store the result"), "{}", r.stderr);
     assert!(Path::new(&blocker).is_file());
 }
+
+#[test]
+fn explain_says_what_a_run_would_do_and_writes_nothing() {
+    let p = Project::new(MARKED);
+    let build = p.build("pipeline.sql", &[]);
+    let out = p.dir.join("out.parquet");
+    // Every file under the cache directory (the build remembered what it verified there).
+    let files = |dir: &Path| -> Vec<PathBuf> {
+        let mut out = Vec::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                if e.path().is_dir() { stack.push(e.path()) } else { out.push(e.path()) }
+            }
+        }
+        out.sort();
+        out
+    };
+    let before = files(&p.cache);
+    let out_arg = out.display().to_string();
+    // Before any run: both cache nodes miss; every run flag is accepted.
+    let r = p.ok(&["run", &build, "--explain", "-o", &out_arg, "-f", "csv", "--limit", "2"]);
+    // Parameters are checked as a run checks them.
+    assert_eq!(p.xorq(&["run", &build, "--explain", "-p", "unused=1"]).code, 2);
+    assert!(!out.exists(), "the output was written");
+    assert_eq!(files(&p.cache), before, "explain wrote into the cache directory");
+    let text = normalize(&r.stdout);
+    assert!(text.contains("cache <addr> (Sort, snapshot): miss: no entry yet"), "{text}");
+    assert!(
+        text.contains("compute and store cache entry <addr> (datafusion): Project ← Filter ← Read sales.parquet"),
+        "{text}"
+    );
+    assert!(text.contains("run on datafusion:") && text.contains("TableScan"), "{text}");
+    assert!(text.contains("(not written: --explain runs nothing)"), "{text}");
+
+    // After a run: the root hits, the inner node is not reached; the local plan reads the entry.
+    p.ok(&["run", &build, "-o", "-", "-f", "csv"]);
+    let entries = std::fs::read_dir(p.entries_dir()).expect("entries").count();
+    let r = p.ok(&["run", &build, "--explain", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("json");
+    let outcomes: Vec<&str> =
+        v["cache"].as_array().expect("cache").iter().filter_map(|e| e["outcome"].as_str()).collect();
+    assert_eq!(outcomes, ["hit", "skipped"]);
+    let stages = v["stages"].as_array().expect("stages");
+    assert_eq!(stages.len(), 1);
+    assert!(stages[0]["plan"].as_str().expect("plan").starts_with("TableScan: cache_"), "{}", stages[0]);
+    assert_eq!(v["output"]["written"], false);
+
+    // A damaged entry is reported, and left for the run to remove.
+    let entry = PathBuf::from(p.entries()[0]["path"].as_str().expect("path"));
+    let data = entry.join("data.parquet");
+    let bytes = std::fs::read(&data).expect("read");
+    std::fs::write(&data, &bytes[..bytes.len() - 10]).expect("truncate");
+    let r = p.ok(&["run", &build, "--explain"]);
+    assert!(r.stdout.contains("is damaged") && r.stdout.contains("a run removes it"), "{}", r.stdout);
+    assert!(data.exists(), "explain removed the damaged entry");
+    assert_eq!(std::fs::read_dir(p.entries_dir()).expect("entries").count(), entries);
+}

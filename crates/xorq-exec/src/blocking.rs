@@ -79,3 +79,8 @@ impl Iterator for BatchIter {
         Some(next.map_err(|e| ExecError::datafusion("executing", e)))
     }
 }
+
+/// What running `table` in `session` would do, without running it ([`Session::explain`]).
+pub fn explain_in(session: &Session, table: &Table, params: &Params) -> Result<crate::explain::RunPlan> {
+    outside_async("explain_in")?.block_on(session.explain(table, params))
+}

@@ -4,6 +4,7 @@
 pub mod blocking;
 pub mod cache;
 pub mod error;
+pub mod explain;
 pub mod inputs;
 pub mod params;
 mod segment;
@@ -11,6 +12,7 @@ pub mod session;
 
 pub use cache::Cache;
 pub use error::{ExecError, Result};
+pub use explain::{RunPlan, Stage};
 pub use inputs::Inputs;
 pub use params::Params;
 pub use segment::check_segments;

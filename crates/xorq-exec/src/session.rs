@@ -170,7 +170,7 @@ impl Session {
     }
 
     /// Lowers the local part of `root`; every backend segment under it becomes a streaming scan.
-    fn lower_placed(
+    pub(crate) fn lower_placed(
         &self,
         root: &Arc<Node>,
         values: &ParamValues,
@@ -231,6 +231,13 @@ impl Session {
         Ok(batches)
     }
 
+    /// The same session with these tables bound to unbound inputs (for one run or explain).
+    pub(crate) fn with_bound(&self, bound: BTreeMap<String, Arc<dyn TableProvider>>) -> Session {
+        let mut run = self.clone();
+        run.bound = Arc::new(bound);
+        run
+    }
+
     /// Runs `table` with its unbound inputs bound to `inputs` (each stream read once; see
     /// [`Inputs`]) and collects every batch.
     pub async fn execute_with_inputs(
@@ -257,9 +264,7 @@ impl Session {
         inputs: Inputs,
     ) -> Result<SendableRecordBatchStream> {
         let declared = table.inputs()?;
-        let mut run = self.clone();
-        run.bound = Arc::new(inputs.into_providers(&declared)?);
-        run.execute_stream(table, params).await
+        self.with_bound(inputs.into_providers(&declared)?).execute_stream(table, params).await
     }
 
     /// Runs `table` as a stream of batches (memory bounded by the plan, not the result).

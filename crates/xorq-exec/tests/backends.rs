@@ -161,3 +161,26 @@ async fn a_dropped_stream_stops_the_backend_query() {
     assert_eq!(batches[0].column(0).as_any().downcast_ref::<Int64Array>().expect("Int64").value(0), 200_000);
     assert!(!batches[0].column(0).is_null(0));
 }
+
+#[tokio::test]
+async fn explain_shows_each_stage_its_engine_and_sql_without_running() {
+    use xorq_exec::explain::Stage;
+    let con = shop().await;
+    let orders = con.table("orders").await.expect("schema");
+    // A memtable moved into SQLite and joined there; the result aggregated locally with a
+    // function SQLite lacks.
+    let named = orders
+        .join(&regions().into_backend("shop").expect("move"), xorq_core::JoinKind::Inner, [("region", "code")])
+        .and_then(|t| t.into_backend("local"))
+        .and_then(|t| t.group_by([col("name")]).agg([col("amount").std().alias("sd")]))
+        .expect("valid");
+    let session = Session::new().with_backend(con.clone());
+    let plan = session.explain(&named, &Params::new()).await.expect("explains");
+    let kinds: Vec<(&str, &str)> = plan.stages.iter().map(|s| (s.kind(), s.engine())).collect();
+    assert_eq!(kinds, [("move", "shop"), ("backend", "shop"), ("local", "datafusion")], "{plan}");
+    let Stage::Backend { sql, dialect, .. } = &plan.stages[1] else { unreachable!("checked above") };
+    assert_eq!(dialect, "sqlite");
+    assert!(sql.contains("JOIN") && sql.contains("xorq_moved_"), "{sql}");
+    let Stage::Local { plan: local } = &plan.stages[2] else { unreachable!("checked above") };
+    assert!(local.contains("stddev"), "{local}");
+}

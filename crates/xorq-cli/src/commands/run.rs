@@ -40,6 +40,11 @@ pub struct RunArgs {
     /// cache).
     #[arg(long)]
     pub no_cache: bool,
+    /// Print what the run would do instead of running it: what each cache node will do (hit,
+    /// miss and why), each stage with the engine it runs on and the SQL it sends. Takes every
+    /// other flag as the run would; writes nothing. With `--json`, as one JSON object.
+    #[arg(long)]
+    pub explain: bool,
     /// The catalog an alias is looked up in.
     #[command(flatten)]
     pub catalog: super::target::CatalogOpts,
@@ -54,6 +59,9 @@ pub fn run(args: &RunArgs, verbose: bool) -> Result<()> {
 /// Runs the build in `args.build`, with the whole expression cached with `cache` if given
 /// (`xorq run-cached`).
 pub fn run_with(args: &RunArgs, verbose: bool, cache: Option<CacheStrategy>) -> Result<()> {
+    if args.explain {
+        return super::explain::run(args, cache);
+    }
     let target = args.output.as_deref().map_or(Target::Stdout, Target::parse);
     if args.json && target == Target::Stdout {
         return Err(CliError::Usage(

@@ -210,8 +210,12 @@ impl ParquetStore {
         out
     }
 
-    fn lookup_once(&self, key: &EntryKey, schema: &Schema) -> Result<Option<Lookup>> {
-        self.clean_debris_once();
+    /// One lookup; `repair`: sweep debris and remove a damaged entry (a run), or change
+    /// nothing (a peek).
+    fn lookup_once(&self, key: &EntryKey, schema: &Schema, repair: bool) -> Result<Option<Lookup>> {
+        if repair {
+            self.clean_debris_once();
+        }
         let dir = self.entry_dir(key);
         let (text, meta) = match read_sidecar(&dir) {
             Ok(read) => read,
@@ -235,7 +239,9 @@ impl ParquetStore {
                 if read_sidecar(&dir).map(|(t, _)| t).ok().is_some_and(|now| now != text) {
                     return Ok(None);
                 }
-                discard(&self.dir, &dir)?;
+                if repair {
+                    discard(&self.dir, &dir)?;
+                }
                 Ok(Some(Lookup::Miss { previous: self.previous(key), damaged: Some(damage) }))
             }
         }
@@ -331,7 +337,16 @@ impl CacheStore for ParquetStore {
     fn lookup(&self, key: &EntryKey, schema: &Schema) -> Result<Lookup> {
         // One retry: a concurrent replacement can swap the entry while it is checked.
         for _ in 0..2 {
-            if let Some(found) = self.lookup_once(key, schema)? {
+            if let Some(found) = self.lookup_once(key, schema, true)? {
+                return Ok(found);
+            }
+        }
+        Ok(Lookup::Miss { previous: self.previous(key), damaged: None })
+    }
+
+    fn peek(&self, key: &EntryKey, schema: &Schema) -> Result<Lookup> {
+        for _ in 0..2 {
+            if let Some(found) = self.lookup_once(key, schema, false)? {
                 return Ok(found);
             }
         }

@@ -57,16 +57,80 @@ pub(crate) struct Pending {
     pub base: EventBase,
 }
 
-enum Decision {
+/// What a cache node will do.
+pub(crate) enum Decision {
+    /// Read the stored entry from `source`.
     Hit { source: Source, ordered: bool },
+    /// Compute the node's input and store it.
     Miss(Box<Pending>),
 }
 
-fn id(node: &Arc<Node>) -> usize {
+pub(crate) fn id(node: &Arc<Node>) -> usize {
     Arc::as_ptr(node) as usize
 }
 
-/// Resolves the cache nodes of `table` for `session`.
+/// How cache nodes are looked up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// For a run: a damaged entry is removed, a hit is recorded.
+    Run,
+    /// For `--explain`: nothing is changed.
+    Explain,
+}
+
+/// What every cache node of an expression will do, decided top-down without running anything:
+/// a hit hides everything under it.
+pub(crate) struct CachePlan {
+    /// The decision for each cache node looked up, by identity.
+    pub decisions: BTreeMap<usize, Decision>,
+    /// The nodes still needed (reachable from the root without passing a hit), by identity.
+    pub needed: BTreeSet<usize>,
+    /// What each cache node will do, in the order they were looked at, then those a hit hides.
+    pub events: Vec<CacheEvent>,
+}
+
+/// Looks up every cache node of the graph under `root` that a run would reach.
+pub(crate) fn plan_cache(cache: &Cache, root: &Arc<Node>, values: &ParamValues, mode: Mode) -> Result<CachePlan> {
+    let mut plan = CachePlan { decisions: BTreeMap::new(), needed: BTreeSet::new(), events: Vec::new() };
+    let mut stack: Vec<&Arc<Node>> = vec![root];
+    while let Some(node) = stack.pop() {
+        if !plan.needed.insert(id(node)) {
+            continue;
+        }
+        if let RelOp::Cache(c) = node.op() {
+            let base = EventBase { node: c.clone(), address: c.input.address() };
+            let inputs = unbound_inputs(&c.input);
+            if !inputs.is_empty() {
+                // Computed in place every run: the node lowers as its input.
+                plan.events.push(base.event(Outcome::Unbound { inputs }));
+                stack.extend(node.inputs());
+                continue;
+            }
+            let (decision, events) = decide(cache, c, values, mode)?;
+            plan.events.extend(events);
+            let hit = matches!(decision, Decision::Hit { .. });
+            plan.decisions.insert(id(node), decision);
+            if hit {
+                continue;
+            }
+        }
+        stack.extend(node.inputs());
+    }
+    for node in walk::topological(root) {
+        if let RelOp::Cache(c) = node.op()
+            && !plan.needed.contains(&id(node))
+        {
+            let base = EventBase { node: c.clone(), address: c.input.address() };
+            plan.events.push(base.event(Outcome::Skipped));
+        }
+    }
+    Ok(plan)
+}
+
+/// Resolves the cache nodes of `table` for `session`: plans them ([`plan_cache`]), reports
+/// what each does, then runs the plan bottom-up: hits become reads of their entries, misses
+/// inside the expression are computed and stored, a miss at the root is left to be stored as
+/// its rows stream out.
 pub(crate) async fn resolve(session: &Session, table: &Table, values: &ParamValues) -> Result<Resolved> {
     let cache = session.cache();
     let root = table.node();
@@ -75,40 +139,9 @@ pub(crate) async fn resolve(session: &Session, table: &Table, values: &ParamValu
     if !cache.is_enabled() || !all.iter().any(|n| matches!(n.op(), RelOp::Cache(_))) {
         return Ok(unchanged());
     }
-
-    // Top-down: look every reachable cache node up; do not look under a hit.
-    let mut decisions: BTreeMap<usize, Decision> = BTreeMap::new();
-    let mut seen: BTreeSet<usize> = BTreeSet::new();
-    let mut stack: Vec<&Arc<Node>> = vec![root];
-    while let Some(node) = stack.pop() {
-        if !seen.insert(id(node)) {
-            continue;
-        }
-        if let RelOp::Cache(c) = node.op() {
-            let inputs = unbound_inputs(&c.input);
-            if !inputs.is_empty() {
-                // Computed in place every run: the node lowers as its input.
-                let base = EventBase { node: c.clone(), address: c.input.address() };
-                cache.report(base.event(Outcome::Unbound { inputs }));
-                stack.extend(node.inputs());
-                continue;
-            }
-            let decision = decide(cache, c, values)?;
-            let hit = matches!(decision, Decision::Hit { .. });
-            decisions.insert(id(node), decision);
-            if hit {
-                continue;
-            }
-        }
-        stack.extend(node.inputs());
-    }
-    for node in &all {
-        if let RelOp::Cache(c) = node.op()
-            && !seen.contains(&id(node))
-        {
-            let base = EventBase { node: c.clone(), address: c.input.address() };
-            cache.report(base.event(Outcome::Skipped));
-        }
+    let CachePlan { mut decisions, needed: seen, events } = plan_cache(cache, root, values, Mode::Run)?;
+    for event in events {
+        cache.report(event);
     }
 
     // Bottom-up over what is still needed: hits read their entries, misses are computed.
@@ -166,14 +199,13 @@ fn internal(what: &str) -> ExecError {
     ExecError::Internal(format!("the cache resolution lost a node ({what})"))
 }
 
-/// Looks the cache node `c` up.
-fn decide(cache: &Cache, c: &CacheNode, values: &ParamValues) -> Result<Decision> {
+/// Looks the cache node `c` up: the decision, and the events that say what it will do.
+fn decide(cache: &Cache, c: &CacheNode, values: &ParamValues, mode: Mode) -> Result<(Decision, Vec<CacheEvent>)> {
     let store = cache.store_for(&c.storage)?;
     let (key, token) = key::key(&c.input, c.strategy.freshness(), values)?;
     let base = EventBase { node: c.clone(), address: key.address };
     let meta = template(&key, &token, c);
-    let miss = |replace: Option<SystemTime>, reason: MissReason| {
-        cache.report(base.event(Outcome::Miss(reason)));
+    let miss = |replace: Option<SystemTime>| {
         Decision::Miss(Box::new(Pending {
             store: Arc::clone(&store),
             key: key.clone(),
@@ -182,31 +214,45 @@ fn decide(cache: &Cache, c: &CacheNode, values: &ParamValues) -> Result<Decision
             base: base.clone(),
         }))
     };
-    match store.lookup(&key, c.input.schema())? {
+    let found = match mode {
+        Mode::Run => store.lookup(&key, c.input.schema())?,
+        Mode::Explain => store.peek(&key, c.input.schema())?,
+    };
+    match found {
         Lookup::Hit { source, meta: found } => {
             let created = found.created_time();
             let age = created.and_then(|t| t.elapsed().ok());
             if let (Some(ttl), Some(age)) = (c.strategy.ttl(), age)
                 && age > ttl
             {
-                return Ok(miss(created, MissReason::Expired { age, ttl }));
+                return Ok((miss(created), vec![base.event(Outcome::Miss(MissReason::Expired { age, ttl }))]));
             }
-            store.record_hit(&key);
-            cache.report(
-                base.event(Outcome::Hit { created: created.unwrap_or(SystemTime::UNIX_EPOCH), rows: found.rows }),
-            );
+            if mode == Mode::Run {
+                store.record_hit(&key);
+            }
+            let event =
+                base.event(Outcome::Hit { created: created.unwrap_or(SystemTime::UNIX_EPOCH), rows: found.rows });
             // Whether order matters follows from the expression, not from the (editable) sidecar.
-            Ok(Decision::Hit { source, ordered: is_ordered(&c.input) })
+            Ok((Decision::Hit { source, ordered: is_ordered(&c.input) }, vec![event]))
         }
         Lookup::Miss { damaged: Some(why), .. } => {
-            cache.report(base.event(Outcome::Warning(format!(
-                "the stored entry {} in {} was damaged ({why}); removed it, computing again",
-                key.address.short(),
-                store.describe()
-            ))));
-            Ok(miss(None, MissReason::Damaged(why)))
+            let (short, place) = (key.address.short(), store.describe());
+            let events = match mode {
+                Mode::Run => vec![
+                    base.event(Outcome::Warning(format!(
+                        "the stored entry {short} in {place} was damaged ({why}); removed it, computing again"
+                    ))),
+                    base.event(Outcome::Miss(MissReason::Damaged(why))),
+                ],
+                Mode::Explain => vec![base.event(Outcome::Warning(format!(
+                    "the stored entry {short} in {place} is damaged ({why}); a run removes it and computes it again"
+                )))],
+            };
+            Ok((miss(None), events))
         }
-        Lookup::Miss { previous, damaged: None } => Ok(miss(None, explain(&previous, &token))),
+        Lookup::Miss { previous, damaged: None } => {
+            Ok((miss(None), vec![base.event(Outcome::Miss(explain(&previous, &token)))]))
+        }
     }
 }
 

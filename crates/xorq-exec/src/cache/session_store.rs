@@ -44,6 +44,11 @@ impl CacheStore for SessionStore {
         "the DataFusion session".into()
     }
 
+    fn peek(&self, key: &EntryKey, schema: &Schema) -> Result<Lookup> {
+        // Looking up changes nothing in the session.
+        self.lookup(key, schema)
+    }
+
     fn lookup(&self, key: &EntryKey, schema: &Schema) -> Result<Lookup> {
         let tables = self.lock()?;
         if let Some((meta, batches)) = tables.get(&key.name()) {

@@ -130,6 +130,11 @@ pub trait CacheStore: Send + Sync {
     /// reported in [`Lookup::Miss`].
     fn lookup(&self, key: &EntryKey, schema: &Schema) -> Result<Lookup>;
 
+    /// What [`CacheStore::lookup`] would find for `key`, changing nothing: a damaged entry is
+    /// reported and left in place, nothing is swept, no hit is recorded. For `xorq run
+    /// --explain`, which must write nothing.
+    fn peek(&self, key: &EntryKey, schema: &Schema) -> Result<Lookup>;
+
     /// Starts writing the entry for `key`, whose batches have `schema`.
     fn writer(&self, key: &EntryKey, schema: ArrowSchemaRef) -> Result<Box<dyn EntryWriter>>;
 

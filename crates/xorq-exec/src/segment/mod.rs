@@ -13,4 +13,4 @@ mod remote;
 
 pub(crate) use placement::{Place, Placement};
 pub use remote::check_segments;
-pub(crate) use remote::{remote_stream, substitute_remote_inputs};
+pub(crate) use remote::{SegmentSql, remote_stream, segment_sql, substitute_remote_inputs};

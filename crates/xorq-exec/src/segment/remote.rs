@@ -8,7 +8,7 @@ use datafusion::execution::SendableRecordBatchStream;
 use futures::future::BoxFuture;
 use xorq_core::plan::{Node, RelOp, rewrite, walk};
 use xorq_core::{Source, Table};
-use xorq_engines::backend::{StreamFactory, stream_provider};
+use xorq_engines::backend::{BackendRef, StreamFactory, stream_provider};
 use xorq_engines::datafusion::{Lowering, ParamValues};
 use xorq_engines::{EngineError, dialect};
 
@@ -54,7 +54,7 @@ pub(crate) fn substitute_remote_inputs<'a>(
 
 /// A move into a backend segment: the temporary table's name and the node whose rows fill it
 /// (the `IntoBackend`'s input, which has its schema).
-type MoveIn = (String, Arc<Node>);
+pub(crate) type MoveIn = (String, Arc<Node>);
 
 /// The segment rooted at `node` (on `profile`) as the SQL will read it: each move into the
 /// segment from elsewhere replaced by the temporary table it is loaded into, with those moves.
@@ -123,6 +123,41 @@ pub fn check_segments(
     Ok(())
 }
 
+/// A backend segment as it will run: where, the SQL it sends, and the rows moved into it first.
+pub(crate) struct SegmentSql {
+    /// The backend profile it runs on.
+    pub profile: String,
+    /// That backend.
+    pub backend: BackendRef,
+    /// The SQL, every parameter written as its value (the bound one, else its default).
+    pub sql: String,
+    /// The moves into it: temporary table and the node whose rows fill it.
+    pub moves: Vec<MoveIn>,
+}
+
+/// The segment rooted at `node` (placed on a backend) as SQL, without running anything.
+pub(crate) fn segment_sql(
+    session: &Session,
+    node: &Arc<Node>,
+    placement: &Placement,
+    values: &ParamValues,
+) -> Result<SegmentSql> {
+    let Place::Remote(profile) = placement.place(node).clone() else {
+        return Err(ExecError::Internal("a local node was run as a backend segment".into()));
+    };
+    let backend = session.backend(&profile)?;
+    let (segment, moves) = segment_of(node, placement, &profile)?;
+    let mut bound = values.clone();
+    for p in segment.params()? {
+        if !bound.contains_key(&p.name) {
+            let value = p.default.clone().ok_or(EngineError::MissingParam { name: p.name.clone() })?;
+            bound.insert(p.name.clone(), value);
+        }
+    }
+    let sql = dialect::to_sql_with(&segment, backend.dialect(), &bound)?;
+    Ok(SegmentSql { profile, backend, sql, moves })
+}
+
 /// Runs the segment rooted at `node` (placed on a backend) on its backend: rows moved into it
 /// by `.into_backend` are computed (wherever they live) and loaded into temporary tables of one
 /// connection, then the segment's SQL runs on that connection and its rows stream back. What
@@ -134,20 +169,7 @@ pub(crate) fn remote_stream<'a>(
 ) -> BoxFuture<'a, Result<SendableRecordBatchStream>> {
     Box::pin(async move {
         let placement = session.placement(&node)?;
-        let Place::Remote(profile) = placement.place(&node).clone() else {
-            return Err(ExecError::Internal("a local node was run as a backend segment".into()));
-        };
-        let backend = session.backend(&profile)?;
-        let (segment, moves) = segment_of(&node, &placement, &profile)?;
-        // Every parameter is written as its value: the bound one, else its default.
-        let mut bound = values.clone();
-        for p in segment.params()? {
-            if !bound.contains_key(&p.name) {
-                let value = p.default.clone().ok_or(EngineError::MissingParam { name: p.name.clone() })?;
-                bound.insert(p.name.clone(), value);
-            }
-        }
-        let sql = dialect::to_sql_with(&segment, backend.dialect(), &bound)?;
+        let SegmentSql { profile, backend, sql, moves } = segment_sql(session, &node, &placement, values)?;
         let mut connection = backend.open().await?;
         for (name, input) in moves {
             let schema = input.schema().clone();

@@ -1,0 +1,216 @@
+//! What a run would do, without running it: `Session::explain` and `xorq run --explain`.
+//!
+//! The plan is made by the same code a run uses: the cache nodes are planned by
+//! [`plan_cache`](crate::cache::resolve) (looking entries up without changing them), the graph is
+//! placed on engines by the same placement, each backend segment's SQL is written by the same
+//! function that writes it for a run, and the local part is lowered and optimized by
+//! DataFusion as a run would. Nothing is executed, no row is read or moved, nothing is written.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::sync::Arc;
+
+use datafusion::catalog::TableProvider;
+use datafusion::datasource::MemTable;
+use xorq_core::plan::{Node, RelOp, rewrite, walk};
+use xorq_core::{Address, Table};
+
+use crate::cache::CacheEvent;
+use crate::cache::resolve::{Decision, Mode, id, plan_cache, summary};
+use crate::error::{ExecError, Result};
+use crate::params::Params;
+use crate::segment::{Place, SegmentSql, segment_sql};
+use crate::session::Session;
+
+/// What a run of an expression would do, stage by stage, in the order a run does it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunPlan {
+    /// What each cache node will do (hit, miss and why, not reached, not cached).
+    pub cache: Vec<CacheEvent>,
+    /// The stages.
+    pub stages: Vec<Stage>,
+}
+
+/// One stage of a run.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Stage {
+    /// A cache miss: the node's input is computed and stored (inside the expression: first, then
+    /// read back; at the root: while the result streams out).
+    Store {
+        /// The cached expression's input address (the entry's name).
+        address: Address,
+        /// A one-line summary of what is computed.
+        summary: String,
+        /// Whether it is the result itself.
+        at_root: bool,
+    },
+    /// Rows moved into a backend's temporary table before its segment runs.
+    Move {
+        /// The backend profile.
+        profile: String,
+        /// The temporary table.
+        table: String,
+        /// What the rows are.
+        summary: String,
+    },
+    /// A backend segment, run as SQL on its engine.
+    Backend {
+        /// The backend profile.
+        profile: String,
+        /// Its engine's SQL dialect.
+        dialect: String,
+        /// The SQL sent.
+        sql: String,
+    },
+    /// The part that runs on the embedded engine: DataFusion's optimized logical plan.
+    Local {
+        /// The plan, indented.
+        plan: String,
+    },
+}
+
+impl Stage {
+    /// The engine the stage runs on (`datafusion`, or a backend profile).
+    pub fn engine(&self) -> &str {
+        match self {
+            Stage::Store { .. } | Stage::Local { .. } => "datafusion",
+            Stage::Move { profile, .. } | Stage::Backend { profile, .. } => profile,
+        }
+    }
+
+    /// A short name of the kind of stage (`store`, `move`, `backend`, `local`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Stage::Store { .. } => "store",
+            Stage::Move { .. } => "move",
+            Stage::Backend { .. } => "backend",
+            Stage::Local { .. } => "local",
+        }
+    }
+}
+
+impl fmt::Display for RunPlan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for event in &self.cache {
+            writeln!(f, "{event}")?;
+        }
+        for (i, stage) in self.stages.iter().enumerate() {
+            let n = i + 1;
+            match stage {
+                Stage::Store { address, summary, at_root: false } => {
+                    writeln!(f, "stage {n}: compute and store cache entry {} (datafusion): {summary}", address.short())?
+                }
+                Stage::Store { address, summary, at_root: true } => writeln!(
+                    f,
+                    "stage {n}: store the result as cache entry {} while it streams out: {summary}",
+                    address.short()
+                )?,
+                Stage::Move { profile, table, summary } => {
+                    writeln!(f, "stage {n}: move rows into {profile} as temporary table {table}: {summary}")?
+                }
+                Stage::Backend { profile, dialect, sql } => {
+                    writeln!(f, "stage {n}: run on {profile} ({dialect}):")?;
+                    for line in sql.lines() {
+                        writeln!(f, "  {line}")?;
+                    }
+                }
+                Stage::Local { plan } => {
+                    writeln!(f, "stage {n}: run on datafusion:")?;
+                    for line in plan.lines() {
+                        writeln!(f, "  {line}")?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Session {
+    /// What running `table` with `params` would do, without running anything (see
+    /// [`RunPlan`]). Unbound inputs need no rows: they are planned as empty tables of their
+    /// schema.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// use std::sync::Arc;
+    /// use arrow::array::{Int64Array, RecordBatch};
+    /// use xorq_core::{col, lit, Table};
+    /// use xorq_exec::{Params, Session, explain::Stage};
+    ///
+    /// let batch = RecordBatch::try_from_iter([("x", Arc::new(Int64Array::from(vec![1, 2])) as _)])?;
+    /// let t = Table::memtable(vec![batch])?.filter(col("x").gt(lit(1)))?;
+    /// let plan = Session::new().explain(&t, &Params::new()).await?;
+    /// assert!(matches!(&plan.stages[..], [Stage::Local { plan }] if plan.contains("Filter")));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn explain(&self, table: &Table, params: &Params) -> Result<RunPlan> {
+        let values = params.resolve(table)?;
+        let mut placeholders: BTreeMap<String, Arc<dyn TableProvider>> = BTreeMap::new();
+        for (name, schema) in table.inputs()? {
+            let empty = MemTable::try_new(Arc::new(schema.to_arrow()), vec![vec![]])
+                .map_err(|e| ExecError::datafusion("planning an unbound input", e))?;
+            placeholders.insert(name, Arc::new(empty));
+        }
+        let session = self.with_bound(placeholders);
+
+        let mut stages = Vec::new();
+        let mut events = Vec::new();
+        let mut root = Arc::clone(table.node());
+        let mut entries = BTreeSet::new();
+        let has_cache = walk::topological(table.node()).iter().any(|n| matches!(n.op(), RelOp::Cache(_)));
+        if self.cache().is_enabled() && has_cache {
+            let plan = plan_cache(self.cache(), table.node(), &values, Mode::Explain)?;
+            events = plan.events;
+            // Stores bottom-up, as a run computes them.
+            for node in walk::topological(table.node()) {
+                if let (RelOp::Cache(c), Some(Decision::Miss(pending))) = (node.op(), plan.decisions.get(&id(node))) {
+                    stages.push(Stage::Store {
+                        address: pending.key.address,
+                        summary: summary(&c.input),
+                        at_root: Arc::ptr_eq(node, table.node()),
+                    });
+                }
+            }
+            // Hits read their entries; everything under them is gone.
+            let mut reads = BTreeSet::new();
+            root = rewrite::map_nodes::<ExecError>(table.node(), |n| match plan.decisions.get(&id(n)) {
+                Some(Decision::Hit { source, .. }) => {
+                    let read = Node::try_new(RelOp::Source(source.clone()))?;
+                    reads.insert(id(&read));
+                    Ok(Some(read))
+                }
+                _ => Ok(None),
+            })?;
+            // Identities of the reads as they stand in the new graph.
+            entries = walk::topological(&root).into_iter().map(id).filter(|i| reads.contains(i)).collect();
+        }
+
+        let placement = session.placement(&root)?;
+        let mut segment_roots = vec![&root];
+        for parent in walk::topological(&root) {
+            segment_roots
+                .extend(parent.op().inputs().into_iter().filter(|i| placement.place(i) != placement.place(parent)));
+        }
+        let mut done = BTreeSet::new();
+        for node in segment_roots {
+            if !matches!(placement.place(node), Place::Remote(_)) || !done.insert(id(node)) {
+                continue;
+            }
+            let SegmentSql { profile, backend, sql, moves } = segment_sql(&session, node, &placement, &values)?;
+            for (table, input) in moves {
+                stages.push(Stage::Move { profile: profile.clone(), table, summary: summary(&input) });
+            }
+            stages.push(Stage::Backend { profile, dialect: backend.dialect().to_string(), sql });
+        }
+        if placement.place(&root) == &Place::Local {
+            let plan = session.lower_placed(&root, &values, &entries, &placement)?;
+            let optimized =
+                session.context().state().optimize(&plan).map_err(|e| ExecError::datafusion("optimizing", e))?;
+            stages.push(Stage::Local { plan: optimized.display_indent().to_string() });
+        }
+        Ok(RunPlan { cache: events, stages })
+    }
+}
