@@ -40,7 +40,8 @@ pub fn run(args: &RunArgs, cache: Option<CacheStrategy>) -> Result<()> {
     if args.json {
         println!("{}", json(&plan, &build.path.display().to_string(), &build.metadata.address, &output, format));
     } else {
-        println!("plan of {} (address {})", build.path.display(), build.metadata.address);
+        // As the user named it (a path, an alias or an address prefix).
+        println!("plan of {} (address {})", args.build.display(), build.metadata.address);
         print!("{plan}");
         println!("output: {output} as {} (not written: --explain runs nothing)", format.name());
     }
