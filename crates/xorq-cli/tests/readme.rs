@@ -161,7 +161,7 @@ fn every_readme_example_runs_as_written() {
                 }
                 let want = normalize(&expected);
                 assert!(
-                    printed.iter().any(|p| *p == want),
+                    printed.contains(&want),
                     "README command `{cmd}` should print\n  {expected}\nbut printed:\n{output}"
                 );
             }
