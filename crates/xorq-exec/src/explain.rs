@@ -16,10 +16,11 @@ use xorq_core::plan::{Node, RelOp, rewrite, walk};
 use xorq_core::{Address, Table};
 
 use crate::cache::CacheEvent;
-use crate::cache::resolve::{Decision, Mode, id, plan_cache, summary};
+use crate::cache::plan::{Decision, Mode, id, plan_cache, summary};
 use crate::error::{ExecError, Result};
 use crate::params::Params;
-use crate::segment::{Place, SegmentSql, segment_sql};
+use crate::placement::Place;
+use crate::segment::sql::{SegmentSql, segment_sql};
 use crate::session::Session;
 
 /// What a run of an expression would do, stage by stage, in the order a run does it.

@@ -7,6 +7,8 @@ pub mod error;
 pub mod explain;
 pub mod inputs;
 pub mod params;
+mod placement;
+mod run;
 mod segment;
 pub mod session;
 

@@ -23,7 +23,7 @@
 pub mod event;
 pub mod key;
 pub mod parquet;
-pub(crate) mod resolve;
+pub(crate) mod plan;
 pub mod session_store;
 pub mod store;
 pub(crate) mod tee;

@@ -13,7 +13,7 @@ use futures::Stream;
 
 use super::Cache;
 use super::event::Outcome;
-use super::resolve::{Pending, commit};
+use super::plan::{Pending, commit};
 use super::store::EntryWriter;
 
 /// The caller's stream, with the rows also written to a cache entry.

@@ -1,5 +1,5 @@
 //! Running an expression whose data lives on several engines (SPEC §5, ARCHITECTURE "data
-//! flow"): the graph is split into per-engine segments ([`placement`]), each backend segment is
+//! flow"): the graph is split into per-engine segments ([`crate::placement`]), each backend segment is
 //! written as SQL in its engine's dialect and run there, and segments meet as Arrow streams:
 //! - a backend segment under a local node enters the DataFusion plan as a streaming table;
 //! - rows moved into a backend (`.into_backend`) are loaded into a temporary table of the
@@ -8,9 +8,6 @@
 //! Nothing is written to disk and nothing is collected whole: memory is bounded by the batches
 //! in flight.
 
-pub(crate) mod placement;
-mod remote;
+pub(crate) mod sql;
 
-pub(crate) use placement::{Place, Placement};
-pub use remote::check_segments;
-pub(crate) use remote::{SegmentSql, remote_stream, segment_sql, substitute_remote_inputs};
+pub use sql::check_segments;

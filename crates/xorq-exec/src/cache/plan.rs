@@ -1,33 +1,21 @@
-//! Resolving cache nodes before lowering: look up top-down (a hit hides everything under it),
-//! then rebuild bottom-up (hits become reads of their entries, misses are computed and stored).
+//! Planning cache nodes: each is looked up top-down (a hit hides everything under it) and
+//! decided (hit, miss and why, not reached, not cached), without running anything. The
+//! executor (`run.rs`) then rebuilds the graph bottom-up: hits become reads of their entries,
+//! misses are computed and stored.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use futures::StreamExt;
 use xorq_core::plan::{Cache as CacheNode, walk};
-use xorq_core::{Node, RelOp, Source, Table};
+use xorq_core::{Node, RelOp, Source};
 use xorq_engines::datafusion::ParamValues;
 
 use super::Cache;
 use super::event::{CacheEvent, MissReason, Outcome};
 use super::key::{self, EntryKey, Token};
 use super::store::{CacheStore, Committed, ENTRY_FORMAT, ENTRY_VERSION, EntryMeta, EntryWriter, Lookup};
-use crate::error::{ExecError, Result};
-use crate::session::Session;
-
-/// An expression with its cache nodes resolved.
-pub(crate) struct Resolved {
-    /// What to run: no cache nodes left.
-    pub table: Table,
-    /// The root's miss, to be stored while its rows stream out.
-    pub root: Option<Pending>,
-    /// Whether an entry whose row order matters is read (read without splitting files).
-    pub ordered: bool,
-    /// Nodes that read stored entries (already checked, not probed again), by identity.
-    pub entries: BTreeSet<usize>,
-}
+use crate::error::Result;
 
 /// What a cache event says besides its outcome.
 #[derive(Clone)]
@@ -127,60 +115,6 @@ pub(crate) fn plan_cache(cache: &Cache, root: &Arc<Node>, values: &ParamValues, 
     Ok(plan)
 }
 
-/// Resolves the cache nodes of `table` for `session`: plans them ([`plan_cache`]), reports
-/// what each does, then runs the plan bottom-up: hits become reads of their entries, misses
-/// inside the expression are computed and stored, a miss at the root is left to be stored as
-/// its rows stream out.
-pub(crate) async fn resolve(session: &Session, table: &Table, values: &ParamValues) -> Result<Resolved> {
-    let cache = session.cache();
-    let root = table.node();
-    let unchanged = || Resolved { table: table.clone(), root: None, ordered: false, entries: BTreeSet::new() };
-    let all = walk::topological(root);
-    if !cache.is_enabled() || !all.iter().any(|n| matches!(n.op(), RelOp::Cache(_))) {
-        return Ok(unchanged());
-    }
-    let CachePlan { mut decisions, needed: seen, events } = plan_cache(cache, root, values, Mode::Run)?;
-    for event in events {
-        cache.report(event);
-    }
-
-    // Bottom-up over what is still needed: hits read their entries, misses are computed.
-    let mut out = unchanged();
-    let mut rebuilt: BTreeMap<usize, Arc<Node>> = BTreeMap::new();
-    let input_of = |rebuilt: &BTreeMap<usize, Arc<Node>>, n: &Arc<Node>| rebuilt.get(&id(n)).cloned();
-    for node in all.iter().copied().filter(|n| seen.contains(&id(n))) {
-        let new = match (node.op(), decisions.remove(&id(node))) {
-            (RelOp::Cache(_), Some(Decision::Hit { source, ordered })) => {
-                let read = Node::try_new(RelOp::Source(source))?;
-                out.ordered |= ordered;
-                out.entries.insert(id(&read));
-                read
-            }
-            (RelOp::Cache(c), Some(Decision::Miss(pending))) => {
-                let input = input_of(&rebuilt, &c.input).ok_or_else(|| internal("cache input"))?;
-                if Arc::ptr_eq(node, root) {
-                    out.root = Some(*pending);
-                    input
-                } else {
-                    materialize(session, input, values, *pending, &mut out).await?
-                }
-            }
-            (op, _) => {
-                let inputs = op.inputs().into_iter().map(|i| input_of(&rebuilt, i)).collect::<Option<Vec<_>>>();
-                let inputs = inputs.ok_or_else(|| internal("input"))?;
-                if inputs.iter().zip(op.inputs()).all(|(new, old)| Arc::ptr_eq(new, old)) {
-                    Arc::clone(node)
-                } else {
-                    Node::try_new(op.with_inputs(inputs)?)?
-                }
-            }
-        };
-        rebuilt.insert(id(node), new);
-    }
-    out.table = Table::from_node(rebuilt.remove(&id(root)).ok_or_else(|| internal("root"))?);
-    Ok(out)
-}
-
 /// The unbound inputs read under `node`, sorted.
 fn unbound_inputs(node: &Arc<Node>) -> Vec<String> {
     let mut names: Vec<String> = walk::topological(node)
@@ -193,10 +127,6 @@ fn unbound_inputs(node: &Arc<Node>) -> Vec<String> {
     names.sort();
     names.dedup();
     names
-}
-
-fn internal(what: &str) -> ExecError {
-    ExecError::Internal(format!("the cache resolution lost a node ({what})"))
 }
 
 /// Looks the cache node `c` up: the decision, and the events that say what it will do.
@@ -298,7 +228,7 @@ fn template(key: &EntryKey, token: &Token, c: &CacheNode) -> EntryMeta {
 
 /// Whether the rows' order is part of the result: a sort, seen through operations that keep
 /// the order of their input.
-fn is_ordered(node: &Arc<Node>) -> bool {
+pub(crate) fn is_ordered(node: &Arc<Node>) -> bool {
     let mut node = node;
     loop {
         match node.op() {
@@ -368,61 +298,6 @@ pub(crate) fn commit(cache: &Cache, pending: Pending, writer: Box<dyn EntryWrite
                 ))),
             );
             false
-        }
-    }
-}
-
-/// Computes a miss inside the expression into its store, then reads it back from there. If it
-/// cannot be stored, the node is computed in place instead.
-async fn materialize(
-    session: &Session,
-    input: Arc<Node>,
-    values: &ParamValues,
-    pending: Pending,
-    out: &mut Resolved,
-) -> Result<Arc<Node>> {
-    let cache = session.cache();
-    let mut stream = session.stream_node(Arc::clone(&input), values, &out.entries, out.ordered).await?;
-    let mut writer = match pending.store.writer(&pending.key, stream.schema()) {
-        Ok(w) => w,
-        Err(e) => {
-            cache.report(
-                pending
-                    .base
-                    .event(Outcome::Warning(format!("could not store the result ({e}); computing it in place"))),
-            );
-            return Ok(input);
-        }
-    };
-    while let Some(batch) = stream.next().await {
-        let batch = batch.map_err(|e| ExecError::datafusion("executing", e))?;
-        if let Err(e) = writer.write(&batch) {
-            cache.report(
-                pending
-                    .base
-                    .event(Outcome::Warning(format!("could not store the result ({e}); computing it in place"))),
-            );
-            return Ok(input);
-        }
-    }
-    let (store, key, base) = (Arc::clone(&pending.store), pending.key.clone(), pending.base.clone());
-    let schema = input.schema().clone();
-    if !commit(cache, pending, writer) {
-        return Ok(input);
-    }
-    let ordered = is_ordered(&input);
-    match store.lookup(&key, &schema)? {
-        Lookup::Hit { source, .. } => {
-            let read = Node::try_new(RelOp::Source(source))?;
-            out.ordered |= ordered;
-            out.entries.insert(id(&read));
-            Ok(read)
-        }
-        _ => {
-            cache.report(
-                base.event(Outcome::Warning("the stored entry could not be read back; computing it in place".into())),
-            );
-            Ok(input)
         }
     }
 }

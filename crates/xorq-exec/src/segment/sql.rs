@@ -1,56 +1,17 @@
-//! Running a backend segment, and plugging backend segments into a local plan.
+//! Backend segments as SQL: what each sends and the rows it needs moved in first, written without running anything.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-use datafusion::error::DataFusionError;
-use datafusion::execution::SendableRecordBatchStream;
-use futures::future::BoxFuture;
 use xorq_core::plan::{Node, RelOp, rewrite, walk};
 use xorq_core::{Source, Table};
-use xorq_engines::backend::{BackendRef, StreamFactory, stream_provider};
-use xorq_engines::datafusion::{Lowering, ParamValues};
+use xorq_engines::backend::BackendRef;
+use xorq_engines::datafusion::ParamValues;
 use xorq_engines::{EngineError, dialect};
 
-use super::placement::{Place, Placement, id};
 use crate::error::{ExecError, Result};
+use crate::placement::{Place, Placement, id};
 use crate::session::Session;
-
-/// `lowering` with every backend segment that feeds a local node scanned as a stream (started
-/// when the plan runs, once per execution).
-pub(crate) fn substitute_remote_inputs<'a>(
-    session: &Session,
-    root: &Arc<Node>,
-    placement: &Placement,
-    values: &ParamValues,
-    mut lowering: Lowering<'a>,
-) -> Result<Lowering<'a>> {
-    if !placement.any_remote() {
-        return Ok(lowering);
-    }
-    let remote = |n: &Arc<Node>| matches!(placement.place(n), Place::Remote(_));
-    let mut done = BTreeSet::new();
-    for node in walk::topological_until(root, remote) {
-        if remote(node) {
-            continue;
-        }
-        for input in node.op().inputs() {
-            if !remote(input) || !done.insert(Arc::as_ptr(input)) {
-                continue;
-            }
-            let (session, input_node, values) = (session.clone(), Arc::clone(input), values.clone());
-            let factory: StreamFactory = Arc::new(move || {
-                let (session, node, values) = (session.clone(), Arc::clone(&input_node), values.clone());
-                Box::pin(async move {
-                    remote_stream(&session, node, &values).await.map_err(|e| DataFusionError::External(Box::new(e)))
-                })
-            });
-            let provider = stream_provider(Arc::new(input.schema().to_arrow()), factory)?;
-            lowering = lowering.with_substitute(input, provider);
-        }
-    }
-    Ok(lowering)
-}
 
 /// A move into a backend segment: the temporary table's name and the node whose rows fill it
 /// (the `IntoBackend`'s input, which has its schema).
@@ -156,28 +117,4 @@ pub(crate) fn segment_sql(
     }
     let sql = dialect::to_sql_with(&segment, backend.dialect(), &bound)?;
     Ok(SegmentSql { profile, backend, sql, moves })
-}
-
-/// Runs the segment rooted at `node` (placed on a backend) on its backend: rows moved into it
-/// by `.into_backend` are computed (wherever they live) and loaded into temporary tables of one
-/// connection, then the segment's SQL runs on that connection and its rows stream back. What
-/// the engine's SQL cannot express is refused before any row moves.
-pub(crate) fn remote_stream<'a>(
-    session: &'a Session,
-    node: Arc<Node>,
-    values: &'a ParamValues,
-) -> BoxFuture<'a, Result<SendableRecordBatchStream>> {
-    Box::pin(async move {
-        let placement = session.placement(&node)?;
-        let SegmentSql { profile, backend, sql, moves } = segment_sql(session, &node, &placement, values)?;
-        let mut connection = backend.open().await?;
-        for (name, input) in moves {
-            let schema = input.schema().clone();
-            let rows = session.stream_node(input, values, &BTreeSet::new(), false).await?;
-            let count = connection.load(&name, &schema, rows).await?;
-            tracing::debug!(profile = %profile, table = %name, rows = count, "moved rows into the backend");
-        }
-        tracing::debug!(profile = %profile, %sql, "running a segment");
-        Ok(connection.query(sql, Arc::new(node.schema().to_arrow())).await?)
-    })
 }
