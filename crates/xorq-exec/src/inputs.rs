@@ -16,7 +16,7 @@ use datafusion::execution::SendableRecordBatchStream;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use futures::{FutureExt, StreamExt};
 use xorq_core::Schema;
-use xorq_engines::backend::stream_provider;
+use xorq_engines::backend::{conform_batch, stream_provider};
 
 use crate::error::{ExecError, Result};
 
@@ -140,28 +140,12 @@ fn one_shot(name: String, schema: ArrowSchemaRef, stream: SendableRecordBatchStr
                 ))));
             };
             let out_schema = Arc::clone(&target);
-            let rows = stream.map(move |batch| batch.and_then(|b| conform(&b, &target)));
+            let rows = stream.map(move |batch| {
+                batch.and_then(|b| conform_batch(&b, &target).map_err(|e| datafusion::error::DataFusionError::ArrowError(Box::new(e), None)))
+            });
             Ok(Box::pin(RecordBatchStreamAdapter::new(out_schema, rows)) as SendableRecordBatchStream)
         }
         .boxed()
     });
     stream_provider(schema, factory).map_err(ExecError::from)
-}
-
-/// `batch` as `schema`: the same columns, cast where only the physical layout differs
-/// (`Utf8View` for `Utf8`, a nanosecond timestamp's time zone spelling, …).
-fn conform(batch: &RecordBatch, schema: &ArrowSchemaRef) -> datafusion::error::Result<RecordBatch> {
-    let columns = batch
-        .columns()
-        .iter()
-        .zip(schema.fields())
-        .map(|(column, field)| {
-            if column.data_type() == field.data_type() {
-                Ok(Arc::clone(column))
-            } else {
-                arrow::compute::cast(column, field.data_type())
-            }
-        })
-        .collect::<std::result::Result<Vec<_>, _>>()?;
-    Ok(RecordBatch::try_new(Arc::clone(schema), columns)?)
 }

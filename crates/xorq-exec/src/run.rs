@@ -105,12 +105,7 @@ impl Session {
 
     /// Runs `table` and collects every batch.
     pub async fn execute(&self, table: &Table, params: &Params) -> Result<Vec<RecordBatch>> {
-        let mut stream = self.execute_stream(table, params).await?;
-        let mut batches = Vec::new();
-        while let Some(batch) = stream.next().await {
-            batches.push(batch.map_err(|e| ExecError::datafusion("executing", e))?);
-        }
-        Ok(batches)
+        collect(self.execute_stream(table, params).await?).await
     }
 
     /// Runs `table` with its unbound inputs bound to `inputs` (each stream read once; see
@@ -121,12 +116,7 @@ impl Session {
         params: &Params,
         inputs: Inputs,
     ) -> Result<Vec<RecordBatch>> {
-        let mut stream = self.execute_stream_with_inputs(table, params, inputs).await?;
-        let mut batches = Vec::new();
-        while let Some(batch) = stream.next().await {
-            batches.push(batch.map_err(|e| ExecError::datafusion("executing", e))?);
-        }
-        Ok(batches)
+        collect(self.execute_stream_with_inputs(table, params, inputs).await?).await
     }
 
     /// Runs `table` as a stream with its unbound inputs bound to `inputs`. Every input the
@@ -157,6 +147,15 @@ impl Session {
             None => stream,
         })
     }
+}
+
+/// Every batch of `stream`.
+async fn collect(mut stream: SendableRecordBatchStream) -> Result<Vec<RecordBatch>> {
+    let mut batches = Vec::new();
+    while let Some(batch) = stream.next().await {
+        batches.push(batch.map_err(|e| ExecError::datafusion("executing", e))?);
+    }
+    Ok(batches)
 }
 
 /// An expression with its cache nodes resolved.

@@ -1,10 +1,10 @@
 //! `xorq run <build> --explain`: what the run would do, stage by stage, without running it.
 
-use xorq::{CacheStrategy, Session};
+use xorq::CacheStrategy;
 use xorq_build::Verification;
 use xorq_exec::explain::{RunPlan, Stage};
 
-use super::run::{RunArgs, parse_params};
+use super::run::{RunArgs, parse_params, prepare};
 use crate::error::Result;
 use crate::output::{Format, Target};
 
@@ -22,16 +22,7 @@ pub fn run(args: &RunArgs, cache: Option<CacheStrategy>) -> Result<()> {
         (false, None) => xorq_exec::Cache::from_env(),
     };
     // Every bundled file hashed, and no record of it kept: explain writes nothing.
-    let build = super::target::load_verified(&args.build, &args.catalog, &Verification::Always)?;
-    let mut table = build.table.clone();
-    if let Some(strategy) = cache {
-        table = table.cache(strategy)?;
-    }
-    if let Some(n) = args.limit {
-        table = table.limit(n)?;
-    }
-    let session = Session::new().with_cache(run_cache);
-    let session = xorq_exec::blocking::connect(session, &build.profiles, &xorq::backends::connectors())?;
+    let (build, table, session) = prepare(args, cache, &Verification::Always, run_cache)?;
     let plan = xorq_exec::blocking::explain_in(&session, &table, &params)?;
     let output = match &target {
         Target::Stdout => "stdout".to_string(),

@@ -71,17 +71,8 @@ pub fn run_with(args: &RunArgs, verbose: bool, cache: Option<CacheStrategy>) -> 
     let format = args.format.unwrap_or_else(|| target.default_format());
     let params = parse_params(&args.params)?;
     let run_cache = cache_cmd::for_run(args.cache_dir.as_deref(), args.no_cache, verbose);
-    let build = super::target::load_verified(&args.build, &args.catalog, &Verification::in_cache(&run_cache))?;
-    let mut table = build.table.clone();
-    if let Some(strategy) = cache {
-        table = table.cache(strategy)?;
-    }
-    if let Some(n) = args.limit {
-        table = table.limit(n)?;
-    }
-    let session = Session::new().with_cache(run_cache);
-    // Each profile is connected as it resolves now (`${ENV}` references read at run time).
-    let session = xorq_exec::blocking::connect(session, &build.profiles, &xorq::backends::connectors())?;
+    let verification = Verification::in_cache(&run_cache);
+    let (build, table, session) = prepare(args, cache, &verification, run_cache)?;
     let mut progress = Progress::start("running");
     let written = execute_stream_in(&session, &table, &params).map_err(CliError::from).and_then(|stream| {
         let schema = stream.schema();
@@ -104,6 +95,29 @@ pub fn run_with(args: &RunArgs, verbose: bool, cache: Option<CacheStrategy>) -> 
         }
     }
     Ok(())
+}
+
+/// The build `args` names (verified as `verification` says), the expression a run of it runs
+/// (`--limit`, and the whole result cached with `cache` for `run-cached`), and a session with
+/// `run_cache` and every profile of the build connected as it resolves now (`${ENV}`
+/// references read at run time). Shared by a run and its `--explain`.
+pub(crate) fn prepare(
+    args: &RunArgs,
+    cache: Option<CacheStrategy>,
+    verification: &Verification,
+    run_cache: xorq_exec::Cache,
+) -> Result<(xorq_build::LoadedBuild, xorq::Table, Session)> {
+    let build = super::target::load_verified(&args.build, &args.catalog, verification)?;
+    let mut table = build.table.clone();
+    if let Some(strategy) = cache {
+        table = table.cache(strategy)?;
+    }
+    if let Some(n) = args.limit {
+        table = table.limit(n)?;
+    }
+    let session = Session::new().with_cache(run_cache);
+    let session = xorq_exec::blocking::connect(session, &build.profiles, &xorq::backends::connectors())?;
+    Ok((build, table, session))
 }
 
 /// `name=value` pairs to parameters; the values are converted to each parameter's type when the

@@ -30,8 +30,9 @@ pub fn conform_stream(
     Box::pin(RecordBatchStreamAdapter::new(schema, conformed))
 }
 
-/// `batch` cast to `schema`, by position.
-pub(crate) fn conform_batch(batch: &RecordBatch, schema: &ArrowSchemaRef) -> Result<RecordBatch, ArrowError> {
+/// `batch` cast to `schema`, by position: a column whose values do not fit is an error naming
+/// it, never a null (times of day become nanoseconds).
+pub fn conform_batch(batch: &RecordBatch, schema: &ArrowSchemaRef) -> Result<RecordBatch, ArrowError> {
     if batch.num_columns() != schema.fields().len() {
         return Err(ArrowError::SchemaError(format!(
             "expected {} columns ({}), got {}",

@@ -26,7 +26,7 @@ use datafusion::execution::SendableRecordBatchStream;
 use xorq_core::profile::Profile;
 use xorq_core::{Schema, Source, Table};
 
-pub use conform::conform_stream;
+pub use conform::{conform_batch, conform_stream};
 pub use connect::{Connector, Connectors, timeout_from};
 pub use feed::{BatchSender, batch_channel};
 pub use stream_table::{StreamFactory, stream_provider};
