@@ -3,6 +3,7 @@
 //! - A backend table runs on its profile's engine; files and in-memory data on the embedded
 //!   DataFusion session ("local").
 //! - `.into_backend(p)` runs on `p` (local when `p` is a DataFusion profile).
+//! - A node that calls a registered function runs locally: only the embedded engine has it.
 //! - Any other node runs where all its inputs run; inputs on different engines meet locally,
 //!   each arriving as a stream.
 //!
@@ -11,6 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use xorq_core::expr::ir::ExprKind;
 use xorq_core::plan::{Node, RelOp, SourceKind, walk};
 use xorq_engines::EngineError;
 
@@ -52,6 +54,9 @@ impl Placement {
                     hint: "\nhint: connect it in the session (`Session::with_backend`), or list it in the build's profiles.yaml".into(),
                 }
                 })?,
+                // An operation only the embedded engine can run (it calls a registered function,
+                // which no SQL engine has) runs there, its inputs streamed in as Arrow.
+                op if needs_embedded_engine(op) => Place::Local,
                 op => {
                     let mut inputs = op.inputs().into_iter().map(|i| places.get(&id(i)).cloned());
                     let first = inputs.next().flatten().unwrap_or(Place::Local);
@@ -72,6 +77,19 @@ impl Placement {
     pub(crate) fn any_remote(&self) -> bool {
         self.places.values().any(|p| matches!(p, Place::Remote(_)))
     }
+}
+
+/// Whether `op` calls a function only the embedded engine has: a registered one.
+fn needs_embedded_engine(op: &RelOp) -> bool {
+    op.expressions().iter().any(|e| {
+        let mut registered = false;
+        e.walk(&mut |x| match &x.kind {
+            ExprKind::Function { func, .. } => registered |= !func.is_builtin(),
+            ExprKind::Aggregate(call) => registered |= !call.func.is_builtin(),
+            _ => {}
+        });
+        registered
+    })
 }
 
 /// A node's identity as a plain number (raw pointers would make futures holding it `!Send`).

@@ -225,6 +225,11 @@ impl Execute for Table {
     }
 }
 
+pub mod functions;
+
+/// The DataFusion xorq-rs runs on, for implementing registered functions ([`functions`]).
+pub use datafusion;
+
 /// The names most programs need: `use xorq::prelude::*;`.
 pub mod prelude {
     pub use crate::Execute;

@@ -169,10 +169,12 @@ pub(crate) fn write_expr(e: &ScalarExpr) -> Result<ExprDef> {
         }
         ExprKind::Function { func, args } => {
             d.function = Some(func.name().into());
+            d.version = (func.version() != 1).then_some(func.version());
             d.args = write_all(args)?;
         }
         ExprKind::Aggregate(call) => {
             d.aggregate = Some(call.func.name().into());
+            d.version = (call.func.version() != 1).then_some(call.func.version());
             d.args = write_all(&call.args)?;
             d.order_by = call.order_by.iter().map(write_sort_key).collect::<Result<_>>()?;
             d.distinct = call.distinct.then_some(true);
@@ -213,6 +215,7 @@ fn present_keys(d: &ExprDef) -> Vec<&'static str> {
     add(d.function.is_some(), "function");
     add(d.aggregate.is_some(), "aggregate");
     add(d.window.is_some(), "window");
+    add(d.version.is_some(), "version");
     add(d.dtype.is_some(), "type");
     add(d.default.is_some(), "default");
     add(d.left.is_some(), "left");
@@ -358,6 +361,31 @@ fn read_op(d: &ExprDef, name: &str) -> Result<Expr> {
     })
 }
 
+/// The function called `name` with the manifest's `version` (1 when absent), when this program
+/// has that name at all (`None` otherwise: the caller names the closest one); an error listing
+/// the versions it has when it lacks this one.
+fn lookup_version<F: Copy>(
+    kind: &str,
+    name: &str,
+    version: Option<u32>,
+    find: fn(&str, u32) -> Option<F>,
+    versions: fn(&str) -> Vec<u32>,
+) -> Option<Result<F>> {
+    let have = versions(name);
+    if have.is_empty() {
+        return None;
+    }
+    let version = version.unwrap_or(1);
+    Some(find(name, version).ok_or_else(|| {
+        let list: Vec<String> = have.iter().map(u32::to_string).collect();
+        invalid(format!(
+            "{kind} `{name}` version {version} is not in this program, which has version{} {} of it\nhint: the manifest was written by a program that registered that version; run it with that program, or build it again",
+            if have.len() == 1 { "" } else { "s" },
+            list.join(", ")
+        ))
+    }))
+}
+
 /// The built-in function of a kind called `name`, or an error naming the closest one.
 fn lookup<F: Copy>(kind: &str, name: &str, find: fn(&str) -> Option<F>, names: Vec<&'static str>) -> Result<F> {
     find(name).ok_or_else(|| {
@@ -450,15 +478,17 @@ pub(crate) fn read_expr(d: &ExprDef) -> Result<Expr> {
         "op" => read_op(d, d.op.as_deref().unwrap_or_default()),
         "function" => {
             let name = d.function.as_deref().unwrap_or_default();
-            check_keys(d, &format!("function `{name}`"), &["args"])?;
-            let func = lookup("function", name, ScalarFunc::from_name, ScalarFunc::names())?;
+            check_keys(d, &format!("function `{name}`"), &["args", "version"])?;
+            let func = lookup_version("function", name, d.version, ScalarFunc::lookup, ScalarFunc::versions)
+                .unwrap_or_else(|| lookup("function", name, ScalarFunc::from_name, ScalarFunc::names()))?;
             Ok(Expr::Function(func, read_all(&d.args)?))
         }
         "aggregate" => {
             let name = d.aggregate.as_deref().unwrap_or_default();
             let what = format!("aggregate `{name}`");
-            check_keys(d, &what, &["args", "order_by", "distinct", "ignore_nulls", "filter"])?;
-            let func = lookup("aggregate function", name, AggFunc::from_name, AggFunc::names())?;
+            check_keys(d, &what, &["args", "order_by", "distinct", "ignore_nulls", "filter", "version"])?;
+            let func = lookup_version("aggregate function", name, d.version, AggFunc::lookup, AggFunc::versions)
+                .unwrap_or_else(|| lookup("aggregate function", name, AggFunc::from_name, AggFunc::names()))?;
             let order_by = d.order_by.iter().map(read_sort_key).collect::<Result<_>>()?;
             let filter = match &d.filter {
                 Some(f) => Some(Box::new(read_expr(f)?)),

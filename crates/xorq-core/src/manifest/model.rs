@@ -233,6 +233,9 @@ pub(crate) struct ExprBody {
     /// Window function name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub window: Option<String>,
+    /// The function's version, when it is not 1 (a registered function's later version).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<u32>,
     /// Type of a literal or parameter, target of a cast.
     #[serde(default, skip_serializing_if = "Option::is_none", rename = "type")]
     pub dtype: Option<String>,

@@ -9,7 +9,7 @@
 //! an [`Implementations`] under their own names.
 
 use std::collections::HashMap;
-use std::sync::{Arc, LazyLock};
+use std::sync::{Arc, LazyLock, PoisonError, RwLock};
 
 use datafusion::logical_expr::{AggregateUDF, ScalarUDF, WindowUDF};
 use xorq_core::expr::{AggFunc, ScalarFunc, WindowFunc};
@@ -169,4 +169,55 @@ impl Implementations {
     pub fn window(&self, name: &str) -> Option<&Arc<WindowUDF>> {
         self.window.get(name)
     }
+}
+
+/// DataFusion's implementations of registered functions (`xorq_core::expr::func::registry`), by
+/// name and version: a new version of a function is a new implementation. Only ever added to,
+/// so a poisoned lock still holds a consistent map.
+#[derive(Default)]
+struct Registered {
+    scalar: HashMap<(&'static str, u32), Arc<ScalarUDF>>,
+    aggregate: HashMap<(&'static str, u32), Arc<AggregateUDF>>,
+}
+
+static REGISTERED: LazyLock<RwLock<Registered>> = LazyLock::new(RwLock::default);
+
+fn not_registered(what: &str, name: &str) -> crate::EngineError {
+    crate::EngineError::Unsupported {
+        engine: "DataFusion".into(),
+        what: format!("{what} `{name}`"),
+        hint:
+            "\nhint: it is a built-in function, not a registered one; only registered functions take an implementation"
+                .into(),
+    }
+}
+
+/// Registers `udf` as DataFusion's implementation of the registered scalar function `func`.
+pub fn register_scalar_udf(func: ScalarFunc, udf: ScalarUDF) -> crate::Result<()> {
+    if func.is_builtin() {
+        return Err(not_registered("function", func.name()));
+    }
+    let mut all = REGISTERED.write().unwrap_or_else(PoisonError::into_inner);
+    all.scalar.insert((func.name(), func.version()), Arc::new(udf));
+    Ok(())
+}
+
+/// Registers `udaf` as DataFusion's implementation of the registered aggregate `func`.
+pub fn register_aggregate_udaf(func: AggFunc, udaf: AggregateUDF) -> crate::Result<()> {
+    if func.is_builtin() {
+        return Err(not_registered("aggregate", func.name()));
+    }
+    let mut all = REGISTERED.write().unwrap_or_else(PoisonError::into_inner);
+    all.aggregate.insert((func.name(), func.version()), Arc::new(udaf));
+    Ok(())
+}
+
+/// The implementation registered for the registered scalar function `func`.
+pub(crate) fn registered_scalar(func: ScalarFunc) -> Option<Arc<ScalarUDF>> {
+    REGISTERED.read().unwrap_or_else(PoisonError::into_inner).scalar.get(&(func.name(), func.version())).cloned()
+}
+
+/// The implementation registered for the registered aggregate `func`.
+pub(crate) fn registered_aggregate(func: AggFunc) -> Option<Arc<AggregateUDF>> {
+    REGISTERED.read().unwrap_or_else(PoisonError::into_inner).aggregate.get(&(func.name(), func.version())).cloned()
 }

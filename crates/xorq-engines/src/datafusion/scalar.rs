@@ -271,7 +271,17 @@ impl ScalarLowering<'_> {
                 _ => Err(EngineError::Internal(format!("`{}` lowered with too few arguments", func.name()))),
             }
         };
+        let registered;
         let (udf, args) = match scalar_form(func) {
+            _ if !func.is_builtin() => {
+                registered = super::functions::registered_scalar(func).ok_or_else(|| EngineError::Unsupported {
+                    engine: "DataFusion".into(),
+                    what: format!("registered function `{}` version {}", func.name(), func.version()),
+                    hint: "\nhint: register its DataFusion implementation too (`xorq::functions::register_scalar`)"
+                        .into(),
+                })?;
+                (&registered, a)
+            }
             ScalarForm::Udf(name) => (impls.scalar(name).ok_or_else(missing)?, a),
             ScalarForm::DatePart(unit) => {
                 let udf = impls.scalar("date_part").ok_or_else(missing)?;
@@ -326,7 +336,19 @@ impl ScalarLowering<'_> {
             && !self.for_sql
             && call.args.first().is_some_and(|a| a.dtype.is_integer() || a.dtype == DataType::Null);
         let checked_udaf;
+        let registered;
         let (udaf, distinct, order_by) = match aggregate_form(call.func) {
+            _ if !call.func.is_builtin() => {
+                registered =
+                    super::functions::registered_aggregate(call.func).ok_or_else(|| EngineError::Unsupported {
+                        engine: "DataFusion".into(),
+                        what: format!("registered aggregate `{}` version {}", call.func.name(), call.func.version()),
+                        hint:
+                            "\nhint: register its DataFusion implementation too (`xorq::functions::register_aggregate`)"
+                                .into(),
+                    })?;
+                (&registered, call.distinct, order_by)
+            }
             AggregateForm::Udaf(_) if checked_sum => {
                 checked_udaf = super::checked_sum::checked_sum(e.to_string());
                 (&checked_udaf, call.distinct, order_by)

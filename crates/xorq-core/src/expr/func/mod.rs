@@ -22,6 +22,7 @@
 
 mod aggregate;
 mod legacy;
+pub mod registry;
 mod rules;
 mod scalar;
 pub mod typing;
@@ -324,14 +325,51 @@ macro_rules! handle {
                 self.0.version
             }
 
-            /// The built-in function called `name`.
+            /// The built-in function called `name`, else the highest version registered under
+            /// that name (`registry`).
             pub fn from_name(name: &str) -> Option<Self> {
-                Self::BUILTINS.iter().copied().find(|f| f.name() == name)
+                Self::BUILTINS
+                    .iter()
+                    .copied()
+                    .find(|f| f.name() == name)
+                    .or_else(|| registry::find($kind, name, None).map($handle))
             }
 
-            /// Names of the built-in functions, for messages.
+            /// The function called `name` with `version`: a built-in, or a registered one.
+            pub fn lookup(name: &str, version: u32) -> Option<Self> {
+                Self::BUILTINS
+                    .iter()
+                    .copied()
+                    .find(|f| f.name() == name && f.version() == version)
+                    .or_else(|| registry::find($kind, name, Some(version)).map($handle))
+            }
+
+            /// The versions of the function called `name` this program has (built-in or
+            /// registered), for messages.
+            pub fn versions(name: &str) -> Vec<u32> {
+                let mut out: Vec<u32> =
+                    Self::BUILTINS.iter().filter(|f| f.name() == name).map(|f| f.version()).collect();
+                out.extend(registry::versions($kind, name));
+                out.sort_unstable();
+                out.dedup();
+                out
+            }
+
+            /// Whether this is a built-in function (not one the program registered).
+            pub fn is_builtin(self) -> bool {
+                // By name: a registered function cannot take a built-in's name.
+                Self::BUILTINS.iter().any(|f| f.name() == self.name())
+            }
+
+            /// Names of the functions of this kind, built-in then registered, for messages.
             pub fn names() -> Vec<&'static str> {
-                Self::BUILTINS.iter().map(|f| f.name()).collect()
+                let mut names: Vec<&'static str> = Self::BUILTINS.iter().map(|f| f.name()).collect();
+                for def in registry::registered() {
+                    if def.kind == $kind && !names.contains(&def.name) {
+                        names.push(def.name);
+                    }
+                }
+                names
             }
         }
 
@@ -402,6 +440,13 @@ macro_rules! builtins {
     };
 }
 pub(crate) use builtins;
+
+/// The names of every built-in function, of every kind.
+fn builtin_names() -> Vec<&'static str> {
+    let scalar = ScalarFunc::BUILTINS.iter().map(|f| f.name());
+    let aggregate = AggFunc::BUILTINS.iter().map(|f| f.name());
+    scalar.chain(aggregate).chain(WindowFunc::BUILTINS.iter().map(|f| f.name())).collect()
+}
 
 fn scheme() -> u32 {
     crate::canonical::scheme()

@@ -1,0 +1,219 @@
+//! Registered functions end to end: a scalar and an aggregate of the program's own, used over a
+//! SQLite table. The scan runs in SQLite, the functions in DataFusion (the only engine that has
+//! them); the manifest names them by name and version, reads back to the same address, and a
+//! manifest naming a version this program has not registered is refused, listing what it has.
+
+#![cfg(feature = "sqlite")]
+
+use std::sync::{Arc, OnceLock};
+
+use xorq::backends::Backend;
+use xorq::datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Array, Int64Array};
+use xorq::datafusion::arrow::compute::kernels::numeric::mul;
+use xorq::datafusion::arrow::datatypes::{DataType as ArrowType, Float64Type};
+use xorq::datafusion::common::ScalarValue;
+use xorq::datafusion::logical_expr::{Accumulator, ColumnarValue, Volatility, create_udaf, create_udf};
+use xorq::exec::Stage;
+use xorq::functions::{self, FunctionDef, Nulls, Param, Ret, Ty, Typing};
+use xorq::manifest::{LoadContext, from_yaml, to_yaml};
+use xorq::prelude::*;
+use xorq::{AggFunc, Expr, ScalarFunc};
+
+/// `triple(x)`: version 2 (so the manifest must say which).
+static TRIPLE: FunctionDef = FunctionDef::scalar(
+    "test_triple",
+    Typing::Params { params: &[Param::Exact(Ty::Int64)], required: 1, result: Ret::Fixed(Ty::Int64) },
+    "three times its argument",
+)
+.version(2);
+
+/// `spread(x)`: the largest value minus the smallest.
+static SPREAD: FunctionDef = FunctionDef::aggregate(
+    "test_spread",
+    Typing::Params { params: &[Param::Float64], required: 1, result: Ret::Fixed(Ty::Float64) },
+    "the largest value minus the smallest",
+)
+.nulls(Nulls::Introduces);
+
+#[derive(Debug, Default)]
+struct Spread {
+    range: Option<(f64, f64)>,
+}
+
+impl Spread {
+    fn add(&mut self, v: f64) {
+        self.range = Some(match self.range {
+            Some((lo, hi)) => (lo.min(v), hi.max(v)),
+            None => (v, v),
+        });
+    }
+}
+
+impl Accumulator for Spread {
+    fn update_batch(&mut self, values: &[ArrayRef]) -> xorq::datafusion::error::Result<()> {
+        for v in values[0].as_primitive::<Float64Type>().iter().flatten() {
+            self.add(v);
+        }
+        Ok(())
+    }
+
+    fn evaluate(&mut self) -> xorq::datafusion::error::Result<ScalarValue> {
+        Ok(ScalarValue::Float64(self.range.map(|(lo, hi)| hi - lo)))
+    }
+
+    fn size(&self) -> usize {
+        std::mem::size_of_val(self)
+    }
+
+    fn state(&mut self) -> xorq::datafusion::error::Result<Vec<ScalarValue>> {
+        Ok(vec![ScalarValue::Float64(self.range.map(|r| r.0)), ScalarValue::Float64(self.range.map(|r| r.1))])
+    }
+
+    fn merge_batch(&mut self, states: &[ArrayRef]) -> xorq::datafusion::error::Result<()> {
+        for state in states {
+            for v in state.as_primitive::<Float64Type>().iter().flatten() {
+                self.add(v);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Both functions, registered once for the whole test binary.
+fn registered() -> (ScalarFunc, AggFunc) {
+    static ONCE: OnceLock<(ScalarFunc, AggFunc)> = OnceLock::new();
+    *ONCE.get_or_init(|| {
+        let triple = create_udf(
+            "test_triple",
+            vec![ArrowType::Int64],
+            ArrowType::Int64,
+            Volatility::Immutable,
+            Arc::new(|args: &[ColumnarValue]| {
+                let arrays = ColumnarValue::values_to_arrays(args)?;
+                Ok(ColumnarValue::Array(mul(&arrays[0], &Int64Array::new_scalar(3))?))
+            }),
+        );
+        let spread = create_udaf(
+            "test_spread",
+            vec![ArrowType::Float64],
+            Arc::new(ArrowType::Float64),
+            Volatility::Immutable,
+            Arc::new(|_| Ok(Box::<Spread>::default())),
+            Arc::new(vec![ArrowType::Float64, ArrowType::Float64]),
+        );
+        (
+            functions::register_scalar(&TRIPLE, triple).expect("registers"),
+            functions::register_aggregate(&SPREAD, spread).expect("registers"),
+        )
+    })
+}
+
+async fn shop() -> Arc<xorq::sqlite::SqliteBackend> {
+    let con = xorq::sqlite::connect_memory("shop").expect("in-memory SQLite");
+    con.execute(
+        "CREATE TABLE orders (id INTEGER, region TEXT, amount REAL);
+         INSERT INTO orders VALUES (1, 'EU', 10.5), (2, 'US', 20.0), (3, 'EU', 4.5), (4, 'US', 1.0);",
+    )
+    .await
+    .expect("seed rows");
+    con
+}
+
+fn pipeline(orders: &Table) -> Table {
+    let (triple, spread) = registered();
+    orders
+        .filter(col("amount").gt(lit(2.0)))
+        .and_then(|t| {
+            t.select([col("region"), Expr::call_function(triple, vec![col("id")]).alias("tripled"), col("amount")])
+        })
+        .and_then(|t| {
+            t.group_by(["region"]).agg([
+                Expr::aggregate(spread, vec![col("amount")]).alias("spread"),
+                col("tripled").sum().alias("tripled"),
+            ])
+        })
+        .and_then(|t| t.order_by([col("region").asc()]))
+        .expect("a valid expression")
+}
+
+#[tokio::test]
+async fn registered_functions_run_in_datafusion_over_a_sqlite_scan() {
+    let con = shop().await;
+    let orders = con.table("orders").await.expect("schema from SQLite");
+    let expr = pipeline(&orders);
+    let session = Session::new().with_backend(con.clone());
+
+    // The filter runs in SQLite; the registered functions in DataFusion.
+    let plan = session.explain(&expr, &Params::new()).await.expect("explains");
+    let kinds: Vec<(&str, &str)> = plan.stages.iter().map(|s| (s.kind(), s.engine())).collect();
+    assert_eq!(kinds, [("backend", "shop"), ("local", "datafusion")], "{plan}");
+    let Stage::Backend { sql, .. } = &plan.stages[0] else { unreachable!("checked above") };
+    assert!(sql.contains("WHERE") && !sql.contains("test_"), "{sql}");
+
+    let batches = session.execute(&expr, &Params::new()).await.expect("runs");
+    let batch = &batches[0];
+    let spread = batch.column(1).as_any().downcast_ref::<Float64Array>().expect("Float64");
+    let tripled = batch.column(2).as_any().downcast_ref::<Int64Array>().expect("Int64");
+    // EU: 10.5 and 4.5 (ids 1, 3); US: 20.0 (id 2; 1.0 is filtered out).
+    assert_eq!((spread.value(0), tripled.value(0)), (6.0, 12));
+    assert_eq!((spread.value(1), tripled.value(1)), (0.0, 6));
+}
+
+#[tokio::test]
+async fn the_manifest_names_registered_functions_by_name_and_version() {
+    let con = shop().await;
+    let expr = pipeline(&con.table("orders").await.expect("schema"));
+    let yaml = to_yaml(&expr).expect("writes");
+    assert!(yaml.contains("function: test_triple") && yaml.contains("version: 2"), "{yaml}");
+    assert!(yaml.contains("aggregate: test_spread"), "{yaml}");
+    let back = from_yaml(&yaml, &LoadContext::default()).expect("reads");
+    assert_eq!(back.address(), expr.address());
+
+    // A version this program does not have is refused, naming the versions it has.
+    let other = yaml.replace("version: 2", "version: 3");
+    let e = from_yaml(&other, &LoadContext::default()).expect_err("unknown version").to_string();
+    assert!(e.contains("`test_triple` version 3 is not in this program, which has version 2"), "{e}");
+    // As is a function it has never heard of.
+    let unknown = yaml.replace("test_spread", "test_spreed");
+    let e = from_yaml(&unknown, &LoadContext::default()).expect_err("unknown function").to_string();
+    assert!(e.contains("unknown aggregate function `test_spreed`; did you mean `test_spread`?"), "{e}");
+}
+
+#[test]
+fn registration_is_checked() {
+    registered();
+    static BUILTIN_NAME: FunctionDef = FunctionDef::scalar(
+        "upper",
+        Typing::Params { params: &[Param::Text], required: 1, result: Ret::Fixed(Ty::String) },
+        "",
+    );
+    static CLASH: FunctionDef = FunctionDef::scalar(
+        "test_triple",
+        Typing::Params { params: &[Param::Exact(Ty::Int64)], required: 1, result: Ret::Fixed(Ty::Int64) },
+        "another meaning, same version",
+    )
+    .version(2);
+    static BAD_NAME: FunctionDef = FunctionDef::scalar(
+        "Bad-Name",
+        Typing::Params { params: &[Param::Text], required: 1, result: Ret::Fixed(Ty::String) },
+        "",
+    );
+    for (def, expected) in [
+        (&BUILTIN_NAME, "name of a built-in function"),
+        (&CLASH, "is registered already"),
+        (&BAD_NAME, "not a valid function name"),
+    ] {
+        let err = xorq_core_register(def);
+        assert!(err.contains(expected), "{err}");
+    }
+    // The same entry again is a no-op.
+    assert!(xorq_core_register(&TRIPLE).is_empty());
+}
+
+/// Registers `def` in the catalogue only, returning the error text (empty when it registered).
+fn xorq_core_register(def: &'static FunctionDef) -> String {
+    match xorq::expr::func::registry::register(def) {
+        Ok(()) => String::new(),
+        Err(e) => e.to_string(),
+    }
+}
