@@ -243,7 +243,14 @@ impl CheckedArithmetic {
         if let ArrowType::Decimal128(precision, _) = array.data_type()
             && *precision == DECIMAL128_MAX_PRECISION
         {
-            array.as_primitive::<Decimal128Type>().validate_decimal_precision(*precision).map_err(|e| {
+            // A branch-free scan first (the common case: every value fits); the precise
+            // validation, with its message, only when one does not.
+            const MAX_38_DIGITS: u128 = 10u128.pow(38) - 1;
+            let decimals = array.as_primitive::<Decimal128Type>();
+            if decimals.values().iter().fold(0u128, |m, v| m.max(v.unsigned_abs())) <= MAX_38_DIGITS {
+                return Ok(array);
+            }
+            decimals.validate_decimal_precision(*precision).map_err(|e| {
                 DataFusionError::External(Box::new(ArithmeticError {
                     operation: self.label.clone(),
                     detail: e.to_string(),
