@@ -217,3 +217,14 @@ fn xorq_core_register(def: &'static FunctionDef) -> String {
         Err(e) => e.to_string(),
     }
 }
+
+#[tokio::test]
+async fn sql_for_other_engines_refuses_registered_functions_by_name() {
+    let con = shop().await;
+    let expr = pipeline(&con.table("orders").await.expect("schema"));
+    // No other engine has the program's functions: their SQL is never written.
+    let e = xorq_engines::dialect::to_sql(&expr, xorq_engines::dialect::SqlDialect::Postgres)
+        .expect_err("refused")
+        .to_string();
+    assert!(e.contains("`test_triple`") || e.contains("`test_spread`"), "{e}");
+}
