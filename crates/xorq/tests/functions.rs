@@ -228,3 +228,33 @@ async fn sql_for_other_engines_refuses_registered_functions_by_name() {
         .to_string();
     assert!(e.contains("`test_triple`") || e.contains("`test_spread`"), "{e}");
 }
+
+#[test]
+fn sql_pipelines_call_registered_functions_by_name() {
+    registered();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("orders.parquet");
+    let batch = xorq::datafusion::arrow::array::RecordBatch::try_from_iter([
+        ("id", Arc::new(Int64Array::from(vec![1, 2, 3, 4])) as ArrayRef),
+        ("region", Arc::new(xorq::datafusion::arrow::array::StringArray::from(vec!["EU", "US", "EU", "US"])) as _),
+        ("amount", Arc::new(Float64Array::from(vec![10.5, 20.0, 4.5, 1.0])) as _),
+    ])
+    .expect("batch");
+    let file = std::fs::File::create(&path).expect("create");
+    let mut writer = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).expect("writer");
+    writer.write(&batch).expect("write");
+    writer.close().expect("close");
+
+    let sql = format!(
+        "SELECT region, sum(test_triple(id)) AS tripled, test_spread(amount) AS spread \
+         FROM read_parquet('{}') GROUP BY region ORDER BY region",
+        path.display()
+    );
+    let table = xorq::sql_to_table(&sql, &xorq::NoBackends).expect("lifts");
+    assert!(table.to_string().contains("test_triple"), "{table}");
+    let out = table.execute().expect("runs");
+    let tripled = out[0].column(1).as_any().downcast_ref::<Int64Array>().expect("Int64");
+    let spread = out[0].column(2).as_any().downcast_ref::<Float64Array>().expect("Float64");
+    assert_eq!((tripled.value(0), spread.value(0)), (12, 6.0));
+    assert_eq!((tripled.value(1), spread.value(1)), (18, 19.0));
+}

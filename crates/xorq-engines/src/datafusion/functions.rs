@@ -221,3 +221,14 @@ pub(crate) fn registered_scalar(func: ScalarFunc) -> Option<Arc<ScalarUDF>> {
 pub(crate) fn registered_aggregate(func: AggFunc) -> Option<Arc<AggregateUDF>> {
     REGISTERED.read().unwrap_or_else(PoisonError::into_inner).aggregate.get(&(func.name(), func.version())).cloned()
 }
+
+/// The implementation of the registered scalar function called `name` (its highest version),
+/// for SQL pipelines that call it: DataFusion's planner needs its signature.
+pub(crate) fn registered_scalar_named(name: &str) -> Option<Arc<ScalarUDF>> {
+    ScalarFunc::from_name(name).filter(|f| !f.is_builtin()).and_then(registered_scalar)
+}
+
+/// The implementation of the registered aggregate called `name` (its highest version).
+pub(crate) fn registered_aggregate_named(name: &str) -> Option<Arc<AggregateUDF>> {
+    AggFunc::from_name(name).filter(|f| !f.is_builtin()).and_then(registered_aggregate)
+}

@@ -147,7 +147,12 @@ impl ContextProvider for SqlContext<'_> {
     }
 
     fn get_function_meta(&self, name: &str) -> Option<Arc<ScalarUDF>> {
-        self.state.scalar_functions().get(name).cloned()
+        // DataFusion's own, else one the program registered (`xorq::functions`).
+        self.state
+            .scalar_functions()
+            .get(name)
+            .cloned()
+            .or_else(|| crate::datafusion::functions::registered_scalar_named(name))
     }
 
     fn get_higher_order_meta(&self, name: &str) -> Option<Arc<HigherOrderUDF>> {
@@ -155,7 +160,11 @@ impl ContextProvider for SqlContext<'_> {
     }
 
     fn get_aggregate_meta(&self, name: &str) -> Option<Arc<AggregateUDF>> {
-        self.state.aggregate_functions().get(name).cloned()
+        self.state
+            .aggregate_functions()
+            .get(name)
+            .cloned()
+            .or_else(|| crate::datafusion::functions::registered_aggregate_named(name))
     }
 
     fn get_window_meta(&self, name: &str) -> Option<Arc<WindowUDF>> {

@@ -183,6 +183,10 @@ impl ScalarLifter<'_> {
             DfExpr::TryCast(_) => return Err(self.unsupported("`TRY_CAST`", &["TRY_CAST"])),
             DfExpr::ScalarFunction(f) => {
                 let name = f.func.name();
+                // A function the program registered: called by name, typed by its entry.
+                if let Some(func) = ScalarFunc::from_name(name).filter(|f| !f.is_builtin()) {
+                    return Ok(Expr::call_function(func, self.all(&f.args)?));
+                }
                 let shown = self.written_name(name, f.func.aliases());
                 let fail = |m: String| self.function_error(m, &names(name, f.func.aliases()));
                 if let Some(r) = functions::refusal(name) {
@@ -338,6 +342,16 @@ impl ScalarLifter<'_> {
     fn aggregate(&self, a: &AggregateFunction) -> Result<Expr> {
         let p = &a.params;
         let name = a.func.name();
+        if let Some(func) = xorq_core::AggFunc::from_name(name).filter(|f| !f.is_builtin()) {
+            return Ok(Expr::Aggregate {
+                func,
+                args: self.all(&p.args)?,
+                order_by: p.order_by.iter().map(|s| self.sort(s)).collect::<Result<Vec<_>>>()?,
+                filter: p.filter.as_deref().map(|f| self.lift(f)).transpose()?.map(Box::new),
+                distinct: p.distinct,
+                ignore_nulls: p.null_treatment == Some(NullTreatment::IgnoreNulls),
+            });
+        }
         let shown = self.written_name(name, a.func.aliases());
         let fail = |m: String| self.function_error(m, &names(name, a.func.aliases()));
         if let Some(r) = functions::refusal(name) {
