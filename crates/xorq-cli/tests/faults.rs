@@ -236,7 +236,9 @@ fn a_catalog_add_killed_inside_git_add_is_never_visible_and_its_git_keeps_the_lo
     fs::create_dir_all(&mark).expect("mark");
 
     let mut add = s.command(&["catalog", "--path", &catalog, "add", &second, "--alias", "second"]);
-    add.env("XORQ_GIT", slow_git(&s.root)).env("XORQ_TEST_MARK", &mark).env("XORQ_TEST_SLEEP", "6");
+    // Long enough that the checks below run while the inherited lock is held, even on a loaded
+    // two-core machine (6 s was not, once, in a full parallel run); the test waits it out.
+    add.env("XORQ_GIT", slow_git(&s.root)).env("XORQ_TEST_MARK", &mark).env("XORQ_TEST_SLEEP", "20");
     let mut child = spawn(add);
     let start = Instant::now();
     while !mark.join("pid").exists() {
