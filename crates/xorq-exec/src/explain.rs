@@ -20,7 +20,7 @@ use crate::cache::plan::{Decision, Mode, id, plan_cache, summary};
 use crate::error::{ExecError, Result};
 use crate::params::Params;
 use crate::placement::Place;
-use crate::segment::sql::{SegmentSql, segment_sql};
+use crate::segment::sql::{SegmentSql, backend_segments, segment_sql};
 use crate::session::Session;
 
 /// What a run of an expression would do, stage by stage, in the order a run does it.
@@ -175,31 +175,20 @@ impl Session {
                     });
                 }
             }
-            // Hits read their entries; everything under them is gone.
-            let mut reads = BTreeSet::new();
+            // Hits read their entries; everything under them is gone (and undecided, so every
+            // read made here stands in the new graph).
             root = rewrite::map_nodes::<ExecError>(table.node(), |n| match plan.decisions.get(&id(n)) {
                 Some(Decision::Hit { source, .. }) => {
                     let read = Node::try_new(RelOp::Source(source.clone()))?;
-                    reads.insert(id(&read));
+                    entries.insert(id(&read));
                     Ok(Some(read))
                 }
                 _ => Ok(None),
             })?;
-            // Identities of the reads as they stand in the new graph.
-            entries = walk::topological(&root).into_iter().map(id).filter(|i| reads.contains(i)).collect();
         }
 
         let placement = session.placement(&root)?;
-        let mut segment_roots = vec![&root];
-        for parent in walk::topological(&root) {
-            segment_roots
-                .extend(parent.op().inputs().into_iter().filter(|i| placement.place(i) != placement.place(parent)));
-        }
-        let mut done = BTreeSet::new();
-        for node in segment_roots {
-            if !matches!(placement.place(node), Place::Remote(_)) || !done.insert(id(node)) {
-                continue;
-            }
+        for (node, _) in backend_segments(&root, &placement) {
             let SegmentSql { profile, backend, sql, moves } = segment_sql(&session, node, &placement, &values)?;
             for (table, input) in moves {
                 stages.push(Stage::Move { profile: profile.clone(), table, summary: summary(&input) });

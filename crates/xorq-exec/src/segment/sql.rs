@@ -63,17 +63,7 @@ pub fn check_segments(
     let remote: BTreeSet<&str> = dialects.keys().map(String::as_str).collect();
     let local: BTreeSet<&str> = local.iter().map(String::as_str).collect();
     let placement = Placement::of(root.node(), &remote, &local)?;
-    // A segment's root: the expression's root, or a node read by a node placed elsewhere.
-    let mut roots = vec![root.node()];
-    for parent in walk::topological(root.node()) {
-        roots.extend(parent.op().inputs().into_iter().filter(|i| placement.place(i) != placement.place(parent)));
-    }
-    let mut done = BTreeSet::new();
-    for node in roots {
-        let Place::Remote(profile) = placement.place(node) else { continue };
-        if !done.insert(id(node)) {
-            continue;
-        }
+    for (node, profile) in backend_segments(root.node(), &placement) {
         let (segment, _) = segment_of(node, &placement, profile)?;
         let dialect = dialects
             .get(profile)
@@ -82,6 +72,23 @@ pub fn check_segments(
         dialect::check(&segment, dialect, &ParamValues::new())?;
     }
     Ok(())
+}
+
+/// The roots of the backend segments under `root`, each once, with the profile it runs on: the
+/// expression's root, or a node read by a node placed elsewhere, when it is placed on a backend.
+pub(crate) fn backend_segments<'a>(root: &'a Arc<Node>, placement: &'a Placement) -> Vec<(&'a Arc<Node>, &'a str)> {
+    let mut roots = vec![root];
+    for parent in walk::topological(root) {
+        roots.extend(parent.op().inputs().into_iter().filter(|i| placement.place(i) != placement.place(parent)));
+    }
+    let mut done = BTreeSet::new();
+    roots
+        .into_iter()
+        .filter_map(|node| match placement.place(node) {
+            Place::Remote(profile) if done.insert(id(node)) => Some((node, profile.as_str())),
+            _ => None,
+        })
+        .collect()
 }
 
 /// A backend segment as it will run: where, the SQL it sends, and the rows moved into it first.
