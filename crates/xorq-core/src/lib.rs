@@ -35,6 +35,7 @@ pub mod plan;
 pub mod profile;
 pub mod schema;
 pub mod table;
+pub mod tree;
 pub mod types;
 mod unbind;
 

@@ -9,8 +9,10 @@ use crate::address::Address;
 use crate::canonical;
 use crate::error::{CoreError, Result};
 use crate::expr::dsl::{Expr, SortExpr};
+use crate::expr::func::table::TableFunc;
 use crate::expr::ir::{ColumnRef, ExprKind, Param, ScalarExpr};
 use crate::expr::resolve::{Resolver, Scope};
+use crate::literal::Literal;
 use crate::plan::cache::{CacheStorage, CacheStrategy};
 use crate::plan::join;
 use crate::plan::node::{
@@ -20,6 +22,7 @@ use crate::plan::node::{
 use crate::plan::source::Source;
 use crate::plan::walk::topological;
 use crate::schema::Schema;
+use crate::tree::{Recursion, TreeNode};
 
 /// A deferred relational expression: a typed DAG with its schema known and its address
 /// computable, before any data is read.
@@ -560,6 +563,28 @@ impl Table {
         }))
     }
 
+    /// Runs the registered table function `func` over every batch of this expression, with the
+    /// constant `args`: batch in, batch out (Polars' `map_batches`). The output schema comes from
+    /// the function and is checked now; the node runs on the embedded engine, its input rows
+    /// streamed there from wherever they live.
+    ///
+    /// ```
+    /// use xorq_core::expr::func::table::{TableFunctionDef, register};
+    /// use xorq_core::{Literal, Table};
+    /// # use arrow_array::{RecordBatch, Int64Array};
+    /// # use std::sync::Arc;
+    /// # let t = Table::memtable(vec![RecordBatch::try_from_iter([("n", Arc::new(Int64Array::from(vec![1])) as _)]).unwrap()]).unwrap();
+    /// static SAME: TableFunctionDef = TableFunctionDef::new("doc_same", |input, _| Ok(input.clone()), "its input");
+    /// let same = register(&SAME)?;
+    /// let out = t.table_function(same, vec![Literal::Int64(3)])?;
+    /// assert_eq!(out.schema(), t.schema());
+    /// assert_ne!(out.address(), t.table_function(same, vec![Literal::Int64(4)])?.address());
+    /// # Ok::<(), xorq_core::CoreError>(())
+    /// ```
+    pub fn table_function(&self, func: TableFunc, args: Vec<Literal>) -> Result<Table> {
+        self.with(RelOp::TableFunction(crate::plan::TableFunction { input: self.node.clone(), func, args }))
+    }
+
     /// The nodes tagged `name`.
     pub fn find_tagged(&self, name: &str) -> Vec<Table> {
         topological(&self.node)
@@ -628,22 +653,20 @@ fn describe(p: &Param) -> String {
 
 /// A measure may use columns only inside aggregate calls.
 fn check_aggregated(name: &str, expr: &ScalarExpr) -> Result<()> {
-    let mut stack = vec![expr];
     let mut saw_aggregate = false;
-    while let Some(e) = stack.pop() {
-        match &e.kind {
-            ExprKind::Aggregate(_) => saw_aggregate = true,
-            ExprKind::Column(c) => {
-                return Err(CoreError::InvalidAggregation {
-                    message: format!(
-                        "column `{}` in aggregate `{name}` is not aggregated\nhint: wrap it in an aggregate such as `.sum()` or `.first()`, or add it to `group_by`",
-                        c.name
-                    ),
-                });
-            }
-            _ => stack.extend(e.children()),
+    expr.apply(|e| match &e.kind {
+        ExprKind::Aggregate(_) => {
+            saw_aggregate = true;
+            Ok(Recursion::Jump)
         }
-    }
+        ExprKind::Column(c) => Err(CoreError::InvalidAggregation {
+            message: format!(
+                "column `{}` in aggregate `{name}` is not aggregated\nhint: wrap it in an aggregate such as `.sum()` or `.first()`, or add it to `group_by`",
+                c.name
+            ),
+        }),
+        _ => Ok(Recursion::Continue),
+    })?;
     if !saw_aggregate && !expr.is_constant() {
         return Err(CoreError::InvalidAggregation {
             message: format!("`{name}` in agg() has no aggregate; use `.sum()`, `.count()`, …"),

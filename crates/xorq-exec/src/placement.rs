@@ -81,15 +81,14 @@ impl Placement {
 
 /// Whether `op` calls a function only the embedded engine has: a registered one.
 fn needs_embedded_engine(op: &RelOp) -> bool {
-    op.expressions().iter().any(|e| {
-        let mut registered = false;
-        e.walk(&mut |x| match &x.kind {
-            ExprKind::Function { func, .. } => registered |= !func.is_builtin(),
-            ExprKind::Aggregate(call) => registered |= !call.func.is_builtin(),
-            _ => {}
-        });
-        registered
-    })
+    matches!(op, RelOp::TableFunction(_))
+        || op.expressions().iter().any(|e| {
+            e.any(|x| match &x.kind {
+                ExprKind::Function { func, .. } => !func.is_builtin(),
+                ExprKind::Aggregate(call) => !call.func.is_builtin(),
+                _ => false,
+            })
+        })
 }
 
 /// A node's identity as a plain number (raw pointers would make futures holding it `!Send`).

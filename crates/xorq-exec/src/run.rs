@@ -18,6 +18,7 @@ use datafusion::logical_expr::LogicalPlan;
 use futures::StreamExt;
 use futures::future::BoxFuture;
 use xorq_core::plan::{Node, SourceKind, walk};
+use xorq_core::tree::TreeNode;
 use xorq_core::{RelOp, Source, Table};
 use xorq_engines::backend::{StreamFactory, stream_provider};
 use xorq_engines::datafusion::{Lowering, ParamValues};
@@ -208,15 +209,7 @@ pub(crate) async fn resolve(session: &Session, table: &Table, values: &ParamValu
                     materialize(session, input, values, *pending, &mut out).await?
                 }
             }
-            (op, _) => {
-                let inputs = op.inputs().into_iter().map(|i| input_of(&rebuilt, i)).collect::<Option<Vec<_>>>();
-                let inputs = inputs.ok_or_else(|| internal("input"))?;
-                if inputs.iter().zip(op.inputs()).all(|(new, old)| Arc::ptr_eq(new, old)) {
-                    Arc::clone(node)
-                } else {
-                    Node::try_new(op.with_inputs(inputs)?)?
-                }
-            }
+            _ => Arc::clone(node).map_children(|i| input_of(&rebuilt, &i).ok_or_else(|| internal("input")))?,
         };
         rebuilt.insert(id(node), new);
     }

@@ -40,8 +40,11 @@
 use datafusion::logical_expr::{AggregateUDF, ScalarUDF};
 use xorq_core::expr::func::registry;
 pub use xorq_core::expr::func::registry::registered;
+use xorq_core::expr::func::table;
+pub use xorq_core::expr::func::table::{OutputSchema, TableFunc, TableFunctionDef};
 pub use xorq_core::expr::func::{Determinism, FunctionDef, Nulls, Param, Ret, Ty, Typing};
 use xorq_core::{AggFunc, ScalarFunc};
+pub use xorq_engines::datafusion::table_function::TableFunctionImpl;
 
 use crate::Result;
 
@@ -61,5 +64,41 @@ pub fn register_aggregate(def: &'static FunctionDef, udaf: AggregateUDF) -> Resu
     registry::register(def)?;
     let func = AggFunc::new(def)?;
     xorq_engines::datafusion::functions::register_aggregate_udaf(func, udaf)?;
+    Ok(func)
+}
+
+/// Registers the table function `def`, computed in DataFusion by `implementation` (one output
+/// batch per input batch), and returns its handle (for [`Table::table_function`](crate::Table::table_function)). Its node runs
+/// on the embedded engine, its input rows streamed there from wherever they live.
+///
+/// ```
+/// use std::sync::Arc;
+/// use datafusion::arrow::array::{Array, Int64Array, RecordBatch};
+/// use datafusion::arrow::compute::kernels::numeric::mul;
+/// use xorq::functions::{self, TableFunctionDef};
+/// use xorq::{Execute, Literal};
+///
+/// // Every column multiplied by the factor given as its argument.
+/// static SCALED: TableFunctionDef = TableFunctionDef::new("doc_scaled", |input, args| match args {
+///     [Literal::Int64(_)] => Ok(input.clone()),
+///     _ => Err("takes one Int64 factor".into()),
+/// }, "every column times a factor");
+/// let scaled = functions::register_table(&SCALED, Arc::new(|batch: RecordBatch, args: &[Literal]| {
+///     let [Literal::Int64(k)] = args else { unreachable!("checked by the output schema") };
+///     let columns = batch.columns().iter()
+///         .map(|c| mul(c, &Int64Array::new_scalar(*k)))
+///         .collect::<Result<Vec<_>, _>>()?;
+///     Ok(RecordBatch::try_new(batch.schema(), columns)?)
+/// }))?;
+/// let t = xorq::memtable(vec![RecordBatch::try_from_iter([("x", Arc::new(Int64Array::from(vec![1, 2])) as _)])?])?;
+/// let out = t.table_function(scaled, vec![Literal::Int64(10)])?.execute()?;
+/// let x = out[0].column(0).as_any().downcast_ref::<Int64Array>().unwrap();
+/// assert_eq!(x.values(), &[10, 20]);
+/// assert!(t.table_function(scaled, vec![]).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn register_table(def: &'static TableFunctionDef, implementation: TableFunctionImpl) -> Result<TableFunc> {
+    let func = table::register(def)?;
+    xorq_engines::datafusion::table_function::register_table_function(func, implementation);
     Ok(func)
 }

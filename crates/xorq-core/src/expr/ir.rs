@@ -3,8 +3,10 @@
 
 use std::fmt;
 
+use crate::error::CoreError;
 use crate::expr::func::{AggFunc, ScalarFunc, WindowFunc};
 use crate::literal::Literal;
+use crate::tree::{Recursion, TreeNode};
 use crate::types::DataType;
 
 /// Binary operators. `And`/`Or` are n-ary and live in [`ExprKind::And`] / [`ExprKind::Or`].
@@ -369,35 +371,57 @@ impl ScalarExpr {
         }
     }
 
-    /// Visits this expression and all sub-expressions, parents first.
-    pub fn walk(&self, f: &mut impl FnMut(&ScalarExpr)) {
-        let mut stack = vec![self];
-        while let Some(e) = stack.pop() {
-            f(e);
-            let mut children = e.children();
-            children.reverse();
-            stack.extend(children);
+    /// Direct sub-expressions for rewriting, in the order of [`ScalarExpr::children`] (a test
+    /// checks the two lists agree); [`TreeNode::map_children`] builds on this.
+    pub fn children_mut(&mut self) -> Vec<&mut ScalarExpr> {
+        match &mut self.kind {
+            ExprKind::Column(_) | ExprKind::Literal(_) | ExprKind::Param(_) => vec![],
+            ExprKind::Binary { left, right, .. } => vec![left, right],
+            ExprKind::And(terms) | ExprKind::Or(terms) => terms.iter_mut().collect(),
+            ExprKind::Not(e)
+            | ExprKind::Negate(e)
+            | ExprKind::IsNull(e)
+            | ExprKind::IsNotNull(e)
+            | ExprKind::Cast(e) => vec![e],
+            ExprKind::Case { branches, otherwise } => {
+                branches.iter_mut().flat_map(|(c, v)| [c, v]).chain(otherwise.as_deref_mut()).collect()
+            }
+            ExprKind::InList { expr, list, .. } => std::iter::once(&mut **expr).chain(list).collect(),
+            ExprKind::Function { args, .. } => args.iter_mut().collect(),
+            ExprKind::Aggregate(call) => {
+                let AggregateCall { args, filter, order_by, .. } = &mut **call;
+                args.iter_mut().chain(filter).chain(order_by.iter_mut().map(|k| &mut k.expr)).collect()
+            }
+            ExprKind::Window(call) => {
+                let WindowCall { args, partition_by, order_by, .. } = &mut **call;
+                args.iter_mut().chain(partition_by).chain(order_by.iter_mut().map(|k| &mut k.expr)).collect()
+            }
         }
     }
 
+    /// Visits this expression and all sub-expressions, parents first.
+    pub fn walk(&self, f: &mut impl FnMut(&ScalarExpr)) {
+        let _ = self.apply(|e| {
+            f(e);
+            Ok::<_, CoreError>(Recursion::Continue)
+        });
+    }
+
     /// Whether any sub-expression satisfies `pred`.
-    pub fn any(&self, mut pred: impl FnMut(&ScalarExpr) -> bool) -> bool {
-        let mut found = false;
-        self.walk(&mut |e| found = found || pred(e));
-        found
+    pub fn any(&self, pred: impl FnMut(&ScalarExpr) -> bool) -> bool {
+        self.exists(pred)
     }
 
     /// Whether the expression contains an aggregate outside of a window.
     pub fn contains_aggregate(&self) -> bool {
-        let mut stack = vec![self];
-        while let Some(e) = stack.pop() {
-            match &e.kind {
-                ExprKind::Aggregate(_) => return true,
-                ExprKind::Window(_) => {}
-                _ => stack.extend(e.children()),
-            }
-        }
-        false
+        let found = self.apply(|e| {
+            Ok::<_, CoreError>(match &e.kind {
+                ExprKind::Aggregate(_) => Recursion::Stop,
+                ExprKind::Window(_) => Recursion::Jump,
+                _ => Recursion::Continue,
+            })
+        });
+        matches!(found, Ok(Recursion::Stop))
     }
 
     /// Whether the expression contains a window function.
@@ -408,17 +432,14 @@ impl ScalarExpr {
     /// Names of input columns referenced, in first-seen order, without repeats.
     pub fn columns(&self) -> Vec<&ColumnRef> {
         let mut out: Vec<&ColumnRef> = Vec::new();
-        let mut stack = vec![self];
-        while let Some(e) = stack.pop() {
+        let _ = self.apply(|e| {
             if let ExprKind::Column(c) = &e.kind
                 && !out.contains(&c)
             {
                 out.push(c);
             }
-            let mut children = e.children();
-            children.reverse();
-            stack.extend(children);
-        }
+            Ok::<_, CoreError>(Recursion::Continue)
+        });
         out
     }
 

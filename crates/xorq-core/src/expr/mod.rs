@@ -16,6 +16,7 @@ pub use dsl::{
     dense_rank, greatest, interval_days, interval_months, lcol, least, lit, lit_date, lit_null, lit_timestamp, ntile,
     param, percent_rank, rank, rcol, row_number, when,
 };
+pub use func::table::TableFunc;
 pub use func::{AggFunc, ScalarFunc, Signature, WindowFunc};
 pub use ir::{
     AggregateCall, BinaryOp, ColumnRef, ExprKind, FrameBound, FrameUnits, JoinSide, Param, ScalarExpr, SortKey,

@@ -179,6 +179,15 @@ impl Builder {
             RelOp::IntoBackend(i) => {
                 self.pass(NodeKind::IntoBackend { profile: i.profile.clone() }, &i.input, column)?
             }
+            RelOp::TableFunction(t) => {
+                // Opaque: every input column may reach every output column.
+                let id = self.add(NodeKind::TableFunction { name: t.func.name().to_string() });
+                for name in t.input.schema().names() {
+                    let v = self.field(&t.input, name)?;
+                    self.edge(id, v, EdgeKind::Value);
+                }
+                id
+            }
             RelOp::SetOp(s) => {
                 let position = node.schema().index_of(column).ok_or_else(|| internal("set operation column"))?;
                 let id = self.add(NodeKind::SetOp { op: s.kind.name().to_string() });

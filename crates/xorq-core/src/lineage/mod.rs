@@ -125,6 +125,11 @@ pub enum NodeKind {
         /// The profile of the engine the rows move into.
         profile: String,
     },
+    /// A registered table function: each output column may depend on every input column.
+    TableFunction {
+        /// The function's name.
+        name: String,
+    },
     /// A scalar expression: a function, aggregate, window, cast, `Case` or operator.
     Expr {
         /// Stable PascalCase name (`Sum`, `Add`, `Cast`, `Window`, `Param`, …).
@@ -187,6 +192,7 @@ impl NodeKind {
             NodeKind::Tag { name } => format!("Tag:{name}"),
             NodeKind::Cache { strategy } => format!("Cache:{strategy}"),
             NodeKind::IntoBackend { profile } => format!("IntoBackend:{profile}"),
+            NodeKind::TableFunction { name } => format!("TableFunction:{name}"),
             NodeKind::Expr { name, detail: Some(d), .. } => format!("{name}:{d}"),
             NodeKind::Expr { name, detail: None, .. } => name.clone(),
         }

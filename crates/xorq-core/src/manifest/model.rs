@@ -121,6 +121,15 @@ pub(crate) struct NodeDef {
     /// Tag metadata.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<OrderedMap<String>>,
+    /// TableFunction: the function's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function: Option<String>,
+    /// TableFunction: the function's version (absent: 1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<u32>,
+    /// TableFunction: the constant arguments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub args: Option<Vec<ExprDef>>,
     /// Output schema (by id).
     pub schema: String,
 }

@@ -10,6 +10,7 @@ use serde_saphyr::Location;
 use crate::address::{Address, HASH_SCHEME};
 use crate::error::{CoreError, Result};
 use crate::expr::dsl::Expr;
+use crate::expr::func::table::TableFunc;
 use crate::plan::cache::{CacheStorage, CacheStrategy, Freshness};
 use crate::plan::node::{JoinKind, SetOpKind};
 use crate::plan::source::{
@@ -26,7 +27,7 @@ use super::write::{node_id, snake};
 use super::{invalid, list_names};
 
 /// Every operation, with the keys its node takes besides `op` and `schema`.
-const OPS: [(&str, &[&str]); 12] = [
+const OPS: [(&str, &[&str]); 13] = [
     ("Read", &["name", "kind", "format", "csv", "location", "identity", "profile", "table"]),
     ("Filter", &["parent", "predicate"]),
     ("Project", &["parent", "columns"]),
@@ -39,6 +40,7 @@ const OPS: [(&str, &[&str]); 12] = [
     ("Tag", &["parent", "name", "metadata"]),
     ("Cache", &["parent", "strategy", "ttl", "storage", "profile"]),
     ("IntoBackend", &["parent", "profile"]),
+    ("TableFunction", &["parent", "function", "version", "args"]),
 ];
 
 const JOIN_KINDS: [JoinKind; 7] = [
@@ -95,6 +97,9 @@ fn present_keys(d: &NodeDef) -> Vec<&'static str> {
         (d.fetch.is_some(), "fetch"),
         (d.distinct.is_some(), "distinct"),
         (d.metadata.is_some(), "metadata"),
+        (d.function.is_some(), "function"),
+        (d.version.is_some(), "version"),
+        (d.args.is_some(), "args"),
     ];
     flags.into_iter().filter(|(present, _)| *present).map(|(_, key)| key).collect()
 }
@@ -264,6 +269,19 @@ impl<'a> Loader<'a> {
             "SetOp" => self.set_op(d),
             "Cache" => self.parent(d)?.cache_in(cache_strategy(d)?, cache_storage(d)?),
             "IntoBackend" => self.parent(d)?.into_backend(required(&d.profile, "profile", op)?),
+            "TableFunction" => {
+                let func = TableFunc::find(required(&d.function, "function", op)?, Some(d.version.unwrap_or(1)))?;
+                let args = d
+                    .args
+                    .iter()
+                    .flatten()
+                    .map(|a| match read_expr(a)? {
+                        Expr::Literal(l) => Ok(l),
+                        _ => Err(invalid(format!("the arguments of table function `{}` are constants", func.name()))),
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                self.parent(d)?.table_function(func, args)
+            }
             "Tag" => {
                 let metadata = d.metadata.as_ref().map(|m| m.0.clone()).unwrap_or_default();
                 self.parent(d)?.tag_with(required(&d.name, "name", op)?, metadata)

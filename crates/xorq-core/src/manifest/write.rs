@@ -171,6 +171,13 @@ impl Writer {
                 d.parent = Some(self.input(&i.input)?);
                 d.profile = Some(i.profile.clone());
             }
+            RelOp::TableFunction(t) => {
+                d.parent = Some(self.input(&t.input)?);
+                d.function = Some(t.func.name().to_string());
+                d.version = (t.func.version() != 1).then_some(t.func.version());
+                d.args = Some(t.args.iter().map(|a| top(&ScalarExpr::literal(a.clone()))).collect::<Result<_>>()?)
+                    .filter(|a: &Vec<ExprDef>| !a.is_empty());
+            }
         }
         d.schema = self.schema_id(node.schema());
         Ok(d)

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use crate::address::Address;
 use crate::encode::Encoder;
 use crate::schema::Schema;
+use crate::tree::TreeNode;
 
 use super::node::{Node, RelOp};
 use super::source::{FileFormat, SourceIdentity, SourceKind};
@@ -27,23 +28,12 @@ impl Node {
         if let Some(a) = self.address.get() {
             return *a;
         }
-        // Post-order over nodes whose address is not cached yet.
-        let mut stack: Vec<(&Node, bool)> = vec![(self, false)];
-        while let Some((node, expanded)) = stack.pop() {
-            if node.address.get().is_some() {
-                continue;
-            }
-            if expanded {
+        // Inputs first, not going below a node whose address is known already.
+        for node in TreeNode::post_order_until(self, |n: &Node| n.address.get().is_some()) {
+            if node.address.get().is_none() {
                 let a = encode_node(node, AddressMode::Input, |n| n.address.get().copied());
                 // A concurrent caller may have set it first; both computed the same value.
                 let _ = node.address.set(a);
-            } else {
-                stack.push((node, true));
-                for input in node.inputs() {
-                    if input.address.get().is_none() {
-                        stack.push((input, false));
-                    }
-                }
             }
         }
         self.address.get().copied().unwrap_or_else(|| encode_node(self, AddressMode::Input, |n| Some(n.address())))
@@ -52,19 +42,9 @@ impl Node {
     /// The computation address (sources as references); see [`AddressMode::Computation`].
     pub fn computation_address(&self) -> Address {
         let mut memo: BTreeMap<*const Node, Address> = BTreeMap::new();
-        let mut stack: Vec<(&Node, bool)> = vec![(self, false)];
-        while let Some((node, expanded)) = stack.pop() {
-            let key = node as *const Node;
-            if memo.contains_key(&key) {
-                continue;
-            }
-            if expanded {
-                let a = encode_node(node, AddressMode::Computation, |n| memo.get(&(n as *const Node)).copied());
-                memo.insert(key, a);
-            } else {
-                stack.push((node, true));
-                stack.extend(node.inputs().into_iter().map(|i| (&**i, false)));
-            }
+        for node in TreeNode::post_order(self) {
+            let a = encode_node(node, AddressMode::Computation, |n| memo.get(&(n as *const Node)).copied());
+            memo.insert(node as *const Node, a);
         }
         memo.get(&(self as *const Node)).copied().unwrap_or_else(|| self.address())
     }
@@ -195,6 +175,15 @@ fn encode_node(node: &Node, mode: AddressMode, input_address: impl Fn(&Node) -> 
             enc.opt(c.storage.profile().as_ref(), |e, p| e.str(p));
         }
         RelOp::IntoBackend(i) => enc.str(&i.profile),
+        // A new operation, so no existing address changes: name, version and arguments.
+        RelOp::TableFunction(t) => {
+            enc.str(t.func.name());
+            enc.u64(u64::from(t.func.version()));
+            enc.len(t.args.len());
+            for a in &t.args {
+                enc.literal(a);
+            }
+        }
     }
     let inputs = node.inputs();
     enc.len(inputs.len());

@@ -88,6 +88,10 @@ pub fn describe(node: &Node) -> String {
             storage => format!("{}, {storage}", c.strategy),
         },
         RelOp::IntoBackend(i) => i.profile.clone(),
+        RelOp::TableFunction(t) => {
+            let version = if t.func.version() == 1 { String::new() } else { format!(" version {}", t.func.version()) };
+            format!("{}({}){version}", t.func.name(), list(&t.args, |a| a.to_string()))
+        }
     };
     let mut line = format!("{} [{}]", op.name(), node.address());
     if !detail.is_empty() {

@@ -13,7 +13,7 @@ pub use address::AddressMode;
 pub use cache::{CacheStorage, CacheStrategy, Freshness};
 pub use node::{
     Aggregate, Cache, Distinct, Filter, IntoBackend, Join, JoinKind, JoinOutput, Limit, NamedExpr, Node, Project,
-    RelOp, SetOp, SetOpKind, Sort, Tag,
+    RelOp, SetOp, SetOpKind, Sort, TableFunction, Tag,
 };
 pub use source::{
     CsvOptions, FileFormat, FileSource, InputSource, Memtable, Source, SourceIdentity, SourceKind, TableSource,

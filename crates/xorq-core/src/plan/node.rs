@@ -5,7 +5,9 @@ use std::sync::{Arc, OnceLock};
 
 use crate::address::Address;
 use crate::error::{CoreError, Result};
+use crate::expr::func::table::TableFunc;
 use crate::expr::ir::{JoinSide, ScalarExpr, SortKey};
+use crate::literal::Literal;
 use crate::schema::{Field, Schema, SchemaRef};
 
 use super::cache::{CacheStorage, CacheStrategy};
@@ -212,6 +214,18 @@ pub struct IntoBackend {
     pub profile: String,
 }
 
+/// A registered table function run over every batch of its input (batch in, batch out): its
+/// output schema comes from the function, given the input schema and the constant arguments.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TableFunction {
+    /// Input relation.
+    pub input: Arc<Node>,
+    /// The function (by name and version).
+    pub func: TableFunc,
+    /// Constant arguments, in order.
+    pub args: Vec<Literal>,
+}
+
 /// The operation of a node.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -240,6 +254,8 @@ pub enum RelOp {
     Cache(Cache),
     /// A move to another engine.
     IntoBackend(IntoBackend),
+    /// A registered table function.
+    TableFunction(TableFunction),
 }
 
 impl RelOp {
@@ -258,6 +274,7 @@ impl RelOp {
             RelOp::Tag(_) => "Tag",
             RelOp::Cache(_) => "Cache",
             RelOp::IntoBackend(_) => "IntoBackend",
+            RelOp::TableFunction(_) => "TableFunction",
         }
     }
 
@@ -276,6 +293,27 @@ impl RelOp {
             RelOp::Tag(t) => vec![&t.input],
             RelOp::Cache(c) => vec![&c.input],
             RelOp::IntoBackend(i) => vec![&i.input],
+            RelOp::TableFunction(t) => vec![&t.input],
+        }
+    }
+
+    /// Input relations for rewriting, in the order of [`RelOp::inputs`] (the one other place
+    /// the inputs are listed).
+    pub fn inputs_mut(&mut self) -> Vec<&mut Arc<Node>> {
+        match self {
+            RelOp::Source(_) => vec![],
+            RelOp::Filter(Filter { input, .. })
+            | RelOp::Project(Project { input, .. })
+            | RelOp::Aggregate(Aggregate { input, .. })
+            | RelOp::Sort(Sort { input, .. })
+            | RelOp::Limit(Limit { input, .. })
+            | RelOp::Distinct(Distinct { input })
+            | RelOp::Tag(Tag { input, .. })
+            | RelOp::Cache(Cache { input, .. })
+            | RelOp::IntoBackend(IntoBackend { input, .. })
+            | RelOp::TableFunction(TableFunction { input, .. }) => vec![input],
+            RelOp::Join(j) => vec![&mut j.left, &mut j.right],
+            RelOp::SetOp(s) => s.inputs.iter_mut().collect(),
         }
     }
 
@@ -285,24 +323,11 @@ impl RelOp {
         if inputs.len() != expected {
             return Err(CoreError::Internal(format!("{} takes {expected} inputs, not {}", self.name(), inputs.len())));
         }
-        let mut it = inputs.into_iter();
-        let mut next = || it.next().ok_or_else(|| CoreError::Internal("input count checked above".into()));
-        Ok(match self {
-            RelOp::Source(s) => RelOp::Source(s.clone()),
-            RelOp::Filter(f) => RelOp::Filter(Filter { input: next()?, ..f.clone() }),
-            RelOp::Project(p) => RelOp::Project(Project { input: next()?, ..p.clone() }),
-            RelOp::Aggregate(a) => RelOp::Aggregate(Aggregate { input: next()?, ..a.clone() }),
-            RelOp::Join(j) => RelOp::Join(Join { left: next()?, right: next()?, ..j.clone() }),
-            RelOp::Sort(s) => RelOp::Sort(Sort { input: next()?, ..s.clone() }),
-            RelOp::Limit(l) => RelOp::Limit(Limit { input: next()?, ..l.clone() }),
-            RelOp::Distinct(_) => RelOp::Distinct(Distinct { input: next()? }),
-            RelOp::SetOp(s) => {
-                RelOp::SetOp(SetOp { inputs: (0..expected).map(|_| next()).collect::<Result<_>>()?, ..s.clone() })
-            }
-            RelOp::Tag(t) => RelOp::Tag(Tag { input: next()?, ..t.clone() }),
-            RelOp::Cache(c) => RelOp::Cache(Cache { input: next()?, ..c.clone() }),
-            RelOp::IntoBackend(i) => RelOp::IntoBackend(IntoBackend { input: next()?, ..i.clone() }),
-        })
+        let mut op = self.clone();
+        for (slot, input) in op.inputs_mut().into_iter().zip(inputs) {
+            *slot = input;
+        }
+        Ok(op)
     }
 
     /// Every scalar expression the operation holds (for walks: parameters, lineage, display).
@@ -334,6 +359,7 @@ impl RelOp {
             | RelOp::Cache(Cache { input, .. })
             | RelOp::IntoBackend(IntoBackend { input, .. }) => Ok(input.schema().clone()),
             RelOp::Project(p) => named(&p.exprs.iter().collect::<Vec<_>>(), "Select output"),
+            RelOp::TableFunction(t) => t.func.output_schema(t.input.schema(), &t.args),
             RelOp::Aggregate(a) => {
                 let mut schema = named(&a.keys.iter().chain(&a.measures).collect::<Vec<_>>(), "Aggregate output")?;
                 // A key left out of some grouping set is null in that set's rows.
@@ -438,23 +464,8 @@ impl Drop for Node {
 
 fn take_inputs(op: &mut RelOp, into: &mut Vec<Arc<Node>>) {
     let placeholder = || PLACEHOLDER.try_with(Arc::clone).unwrap_or_else(|_| Arc::new(leaf()));
-    let mut take = |slot: &mut Arc<Node>| into.push(std::mem::replace(slot, placeholder()));
-    match op {
-        RelOp::Source(_) => {}
-        RelOp::Filter(Filter { input, .. })
-        | RelOp::Project(Project { input, .. })
-        | RelOp::Aggregate(Aggregate { input, .. })
-        | RelOp::Sort(Sort { input, .. })
-        | RelOp::Limit(Limit { input, .. })
-        | RelOp::Distinct(Distinct { input })
-        | RelOp::Tag(Tag { input, .. })
-        | RelOp::Cache(Cache { input, .. })
-        | RelOp::IntoBackend(IntoBackend { input, .. }) => take(input),
-        RelOp::Join(j) => {
-            take(&mut j.left);
-            take(&mut j.right);
-        }
-        RelOp::SetOp(s) => into.append(&mut s.inputs),
+    for slot in op.inputs_mut() {
+        into.push(std::mem::replace(slot, placeholder()));
     }
 }
 

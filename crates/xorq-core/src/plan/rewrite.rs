@@ -4,10 +4,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::error::CoreError;
+use crate::tree::TreeNode;
 
 use super::node::{Node, RelOp};
 use super::source::Source;
-use super::walk::topological;
 
 /// The graph under `root` with each source `s` replaced by `replace(s)` (`None` keeps it).
 ///
@@ -60,8 +60,9 @@ pub fn map_nodes<E: From<CoreError>>(
     root: &Arc<Node>,
     mut replace: impl FnMut(&Arc<Node>) -> std::result::Result<Option<Arc<Node>>, E>,
 ) -> std::result::Result<Arc<Node>, E> {
+    // Offered the original node (not one with rewritten inputs), so callers can match by identity.
     let mut rebuilt: HashMap<*const Node, Arc<Node>> = HashMap::new();
-    for node in topological(root) {
+    for node in root.post_order() {
         let new = match replace(node)? {
             Some(r) if r.schema() != node.schema() => {
                 return Err(E::from(CoreError::Internal(format!(
@@ -71,17 +72,7 @@ pub fn map_nodes<E: From<CoreError>>(
             }
             Some(r) => r,
             None => {
-                let op = node.op();
-                let inputs: Vec<Arc<Node>> = op
-                    .inputs()
-                    .into_iter()
-                    .map(|i| rebuilt.get(&Arc::as_ptr(i)).cloned().unwrap_or_else(|| Arc::clone(i)))
-                    .collect();
-                if inputs.iter().zip(op.inputs()).all(|(new, old)| Arc::ptr_eq(new, old)) {
-                    Arc::clone(node)
-                } else {
-                    Node::try_new(op.with_inputs(inputs)?)?
-                }
+                Arc::clone(node).map_children(|i| Ok::<_, E>(rebuilt.get(&Arc::as_ptr(&i)).cloned().unwrap_or(i)))?
             }
         };
         rebuilt.insert(Arc::as_ptr(node), new);

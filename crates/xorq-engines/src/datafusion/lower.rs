@@ -301,6 +301,13 @@ impl<'a> Lowering<'a> {
             // Within one engine a move is nothing; between engines the runner substitutes the
             // moved stream (see `with_substitute`) or writes the SQL of each side.
             RelOp::IntoBackend(i) => self.input(&i.input),
+            RelOp::TableFunction(t) if !s.for_sql => {
+                let schema = Arc::new(node.schema().to_arrow());
+                let provider = super::table_function::provider(t.func, t.args.clone(), self.input(&t.input)?, schema)?;
+                LogicalPlanBuilder::scan(TableReference::bare(scan_name(node)), provider_as_source(provider), None)
+                    .and_then(LogicalPlanBuilder::build)
+                    .map_err(err)
+            }
             other => Err(EngineError::Unsupported {
                 engine: "DataFusion".into(),
                 what: format!("`{}` nodes", other.name()),

@@ -10,6 +10,7 @@ pub mod marker;
 mod provider;
 mod scalar;
 pub mod sql;
+pub mod table_function;
 
 pub use literal::scalar_value;
 pub use lower::{Lowering, scan_name};

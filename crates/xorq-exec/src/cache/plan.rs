@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use xorq_core::plan::{Cache as CacheNode, walk};
+use xorq_core::tree::{Recursion, TreeNode};
 use xorq_core::{Node, RelOp, Source};
 use xorq_engines::datafusion::ParamValues;
 
@@ -15,7 +16,7 @@ use super::Cache;
 use super::event::{CacheEvent, MissReason, Outcome};
 use super::key::{self, EntryKey, Token};
 use super::store::{CacheStore, Committed, ENTRY_FORMAT, ENTRY_VERSION, EntryMeta, EntryWriter, Lookup};
-use crate::error::Result;
+use crate::error::{ExecError, Result};
 
 /// What a cache event says besides its outcome.
 #[derive(Clone)]
@@ -80,30 +81,23 @@ pub(crate) struct CachePlan {
 /// Looks up every cache node of the graph under `root` that a run would reach.
 pub(crate) fn plan_cache(cache: &Cache, root: &Arc<Node>, values: &ParamValues, mode: Mode) -> Result<CachePlan> {
     let mut plan = CachePlan { decisions: BTreeMap::new(), needed: BTreeSet::new(), events: Vec::new() };
-    let mut stack: Vec<&Arc<Node>> = vec![root];
-    while let Some(node) = stack.pop() {
-        if !plan.needed.insert(id(node)) {
-            continue;
+    // Parents first: a hit's subgraph is not reached, so it is neither looked up nor run.
+    root.apply(|node| {
+        plan.needed.insert(id(node));
+        let RelOp::Cache(c) = node.op() else { return Ok::<_, ExecError>(Recursion::Continue) };
+        let base = EventBase { node: c.clone(), address: c.input.address() };
+        let inputs = unbound_inputs(&c.input);
+        if !inputs.is_empty() {
+            // Computed in place every run: the node lowers as its input.
+            plan.events.push(base.event(Outcome::Unbound { inputs }));
+            return Ok(Recursion::Continue);
         }
-        if let RelOp::Cache(c) = node.op() {
-            let base = EventBase { node: c.clone(), address: c.input.address() };
-            let inputs = unbound_inputs(&c.input);
-            if !inputs.is_empty() {
-                // Computed in place every run: the node lowers as its input.
-                plan.events.push(base.event(Outcome::Unbound { inputs }));
-                stack.extend(node.inputs());
-                continue;
-            }
-            let (decision, events) = decide(cache, c, values, mode)?;
-            plan.events.extend(events);
-            let hit = matches!(decision, Decision::Hit { .. });
-            plan.decisions.insert(id(node), decision);
-            if hit {
-                continue;
-            }
-        }
-        stack.extend(node.inputs());
-    }
+        let (decision, events) = decide(cache, c, values, mode)?;
+        plan.events.extend(events);
+        let hit = matches!(decision, Decision::Hit { .. });
+        plan.decisions.insert(id(node), decision);
+        Ok(if hit { Recursion::Jump } else { Recursion::Continue })
+    })?;
     for node in walk::topological(root) {
         if let RelOp::Cache(c) = node.op()
             && !plan.needed.contains(&id(node))

@@ -25,6 +25,7 @@ mod legacy;
 pub mod registry;
 mod rules;
 mod scalar;
+pub mod table;
 pub mod typing;
 mod window;
 

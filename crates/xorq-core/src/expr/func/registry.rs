@@ -36,17 +36,7 @@ static REGISTERED: RwLock<Vec<&'static FunctionDef>> = RwLock::new(Vec::new());
 /// ```
 pub fn register(def: &'static FunctionDef) -> Result<()> {
     let refuse = |message: String| CoreError::InvalidArgument { context: "function registry".into(), message };
-    let valid = def.name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-        && def.name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if !valid {
-        return Err(refuse(format!(
-            "`{}` is not a valid function name: use lower-case letters, digits and `_`, starting with a letter",
-            def.name.escape_debug()
-        )));
-    }
-    if def.version == 0 {
-        return Err(refuse(format!("function `{}` needs a version of at least 1", def.name)));
-    }
+    check_name(def.name, def.version).map_err(refuse)?;
     if !matches!(def.kind, FunctionKind::Scalar | FunctionKind::Aggregate) {
         return Err(refuse(format!("function `{}`: only scalar and aggregate functions can be registered", def.name)));
     }
@@ -66,6 +56,22 @@ pub fn register(def: &'static FunctionDef) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// Refuses a function name that is not lower-case `[a-z][a-z0-9_]*`, or a version of 0.
+pub(crate) fn check_name(name: &str, version: u32) -> std::result::Result<(), String> {
+    let valid = name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !valid {
+        return Err(format!(
+            "`{}` is not a valid function name: use lower-case letters, digits and `_`, starting with a letter",
+            name.escape_debug()
+        ));
+    }
+    if version == 0 {
+        return Err(format!("function `{name}` needs a version of at least 1"));
+    }
+    Ok(())
 }
 
 /// Every registered entry, in registration order.
