@@ -11,6 +11,7 @@ use crate::commands::init::InitArgs;
 use crate::commands::lineage::LineageArgs;
 use crate::commands::run::RunArgs;
 use crate::commands::run_cached::RunCachedArgs;
+use crate::commands::run_unbound::RunUnboundArgs;
 use crate::commands::sql::SqlArgs;
 
 /// `--version` text: the tool version and the hashing scheme its addresses use (a literal, since
@@ -52,6 +53,11 @@ pub enum Command {
         after_help = "Examples:\n  xorq run-cached builds/28ecab08754e\n  xorq run-cached builds/28ecab08754e --cache-type snapshot --ttl 1h -v"
     )]
     RunCached(RunCachedArgs),
+    /// Execute a build with one node left open, its rows read as Arrow IPC from stdin or a file.
+    #[command(
+        after_help = "Examples:\n  xorq run builds/source -o - -f arrow | xorq run-unbound builds/transform --to-unbind-tag src -o out.parquet\n  xorq run-unbound scorer -i batch.arrow -o - -f csv"
+    )]
+    RunUnbound(RunUnboundArgs),
     /// List, inspect and prune cached results.
     #[command(
         after_help = "Examples:\n  xorq cache list\n  xorq cache show 28ecab08754e\n  xorq cache prune --older-than 7d --max-size 10GB\n  xorq cache clear"

@@ -37,7 +37,7 @@ pub mod schema;
 pub mod table;
 pub mod tree;
 pub mod types;
-mod unbind;
+pub mod unbind;
 
 pub use address::{Address, HASH_SCHEME, HASH_SCHEME_VERSION, KNOWN_HASH_SCHEMES, hash_scheme_version};
 pub use error::{CoreError, Result};
@@ -48,3 +48,4 @@ pub use plan::{CacheStorage, CacheStrategy, CsvOptions, FileFormat, Freshness, J
 pub use schema::{Field, Schema, SchemaRef};
 pub use table::{GroupBy, IntoJoinKeys, Table};
 pub use types::{DataType, TimeUnit};
+pub use unbind::UnbindTarget;

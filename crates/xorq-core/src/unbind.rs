@@ -18,6 +18,20 @@ use crate::plan::walk::topological;
 use crate::schema::SchemaRef;
 use crate::table::Table;
 
+/// The input's name when the node left open has no tag.
+pub const DEFAULT_INPUT: &str = "input";
+
+/// Which node of an expression to leave open (`xorq run-unbound`, `serve-unbound`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UnbindTarget {
+    /// The node tagged with this name (`--to-unbind-tag`).
+    Tag(String),
+    /// The node whose address starts with this hex prefix (`--to-unbind-hash`).
+    Hash(String),
+    /// The one candidate there is.
+    Inferred,
+}
+
 impl Table {
     /// The unbound inputs this expression reads, by name, with their schemas.
     ///
@@ -110,6 +124,93 @@ impl Table {
     /// This expression with the node whose address starts with `prefix` (hex, at least 4
     /// digits) replaced by an unbound input named `name` with the same schema.
     pub fn unbind_node(&self, prefix: &str, name: &str) -> Result<Table> {
+        let node = self.node_by_prefix(prefix)?;
+        self.replace_with_input(&node.address(), name, node.schema())
+    }
+
+    /// This expression with one node left open, as `xorq run-unbound` and `serve-unbound` choose
+    /// it: by tag, by address prefix, or (`UnbindTarget::Inferred`) the one candidate there is:
+    /// an expression that already reads exactly one unbound input is returned as it is, else the
+    /// one source it reads (of operation `typ` when given, such as `Read` or `Tag`). Returns the
+    /// expression and the name of its unbound input; an error lists the candidates with their
+    /// tags and addresses when there is not exactly one.
+    ///
+    /// ```
+    /// use xorq_core::{col, lit, Table, UnbindTarget};
+    /// # use arrow_array::{RecordBatch, Int64Array};
+    /// # use std::sync::Arc;
+    /// # let batch = RecordBatch::try_from_iter([("x", Arc::new(Int64Array::from(vec![1, 2])) as _)]).unwrap();
+    /// let t = Table::memtable(vec![batch])?.tag("rows")?.filter(col("x").gt(lit(1)))?;
+    /// let (open, name) = t.unbind_target(&UnbindTarget::Inferred, None)?;
+    /// assert_eq!(name, "rows");
+    /// assert_eq!(open.address(), t.unbind("rows")?.address());
+    /// # Ok::<(), xorq_core::CoreError>(())
+    /// ```
+    pub fn unbind_target(&self, target: &UnbindTarget, typ: Option<&str>) -> Result<(Table, String)> {
+        match target {
+            UnbindTarget::Tag(tag) => Ok((self.unbind(tag)?, tag.clone())),
+            UnbindTarget::Hash(prefix) => self.open_node(&self.node_by_prefix(prefix)?),
+            UnbindTarget::Inferred => {
+                let inputs = self.inputs()?;
+                if typ.is_none() && inputs.len() == 1 {
+                    let name = inputs.into_keys().next().unwrap_or_default();
+                    return Ok((self.clone(), name));
+                }
+                let candidates: Vec<&Arc<Node>> = topological(self.node())
+                    .into_iter()
+                    .filter(|n| match typ {
+                        Some(op) => n.op().name().eq_ignore_ascii_case(op),
+                        None => matches!(n.op(), RelOp::Source(s) if !matches!(s.kind, SourceKind::Input(_))),
+                    })
+                    .collect();
+                if let [node] = candidates.as_slice() {
+                    return self.open_node(node);
+                }
+                let what = typ.map_or_else(|| "source".to_string(), |t| format!("`{t}` node"));
+                let listed: Vec<String> = candidates
+                    .iter()
+                    .map(|n| {
+                        let tag = self.tag_over(n).map(|t| format!(", tag `{t}`")).unwrap_or_default();
+                        format!("  {} [{}]{tag}", crate::plan::display::describe(n), n.address().short())
+                    })
+                    .collect();
+                let found = if listed.is_empty() {
+                    format!("it has no {what}")
+                } else {
+                    format!("it has {} {what}s:\n{}", listed.len(), listed.join("\n"))
+                };
+                Err(CoreError::InvalidArgument {
+                    context: "unbind".into(),
+                    message: format!(
+                        "cannot tell which node to leave open: {found}\nhint: name one with `--to-unbind-tag TAG` or `--to-unbind-hash PREFIX`"
+                    ),
+                })
+            }
+        }
+    }
+
+    /// `node` left open: a tagged node (or one directly under a tag) as `unbind(tag)` does, so
+    /// every way of naming it gives one address; another under the name `input`.
+    fn open_node(&self, node: &Arc<Node>) -> Result<(Table, String)> {
+        let tag = match node.op() {
+            RelOp::Tag(t) => Some(t.name.clone()),
+            _ => self.tag_over(node),
+        };
+        match tag {
+            Some(tag) => Ok((self.unbind(&tag)?, tag)),
+            None => Ok((self.replace_with_input(&node.address(), DEFAULT_INPUT, node.schema())?, DEFAULT_INPUT.into())),
+        }
+    }
+
+    /// The name of a tag placed directly over `node`, if any.
+    fn tag_over(&self, node: &Arc<Node>) -> Option<String> {
+        topological(self.node()).into_iter().find_map(|n| match n.op() {
+            RelOp::Tag(t) if Arc::ptr_eq(&t.input, node) || t.input.address() == node.address() => Some(t.name.clone()),
+            _ => None,
+        })
+    }
+
+    fn node_by_prefix(&self, prefix: &str) -> Result<Arc<Node>> {
         let error = |message: String| CoreError::InvalidArgument { context: "unbind".into(), message };
         if prefix.len() < 4 || !prefix.chars().all(|c| c.is_ascii_hexdigit()) {
             return Err(error(format!("`{prefix}` is not a node address prefix: give at least 4 hex digits")));
@@ -130,7 +231,7 @@ impl Table {
                 a.address().short(),
                 b.address().short()
             ))),
-            (Some(node), None) => self.replace_with_input(&node.address(), name, node.schema()),
+            (Some(node), None) => Ok(node),
         }
     }
 
@@ -174,6 +275,41 @@ mod tests {
         assert_eq!(by_address.address(), open.address());
         // The input's name is part of the address.
         assert_ne!(both.unbind_node(&tagged.address().hex()[..8], "other").unwrap().address(), open.address());
+    }
+
+    #[test]
+    fn the_node_to_open_is_inferred_or_named() {
+        let tagged = rows().tag("src").unwrap();
+        let t = tagged.filter(col("x").gt(lit(1))).unwrap();
+        let by_tag = t.unbind("src").unwrap();
+        // Inferred (the one source), by the tag, by the source's or the tag's address: one result.
+        for target in [
+            UnbindTarget::Inferred,
+            UnbindTarget::Tag("src".into()),
+            UnbindTarget::Hash(tagged.address().hex()[..8].into()),
+            UnbindTarget::Hash(rows().address().hex()[..8].into()),
+        ] {
+            let (open, name) = t.unbind_target(&target, None).unwrap();
+            assert_eq!((open.address(), name.as_str()), (by_tag.address(), "src"), "{target:?}");
+        }
+        // An expression with one input already is served as it is.
+        let (again, name) = by_tag.unbind_target(&UnbindTarget::Inferred, None).unwrap();
+        assert_eq!((again.address(), name.as_str()), (by_tag.address(), "src"));
+        // Untagged: the input is called `input`.
+        let plain = rows().limit(1).unwrap();
+        assert_eq!(plain.unbind_target(&UnbindTarget::Inferred, None).unwrap().1, DEFAULT_INPUT);
+        // Two sources: the error lists both, with their addresses.
+        let other = Table::memtable(vec![
+            RecordBatch::try_from_iter([("x", Arc::new(Int64Array::from(vec![7])) as _)]).unwrap(),
+        ])
+        .unwrap();
+        let two = rows().union(&other).unwrap();
+        let e = two.unbind_target(&UnbindTarget::Inferred, None).unwrap_err().to_string();
+        assert!(e.contains("it has 2 sources") && e.contains(&other.address().short()), "{e}");
+        assert!(e.contains("--to-unbind-tag"), "{e}");
+        // `typ` narrows the candidates by operation.
+        let e = two.unbind_target(&UnbindTarget::Inferred, Some("Filter")).unwrap_err().to_string();
+        assert!(e.contains("it has no `Filter` node"), "{e}");
     }
 
     #[test]

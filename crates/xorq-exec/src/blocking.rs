@@ -48,6 +48,18 @@ pub fn execute_stream_in(session: &Session, table: &Table, params: &Params) -> R
     Ok(BatchIter { stream, rt })
 }
 
+/// [`execute_stream_in`] with the expression's unbound inputs bound to `inputs` (read once).
+pub fn execute_stream_with_inputs_in(
+    session: &Session,
+    table: &Table,
+    params: &Params,
+    inputs: crate::inputs::Inputs,
+) -> Result<BatchIter> {
+    let rt = outside_async("execute_stream_with_inputs")?;
+    let stream = rt.block_on(session.execute_stream_with_inputs(table, params, inputs))?;
+    Ok(BatchIter { stream, rt })
+}
+
 /// Connects `profiles` into `session` (see [`Session::connect`]) on the shared runtime.
 pub fn connect(session: Session, profiles: &[Profile], connectors: &Connectors) -> Result<Session> {
     outside_async("connect")?.block_on(session.connect(profiles, connectors))

@@ -55,6 +55,14 @@ pub enum ExecError {
         /// What is wrong, and what to do.
         message: String,
     },
+    /// Arrow IPC rows that cannot be read (not Arrow, truncated, unreadable).
+    #[error("the Arrow IPC rows in {source_name} {message}")]
+    Ipc {
+        /// Where the rows come from (`stdin`, a path).
+        source_name: String,
+        /// What is wrong, and what to do.
+        message: String,
+    },
     /// A broken invariant: a bug in xorq-rs (front ends add where to report it).
     #[error("internal error: {0}")]
     Internal(String),
@@ -71,7 +79,9 @@ impl ExecError {
             ExecError::DataFusion { source, .. } => xorq_engines::datafusion_fault(source),
             ExecError::Blocking(_) | ExecError::Input { .. } => Fault::Usage,
             ExecError::Internal(_) => Fault::Internal,
-            ExecError::Runtime(_) | ExecError::CacheIo { .. } | ExecError::Cache(_) => Fault::Runtime,
+            ExecError::Runtime(_) | ExecError::CacheIo { .. } | ExecError::Cache(_) | ExecError::Ipc { .. } => {
+                Fault::Runtime
+            }
         }
     }
 

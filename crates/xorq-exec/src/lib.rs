@@ -6,6 +6,7 @@ pub mod cache;
 pub mod error;
 pub mod explain;
 pub mod inputs;
+pub mod ipc;
 pub mod params;
 mod placement;
 mod run;

@@ -10,5 +10,6 @@ pub mod init;
 pub mod lineage;
 pub mod run;
 pub mod run_cached;
+pub mod run_unbound;
 pub mod sql;
 pub mod target;
