@@ -12,6 +12,8 @@ use crate::commands::lineage::LineageArgs;
 use crate::commands::run::RunArgs;
 use crate::commands::run_cached::RunCachedArgs;
 use crate::commands::run_unbound::RunUnboundArgs;
+#[cfg(feature = "serve")]
+use crate::commands::serve_unbound::ServeUnboundArgs;
 use crate::commands::sql::SqlArgs;
 
 /// `--version` text: the tool version and the hashing scheme its addresses use (a literal, since
@@ -58,6 +60,12 @@ pub enum Command {
         after_help = "Examples:\n  xorq run builds/source -o - -f arrow | xorq run-unbound builds/transform --to-unbind-tag src -o out.parquet\n  xorq run-unbound scorer -i batch.arrow -o - -f csv"
     )]
     RunUnbound(RunUnboundArgs),
+    /// Serve a build over Arrow Flight: clients send rows for its open node and read the result.
+    #[cfg(feature = "serve")]
+    #[command(
+        after_help = "Examples:\n  xorq serve-unbound builds/28ecab08754e --port 8001\n  xorq serve-unbound fraud-model --port 8001 f3a2c1d0\n  XORQ_TOKEN=s3cret xorq serve-unbound scorer --to-unbind-tag features --auth-token-env XORQ_TOKEN --prometheus-port 9090"
+    )]
+    ServeUnbound(ServeUnboundArgs),
     /// List, inspect and prune cached results.
     #[command(
         after_help = "Examples:\n  xorq cache list\n  xorq cache show 28ecab08754e\n  xorq cache prune --older-than 7d --max-size 10GB\n  xorq cache clear"

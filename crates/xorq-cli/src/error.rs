@@ -60,6 +60,10 @@ pub enum CliError {
     /// A file the CLI writes or reads is not what it should be, or cannot be written.
     #[error(transparent)]
     File(#[from] xorq_fs::FsError),
+    /// Serving over Arrow Flight.
+    #[cfg(feature = "serve")]
+    #[error(transparent)]
+    Serve(#[from] xorq_serve::ServeError),
     /// A check found damage (it is listed above the error).
     #[error("{0}")]
     CheckFailed(String),
@@ -94,6 +98,8 @@ impl CliError {
             CliError::Catalog(e) => e.fault(),
             CliError::Engine(e) => e.fault(),
             CliError::Core(e) => e.fault(),
+            #[cfg(feature = "serve")]
+            CliError::Serve(e) => e.fault(),
             CliError::Sql { .. }
             | CliError::Io { .. }
             | CliError::File(_)

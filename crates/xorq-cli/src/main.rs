@@ -23,6 +23,8 @@ fn main() -> ExitCode {
         Command::Run(args) => commands::run::run(args, cli.verbose),
         Command::RunCached(args) => commands::run_cached::run(args, cli.verbose),
         Command::RunUnbound(args) => commands::run_unbound::run(args, cli.verbose),
+        #[cfg(feature = "serve")]
+        Command::ServeUnbound(args) => commands::serve_unbound::run(args, cli.verbose),
         Command::Cache(args) => commands::cache::run(args),
         Command::Lineage(args) => commands::lineage::run(args),
         Command::Sql(args) => commands::sql::run(args),

@@ -60,6 +60,12 @@ pub fn execute_stream_with_inputs_in(
     Ok(BatchIter { stream, rt })
 }
 
+/// Runs `future` to completion on the shared runtime (for front ends that serve: a Flight
+/// server runs on the same runtime as the runs it serves).
+pub fn block_on<F: std::future::Future>(future: F) -> Result<F::Output> {
+    Ok(outside_async("block_on")?.block_on(future))
+}
+
 /// Connects `profiles` into `session` (see [`Session::connect`]) on the shared runtime.
 pub fn connect(session: Session, profiles: &[Profile], connectors: &Connectors) -> Result<Session> {
     outside_async("connect")?.block_on(session.connect(profiles, connectors))

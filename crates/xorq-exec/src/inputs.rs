@@ -92,8 +92,8 @@ impl Inputs {
         let mut out = BTreeMap::new();
         for (name, stream) in self.streams {
             let schema = &declared[&name];
-            let target = check_schema(&name, schema, &stream.schema())?;
-            out.insert(name.clone(), one_shot(name, target, stream)?);
+            let (target, positions) = check_schema(&name, schema, &stream.schema())?;
+            out.insert(name.clone(), one_shot(name, target, positions, stream)?);
         }
         Ok(out)
     }
@@ -104,34 +104,65 @@ fn input_error(name: &str, message: &str) -> ExecError {
 }
 
 /// The Arrow schema the engine scans for an input of `declared` (every column nullable, as for
-/// file sources), after checking the bound stream's columns have the declared names and logical
-/// types, in order.
-fn check_schema(name: &str, declared: &Schema, bound: &ArrowSchemaRef) -> Result<ArrowSchemaRef> {
+/// file sources), and where each of its columns is in the bound rows: the bound columns are
+/// matched by name (in any order) and must have the declared logical types (`Utf8`, `LargeUtf8`
+/// and `Utf8View` are one type, as are dictionary-encoded values and their values); the error
+/// names the first column that is missing, extra or of another type.
+fn check_schema(name: &str, declared: &Schema, bound: &ArrowSchemaRef) -> Result<(ArrowSchemaRef, Vec<usize>)> {
     let got = Schema::from_arrow(bound)
         .map_err(|e| input_error(name, &format!("has rows of a type xorq cannot read: {e}")))?;
     let describe =
         |s: &Schema| s.fields().iter().map(|f| format!("{}: {}", f.name, f.dtype)).collect::<Vec<_>>().join(", ");
-    let same = got.len() == declared.len()
-        && got.fields().iter().zip(declared.fields()).all(|(g, d)| g.name == d.name && g.dtype == d.dtype);
-    if !same {
+    let mut positions = Vec::with_capacity(declared.len());
+    let mut problem = None;
+    for d in declared.fields() {
+        match got.fields().iter().position(|g| g.name == d.name) {
+            Some(i) if got.fields()[i].dtype == d.dtype => positions.push(i),
+            Some(i) => {
+                problem = Some(format!("column `{}` is {}, expected {}", d.name, got.fields()[i].dtype, d.dtype));
+                break;
+            }
+            None => {
+                problem = Some(format!("column `{}` ({}) is missing", d.name, d.dtype));
+                break;
+            }
+        }
+    }
+    if problem.is_none()
+        && let Some(extra) = got.fields().iter().find(|g| declared.field(&g.name).is_none())
+    {
+        problem = Some(format!("column `{}` is not one of the input's", extra.name));
+    }
+    if let Some(problem) = problem {
         return Err(input_error(
             name,
-            &format!("expects columns ({}) but was bound to rows with ({})", describe(declared), describe(&got)),
+            &format!(
+                "expects columns ({}) but was bound to rows with ({}): {problem}",
+                describe(declared),
+                describe(&got)
+            ),
         ));
     }
     let fields: Vec<arrow::datatypes::Field> =
         declared.to_arrow().fields().iter().map(|f| f.as_ref().clone().with_nullable(true)).collect();
-    Ok(Arc::new(arrow::datatypes::Schema::new(fields)))
+    Ok((Arc::new(arrow::datatypes::Schema::new(fields)), positions))
 }
 
 /// A table whose one scan streams `stream`'s rows as `schema`; a second scan is an error.
-fn one_shot(name: String, schema: ArrowSchemaRef, stream: SendableRecordBatchStream) -> Result<Arc<dyn TableProvider>> {
+fn one_shot(
+    name: String,
+    schema: ArrowSchemaRef,
+    positions: Vec<usize>,
+    stream: SendableRecordBatchStream,
+) -> Result<Arc<dyn TableProvider>> {
+    let in_order = positions.iter().enumerate().all(|(i, p)| i == *p);
+    let positions = Arc::new(positions);
     let slot = Arc::new(Mutex::new(Some(stream)));
     let target = Arc::clone(&schema);
     let factory: xorq_engines::backend::StreamFactory = Arc::new(move || {
         // A poisoned lock means another scan panicked while taking the stream: it is gone.
         let taken = slot.lock().ok().and_then(|mut s| s.take());
-        let (name, target) = (name.clone(), Arc::clone(&target));
+        let (name, target, positions) = (name.clone(), Arc::clone(&target), Arc::clone(&positions));
         async move {
             let Some(stream) = taken else {
                 return Err(datafusion::error::DataFusionError::External(Box::new(input_error(
@@ -141,7 +172,10 @@ fn one_shot(name: String, schema: ArrowSchemaRef, stream: SendableRecordBatchStr
             };
             let out_schema = Arc::clone(&target);
             let rows = stream.map(move |batch| {
-                batch.and_then(|b| conform_batch(&b, &target).map_err(|e| datafusion::error::DataFusionError::ArrowError(Box::new(e), None)))
+                let arrow = |e| datafusion::error::DataFusionError::ArrowError(Box::new(e), None);
+                let batch = batch?;
+                let batch = if in_order { batch } else { batch.project(&positions).map_err(arrow)? };
+                conform_batch(&batch, &target).map_err(arrow)
             });
             Ok(Box::pin(RecordBatchStreamAdapter::new(out_schema, rows)) as SendableRecordBatchStream)
         }

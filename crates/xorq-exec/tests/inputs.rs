@@ -114,6 +114,34 @@ async fn bindings_that_do_not_fit_are_named() {
     let e = run(Inputs::new().bind_batches("orders", vec![other]).unwrap()).await;
     let m = e.to_string();
     assert!(m.contains("expects columns (id: Int64, region: String)") && m.contains("(id: String)"), "{m}");
+    assert!(m.contains("column `id` is String, expected Int64"), "{m}");
+    let narrow = RecordBatch::try_from_iter([("id", Arc::new(Int64Array::from(vec![1])) as _)]).unwrap();
+    let m = run(Inputs::new().bind_batches("orders", vec![narrow]).unwrap()).await.to_string();
+    assert!(m.contains("column `region` (String) is missing"), "{m}");
+}
+
+#[tokio::test]
+async fn columns_are_matched_by_name_and_representations_of_one_type_are_accepted() {
+    let open = pipeline(Table::memtable(vec![orders(&[1])]).unwrap()).unbind("orders").unwrap();
+    let expected = Session::new()
+        .execute_with_inputs(
+            &open,
+            &Params::new(),
+            Inputs::new().bind_batches("orders", vec![orders(&[1, 2, 3])]).unwrap(),
+        )
+        .await
+        .unwrap();
+    // The columns in another order, the strings as views: the same rows.
+    let swapped = RecordBatch::try_from_iter([
+        ("region", Arc::new(StringViewArray::from(vec!["west", "east", "west"])) as _),
+        ("id", Arc::new(Int64Array::from(vec![1, 2, 3])) as _),
+    ])
+    .unwrap();
+    let got = Session::new()
+        .execute_with_inputs(&open, &Params::new(), Inputs::new().bind_batches("orders", vec![swapped]).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(pretty_format_batches(&got).unwrap().to_string(), pretty_format_batches(&expected).unwrap().to_string());
 }
 
 #[tokio::test]

@@ -11,5 +11,7 @@ pub mod lineage;
 pub mod run;
 pub mod run_cached;
 pub mod run_unbound;
+#[cfg(feature = "serve")]
+pub mod serve_unbound;
 pub mod sql;
 pub mod target;
