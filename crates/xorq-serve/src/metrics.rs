@@ -7,6 +7,7 @@ use std::time::Instant;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -32,6 +33,7 @@ pub struct Metrics {
     latency: Family<MethodLabel, Histogram, fn() -> Histogram>,
     rows_in: Counter,
     rows_out: Counter,
+    in_flight: Gauge,
     registry: Arc<Registry>,
 }
 
@@ -49,6 +51,7 @@ impl Metrics {
         let latency = Family::<MethodLabel, Histogram, fn() -> Histogram>::new_with_constructor(latency_histogram);
         let rows_in = Counter::default();
         let rows_out = Counter::default();
+        let in_flight = Gauge::default();
         let mut registry = Registry::with_prefix("xorq_serve");
         registry.register("requests", "Flight calls, by method", requests.clone());
         registry.register("errors", "Flight calls that ended in an error, by method", errors.clone());
@@ -59,14 +62,22 @@ impl Metrics {
         );
         registry.register("rows_in", "Rows received from clients (DoExchange)", rows_in.clone());
         registry.register("rows_out", "Rows sent to clients (DoExchange, DoGet)", rows_out.clone());
-        Metrics { requests, errors, latency, rows_in, rows_out, registry: Arc::new(registry) }
+        registry.register("in_flight", "Calls started and not yet ended", in_flight.clone());
+        Metrics { requests, errors, latency, rows_in, rows_out, in_flight, registry: Arc::new(registry) }
     }
 
     /// Starts timing a call of `method` (counted now).
     pub fn call(&self, method: &str) -> Call {
         let label = MethodLabel { method: method.to_string() };
         self.requests.get_or_create(&label).inc();
-        Call { metrics: self.clone(), label, started: Instant::now() }
+        self.in_flight.inc();
+        Call { metrics: self.clone(), label, started: Instant::now(), done: false }
+    }
+
+    /// Calls started and not yet ended (a call whose client went away ends when its response
+    /// is dropped).
+    pub fn in_flight(&self) -> i64 {
+        self.in_flight.get()
     }
 
     /// Counts rows received.
@@ -113,20 +124,36 @@ impl Metrics {
     }
 }
 
-/// One call being timed; [`Call::finish`] records its latency and outcome.
+/// One call being timed; [`Call::finish`] records its latency and outcome, and a call dropped
+/// without it (its client went away) is recorded as an error.
 pub struct Call {
     metrics: Metrics,
     label: MethodLabel,
     started: Instant,
+    done: bool,
 }
 
 impl Call {
     /// Records the call's latency, and an error when `ok` is false.
-    pub fn finish(self, ok: bool) {
+    pub fn finish(mut self, ok: bool) {
+        self.record(ok);
+    }
+
+    fn record(&mut self, ok: bool) {
+        if std::mem::replace(&mut self.done, true) {
+            return;
+        }
         self.metrics.latency.get_or_create(&self.label).observe(self.started.elapsed().as_secs_f64());
         if !ok {
             self.metrics.errors.get_or_create(&self.label).inc();
         }
+        self.metrics.in_flight.dec();
+    }
+}
+
+impl Drop for Call {
+    fn drop(&mut self) {
+        self.record(false);
     }
 }
 
@@ -146,5 +173,9 @@ mod tests {
         assert!(text.contains("xorq_serve_errors_total{method=\"do_exchange\"} 1"), "{text}");
         assert!(text.contains("xorq_serve_rows_in_total 3") && text.contains("xorq_serve_rows_out_total 2"), "{text}");
         assert!(text.contains("xorq_serve_latency_seconds_count{method=\"do_exchange\"} 2"), "{text}");
+        // A call dropped unfinished counts as an error and leaves nothing in flight.
+        drop(m.call("do_get"));
+        assert_eq!(m.in_flight(), 0);
+        assert!(m.render().contains("xorq_serve_errors_total{method=\"do_get\"} 1"));
     }
 }

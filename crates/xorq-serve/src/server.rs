@@ -53,10 +53,16 @@ pub struct Running {
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<Result<()>>,
     metrics_task: Option<JoinHandle<()>>,
+    metrics: Metrics,
     grace: Duration,
 }
 
 impl Running {
+    /// The server's figures (what `--prometheus-port` serves).
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
     /// Stops accepting calls, lets in-flight ones finish for the grace period, then cancels
     /// what is left.
     pub async fn stop(mut self) -> Result<()> {
@@ -130,7 +136,7 @@ pub async fn start(session: Session, served: Served, options: ServeOptions) -> R
         None => (None, None),
     };
 
-    let service = XorqFlightService::new(session, served, metrics);
+    let service = XorqFlightService::new(session, served, metrics.clone());
     let token = options.auth_token.clone().map(|t| format!("Bearer {t}").into_bytes());
     let check = move |request: Request<()>| -> std::result::Result<Request<()>, Status> {
         let Some(expected) = &token else { return Ok(request) };
@@ -157,7 +163,7 @@ pub async fn start(session: Session, served: Served, options: ServeOptions) -> R
             .await
             .map_err(|e| ServeError::Transport(e.to_string()))
     });
-    Ok(Running { address, metrics_address, stop: Some(stop), task, metrics_task, grace: options.grace })
+    Ok(Running { address, metrics_address, stop: Some(stop), task, metrics_task, metrics, grace: options.grace })
 }
 
 #[cfg(test)]

@@ -228,14 +228,6 @@ impl Stream for Timed {
     }
 }
 
-impl Drop for Timed {
-    fn drop(&mut self) {
-        if let Some(call) = self.call.take() {
-            call.finish(false);
-        }
-    }
-}
-
 /// The gRPC status for an error of a run, by whose fault it is.
 pub(crate) fn status(e: &ExecError) -> Status {
     match e.fault() {

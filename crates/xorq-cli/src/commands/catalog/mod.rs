@@ -139,6 +139,12 @@ pub enum CatalogCommand {
         after_help = "Examples:\n  xorq catalog run revenue -o - -f csv\n  xorq catalog run revenue@r1 -o out.parquet"
     )]
     Run(RunArgs),
+    /// Serve an entry over Arrow Flight (as `xorq serve-unbound`).
+    #[cfg(feature = "serve")]
+    #[command(
+        after_help = "Examples:\n  xorq catalog serve-unbound fraud-model --port 8001\n  xorq catalog serve-unbound scorer --to-unbind-tag features -p threshold=0.5"
+    )]
+    ServeUnbound(super::serve_unbound::ServeUnboundArgs),
     /// Set the git remote that push and pull use.
     SetRemote {
         /// A git URL, or the path of a bare repository.
@@ -194,6 +200,12 @@ pub fn run(args: &CatalogArgs, verbose: bool) -> Result<()> {
             let mut run = run.clone();
             run.catalog = run.catalog.within(&selector)?;
             super::run::run(&run, verbose)
+        }
+        #[cfg(feature = "serve")]
+        CatalogCommand::ServeUnbound(serve) => {
+            let mut serve = serve.clone();
+            serve.catalog = serve.catalog.within(&selector)?;
+            super::serve_unbound::run(&serve, verbose)
         }
         command => {
             let location = selector.locate()?;
@@ -286,6 +298,8 @@ fn on_catalog(catalog: &Catalog, command: &CatalogCommand) -> Result<()> {
         | CatalogCommand::Default { .. }
         | CatalogCommand::Lineage(_)
         | CatalogCommand::Run(_) => Err(CliError::Internal("catalog command dispatched twice".into())),
+        #[cfg(feature = "serve")]
+        CatalogCommand::ServeUnbound(_) => Err(CliError::Internal("catalog command dispatched twice".into())),
     }
 }
 
