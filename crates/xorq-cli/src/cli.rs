@@ -100,6 +100,18 @@ pub enum Command {
     },
 }
 
+impl Command {
+    /// Whether this command serves until it is stopped (`serve-unbound`), handling SIGINT and
+    /// SIGTERM itself.
+    pub fn serves(&self) -> bool {
+        #[cfg(feature = "serve")]
+        if matches!(self, Command::ServeUnbound(_)) {
+            return true;
+        }
+        matches!(self, Command::Catalog(c) if c.command.serves())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory;

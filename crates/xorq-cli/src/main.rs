@@ -15,8 +15,11 @@ mod progress;
 use cli::{Cli, Command};
 
 fn main() -> ExitCode {
-    clean_up_on_signals();
     let cli = Cli::parse();
+    // A server stops gracefully on these signals itself (and writes no files to clean up).
+    if !cli.command.serves() {
+        clean_up_on_signals();
+    }
     let result = match &cli.command {
         Command::Init(args) => commands::init::run(args),
         Command::Build(args) => commands::build::run(args),

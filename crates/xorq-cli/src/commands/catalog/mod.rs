@@ -172,6 +172,17 @@ pub enum CatalogCommand {
     },
 }
 
+impl CatalogCommand {
+    /// Whether this subcommand serves until it is stopped.
+    pub fn serves(&self) -> bool {
+        #[cfg(feature = "serve")]
+        if matches!(self, CatalogCommand::ServeUnbound(_)) {
+            return true;
+        }
+        false
+    }
+}
+
 /// Runs a catalog subcommand.
 pub fn run(args: &CatalogArgs, verbose: bool) -> Result<()> {
     let selector = match (&args.path, &args.name) {
