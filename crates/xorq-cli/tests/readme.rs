@@ -9,7 +9,12 @@
 //!
 //! Adapted, and why: the team remote `git@github.com:acme/team-catalog.git` is a local bare
 //! repository (no network here); a command holding `…` (an elided address, a password) is not
-//! run; the SQL block that marks caches is saved as `cached.sql`, as the README says. Not run:
+//! run; the SQL block that marks caches is saved as `cached.sql`, as the README says, and a SQL
+//! block whose first line names a file (`-- orders.sql: …`) is saved as that file. A command
+//! ending in ` &` (the Flight server) runs in the background on a free port in place of the
+//! README's 8815 until the next ```` ```python ```` block has run against it with
+//! `$XORQ_TEST_PYTHON` (its `print(…)  # value` must print the value), then gets SIGTERM and must
+//! exit 0. Not run:
 //! the ```` ```sh ```` blocks (the install command is a release build, the test command is what
 //! CI runs around this test, the benchmarks are not tests) and the ```` ```rust ```` sketches
 //! (they need a PostgreSQL server and files of the reader's).
@@ -19,6 +24,62 @@ use std::process::Command;
 
 const README: &str = include_str!("../../../README.md");
 const REMOTE: &str = "git@github.com:acme/team-catalog.git";
+const README_PORT: &str = "8815";
+
+/// A free TCP port on loopback (bound and released; a race with another process is possible but
+/// harmless here: the server would fail to start and the test say so).
+fn free_port() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    listener.local_addr().expect("an address").port().to_string()
+}
+
+/// The Python with pyarrow; `None` (skip the Python example) outside CI.
+fn python() -> Option<String> {
+    let python = std::env::var("XORQ_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let ok = Command::new(&python).args(["-c", "import pyarrow.flight"]).output().is_ok_and(|o| o.status.success());
+    if ok {
+        return Some(python);
+    }
+    assert!(std::env::var_os("CI").is_none(), "CI must provide pyarrow in `{python}`; see .ci/run");
+    eprintln!("skipping the README's Python example: `{python}` has no pyarrow");
+    None
+}
+
+/// A command of the README running in the background, its output read line by line.
+struct Background {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl Background {
+    /// Waits until every line of `shown` (normalized) was printed, or fails naming the first
+    /// missing one.
+    fn expect(&self, cmd: &str, shown: &[String]) {
+        let mut printed = Vec::new();
+        for expected in shown {
+            if expected.contains('…') {
+                continue;
+            }
+            let want = normalize(expected);
+            while !printed.contains(&want) {
+                match self.lines.recv_timeout(std::time::Duration::from_secs(60)) {
+                    Ok(line) => printed.push(normalize(&line)),
+                    Err(_) => panic!(
+                        "README command `{cmd}` should print\n  {expected}\nbut printed:\n{}",
+                        printed.join("\n")
+                    ),
+                }
+            }
+        }
+    }
+
+    /// SIGTERM, then the exit status.
+    fn stop(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-s", "TERM", &pid]).status();
+        self.child.wait().expect("the background command ends")
+    }
+}
 
 /// A fenced block: its language and lines.
 struct Block {
@@ -103,20 +164,39 @@ impl Sandbox {
         Sandbox { _tmp: tmp, root, path }
     }
 
-    /// Runs `cmd` with bash in `dir`; its exit code and stdout and stderr together.
-    fn run(&self, dir: &Path, cmd: &str) -> (i32, String) {
-        let out = Command::new("bash")
-            .args(["-o", "pipefail", "-c", &format!("{cmd} 2>&1")])
+    /// `cmd` with bash in `dir`, in the sandbox's environment, not yet started.
+    fn command(&self, dir: &Path, cmd: &str) -> Command {
+        let mut c = Command::new("bash");
+        c.args(["-o", "pipefail", "-c", &format!("{cmd} 2>&1")])
             .current_dir(dir)
             .env("PATH", &self.path)
             .env("HOME", self.root.join("home"))
             .env("XDG_CONFIG_HOME", self.root.join("config"))
             .env("XORQ_CACHE_DIR", self.root.join("cache"))
             .env_remove("XORQ_CATALOG_LOCK_TIMEOUT")
-            .stdin(std::process::Stdio::null())
-            .output()
-            .expect("bash runs");
+            .stdin(std::process::Stdio::null());
+        c
+    }
+
+    /// Runs `cmd` with bash in `dir`; its exit code and stdout and stderr together.
+    fn run(&self, dir: &Path, cmd: &str) -> (i32, String) {
+        let out = self.command(dir, cmd).output().expect("bash runs");
         (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// Starts `cmd` in the background (`exec`, so a signal reaches it and not bash).
+    fn spawn(&self, dir: &Path, cmd: &str) -> Background {
+        let mut child =
+            self.command(dir, &format!("exec {cmd}")).stdout(std::process::Stdio::piped()).spawn().expect("bash runs");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        Background { child, lines }
     }
 }
 
@@ -125,10 +205,45 @@ fn every_readme_example_runs_as_written() {
     let sandbox = Sandbox::new();
     let remote = sandbox.root.join("team-catalog.git").display().to_string();
     let demo = sandbox.root.join("demo");
+    let port = free_port();
+    let mut background: Option<Background> = None;
     let mut ran = 0;
     for block in blocks(README) {
         if block.lang == "sql" && block.lines.iter().any(|l| l.contains("xorq: cache")) {
             std::fs::write(demo.join("cached.sql"), block.lines.join("\n") + "\n").expect("write cached.sql");
+            continue;
+        }
+        let named = block.lines.first().and_then(|l| l.strip_prefix("-- ")).and_then(|l| l.split_once(".sql:"));
+        if block.lang == "sql"
+            && let Some((name, _)) = named
+        {
+            std::fs::write(demo.join(format!("{name}.sql")), block.lines.join("\n") + "\n")
+                .expect("write the SQL file");
+            continue;
+        }
+        if block.lang == "python" {
+            let Some(server) = background.take() else { continue };
+            if let Some(python) = python() {
+                let code = block.lines.join("\n").replace(README_PORT, &port);
+                let out = Command::new(&python).args(["-c", &code]).current_dir(&demo).output().expect("python runs");
+                let printed = String::from_utf8_lossy(&out.stdout);
+                assert!(
+                    out.status.success(),
+                    "the README's Python example failed:\n{printed}\n{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                for line in &block.lines {
+                    if let Some((_, value)) = line.split_once("print(").and_then(|(_, rest)| rest.split_once("  # ")) {
+                        assert!(
+                            printed.contains(value.trim()),
+                            "the README's Python example should print\n  {value}\nbut printed:\n{printed}"
+                        );
+                    }
+                }
+                ran += 1;
+            }
+            let status = server.stop();
+            assert!(status.success(), "the README's server did not stop cleanly on SIGTERM: {status:?}");
             continue;
         }
         if block.lang != "text" || !block.lines.iter().any(|l| l.starts_with("$ ")) {
@@ -150,7 +265,15 @@ fn every_readme_example_runs_as_written() {
                 dir = dir.join(target);
                 continue;
             }
-            let cmd = cmd.replace(REMOTE, &remote);
+            let cmd = cmd.replace(REMOTE, &remote).replace(README_PORT, &port);
+            if let Some(cmd) = cmd.strip_suffix(" &") {
+                let shown: Vec<String> = shown.iter().map(|l| l.replace(README_PORT, &port)).collect();
+                let server = sandbox.spawn(&dir, cmd);
+                server.expect(cmd, &shown);
+                background = Some(server);
+                ran += 1;
+                continue;
+            }
             let (code, output) = sandbox.run(&dir, &cmd);
             assert_eq!(code, 0, "README command `{cmd}` failed:\n{output}");
             ran += 1;
@@ -166,6 +289,10 @@ fn every_readme_example_runs_as_written() {
                 );
             }
         }
+    }
+    if let Some(server) = background {
+        server.stop();
+        panic!("a README command left running in the background has no Python example after it");
     }
     assert!(ran >= 15, "only {ran} README commands ran: did the README's blocks change shape?");
 }
