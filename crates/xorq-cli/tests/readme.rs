@@ -19,6 +19,8 @@
 //! CI runs around this test, the benchmarks are not tests) and the ```` ```rust ```` sketches
 //! (they need a PostgreSQL server and files of the reader's).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -31,18 +33,6 @@ const README_PORT: &str = "8815";
 fn free_port() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
     listener.local_addr().expect("an address").port().to_string()
-}
-
-/// The Python with pyarrow; `None` (skip the Python example) outside CI.
-fn python() -> Option<String> {
-    let python = std::env::var("XORQ_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
-    let ok = Command::new(&python).args(["-c", "import pyarrow.flight"]).output().is_ok_and(|o| o.status.success());
-    if ok {
-        return Some(python);
-    }
-    assert!(std::env::var_os("CI").is_none(), "CI must provide pyarrow in `{python}`; see .ci/run");
-    eprintln!("skipping the README's Python example: `{python}` has no pyarrow");
-    None
 }
 
 /// A command of the README running in the background, its output read line by line.
@@ -223,7 +213,7 @@ fn every_readme_example_runs_as_written() {
         }
         if block.lang == "python" {
             let Some(server) = background.take() else { continue };
-            if let Some(python) = python() {
+            if let Some(python) = common::pyarrow_python() {
                 let code = block.lines.join("\n").replace(README_PORT, &port);
                 let out = Command::new(&python).args(["-c", &code]).current_dir(&demo).output().expect("python runs");
                 let printed = String::from_utf8_lossy(&out.stdout);

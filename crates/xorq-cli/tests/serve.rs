@@ -14,18 +14,6 @@ use arrow::array::RecordBatch;
 use arrow::util::pretty::pretty_format_batches;
 use common::sandbox::Sandbox;
 
-/// The Python with pyarrow (`$XORQ_TEST_PYTHON`, set up by `.ci/run`); `None` (skip) outside CI.
-fn python() -> Option<String> {
-    let python = std::env::var("XORQ_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
-    let ok = Command::new(&python).args(["-c", "import pyarrow.flight"]).output().is_ok_and(|o| o.status.success());
-    if ok {
-        return Some(python);
-    }
-    assert!(std::env::var_os("CI").is_none(), "CI must provide pyarrow in `{python}`; see .ci/run");
-    eprintln!("skipping: `{python}` has no pyarrow.flight (pip install pyarrow)");
-    None
-}
-
 fn client_script() -> String {
     format!("{}/tests/tools/flight_client.py", env!("CARGO_MANIFEST_DIR"))
 }
@@ -88,7 +76,7 @@ fn ipc_stream(bytes: &[u8]) -> Vec<RecordBatch> {
 
 #[test]
 fn a_catalogued_build_serves_pyarrow_clients_what_xorq_run_computes() {
-    let Some(python) = python() else { return };
+    let Some(python) = common::pyarrow_python() else { return };
     let s = Sandbox::new("sales", 3000);
     let build = s.ok(&["build", "pipeline.sql"]).stdout.trim().to_string();
     let catalog = s.catalog("team");
@@ -134,7 +122,7 @@ fn a_catalogued_build_serves_pyarrow_clients_what_xorq_run_computes() {
 
 #[test]
 fn a_token_from_the_environment_guards_every_call() {
-    let Some(python) = python() else { return };
+    let Some(python) = common::pyarrow_python() else { return };
     let s = Sandbox::new("sales", 200);
     let build = s.ok(&["build", "pipeline.sql"]).stdout.trim().to_string();
     let mut command = s.command(&["serve-unbound", &build, "--auth-token-env", "SERVE_TOKEN"]);

@@ -6,6 +6,19 @@ pub mod sandbox;
 use std::path::{Path, PathBuf};
 use std::process::Command as StdCommand;
 
+/// The Python that has `pyarrow.flight` (`$XORQ_TEST_PYTHON`, which `.ci/run` sets up, else
+/// `python3`); `None` outside CI when it has not, so the caller skips (CI must have it).
+pub fn pyarrow_python() -> Option<String> {
+    let python = std::env::var("XORQ_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let ok = StdCommand::new(&python).args(["-c", "import pyarrow.flight"]).output().is_ok_and(|o| o.status.success());
+    if ok {
+        return Some(python);
+    }
+    assert!(std::env::var_os("CI").is_none(), "CI must provide pyarrow in `{python}`; see .ci/run");
+    eprintln!("skipping: `{python}` has no pyarrow.flight (pip install pyarrow)");
+    None
+}
+
 /// The result of one run.
 pub struct Run {
     pub code: i32,

@@ -376,25 +376,17 @@ fn lookup_version<F: Copy>(
         return None;
     }
     let version = version.unwrap_or(1);
-    Some(find(name, version).ok_or_else(|| {
-        let list: Vec<String> = have.iter().map(u32::to_string).collect();
-        invalid(format!(
-            "{kind} `{name}` version {version} is not in this program, which has version{} {} of it\nhint: the manifest was written by a program that registered that version; run it with that program, or build it again",
-            if have.len() == 1 { "" } else { "s" },
-            list.join(", ")
-        ))
-    }))
+    Some(
+        find(name, version)
+            .ok_or_else(|| invalid(crate::expr::func::registry::missing_version(kind, name, version, &have))),
+    )
 }
 
 /// The built-in function of a kind called `name`, or an error naming the closest one.
 fn lookup<F: Copy>(kind: &str, name: &str, find: fn(&str) -> Option<F>, names: Vec<&'static str>) -> Result<F> {
     find(name).ok_or_else(|| {
-        let closest = names
-            .iter()
-            .map(|n| (strsim::levenshtein(n, name), *n))
-            .filter(|(d, n)| *d <= 2.max(n.len() / 3))
-            .min()
-            .map(|(_, n)| format!("; did you mean `{n}`?"))
+        let closest = crate::error::closest(name, names.iter().copied())
+            .map(|n| format!("; did you mean `{n}`?"))
             .unwrap_or_default();
         invalid(format!(
             "unknown {kind} `{name}`{closest}\nhint: this xorq-rs knows the {kind}s {}; a manifest written by a newer xorq-rs needs that version",

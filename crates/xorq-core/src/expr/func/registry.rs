@@ -74,6 +74,17 @@ pub(crate) fn check_name(name: &str, version: u32) -> std::result::Result<(), St
     Ok(())
 }
 
+/// The message for a manifest naming `version` of the function `name` (of `kind`: "function",
+/// "table function", …) when this program has only the versions `have`.
+pub(crate) fn missing_version(kind: &str, name: &str, version: u32, have: &[u32]) -> String {
+    let list: Vec<String> = have.iter().map(u32::to_string).collect();
+    format!(
+        "{kind} `{name}` version {version} is not in this program, which has version{} {} of it\nhint: the manifest was written by a program that registered that version; run it with that program, or build it again",
+        if have.len() == 1 { "" } else { "s" },
+        list.join(", ")
+    )
+}
+
 /// Every registered entry, in registration order.
 pub fn registered() -> Vec<&'static FunctionDef> {
     REGISTERED.read().unwrap_or_else(PoisonError::into_inner).clone()

@@ -121,21 +121,12 @@ impl TableFunc {
         let invalid = |message: String| CoreError::InvalidArgument { context: "table function".into(), message };
         let have = TableFunc::versions(name);
         if let (Some(version), false) = (version, have.is_empty()) {
-            let list: Vec<String> = have.iter().map(u32::to_string).collect();
-            return Err(invalid(format!(
-                "table function `{name}` version {version} is not in this program, which has version{} {} of it\nhint: the manifest was written by a program that registered that version; run it with that program, or build it again",
-                if have.len() == 1 { "" } else { "s" },
-                list.join(", ")
-            )));
+            return Err(invalid(super::registry::missing_version("table function", name, version, &have)));
         }
         let mut names: Vec<&str> = all.iter().map(|d| d.name).collect();
         names.dedup();
-        let closest = names
-            .iter()
-            .map(|n| (strsim::levenshtein(n, name), *n))
-            .filter(|(d, n)| *d <= 2.max(n.len() / 3))
-            .min()
-            .map(|(_, n)| format!("; did you mean `{n}`?"))
+        let closest = crate::error::closest(name, names.iter().copied())
+            .map(|n| format!("; did you mean `{n}`?"))
             .unwrap_or_default();
         let known = if names.is_empty() {
             "this program registers no table functions".to_string()
