@@ -7,6 +7,7 @@ use clap_complete::Shell;
 use crate::commands::build::BuildArgs;
 use crate::commands::cache::CacheArgs;
 use crate::commands::catalog::CatalogArgs;
+use crate::commands::compose::{JoinArgs, UnionArgs};
 use crate::commands::init::InitArgs;
 use crate::commands::lineage::LineageArgs;
 use crate::commands::run::RunArgs;
@@ -66,6 +67,16 @@ pub enum Command {
         after_help = "Examples:\n  xorq serve-unbound builds/28ecab08754e --port 8001\n  xorq serve-unbound fraud-model --port 8001 f3a2c1d0\n  XORQ_TOKEN=s3cret xorq serve-unbound scorer --to-unbind-tag features --auth-token-env XORQ_TOKEN --prometheus-port 9090"
     )]
     ServeUnbound(ServeUnboundArgs),
+    /// Union two or more builds with identical schemas into a new build.
+    #[command(
+        after_help = "Examples:\n  xorq union builds/a builds/b\n  xorq union builds/a builds/b builds/c --distinct"
+    )]
+    Union(UnionArgs),
+    /// Join two builds into a new build.
+    #[command(
+        after_help = "Examples:\n  xorq join builds/left builds/right --on id\n  xorq join builds/left builds/right --left-on user_id --right-on id --how left"
+    )]
+    Join(JoinArgs),
     /// List, inspect and prune cached results.
     #[command(
         after_help = "Examples:\n  xorq cache list\n  xorq cache show 28ecab08754e\n  xorq cache prune --older-than 7d --max-size 10GB\n  xorq cache clear"

@@ -28,6 +28,8 @@ fn main() -> ExitCode {
         Command::RunUnbound(args) => commands::run_unbound::run(args, cli.verbose),
         #[cfg(feature = "serve")]
         Command::ServeUnbound(args) => commands::serve_unbound::run(args, cli.verbose),
+        Command::Union(args) => commands::compose::union(args),
+        Command::Join(args) => commands::compose::join(args),
         Command::Cache(args) => commands::cache::run(args),
         Command::Lineage(args) => commands::lineage::run(args),
         Command::Sql(args) => commands::sql::run(args),

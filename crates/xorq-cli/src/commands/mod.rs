@@ -4,6 +4,7 @@ pub mod build;
 pub mod cache;
 pub mod catalog;
 pub mod completion;
+pub mod compose;
 pub mod explain;
 pub mod hash_scheme;
 pub mod init;
