@@ -200,6 +200,35 @@ async fn rows_of_another_schema_get_invalid_argument_naming_the_column() {
 }
 
 #[tokio::test]
+async fn other_representations_of_the_input_types_are_accepted() {
+    let running = serve(scorer(), ServeOptions::default()).await;
+    let mut client = connect(&running, None).await;
+    let plain = rows(0, 200);
+    // Strings dictionary-encoded and as large strings, columns in another order.
+    let region = plain.column(1);
+    let dictionary = arrow::compute::cast(
+        region,
+        &arrow::datatypes::DataType::Dictionary(
+            Box::new(arrow::datatypes::DataType::Int32),
+            Box::new(arrow::datatypes::DataType::Utf8),
+        ),
+    )
+    .expect("dictionary-encodes");
+    let large = arrow::compute::cast(region, &arrow::datatypes::DataType::LargeUtf8).expect("casts");
+    for strings in [dictionary, large] {
+        let batch = RecordBatch::try_from_iter([
+            ("amount", plain.column(2).clone()),
+            ("region", strings),
+            ("id", plain.column(0).clone()),
+        ])
+        .expect("a batch");
+        let got = sorted(&exchange(&mut client, vec![batch]).await.expect("accepted"));
+        assert_eq!(got, expected(vec![plain.clone()]).await);
+    }
+    running.stop().await.expect("stops");
+}
+
+#[tokio::test]
 async fn a_token_is_required_when_configured() {
     let options = ServeOptions { auth_token: Some("s3cret".into()), ..ServeOptions::default() };
     let running = serve(scorer(), options).await;
