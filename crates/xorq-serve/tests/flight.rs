@@ -256,14 +256,14 @@ async fn a_bound_expression_is_read_with_do_get() {
     // No input to send rows to, and an unknown ticket, are named.
     let status = status_of(exchange(&mut client, vec![rows(0, 1)]).await.expect_err("nothing unbound"));
     assert_eq!(status.code(), tonic::Code::FailedPrecondition, "{status}");
-    let e = client.do_get(Ticket::new("other")).await.err().expect("unknown");
+    let e = client.do_get(Ticket::new("other")).await.expect_err("unknown");
     assert_eq!(status_of(e).code(), tonic::Code::NotFound);
     running.stop().await.expect("stops");
 
     // And DoGet on an expression with an input says to use DoExchange.
     let running = serve(scorer(), ServeOptions::default()).await;
     let mut client = connect(&running, None).await;
-    let e = client.do_get(Ticket::new("scorer")).await.err().expect("unbound");
+    let e = client.do_get(Ticket::new("scorer")).await.expect_err("unbound");
     let status = status_of(e);
     assert!(status.message().contains("DoExchange"), "{status}");
     running.stop().await.expect("stops");
