@@ -139,9 +139,13 @@ impl Feeder {
 
 impl Drop for Feeder {
     fn drop(&mut self) {
-        if self.tx.take().is_some() {
-            // Set before the channel closes (the worker reads it once the channel is closed).
+        if let Some(tx) = self.tx.take() {
+            // Set before the channel closes (the worker reads it once the channel is closed):
+            // the sender is dropped only after. (`if self.tx.take().is_some()` dropped it in the
+            // condition, before the flag was set, so a worker could see the channel close, read
+            // `false` and commit half a table; a loaded machine did.)
             self.aborted.store(true, Ordering::SeqCst);
+            drop(tx);
         }
     }
 }
