@@ -41,11 +41,7 @@ const IN_FLIGHT: usize = 2;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn read_ipc<R: Read + Send + 'static>(mut reader: R, what: &str) -> Result<SendableRecordBatchStream> {
-    let mut head = Vec::with_capacity(FILE_MAGIC.len());
-    (&mut reader)
-        .take(FILE_MAGIC.len() as u64)
-        .read_to_end(&mut head)
-        .map_err(|e| input_error(what, &format!("cannot be read: {e}")))?;
+    let head = read_head(&mut reader, what)?;
     if head.is_empty() {
         return Err(input_error(
             what,
@@ -68,16 +64,22 @@ pub fn read_ipc_seekable<R: Read + Seek + Send + 'static>(
     mut reader: R,
     what: &str,
 ) -> Result<SendableRecordBatchStream> {
-    let mut head = Vec::with_capacity(FILE_MAGIC.len());
-    (&mut reader)
-        .take(FILE_MAGIC.len() as u64)
-        .read_to_end(&mut head)
-        .map_err(|e| input_error(what, &format!("cannot be read: {e}")))?;
+    let head = read_head(&mut reader, what)?;
     reader.rewind().map_err(|e| input_error(what, &format!("cannot be read: {e}")))?;
     if head == FILE_MAGIC {
         return from_file(reader, what);
     }
     read_ipc(reader, what)
+}
+
+/// Up to the first six bytes of `reader`: enough to tell the file format by its magic.
+fn read_head(reader: &mut impl Read, what: &str) -> Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(FILE_MAGIC.len());
+    reader
+        .take(FILE_MAGIC.len() as u64)
+        .read_to_end(&mut head)
+        .map_err(|e| input_error(what, &format!("cannot be read: {e}")))?;
+    Ok(head)
 }
 
 fn from_file<R: Read + Seek + Send + 'static>(reader: R, what: &str) -> Result<SendableRecordBatchStream> {

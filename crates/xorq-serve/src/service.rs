@@ -173,18 +173,10 @@ impl XorqFlightService {
                 Err(e) => Err(e),
             },
             (None, None) => self.session.execute_stream(&served.table, &served.params).await,
-            _ => {
-                call.finish(false);
-                return Err(Status::internal("a call reached the wrong method for its flight"));
-            }
+            // Returning drops `call`, which records the failure.
+            _ => return Err(Status::internal("a call reached the wrong method for its flight")),
         };
-        let stream = match stream {
-            Ok(stream) => stream,
-            Err(e) => {
-                call.finish(false);
-                return Err(status(&e));
-            }
-        };
+        let stream = stream.map_err(|e| status(&e))?;
         let metrics = self.metrics.clone();
         let counted = stream
             .inspect_ok(move |b| metrics.rows_out(b.num_rows()))
@@ -372,8 +364,8 @@ impl FlightService for XorqFlightService {
     async fn do_get(&self, request: Request<Ticket>) -> std::result::Result<Response<Self::DoGetStream>, Status> {
         let call = self.metrics.call("do_get");
         let ticket = &request.get_ref().ticket;
+        // An early return drops `call`, which records the failure.
         if ticket.as_ref() != self.served.name.as_bytes() {
-            call.finish(false);
             return Err(Status::not_found(format!(
                 "no flight for ticket `{}`; this server serves `{}` (see ListFlights)",
                 String::from_utf8_lossy(ticket),
@@ -381,7 +373,6 @@ impl FlightService for XorqFlightService {
             )));
         }
         if let Some((input, _)) = &self.served.input {
-            call.finish(false);
             return Err(Status::failed_precondition(format!(
                 "flight `{}` reads the unbound input `{input}`: send its rows with DoExchange",
                 self.served.name
@@ -430,35 +421,20 @@ impl FlightService for XorqFlightService {
         &self,
         request: Request<Streaming<FlightData>>,
     ) -> std::result::Result<Response<Self::DoExchangeStream>, Status> {
+        // An early return drops `call`, which records the failure.
         let call = self.metrics.call("do_exchange");
-        let fail = |call: Call, status: Status| {
-            call.finish(false);
-            Err(status)
-        };
         let mut incoming = request.into_inner();
-        let first = match incoming.message().await {
-            Ok(Some(first)) => first,
-            Ok(None) => return fail(call, Status::invalid_argument("the exchange sent nothing")),
-            Err(e) => return fail(call, e),
-        };
-        if let Some(descriptor) = &first.flight_descriptor
-            && let Err(e) = self.served.check(descriptor)
-        {
-            return fail(call, e);
+        let first = incoming.message().await?.ok_or_else(|| Status::invalid_argument("the exchange sent nothing"))?;
+        if let Some(descriptor) = &first.flight_descriptor {
+            self.served.check(descriptor)?;
         }
         if self.served.input.is_none() {
-            return fail(
-                call,
-                Status::failed_precondition(format!(
-                    "flight `{}` has no unbound input to send rows to: read its result with DoGet",
-                    self.served.name
-                )),
-            );
+            return Err(Status::failed_precondition(format!(
+                "flight `{}` has no unbound input to send rows to: read its result with DoGet",
+                self.served.name
+            )));
         }
-        let rows = match exchange_rows(first, incoming, self.metrics.clone()).await {
-            Ok(rows) => rows,
-            Err(e) => return fail(call, e),
-        };
+        let rows = exchange_rows(first, incoming, self.metrics.clone()).await?;
         Ok(Response::new(self.run(Some(rows), call).await?))
     }
 }

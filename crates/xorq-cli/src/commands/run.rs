@@ -73,13 +73,7 @@ pub fn run_with(args: &RunArgs, verbose: bool, cache: Option<CacheStrategy>) -> 
     let run_cache = cache_cmd::for_run(args.cache_dir.as_deref(), args.no_cache, verbose);
     let verification = Verification::in_cache(&run_cache);
     let (build, table, session) = prepare(args, cache, &verification, run_cache)?;
-    let mut progress = Progress::start("running");
-    let written = execute_stream_in(&session, &table, &params).map_err(CliError::from).and_then(|stream| {
-        let schema = stream.schema();
-        output::write(stream.map(|b| b.map_err(CliError::from)), schema, format, &target, |n| progress.rows(n))
-    });
-    progress.finish();
-    let rows = written?;
+    let rows = write_result(execute_stream_in(&session, &table, &params), format, &target)?;
     if let Target::File(path) = &target {
         if args.json {
             let value = serde_json::json!({
@@ -107,7 +101,7 @@ pub(crate) fn prepare(
     verification: &Verification,
     run_cache: xorq_exec::Cache,
 ) -> Result<(xorq_build::LoadedBuild, xorq::Table, Session)> {
-    let build = super::target::load_verified(&args.build, &args.catalog, verification)?;
+    let (build, session) = load_and_connect(&args.build, &args.catalog, verification, run_cache)?;
     let mut table = build.table.clone();
     if let Some(strategy) = cache {
         table = table.cache(strategy)?;
@@ -115,9 +109,38 @@ pub(crate) fn prepare(
     if let Some(n) = args.limit {
         table = table.limit(n)?;
     }
+    Ok((build, table, session))
+}
+
+/// The build `arg` names (verified as `verification` says), and a session with `run_cache` and
+/// every profile of the build connected as it resolves now: what every command that runs a
+/// build starts with (`run`, `run-unbound`, `serve-unbound`).
+pub(crate) fn load_and_connect(
+    arg: &std::path::Path,
+    catalog: &super::target::CatalogOpts,
+    verification: &Verification,
+    run_cache: xorq_exec::Cache,
+) -> Result<(xorq_build::LoadedBuild, Session)> {
+    let build = super::target::load_verified(arg, catalog, verification)?;
     let session = Session::new().with_cache(run_cache);
     let session = xorq_exec::blocking::connect(session, &build.profiles, &xorq::backends::connectors())?;
-    Ok((build, table, session))
+    Ok((build, session))
+}
+
+/// Writes the batches of a started run to `target` as `format`, with a progress line on a
+/// terminal; the number of rows written.
+pub(crate) fn write_result(
+    started: xorq_exec::Result<xorq_exec::blocking::BatchIter>,
+    format: Format,
+    target: &Target,
+) -> Result<u64> {
+    let mut progress = Progress::start("running");
+    let written = started.map_err(CliError::from).and_then(|stream| {
+        let schema = stream.schema();
+        output::write(stream.map(|b| b.map_err(CliError::from)), schema, format, target, |n| progress.rows(n))
+    });
+    progress.finish();
+    written
 }
 
 /// `name=value` pairs to parameters; the values are converted to each parameter's type when the

@@ -6,17 +6,16 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use xorq::datafusion::execution::SendableRecordBatchStream;
-use xorq::{Session, Table, UnbindTarget};
+use xorq::{Table, UnbindTarget};
 use xorq_build::Verification;
 use xorq_exec::Inputs;
 use xorq_exec::blocking::execute_stream_with_inputs_in;
 use xorq_exec::ipc::{read_ipc, read_ipc_seekable};
 
 use super::cache as cache_cmd;
-use super::run::parse_params;
+use super::run::{load_and_connect, parse_params, write_result};
 use crate::error::{CliError, Result};
-use crate::output::{self, Format, Target};
-use crate::progress::Progress;
+use crate::output::{Format, Target};
 
 /// Which node of a build to leave open (shared by `run-unbound` and `serve-unbound`).
 #[derive(Clone, Debug, Default, clap::Args)]
@@ -94,7 +93,7 @@ pub fn run(args: &RunUnboundArgs, verbose: bool) -> Result<()> {
     let params = parse_params(&args.params)?;
     let run_cache = cache_cmd::for_run(args.cache_dir.as_deref(), false, verbose);
     let verification = Verification::in_cache(&run_cache);
-    let build = super::target::load_verified(&args.build, &args.catalog, &verification)?;
+    let (build, session) = load_and_connect(&args.build, &args.catalog, &verification, run_cache)?;
     let (mut table, name) = args.unbind.apply(&build.table)?;
     if let Some(n) = args.limit {
         table = table.limit(n)?;
@@ -108,16 +107,7 @@ pub fn run(args: &RunUnboundArgs, verbose: bool) -> Result<()> {
         }
     };
     let inputs = Inputs::new().bind(&name, rows)?;
-    let session = Session::new().with_cache(run_cache);
-    let session = xorq_exec::blocking::connect(session, &build.profiles, &xorq::backends::connectors())?;
-    let mut progress = Progress::start("running");
-    let written =
-        execute_stream_with_inputs_in(&session, &table, &params, inputs).map_err(CliError::from).and_then(|stream| {
-            let schema = stream.schema();
-            output::write(stream.map(|b| b.map_err(CliError::from)), schema, format, &target, |n| progress.rows(n))
-        });
-    progress.finish();
-    let rows = written?;
+    let rows = write_result(execute_stream_with_inputs_in(&session, &table, &params, inputs), format, &target)?;
     if let Target::File(path) = &target {
         eprintln!("wrote {rows} row{} to {}", if rows == 1 { "" } else { "s" }, path.display());
     }

@@ -5,7 +5,6 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use xorq::Session;
 use xorq_build::Verification;
 use xorq_serve::{ServeOptions, Served};
 
@@ -66,7 +65,7 @@ pub fn run(args: &ServeUnboundArgs, verbose: bool) -> Result<()> {
     };
     let run_cache = cache_cmd::for_run(args.cache_dir.as_deref(), false, verbose);
     let verification = Verification::in_cache(&run_cache);
-    let build = super::target::load_verified(&args.build, &args.catalog, &verification)?;
+    let (build, session) = super::run::load_and_connect(&args.build, &args.catalog, &verification, run_cache)?;
     let mut unbind = args.unbind.clone();
     if let Some(node) = &args.node {
         unbind.to_unbind_hash = Some(node.clone());
@@ -75,8 +74,6 @@ pub fn run(args: &ServeUnboundArgs, verbose: bool) -> Result<()> {
     let name =
         args.build.file_name().map_or_else(|| build.metadata.address.clone(), |n| n.to_string_lossy().into_owned());
     let served = Served::new(&name, table, params).map_err(|e| CliError::Usage(e.to_string()))?;
-    let session = Session::new().with_cache(run_cache);
-    let session = xorq_exec::blocking::connect(session, &build.profiles, &xorq::backends::connectors())?;
     let options = ServeOptions {
         host: args.host.clone(),
         port: args.port,
