@@ -10,6 +10,7 @@ use crate::commands::catalog::CatalogArgs;
 use crate::commands::compose::{JoinArgs, UnionArgs};
 use crate::commands::init::InitArgs;
 use crate::commands::lineage::LineageArgs;
+use crate::commands::pin::{PinArgs, UnpinArgs};
 use crate::commands::run::RunArgs;
 use crate::commands::run_cached::RunCachedArgs;
 use crate::commands::run_unbound::RunUnboundArgs;
@@ -77,6 +78,14 @@ pub enum Command {
         after_help = "Examples:\n  xorq join builds/left builds/right --on id\n  xorq join builds/left builds/right --left-on user_id --right-on id --how left"
     )]
     Join(JoinArgs),
+    /// Freeze a build's caches to the results they stored, as a new build that reads them.
+    #[command(
+        after_help = "Examples:\n  xorq pin builds/28ecab08754e --cache-dir ./cache\n  xorq pin builds/28ecab08754e -e   # compute missing results first\n  xorq unpin builds/5b1f03c2e9aa   # back to the original, same address"
+    )]
+    Pin(PinArgs),
+    /// Give back the build a pinned build was made from: its caches computed again.
+    #[command(after_help = "Example:\n  xorq unpin builds/5b1f03c2e9aa")]
+    Unpin(UnpinArgs),
     /// List, inspect and prune cached results.
     #[command(
         after_help = "Examples:\n  xorq cache list\n  xorq cache show 28ecab08754e\n  xorq cache prune --older-than 7d --max-size 10GB\n  xorq cache clear"

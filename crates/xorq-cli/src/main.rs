@@ -30,6 +30,8 @@ fn main() -> ExitCode {
         Command::ServeUnbound(args) => commands::serve_unbound::run(args, cli.verbose),
         Command::Union(args) => commands::compose::union(args),
         Command::Join(args) => commands::compose::join(args),
+        Command::Pin(args) => commands::pin::pin(args, cli.verbose),
+        Command::Unpin(args) => commands::pin::unpin(args),
         Command::Cache(args) => commands::cache::run(args),
         Command::Lineage(args) => commands::lineage::run(args),
         Command::Sql(args) => commands::sql::run(args),

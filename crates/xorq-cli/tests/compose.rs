@@ -45,6 +45,10 @@ fn parts_that_do_not_fit_are_refused_with_the_difference() {
     assert!(e.contains("did you mean `region`"), "{e}");
     let e = s.fails(2, &["join", &revenue, &orders]);
     assert!(e.contains("a join needs keys"), "{e}");
+    let e = s.fails(2, &["join", &revenue, &orders, "--on", "region", "--rname", "_r"]);
+    assert!(e.contains("has no `{name}`"), "{e}");
+    let e = s.fails(2, &["join", &revenue, &revenue, "--on", "region", "--how", "outer", "--rname", "{name}"]);
+    assert!(e.contains("the same name on both"), "{e}");
     let e = s.fails(2, &["union", &revenue]);
     assert!(e.contains("BUILD"), "{e}");
 }

@@ -537,7 +537,7 @@ impl Table {
     /// ```
     pub fn cache_in(&self, strategy: CacheStrategy, storage: CacheStorage) -> Result<Table> {
         storage.check()?;
-        self.with(RelOp::Cache(Cache { input: self.node.clone(), strategy, storage }))
+        self.with(RelOp::Cache(Cache { input: self.node.clone(), strategy, storage, frozen: None }))
     }
 
     /// Moves this expression's result into the engine of `profile`: the rows are computed where

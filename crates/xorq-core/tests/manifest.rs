@@ -88,8 +88,20 @@ fn coverage() -> Vec<(&'static str, Result<Table>)> {
     );
     let literal_columns: Vec<Expr> =
         literals().into_iter().enumerate().map(|(i, e)| e.alias(format!("l{i}"))).collect();
+    let cached = s.filter(col("amount").gt(lit(100))).and_then(|t| t.cache(CacheStrategy::snapshot()));
+    let pinned = cached.as_ref().map_err(Clone::clone).and_then(|t| {
+        let frozen = Source::bundled_file(
+            FileFormat::Parquet,
+            "data/cd.parquet",
+            Address::from_hex(&"cd".repeat(32)).expect("hex"),
+            "",
+            t.schema().clone(),
+        );
+        Ok(Table::from_node(plan::pin::pin(t.node(), frozen)?))
+    });
     vec![
         ("bundled_csv", Table::from_source(bundled)),
+        ("pinned_cache", pinned.and_then(|t| t.limit(3))),
         ("literals", s.select(literal_columns)),
         (
             "operators",

@@ -48,6 +48,17 @@ pub fn execute_stream_in(session: &Session, table: &Table, params: &Params) -> R
     Ok(BatchIter { stream, rt })
 }
 
+/// [`Session::pin`] on the shared runtime: `table` with its stored caches pinned, and what
+/// happened to each cache node.
+pub fn pin_in(
+    session: &Session,
+    table: &Table,
+    params: &Params,
+    options: crate::cache::pin::PinOptions,
+) -> Result<(Table, Vec<crate::cache::pin::PinReport>)> {
+    outside_async("pin")?.block_on(session.pin(table, params, options))
+}
+
 /// [`execute_stream_in`] with the expression's unbound inputs bound to `inputs` (read once).
 pub fn execute_stream_with_inputs_in(
     session: &Session,

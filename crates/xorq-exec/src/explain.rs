@@ -16,7 +16,7 @@ use xorq_core::plan::{Node, RelOp, rewrite, walk};
 use xorq_core::{Address, Table};
 
 use crate::cache::CacheEvent;
-use crate::cache::plan::{Decision, Mode, id, plan_cache, summary};
+use crate::cache::plan::{Decision, Mode, id, plan_cache, read_pinned, summary};
 use crate::error::{ExecError, Result};
 use crate::params::Params;
 use crate::placement::Place;
@@ -158,13 +158,14 @@ impl Session {
         let session = self.with_bound(placeholders);
 
         let mut stages = Vec::new();
-        let mut events = Vec::new();
+        let (pinned_root, mut events, _) = read_pinned(table.node())?;
+        let table = &Table::from_node(pinned_root);
         let mut root = Arc::clone(table.node());
         let mut entries = BTreeSet::new();
         let has_cache = walk::topological(table.node()).iter().any(|n| matches!(n.op(), RelOp::Cache(_)));
         if self.cache().is_enabled() && has_cache {
             let plan = plan_cache(self.cache(), table.node(), &values, Mode::Explain)?;
-            events = plan.events;
+            events.extend(plan.events);
             // Stores bottom-up, as a run computes them.
             for node in walk::topological(table.node()) {
                 if let (RelOp::Cache(c), Some(Decision::Miss(pending))) = (node.op(), plan.decisions.get(&id(node))) {

@@ -25,7 +25,7 @@ use xorq_engines::datafusion::{Lowering, ParamValues};
 use xorq_engines::probe;
 
 use crate::cache::Outcome;
-use crate::cache::plan::{CachePlan, Decision, Mode, Pending, commit, id, is_ordered, plan_cache};
+use crate::cache::plan::{CachePlan, Decision, Mode, Pending, commit, id, is_ordered, plan_cache, read_pinned};
 use crate::cache::store::Lookup;
 use crate::cache::tee::TeeStream;
 use crate::error::{ExecError, Result};
@@ -42,7 +42,8 @@ impl Session {
     /// not a silent column of nulls.
     pub fn logical_plan(&self, table: &Table, params: &Params) -> Result<LogicalPlan> {
         let values = params.resolve(table)?;
-        self.lower(table, &values, &BTreeSet::new())
+        let (root, _, _) = read_pinned(table.node())?;
+        self.lower(&Table::from_node(root), &values, &BTreeSet::new())
     }
 
     /// Lowers `table`, checking its file sources except the nodes in `skip` (cache entries,
@@ -140,9 +141,14 @@ impl Session {
     /// while the stream is consumed (only if it is consumed to the end).
     pub async fn execute_stream(&self, table: &Table, params: &Params) -> Result<SendableRecordBatchStream> {
         let values = params.resolve(table)?;
-        let resolved = resolve(self, table, &values).await?;
-        let stream =
-            self.stream_node(resolved.table.node().clone(), &values, &resolved.entries, resolved.ordered).await?;
+        // Pinned caches read their frozen results: what is under them is neither run nor looked up.
+        let (root, pinned, pinned_ordered) = read_pinned(table.node())?;
+        for event in pinned {
+            self.cache().report(event);
+        }
+        let resolved = resolve(self, &Table::from_node(root), &values).await?;
+        let ordered = resolved.ordered || pinned_ordered;
+        let stream = self.stream_node(resolved.table.node().clone(), &values, &resolved.entries, ordered).await?;
         Ok(match resolved.root {
             Some(pending) => Box::pin(TeeStream::new(stream, pending, self.cache().clone())),
             None => stream,
@@ -194,7 +200,7 @@ pub(crate) async fn resolve(session: &Session, table: &Table, values: &ParamValu
     let input_of = |rebuilt: &BTreeMap<usize, Arc<Node>>, n: &Arc<Node>| rebuilt.get(&id(n)).cloned();
     for node in all.iter().copied().filter(|n| seen.contains(&id(n))) {
         let new = match (node.op(), decisions.remove(&id(node))) {
-            (RelOp::Cache(_), Some(Decision::Hit { source, ordered })) => {
+            (RelOp::Cache(_), Some(Decision::Hit { source, ordered, .. })) => {
                 let read = Node::try_new(RelOp::Source(source))?;
                 out.ordered |= ordered;
                 out.entries.insert(id(&read));

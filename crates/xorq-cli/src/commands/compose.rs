@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use xorq::{JoinKind, Table};
-use xorq_build::{BuildOptions, LoadedBuild, Verification};
+use xorq_build::{BuildOptions, LoadedBuild};
 
 use crate::error::{CliError, Result};
 
@@ -27,15 +27,23 @@ pub struct ComposeOpts {
     pub catalog: super::target::CatalogOpts,
 }
 
-/// What `xorq union` was asked.
+/// The builds a union reads, and how.
 #[derive(Clone, Debug, clap::Args)]
-pub struct UnionArgs {
+pub struct UnionSpec {
     /// Two or more builds (directories, aliases or address prefixes) with identical schemas.
     #[arg(num_args = 2.., required = true, value_name = "BUILD")]
     pub builds: Vec<PathBuf>,
     /// Remove duplicate rows (the default keeps them all, as `UNION ALL`).
     #[arg(long)]
     pub distinct: bool,
+}
+
+/// What `xorq union` was asked.
+#[derive(Clone, Debug, clap::Args)]
+pub struct UnionArgs {
+    /// What is unioned.
+    #[command(flatten)]
+    pub spec: UnionSpec,
     /// Where the result is written.
     #[command(flatten)]
     pub out: ComposeOpts,
@@ -74,9 +82,9 @@ impl How {
     }
 }
 
-/// What `xorq join` was asked.
+/// The builds a join reads, and how.
 #[derive(Clone, Debug, clap::Args)]
-pub struct JoinArgs {
+pub struct JoinSpec {
     /// The left build.
     pub left: PathBuf,
     /// The right build.
@@ -93,18 +101,31 @@ pub struct JoinArgs {
     /// Join method.
     #[arg(long, value_enum, default_value = "inner")]
     pub how: How,
+    /// How a left column whose name is also a right column's is renamed, as a format with
+    /// `{name}` (empty keeps the name). Keys joined by the same name are one column and keep it.
+    #[arg(long, value_name = "FORMAT", default_value = "")]
+    pub lname: String,
+    /// How a right column whose name is also a left column's is renamed, as a format with
+    /// `{name}`.
+    #[arg(long, value_name = "FORMAT", default_value = "{name}_right")]
+    pub rname: String,
+}
+
+/// What `xorq join` was asked.
+#[derive(Clone, Debug, clap::Args)]
+pub struct JoinArgs {
+    /// What is joined.
+    #[command(flatten)]
+    pub spec: JoinSpec,
     /// Where the result is written.
     #[command(flatten)]
     pub out: ComposeOpts,
 }
 
-fn load(arg: &Path, opts: &ComposeOpts) -> Result<LoadedBuild> {
-    super::target::load_verified(arg, &opts.catalog, &Verification::default())
-}
-
-/// Writes `table` as a build, with the profiles of `parts`; prints its path.
-fn write(table: &Table, parts: &[LoadedBuild], opts: &ComposeOpts) -> Result<()> {
-    let mut options = BuildOptions::default().relocate_reads(!opts.no_relocate_reads);
+/// Writes `table` as a build under `dir` with the profiles of `parts`, bundling local file reads
+/// unless `relocate` is off; the new build's directory.
+pub(crate) fn build_into(table: &Table, parts: &[&LoadedBuild], dir: &Path, relocate: bool) -> Result<PathBuf> {
+    let mut options = BuildOptions::default().relocate_reads(relocate);
     let mut seen: Vec<String> = Vec::new();
     for profile in parts.iter().flat_map(|b| b.profiles.iter()) {
         if !seen.iter().any(|n| n == profile.name()) {
@@ -112,8 +133,13 @@ fn write(table: &Table, parts: &[LoadedBuild], opts: &ComposeOpts) -> Result<()>
             options = options.profile(profile.clone());
         }
     }
-    let built = xorq_build::build(table, &opts.builds_dir, &options)?;
-    let shown = opts.builds_dir.join(built.address.short());
+    let built = xorq_build::build(table, dir, &options)?;
+    Ok(dir.join(built.address.short()))
+}
+
+/// Writes `table` as a build, with the profiles of `parts`; prints its path.
+pub(crate) fn write(table: &Table, parts: &[&LoadedBuild], opts: &ComposeOpts) -> Result<()> {
+    let shown = build_into(table, parts, &opts.builds_dir, !opts.no_relocate_reads)?;
     if let Some(file) = &opts.emit_build_path_to {
         crate::output::write_text(&format!("{}\n", shown.display()), &crate::output::Target::File(file.clone()))?;
     }
@@ -123,22 +149,28 @@ fn write(table: &Table, parts: &[LoadedBuild], opts: &ComposeOpts) -> Result<()>
 
 /// `xorq union`: the rows of every build, as one build.
 pub fn union(args: &UnionArgs) -> Result<()> {
-    let parts = args.builds.iter().map(|b| load(b, &args.out)).collect::<Result<Vec<_>>>()?;
+    let (table, parts) = union_table(&args.spec, &args.out.catalog)?;
+    write(&table, &parts.iter().collect::<Vec<_>>(), &args.out)
+}
+
+/// The union `spec` asks for, and the builds it reads (aliases looked up in `catalog`).
+pub(crate) fn union_table(spec: &UnionSpec, catalog: &super::target::CatalogOpts) -> Result<(Table, Vec<LoadedBuild>)> {
+    let parts = spec.builds.iter().map(|b| super::target::load(b, catalog)).collect::<Result<Vec<_>>>()?;
     let first = &parts[0];
-    for (arg, other) in args.builds.iter().zip(&parts).skip(1) {
+    for (arg, other) in spec.builds.iter().zip(&parts).skip(1) {
         if let Some(difference) = schema_difference(first.table.schema(), other.table.schema()) {
             return Err(CliError::Usage(format!(
                 "`{}` and `{}` do not have the same columns, so their rows cannot be one table:\n{difference}\nhint: build both with the same columns, in the same order, of the same types",
-                args.builds[0].display(),
+                spec.builds[0].display(),
                 arg.display()
             )));
         }
     }
     let mut table = first.table.clone();
     for other in &parts[1..] {
-        table = if args.distinct { table.union_distinct(&other.table)? } else { table.union(&other.table)? };
+        table = if spec.distinct { table.union_distinct(&other.table)? } else { table.union(&other.table)? };
     }
-    write(&table, &parts, &args.out)
+    Ok((table, parts))
 }
 
 /// The columns of two schemas side by side where they differ, or `None` when they are the same.
@@ -159,30 +191,97 @@ fn schema_difference(a: &xorq::Schema, b: &xorq::Schema) -> Option<String> {
 
 /// `xorq join`: the two builds joined, as one build.
 pub fn join(args: &JoinArgs) -> Result<()> {
-    let left = load(&args.left, &args.out)?;
-    let right = load(&args.right, &args.out)?;
-    let keys: Vec<(String, String)> = if !args.on.is_empty() {
-        args.on.iter().map(|k| (k.trim().to_string(), k.trim().to_string())).collect()
+    let (table, parts) = join_table(&args.spec, &args.out.catalog)?;
+    write(&table, &parts.iter().collect::<Vec<_>>(), &args.out)
+}
+
+/// The join `spec` asks for, and the two builds it reads (aliases looked up in `catalog`).
+pub(crate) fn join_table(spec: &JoinSpec, catalog: &super::target::CatalogOpts) -> Result<(Table, Vec<LoadedBuild>)> {
+    let left = super::target::load(&spec.left, catalog)?;
+    let right = super::target::load(&spec.right, catalog)?;
+    let keys: Vec<(String, String)> = if !spec.on.is_empty() {
+        spec.on.iter().map(|k| (k.trim().to_string(), k.trim().to_string())).collect()
     } else {
-        if args.left_on.len() != args.right_on.len() {
+        if spec.left_on.len() != spec.right_on.len() {
             return Err(CliError::Usage(format!(
                 "`--left-on` names {} columns and `--right-on` {}; pair them one to one",
-                args.left_on.len(),
-                args.right_on.len()
+                spec.left_on.len(),
+                spec.right_on.len()
             )));
         }
-        args.left_on.iter().zip(&args.right_on).map(|(l, r)| (l.trim().to_string(), r.trim().to_string())).collect()
+        spec.left_on.iter().zip(&spec.right_on).map(|(l, r)| (l.trim().to_string(), r.trim().to_string())).collect()
     };
-    let kind = args.how.kind();
+    let kind = spec.how.kind();
     if keys.is_empty() && !matches!(kind, JoinKind::Cross) {
         return Err(CliError::Usage(
             "a join needs keys: `--on k` (or `--left-on a --right-on b`), or `--how cross` for every pair".into(),
         ));
     }
+    let (l, r, keys) = rename_overlaps(&left.table, &right.table, kind, keys, &spec.lname, &spec.rname)?;
     // A key that is not a column is a mistake in the flags.
-    let table = left.table.join(&right.table, kind, keys).map_err(|e| match e {
-        xorq::CoreError::ColumnNotFound { .. } => CliError::Usage(e.to_string()),
+    let table = l.join(&r, kind, keys).map_err(|e| match e {
+        xorq::CoreError::ColumnNotFound { .. } | xorq::CoreError::DuplicateColumn { .. } => {
+            CliError::Usage(e.to_string())
+        }
         other => other.into(),
     })?;
-    write(&table, &[left, right], &args.out)
+    Ok((table, vec![left, right]))
+}
+
+/// Left and right key column names, paired.
+type JoinKeys = Vec<(String, String)>;
+
+/// Both sides with the columns whose names clash renamed by `lname`/`rname` (formats with
+/// `{name}`; empty keeps the name), and the keys under their new names. A key joined by the same
+/// name on both sides of an inner, left or right join is one output column and keeps its name.
+fn rename_overlaps(
+    left: &Table,
+    right: &Table,
+    kind: JoinKind,
+    keys: Vec<(String, String)>,
+    lname: &str,
+    rname: &str,
+) -> Result<(Table, Table, JoinKeys)> {
+    for (flag, format) in [("--lname", lname), ("--rname", rname)] {
+        if !format.is_empty() && !format.contains("{name}") {
+            return Err(CliError::Usage(format!(
+                "`{flag} {format}` has no `{{name}}`, so every clashing column would get the same name; for example `{flag} '{{name}}_r'`"
+            )));
+        }
+    }
+    // The defaults are what a join names clashing columns anyway: no renaming node, so the
+    // address is the plain join's. Semi and anti joins output only left columns.
+    if (lname.is_empty() && rname == "{name}_right") || matches!(kind, JoinKind::Semi | JoinKind::Anti) {
+        return Ok((left.clone(), right.clone(), keys));
+    }
+    let merged = |n: &str| {
+        matches!(kind, JoinKind::Inner | JoinKind::Left | JoinKind::Right) && keys.iter().any(|(l, r)| l == n && r == n)
+    };
+    let clashing: Vec<String> =
+        left.schema().names().filter(|n| right.schema().field(n).is_some() && !merged(n)).map(str::to_string).collect();
+    let renamed = |format: &str, n: &str| if format.is_empty() { n.to_string() } else { format.replace("{name}", n) };
+    if let Some(n) = clashing.iter().find(|n| renamed(lname, n) == renamed(rname, n)) {
+        return Err(CliError::Usage(format!(
+            "both sides have a column `{n}`, and `--lname '{lname}'` and `--rname '{rname}'` give it the same name on both; make them differ, for example `--rname '{{name}}_right'`"
+        )));
+    }
+    let side = |t: &Table, format: &str| -> Result<Table> {
+        let pairs: Vec<(String, String)> =
+            clashing.iter().map(|n| (n.clone(), renamed(format, n))).filter(|(a, b)| a != b).collect();
+        Ok(if pairs.is_empty() { t.clone() } else { t.rename(pairs)? })
+    };
+    let keys = keys
+        .into_iter()
+        .map(|(l, r)| {
+            if clashing.contains(&l) || clashing.contains(&r) {
+                (
+                    if clashing.contains(&l) { renamed(lname, &l) } else { l },
+                    if clashing.contains(&r) { renamed(rname, &r) } else { r },
+                )
+            } else {
+                (l, r)
+            }
+        })
+        .collect();
+    Ok((side(left, lname)?, side(right, rname)?, keys))
 }

@@ -92,6 +92,7 @@ fn outcome_kind(outcome: &xorq_exec::cache::Outcome) -> &'static str {
         Outcome::Miss(_) => "miss",
         Outcome::Skipped => "skipped",
         Outcome::Unbound { .. } => "unbound",
+        Outcome::Pinned { .. } => "pinned",
         Outcome::Warning(_) => "warning",
         _ => "other",
     }

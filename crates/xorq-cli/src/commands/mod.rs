@@ -9,6 +9,7 @@ pub mod explain;
 pub mod hash_scheme;
 pub mod init;
 pub mod lineage;
+pub mod pin;
 pub mod run;
 pub mod run_cached;
 pub mod run_unbound;

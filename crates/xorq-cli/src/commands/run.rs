@@ -113,7 +113,7 @@ pub(crate) fn prepare(
 }
 
 /// The build `arg` names (verified as `verification` says), and a session with `run_cache` and
-/// every profile of the build connected as it resolves now: what every command that runs a
+/// every profile the build's run uses connected as it resolves now: what every command that runs a
 /// build starts with (`run`, `run-unbound`, `serve-unbound`).
 pub(crate) fn load_and_connect(
     arg: &std::path::Path,
@@ -122,9 +122,17 @@ pub(crate) fn load_and_connect(
     run_cache: xorq_exec::Cache,
 ) -> Result<(xorq_build::LoadedBuild, Session)> {
     let build = super::target::load_verified(arg, catalog, verification)?;
-    let session = Session::new().with_cache(run_cache);
-    let session = xorq_exec::blocking::connect(session, &build.profiles, &xorq::backends::connectors())?;
+    let session = connect_used(Session::new().with_cache(run_cache), &build)?;
     Ok((build, session))
+}
+
+/// `session` with the profiles of `build` that its run reaches connected. Only what runs is
+/// connected: a pinned build reads its frozen results, not the databases they came from.
+pub(crate) fn connect_used(session: Session, build: &xorq_build::LoadedBuild) -> Result<Session> {
+    let runs = xorq::plan::pin::frozen_reads(build.table.node())?;
+    let used = xorq::plan::walk::profiles_used(&runs);
+    let profiles: Vec<_> = build.profiles.iter().filter(|p| used.contains(p.name())).cloned().collect();
+    Ok(xorq_exec::blocking::connect(session, &profiles, &xorq::backends::connectors())?)
 }
 
 /// Writes the batches of a started run to `target` as `format`, with a progress line on a

@@ -175,7 +175,12 @@ impl Builder {
             RelOp::Limit(l) => self.pass(NodeKind::Limit, &l.input, column)?,
             RelOp::Distinct(d) => self.pass(NodeKind::Distinct, &d.input, column)?,
             RelOp::Tag(t) => self.pass(NodeKind::Tag { name: t.name.clone() }, &t.input, column)?,
-            RelOp::Cache(c) => self.pass(NodeKind::Cache { strategy: c.strategy.to_string() }, &c.input, column)?,
+            RelOp::Cache(c) => {
+                // A pinned cache serves its frozen result, which came from `input`: lineage
+                // follows `input` and says the node is pinned.
+                let pinned = if c.frozen.is_some() { ", pinned" } else { "" };
+                self.pass(NodeKind::Cache { strategy: format!("{}{pinned}", c.strategy) }, &c.input, column)?
+            }
             RelOp::IntoBackend(i) => {
                 self.pass(NodeKind::IntoBackend { profile: i.profile.clone() }, &i.input, column)?
             }

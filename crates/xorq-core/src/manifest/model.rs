@@ -130,6 +130,9 @@ pub(crate) struct NodeDef {
     /// TableFunction: the constant arguments.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub args: Option<Vec<ExprDef>>,
+    /// Cache: the read of the result it was pinned to (by id), when pinned (`xorq pin`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frozen: Option<String>,
     /// Output schema (by id).
     pub schema: String,
 }

@@ -12,7 +12,7 @@ use crate::error::{CoreError, Result};
 use crate::expr::dsl::Expr;
 use crate::expr::func::table::TableFunc;
 use crate::plan::cache::{CacheStorage, CacheStrategy, Freshness};
-use crate::plan::node::{JoinKind, SetOpKind};
+use crate::plan::node::{JoinKind, RelOp, SetOpKind};
 use crate::plan::source::{
     CsvOptions, FileFormat, FileSource, InputSource, Source, SourceIdentity, SourceKind, TableSource, bundled_location,
     check_input_name, display_name,
@@ -38,7 +38,7 @@ const OPS: [(&str, &[&str]); 13] = [
     ("Distinct", &["parent"]),
     ("SetOp", &["inputs", "kind", "distinct"]),
     ("Tag", &["parent", "name", "metadata"]),
-    ("Cache", &["parent", "strategy", "ttl", "storage", "profile"]),
+    ("Cache", &["parent", "strategy", "ttl", "storage", "profile", "frozen"]),
     ("IntoBackend", &["parent", "profile"]),
     ("TableFunction", &["parent", "function", "version", "args"]),
 ];
@@ -100,6 +100,7 @@ fn present_keys(d: &NodeDef) -> Vec<&'static str> {
         (d.function.is_some(), "function"),
         (d.version.is_some(), "version"),
         (d.args.is_some(), "args"),
+        (d.frozen.is_some(), "frozen"),
     ];
     flags.into_iter().filter(|(present, _)| *present).map(|(_, key)| key).collect()
 }
@@ -267,7 +268,20 @@ impl<'a> Loader<'a> {
             "Limit" => self.parent(d)?.slice(d.offset.unwrap_or(0), d.fetch),
             "Distinct" => self.parent(d)?.distinct(),
             "SetOp" => self.set_op(d),
-            "Cache" => self.parent(d)?.cache_in(cache_strategy(d)?, cache_storage(d)?),
+            "Cache" => {
+                let cached = self.parent(d)?.cache_in(cache_strategy(d)?, cache_storage(d)?)?;
+                match &d.frozen {
+                    None => Ok(cached),
+                    Some(frozen) => {
+                        let RelOp::Source(stored) = self.input(frozen)?.node().op() else {
+                            return Err(invalid(format!(
+                                "the frozen result `{frozen}` of a pinned cache must be a Read"
+                            )));
+                        };
+                        Ok(Table::from_node(crate::plan::pin::pin(cached.node(), stored.clone())?))
+                    }
+                }
+            }
             "IntoBackend" => self.parent(d)?.into_backend(required(&d.profile, "profile", op)?),
             "TableFunction" => {
                 let func = TableFunc::find(required(&d.function, "function", op)?, Some(d.version.unwrap_or(1)))?;

@@ -166,6 +166,7 @@ impl Writer {
                 d.ttl = c.strategy.ttl_secs();
                 d.storage = Some(c.storage.name().into());
                 d.profile = c.storage.profile().map(str::to_string);
+                d.frozen = c.frozen.as_ref().map(|f| self.input(f)).transpose()?;
             }
             RelOp::IntoBackend(i) => {
                 d.parent = Some(self.input(&i.input)?);

@@ -83,9 +83,10 @@ pub fn describe(node: &Node) -> String {
         RelOp::Distinct(_) => String::new(),
         RelOp::SetOp(s) => format!("{}{}", s.kind.name(), if s.distinct { " distinct" } else { " all" }),
         RelOp::Tag(t) => t.name.clone(),
-        RelOp::Cache(c) => match &c.storage {
-            super::cache::CacheStorage::Parquet => c.strategy.to_string(),
-            storage => format!("{}, {storage}", c.strategy),
+        RelOp::Cache(c) => match (&c.storage, &c.frozen) {
+            (_, Some(frozen)) => format!("{}, pinned to [{}]", c.strategy, frozen.address()),
+            (super::cache::CacheStorage::Parquet, None) => c.strategy.to_string(),
+            (storage, None) => format!("{}, {storage}", c.strategy),
         },
         RelOp::IntoBackend(i) => i.profile.clone(),
         RelOp::TableFunction(t) => {

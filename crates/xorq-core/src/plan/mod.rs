@@ -5,6 +5,7 @@ pub mod cache;
 pub mod display;
 pub(crate) mod join;
 pub mod node;
+pub mod pin;
 pub mod rewrite;
 pub mod source;
 pub mod walk;

@@ -193,6 +193,12 @@ pub struct Tag {
 
 /// A point whose result is stored and reused (SPEC §4): rows pass through unchanged; running the
 /// expression looks the result up by the input address of `input` and a freshness token.
+///
+/// A *pinned* cache (`xorq pin`) also holds `frozen`: a read of the result stored when it was
+/// pinned, bundled into the build by the hash of its bytes. Every run reads `frozen` and never
+/// computes or looks up `input`; `input` stays in the graph so that lineage still says where the
+/// rows came from and `xorq unpin` (dropping `frozen`) gives back the original expression, with
+/// its original address.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Cache {
     /// The cached expression.
@@ -201,6 +207,9 @@ pub struct Cache {
     pub strategy: CacheStrategy,
     /// Where it is kept.
     pub storage: CacheStorage,
+    /// The read of the pinned result (a Parquet file read with `input`'s columns), when pinned.
+    /// It is the node's second input, so every walk (bundling, manifests, addresses) sees it.
+    pub frozen: Option<Arc<Node>>,
 }
 
 /// Moves the rows of its input into another engine (`.into_backend(profile)`): the input runs
@@ -291,7 +300,7 @@ impl RelOp {
             RelOp::Distinct(d) => vec![&d.input],
             RelOp::SetOp(s) => s.inputs.iter().collect(),
             RelOp::Tag(t) => vec![&t.input],
-            RelOp::Cache(c) => vec![&c.input],
+            RelOp::Cache(c) => std::iter::once(&c.input).chain(&c.frozen).collect(),
             RelOp::IntoBackend(i) => vec![&i.input],
             RelOp::TableFunction(t) => vec![&t.input],
         }
@@ -309,9 +318,9 @@ impl RelOp {
             | RelOp::Limit(Limit { input, .. })
             | RelOp::Distinct(Distinct { input })
             | RelOp::Tag(Tag { input, .. })
-            | RelOp::Cache(Cache { input, .. })
             | RelOp::IntoBackend(IntoBackend { input, .. })
             | RelOp::TableFunction(TableFunction { input, .. }) => vec![input],
+            RelOp::Cache(Cache { input, frozen, .. }) => std::iter::once(input).chain(frozen).collect(),
             RelOp::Join(j) => vec![&mut j.left, &mut j.right],
             RelOp::SetOp(s) => s.inputs.iter_mut().collect(),
         }
@@ -356,8 +365,13 @@ impl RelOp {
             | RelOp::Limit(Limit { input, .. })
             | RelOp::Distinct(Distinct { input })
             | RelOp::Tag(Tag { input, .. })
-            | RelOp::Cache(Cache { input, .. })
             | RelOp::IntoBackend(IntoBackend { input, .. }) => Ok(input.schema().clone()),
+            RelOp::Cache(c) => {
+                if let Some(frozen) = &c.frozen {
+                    super::pin::check_frozen(&c.input, frozen)?;
+                }
+                Ok(c.input.schema().clone())
+            }
             RelOp::Project(p) => named(&p.exprs.iter().collect::<Vec<_>>(), "Select output"),
             RelOp::TableFunction(t) => t.func.output_schema(t.input.schema(), &t.args),
             RelOp::Aggregate(a) => {

@@ -12,7 +12,7 @@ use datafusion::logical_expr::builder::LogicalTableSource;
 use datafusion::logical_expr::expr_rewriter::normalize_col;
 use datafusion::logical_expr::{BinaryExpr, Cast, Expr as DfExpr, LogicalPlan, LogicalPlanBuilder, Operator};
 use xorq_core::expr::JoinSide;
-use xorq_core::plan::{JoinKind, Node, RelOp, SetOpKind, SourceKind, walk};
+use xorq_core::plan::{Cache, JoinKind, Node, RelOp, SetOpKind, SourceKind, walk};
 use xorq_core::{DataType, Schema, Table};
 
 use super::provider::source_provider;
@@ -296,6 +296,9 @@ impl<'a> Lowering<'a> {
                 Ok(plan)
             }
             RelOp::Tag(t) => self.input(&t.input),
+            // Pinned: the frozen result is read (runs replace it before lowering; this keeps
+            // SQL and explain output true to what runs).
+            RelOp::Cache(Cache { frozen: Some(frozen), .. }) => self.input(frozen),
             // Unresolved (running without a cache): the rows are computed.
             RelOp::Cache(c) => self.input(&c.input),
             // Within one engine a move is nothing; between engines the runner substitutes the

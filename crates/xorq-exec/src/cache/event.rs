@@ -53,6 +53,12 @@ pub enum Outcome {
         /// The inputs it reads.
         inputs: Vec<String>,
     },
+    /// Pinned (`xorq pin`): the result frozen into the build is read; nothing under the node is
+    /// computed or looked up.
+    Pinned {
+        /// What names the frozen result: the hash of its bytes once bundled.
+        frozen: String,
+    },
     /// Something went wrong that did not stop the run (a damaged entry, a failed write).
     Warning(String),
 }
@@ -167,6 +173,7 @@ impl fmt::Display for CacheEvent {
                 if inputs.len() == 1 { "" } else { "s" },
                 inputs.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
             ),
+            Outcome::Pinned { frozen } => write!(f, "pinned: reads the result frozen into the build ({frozen})"),
             Outcome::Warning(message) => f.write_str(message),
         }
     }

@@ -49,7 +49,12 @@ pub(crate) struct Pending {
 /// What a cache node will do.
 pub(crate) enum Decision {
     /// Read the stored entry from `source`.
-    Hit { source: Source, ordered: bool },
+    Hit {
+        source: Source,
+        ordered: bool,
+        /// The BLAKE3 hash of the entry's data file (what a pin bundles it by), when it has one.
+        blake3: Option<String>,
+    },
     /// Compute the node's input and store it.
     Miss(Box<Pending>),
 }
@@ -76,6 +81,38 @@ pub(crate) struct CachePlan {
     pub needed: BTreeSet<usize>,
     /// What each cache node will do, in the order they were looked at, then those a hit hides.
     pub events: Vec<CacheEvent>,
+}
+
+/// The graph under `root` as it runs: each pinned cache replaced by the read of its frozen
+/// result (see [`xorq_core::plan::pin`]); an event for each pinned cache a run reaches; and
+/// whether one of them holds rows whose order is part of the result.
+pub(crate) fn read_pinned(root: &Arc<Node>) -> Result<(Arc<Node>, Vec<CacheEvent>, bool)> {
+    let mut events = Vec::new();
+    let mut ordered = false;
+    root.apply(|node| {
+        let RelOp::Cache(c @ CacheNode { frozen: Some(frozen), .. }) = node.op() else {
+            return Ok::<_, ExecError>(Recursion::Continue);
+        };
+        let named = match frozen.op() {
+            RelOp::Source(Source {
+                kind:
+                    xorq_core::plan::SourceKind::File(xorq_core::plan::FileSource {
+                        identity: xorq_core::plan::SourceIdentity::Content { hash, .. },
+                        ..
+                    }),
+                ..
+            }) => format!("blake3 {}", hash.short()),
+            _ => format!("read {}", frozen.address().short()),
+        };
+        let base = EventBase { node: c.clone(), address: c.input.address() };
+        events.push(base.event(Outcome::Pinned { frozen: named }));
+        ordered |= is_ordered(&c.input);
+        Ok(Recursion::Jump)
+    })?;
+    if events.is_empty() {
+        return Ok((Arc::clone(root), events, false));
+    }
+    Ok((xorq_core::plan::pin::frozen_reads(root)?, events, ordered))
 }
 
 /// Looks up every cache node of the graph under `root` that a run would reach.
@@ -124,7 +161,12 @@ fn unbound_inputs(node: &Arc<Node>) -> Vec<String> {
 }
 
 /// Looks the cache node `c` up: the decision, and the events that say what it will do.
-fn decide(cache: &Cache, c: &CacheNode, values: &ParamValues, mode: Mode) -> Result<(Decision, Vec<CacheEvent>)> {
+pub(crate) fn decide(
+    cache: &Cache,
+    c: &CacheNode,
+    values: &ParamValues,
+    mode: Mode,
+) -> Result<(Decision, Vec<CacheEvent>)> {
     let store = cache.store_for(&c.storage)?;
     let (key, token) = key::key(&c.input, c.strategy.freshness(), values)?;
     let base = EventBase { node: c.clone(), address: key.address };
@@ -157,7 +199,8 @@ fn decide(cache: &Cache, c: &CacheNode, values: &ParamValues, mode: Mode) -> Res
             let event =
                 base.event(Outcome::Hit { created: created.unwrap_or(SystemTime::UNIX_EPOCH), rows: found.rows });
             // Whether order matters follows from the expression, not from the (editable) sidecar.
-            Ok((Decision::Hit { source, ordered: is_ordered(&c.input) }, vec![event]))
+            let blake3 = found.blake3.clone();
+            Ok((Decision::Hit { source, ordered: is_ordered(&c.input), blake3 }, vec![event]))
         }
         Lookup::Miss { damaged: Some(why), .. } => {
             let (short, place) = (key.address.short(), store.describe());

@@ -9,8 +9,11 @@ use clap::Subcommand;
 use xorq_catalog::config::{Config, Location, Selector, default_location};
 use xorq_catalog::{AliasName, Catalog, CatalogError, Cloned, PullOutcome, PushOutcome};
 
+use super::compose::{self, JoinSpec, UnionSpec};
 use super::lineage::LineageArgs;
+use super::pin::PinHow;
 use super::run::RunArgs;
+use super::target::CatalogOpts;
 use crate::error::{CliError, Result};
 
 /// What `xorq catalog` was asked: which catalog, and what to do.
@@ -145,6 +148,59 @@ pub enum CatalogCommand {
         after_help = "Examples:\n  xorq catalog serve-unbound fraud-model --port 8001\n  xorq catalog serve-unbound scorer --to-unbind-tag features -p threshold=0.5"
     )]
     ServeUnbound(super::serve_unbound::ServeUnboundArgs),
+    /// Union two or more entries with identical schemas into a new entry (as `xorq union`).
+    #[command(
+        after_help = "Examples:\n  xorq catalog union orders-jan orders-feb --alias orders-q1\n  xorq catalog union orders-jan orders-feb orders-mar --distinct"
+    )]
+    Union {
+        /// What is unioned.
+        #[command(flatten)]
+        spec: UnionSpec,
+        /// How the new entry is registered.
+        #[command(flatten)]
+        register: Register,
+    },
+    /// Join two entries into a new entry (as `xorq join`).
+    #[command(
+        after_help = "Examples:\n  xorq catalog join orders customers --on customer_id --alias enriched-orders\n  xorq catalog join orders users --left-on user_id --right-on id --how left"
+    )]
+    Join {
+        /// What is joined.
+        #[command(flatten)]
+        spec: JoinSpec,
+        /// How the new entry is registered.
+        #[command(flatten)]
+        register: Register,
+    },
+    /// Freeze an entry's caches to the results they stored, as a new entry (as `xorq pin`).
+    #[command(
+        after_help = "Examples:\n  xorq catalog pin penguins-prod --alias penguins-pinned\n  xorq catalog pin penguins-prod --move-aliases -e"
+    )]
+    Pin {
+        /// The entry: an alias, `alias@rN`, or an address prefix.
+        entry: PathBuf,
+        /// How to pin.
+        #[command(flatten)]
+        how: PinHow,
+        /// How the new entry is registered.
+        #[command(flatten)]
+        register: Register,
+        /// Point every alias of the entry at the pinned entry instead (a new revision of each).
+        #[arg(long)]
+        move_aliases: bool,
+    },
+    /// Give back the entry a pinned entry was made from, as an entry (as `xorq unpin`).
+    #[command(after_help = "Example:\n  xorq catalog unpin penguins-pinned --move-aliases")]
+    Unpin {
+        /// The pinned entry: an alias, `alias@rN`, or an address prefix.
+        entry: PathBuf,
+        /// How the new entry is registered.
+        #[command(flatten)]
+        register: Register,
+        /// Point every alias of the entry at the unpinned entry instead (a new revision of each).
+        #[arg(long)]
+        move_aliases: bool,
+    },
     /// Set the git remote that push and pull use.
     SetRemote {
         /// A git URL, or the path of a bare repository.
@@ -217,6 +273,26 @@ pub fn run(args: &CatalogArgs, verbose: bool) -> Result<()> {
             let mut serve = serve.clone();
             serve.catalog = serve.catalog.within(&selector)?;
             super::serve_unbound::run(&serve, verbose)
+        }
+        CatalogCommand::Union { spec, register } => {
+            let (table, parts) = compose::union_table(spec, &CatalogOpts::default().within(&selector)?)?;
+            add_composed(&selector, &table, &parts.iter().collect::<Vec<_>>(), register, None)
+        }
+        CatalogCommand::Join { spec, register } => {
+            let (table, parts) = compose::join_table(spec, &CatalogOpts::default().within(&selector)?)?;
+            add_composed(&selector, &table, &parts.iter().collect::<Vec<_>>(), register, None)
+        }
+        CatalogCommand::Pin { entry, how, register, move_aliases } => {
+            let build = super::target::load(entry, &CatalogOpts::default().within(&selector)?)?;
+            let table = super::pin::pinned(&build, entry, how, verbose, "xorq catalog run")?;
+            let moved = move_aliases.then_some(build.metadata.address.as_str());
+            add_composed(&selector, &table, &[&build], register, moved)
+        }
+        CatalogCommand::Unpin { entry, register, move_aliases } => {
+            let build = super::target::load(entry, &CatalogOpts::default().within(&selector)?)?;
+            let table = super::pin::unpinned(&build, entry)?;
+            let moved = move_aliases.then_some(build.metadata.address.as_str());
+            add_composed(&selector, &table, &[&build], register, moved)
         }
         command => {
             let location = selector.locate()?;
@@ -308,10 +384,63 @@ fn on_catalog(catalog: &Catalog, command: &CatalogCommand) -> Result<()> {
         | CatalogCommand::Clone { .. }
         | CatalogCommand::Default { .. }
         | CatalogCommand::Lineage(_)
-        | CatalogCommand::Run(_) => Err(CliError::Internal("catalog command dispatched twice".into())),
+        | CatalogCommand::Run(_)
+        | CatalogCommand::Union { .. }
+        | CatalogCommand::Join { .. }
+        | CatalogCommand::Pin { .. }
+        | CatalogCommand::Unpin { .. } => Err(CliError::Internal("catalog command dispatched twice".into())),
         #[cfg(feature = "serve")]
         CatalogCommand::ServeUnbound(_) => Err(CliError::Internal("catalog command dispatched twice".into())),
     }
+}
+
+/// How `xorq catalog union/join/pin/unpin` register the entry they make.
+#[derive(Clone, Debug, clap::Args)]
+pub struct Register {
+    /// Point this alias at the new entry (repeatable); an alias that exists gains a revision.
+    #[arg(short = 'a', long = "alias", value_name = "ALIAS")]
+    pub aliases: Vec<String>,
+    /// Keep local file reads as references to their paths instead of bundling copies (reads the
+    /// parts bundled stay bundled).
+    #[arg(long)]
+    pub no_relocate_reads: bool,
+    /// Print a JSON summary.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Builds `table` (with the profiles of `parts`) and adds it to the selected catalog with the
+/// aliases `register` names, plus, with `moved_from`, every alias now pointing to that entry
+/// address: one commit.
+fn add_composed(
+    selector: &Selector,
+    table: &xorq::Table,
+    parts: &[&xorq_build::LoadedBuild],
+    register: &Register,
+    moved_from: Option<&str>,
+) -> Result<()> {
+    let catalog = open(&selector.locate()?)?;
+    let mut aliases = register.aliases.iter().map(|a| AliasName::new(a)).collect::<Result<Vec<_>, _>>()?;
+    if let Some(address) = moved_from {
+        let moving: Vec<_> = catalog.aliases()?.into_iter().filter(|a| a.address == address).collect();
+        if moving.is_empty() {
+            eprintln!("the entry {} has no aliases to move", &address[..12.min(address.len())]);
+        }
+        for a in moving {
+            let name = AliasName::new(&a.alias)?;
+            if !aliases.contains(&name) {
+                aliases.push(name);
+            }
+        }
+    }
+    // The build is written beside nothing the user owns: the catalog keeps its own copy.
+    let scratch = tempfile::Builder::new()
+        .prefix(".xorq-compose-")
+        .tempdir()
+        .map_err(|e| CliError::Internal(format!("cannot create a temporary directory for the new build: {e}")))?;
+    let built = compose::build_into(table, parts, scratch.path(), !register.no_relocate_reads)?;
+    let added = catalog.add(&built, &aliases)?;
+    print::added(&added, register.json)
 }
 
 /// Opens the chosen catalog, saying how to create one when there is none.
