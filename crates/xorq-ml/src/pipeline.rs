@@ -1,0 +1,140 @@
+//! The table API: an estimator fitted on a training expression, predicting on another.
+//!
+//! `Pipeline::new(estimator).fit(&train, &features, target)` runs nothing: it is the expression
+//! `train.agg(fit(…))` cached as a snapshot, so the model is fitted on the first run and read
+//! from the cache afterwards, keyed by the training expression's address and the
+//! hyperparameters (a changed filter, feature list or hyperparameter is a new model).
+//! `predict(&test)` adds the prediction column to `test`.
+//!
+//! ```
+//! # use std::sync::Arc;
+//! # use datafusion::arrow::array::{Float64Array, RecordBatch};
+//! use xorq_ml::{Estimator, Pipeline};
+//! # let t = xorq_core::Table::memtable(vec![RecordBatch::try_from_iter([
+//! #     ("x", Arc::new(Float64Array::from(vec![1.0, 2.0, 3.0])) as _),
+//! #     ("y", Arc::new(Float64Array::from(vec![3.0, 5.0, 7.0])) as _)]).unwrap()]).unwrap();
+//! let fitted = Pipeline::new(Estimator::parse("LinearRegression", "{}")?).fit(&t, &["x"], Some("y"))?;
+//! let scored = fitted.predict(&t)?;
+//! assert!(scored.columns().contains(&"predicted"));
+//! # Ok::<(), xorq_ml::MlError>(())
+//! ```
+
+use xorq_core::{CacheStrategy, Expr, Table, col, lit};
+
+use crate::error::{MlError, Result};
+use crate::estimator::{Estimator, Kind};
+
+/// The column a fitted model is kept in.
+pub const MODEL_COLUMN: &str = "model";
+/// The column predictions are written to.
+pub const PREDICTED: &str = "predicted";
+
+/// An estimator to fit.
+#[derive(Clone, Debug)]
+pub struct Pipeline {
+    estimator: Estimator,
+}
+
+/// A fitted pipeline: the (deferred, cached) model and what it was fitted on.
+#[derive(Clone, Debug)]
+pub struct FittedPipeline {
+    estimator: Estimator,
+    features: Vec<String>,
+    target: Option<String>,
+    model: Table,
+}
+
+impl Pipeline {
+    /// A pipeline of one estimator.
+    pub fn new(estimator: Estimator) -> Pipeline {
+        Pipeline { estimator }
+    }
+
+    /// The model fitted on `train`'s `features` (and `target`; none for clustering), as a
+    /// deferred, cached one-row table.
+    pub fn fit(&self, train: &Table, features: &[&str], target: Option<&str>) -> Result<FittedPipeline> {
+        let h = crate::functions::handles()?;
+        if features.is_empty() {
+            return Err(MlError::Fit("name at least one feature column".into()));
+        }
+        let mut args = vec![lit(self.estimator.name()), lit(params_text(&self.estimator))];
+        match (self.estimator.kind(), target) {
+            (Kind::Clusterer, None) => {}
+            (Kind::Clusterer, Some(t)) => {
+                return Err(MlError::Fit(format!(
+                    "{} learns without a target; `{t}` is not used",
+                    self.estimator.name()
+                )));
+            }
+            (_, Some(t)) => args.push(col(t)),
+            (_, None) => return Err(MlError::Fit(format!("{} needs a target column", self.estimator.name()))),
+        }
+        args.extend(features.iter().map(|f| col(*f)));
+        let model = train.agg([Expr::aggregate(h.fit, args).alias(MODEL_COLUMN)])?.cache(CacheStrategy::snapshot())?;
+        Ok(FittedPipeline {
+            estimator: self.estimator.clone(),
+            features: features.iter().map(|f| f.to_string()).collect(),
+            target: target.map(str::to_string),
+            model,
+        })
+    }
+}
+
+/// The hyperparameters as given to `fit`: every value, in name order (so equal settings give
+/// the same text, the same address).
+fn params_text(e: &Estimator) -> String {
+    serde_json::Value::Object(e.params().clone()).to_string()
+}
+
+impl FittedPipeline {
+    /// The one-row table holding the model (column [`MODEL_COLUMN`]).
+    pub fn model(&self) -> &Table {
+        &self.model
+    }
+
+    /// The feature columns, in the order of the fit.
+    pub fn features(&self) -> &[String] {
+        &self.features
+    }
+
+    /// The target column, if any.
+    pub fn target(&self) -> Option<&str> {
+        self.target.as_deref()
+    }
+
+    /// `test` with the prediction in column [`PREDICTED`]: the label of a classifier, the number
+    /// of a regressor, the cluster of a k-means model.
+    pub fn predict(&self, test: &Table) -> Result<Table> {
+        let h = crate::functions::handles()?;
+        let func = match self.estimator.kind() {
+            Kind::Classifier => h.predict_class,
+            _ => h.predict,
+        };
+        let mut args = vec![col(MODEL_COLUMN)];
+        args.extend(self.features.iter().map(|f| col(f.as_str())));
+        self.with_model(test, Expr::call_function(func, args).alias(PREDICTED))
+    }
+
+    /// `test` with the probability of `label` in column `predicted_proba` (classifiers only).
+    pub fn predict_proba(&self, test: &Table, label: &str) -> Result<Table> {
+        if self.estimator.kind() != Kind::Classifier {
+            return Err(MlError::Predict(format!("{} is not a classifier", self.estimator.name())));
+        }
+        let h = crate::functions::handles()?;
+        let mut args = vec![col(MODEL_COLUMN), lit(label)];
+        args.extend(self.features.iter().map(|f| col(f.as_str())));
+        self.with_model(test, Expr::call_function(h.predict_proba, args).alias("predicted_proba"))
+    }
+
+    fn with_model(&self, test: &Table, column: Expr) -> Result<Table> {
+        if test.schema().field(MODEL_COLUMN).is_some() {
+            return Err(MlError::Predict(format!(
+                "the rows to predict already have a column `{MODEL_COLUMN}`; rename it first"
+            )));
+        }
+        let joined = test.cross_join(&self.model)?;
+        let mut keep: Vec<Expr> = test.columns().into_iter().map(col).collect();
+        keep.push(column);
+        Ok(joined.select(keep)?)
+    }
+}
