@@ -38,7 +38,7 @@ async fn penguins_split_fit_predict_and_score() {
         42,
     )
     .expect("split");
-    let session = Session::new();
+    let session = Session::new().with_cache(Cache::disabled());
     let (n_train, n_test) = (count(&rows(&session, &train).await), count(&rows(&session, &test).await));
     assert_eq!(n_train + n_test, 333, "every complete penguin lands in exactly one split");
     assert!((60..110).contains(&n_test), "about a quarter are test rows: {n_test}");

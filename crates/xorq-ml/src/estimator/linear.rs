@@ -5,7 +5,7 @@
 //! the same objective with `α = 1 / C`.
 
 use linfa::Dataset;
-use linfa::traits::Fit;
+use linfa::traits::{Fit, Predict};
 use ndarray::{Array1, Array2};
 use serde_json::{Map, Value};
 
@@ -105,8 +105,22 @@ fn fit_logistic(params: &Map<String, Value>, t: &Training) -> Result<Model> {
             .gradient_tolerance(tol)
             .fit(&data)
             .map_err(|e| MlError::Fit(format!("LogisticRegression: {e}")))?;
-        // linfa's probability is that of the larger label, the second of the sorted classes.
-        State::Linear { coef: vec![fitted.params().to_vec()], intercept: vec![fitted.intercept()] }
+        // Which label linfa's positive score stands for depends on the order labels are first
+        // seen in; ours is always the second of the sorted classes. Ask linfa on the training
+        // row it is surest of, and turn the coefficients round if it meant the first.
+        let (mut w, mut b) = (fitted.params().to_vec(), fitted.intercept());
+        let x = data.records();
+        let scores: Vec<f64> =
+            x.rows().into_iter().map(|r| r.iter().zip(&w).map(|(x, w)| x * w).sum::<f64>() + b).collect();
+        let surest = (0..scores.len()).max_by(|&i, &j| scores[i].abs().total_cmp(&scores[j].abs())).unwrap_or(0);
+        let row = x.select(ndarray::Axis(0), &[surest]);
+        let said = fitted.predict(&row);
+        let positive_is_second = said.first().is_some_and(|l| *l == classes[1]);
+        if (scores[surest] >= 0.0) != positive_is_second {
+            w.iter_mut().for_each(|v| *v = -*v);
+            b = -b;
+        }
+        State::Linear { coef: vec![w], intercept: vec![b] }
     } else {
         let fitted = linfa_logistic::MultiLogisticRegression::default()
             .alpha(alpha)
