@@ -16,6 +16,12 @@ use cli::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The ML functions (`split_hash`, `fit`, `predict_class`, …) must be known before any SQL
+    // is lifted or any manifest read.
+    if let Err(e) = xorq::ml::register() {
+        eprintln!("error: {e}");
+        return ExitCode::FAILURE;
+    }
     // A server stops gracefully on these signals itself (and writes no files to clean up).
     if !cli.command.serves() {
         clean_up_on_signals();

@@ -59,7 +59,7 @@ fn build_json_names_path_address_and_schema() {
     assert_eq!(address.len(), 64);
     assert_eq!(v["path"], format!("builds/{}", &address[..12]));
     let columns: Vec<&str> = v["schema"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
-    assert_eq!(columns, ["species", "island", "penguins", "mean_body_mass_g", "mean_flipper_length_mm"]);
+    assert_eq!(columns, ["species", "island", "bill_length_mm", "bill_depth_mm", "flipper_length_mm", "predicted"]);
 }
 
 #[test]
@@ -96,7 +96,10 @@ fn every_output_format_round_trips_the_same_rows() {
 
     let table = xorq_in(&dir, &["run", &path, "-f", "table"]);
     assert!(
-        table.stdout.contains("| species") && table.stdout.ends_with(&format!("{rows} rows\n")),
+        table.stdout.contains("| species")
+            && table
+                .stdout
+                .ends_with(&format!("{rows} rows, first 50 shown; use `--limit N`, or `-o FILE` for all of them\n")),
         "{}",
         table.stdout
     );

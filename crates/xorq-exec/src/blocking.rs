@@ -54,8 +54,8 @@ pub fn pin_in(
     session: &Session,
     table: &Table,
     params: &Params,
-    options: crate::cache::pin::PinOptions,
-) -> Result<(Table, Vec<crate::cache::pin::PinReport>)> {
+    options: crate::pin::PinOptions,
+) -> Result<(Table, Vec<crate::pin::PinReport>)> {
     outside_async("pin")?.block_on(session.pin(table, params, options))
 }
 

@@ -8,6 +8,7 @@ pub mod explain;
 pub mod inputs;
 pub mod ipc;
 pub mod params;
+pub mod pin;
 mod placement;
 mod run;
 mod segment;

@@ -4,7 +4,7 @@
 //! the local part runs in DataFusion, and a miss at the root is stored as its rows stream out.
 //!
 //! Module layers (no import cycle): `session` (configuration) ← `placement`, `cache::plan`,
-//! `segment::sql` (planning, nothing runs) ← `run` (this executor) ← `explain`, `blocking`.
+//! `segment::sql` (planning, nothing runs) ← `run` (this executor) ← `explain`, `pin`, `blocking`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;

@@ -1,6 +1,6 @@
 //! The modules of `xorq-exec` import each other without a cycle: configuration (`session`),
 //! planning (`placement`, `cache`, `segment`), then the executor (`run`) and what reads plans
-//! (`explain`, `blocking`). A `use crate::…` that closes a cycle fails here, naming it.
+//! (`explain`, `pin`, `blocking`). A `use crate::…` that closes a cycle fails here, naming it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

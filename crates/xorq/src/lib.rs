@@ -52,6 +52,11 @@ pub use xorq_exec as exec;
 /// ```
 pub use xorq_build as build;
 
+/// Machine learning inside expressions: deterministic splits, estimators fitted as aggregates
+/// whose value is the model (data, never code), prediction as a function. Call
+/// [`ml::register`] once before using its functions (the `xorq` binary does).
+pub use xorq_ml as ml;
+
 /// Backends (SPEC §5): engines that hold tables and run SQL, connected from named profiles.
 /// Their tables are read with [`Backend::table`](backends::Backend::table); rows move between
 /// engines with [`Table::into_backend`]; a [`Session`] runs each part where its data lives.

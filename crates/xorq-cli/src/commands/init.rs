@@ -105,6 +105,7 @@ fn write_template(template: Template, rows: usize, dir: &Path) -> Result<Vec<Str
         }
         Template::Penguins => {
             write(dir, "pipeline.sql", include_bytes!("../../templates/penguins/pipeline.sql"), &mut files)?;
+            write(dir, "score.sql", include_bytes!("../../templates/penguins/score.sql"), &mut files)?;
             write(dir, "README.md", include_bytes!("../../templates/penguins/README.md"), &mut files)?;
             write(dir, "data/penguins.csv", include_bytes!("../../templates/penguins/data/penguins.csv"), &mut files)?;
         }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use xorq::Table;
 use xorq_build::LoadedBuild;
-use xorq_exec::cache::pin::{PinOptions, PinReport};
+use xorq_exec::pin::{PinOptions, PinReport};
 
 use super::compose::ComposeOpts;
 use crate::error::{CliError, Result};
@@ -78,7 +78,7 @@ pub(crate) fn pinned(build: &LoadedBuild, arg: &Path, how: &PinHow, verbose: boo
             arg.display()
         )));
     }
-    if !reports.iter().any(|r| matches!(r.outcome, xorq_exec::cache::pin::PinOutcome::Pinned { .. })) {
+    if !reports.iter().any(|r| matches!(r.outcome, xorq_exec::pin::PinOutcome::Pinned { .. })) {
         let lines: Vec<String> = reports.iter().map(|r| format!("  {r}")).collect();
         let already = reports.iter().all(|r| r.outcome.is_pinned());
         let hint = if already {

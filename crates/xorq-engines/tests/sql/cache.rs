@@ -1,4 +1,5 @@
-//! Cache markers: `-- xorq: cache …` before a CTE caches it, before the query caches all of it.
+//! Markers: `-- xorq: cache …` before a CTE caches it, before the query caches all of it;
+//! `-- xorq: tag <name>` before a CTE tags it.
 
 use std::time::Duration;
 
@@ -103,7 +104,7 @@ fn misplaced_or_malformed_markers_are_located() {
     let f = files();
     insta::assert_snapshot!(
         f.err("SELECT id\n-- xorq: cache\nFROM read_parquet('orders.parquet')"),
-        @"2:1: this cache marker marks nothing: put `-- xorq: cache` on the line before a CTE (`name AS (…)`) or before the query's first word"
+        @"2:1: this marker marks nothing: put `-- xorq: cache` (or `-- xorq: tag <name>`) on the line before a CTE (`name AS (…)`), or a cache marker before the query's first word"
     );
     insta::assert_snapshot!(
         f.err("-- xorq: cache forever\nSELECT id FROM read_parquet('orders.parquet')"),
@@ -115,15 +116,41 @@ fn misplaced_or_malformed_markers_are_located() {
     );
     insta::assert_snapshot!(
         f.err("-- xorq: materialize\nSELECT id FROM read_parquet('orders.parquet')"),
-        @"1:1: unknown xorq directive `materialize`; the only one is `cache`: write `-- xorq: cache`, optionally followed by `modification-time` or `snapshot` and `ttl=<duration>` (`ttl=3600`, `ttl=90m`, `ttl=1d`)"
+        @"1:1: unknown xorq directive `materialize`; the directives are `cache` (`-- xorq: cache [modification-time|snapshot] [ttl=1h]`) and `tag` (`-- xorq: tag <name>`)"
     );
     insta::assert_snapshot!(
         f.err("-- xorq: cache\n-- xorq: cache snapshot\nSELECT id FROM read_parquet('orders.parquet')"),
-        @"2:1: a second cache marker for the same query; one marker per CTE (and one for the whole query)"
+        @"2:1: a second marker of the same kind for the same query; one cache and one tag marker per CTE (and one cache marker for the whole query)"
     );
     insta::assert_snapshot!(
         f.err("SELECT id FROM read_parquet('orders.parquet')\n-- xorq: cache"),
-        @"2:1: this cache marker marks nothing: put `-- xorq: cache` on the line before a CTE (`name AS (…)`) or before the query's first word"
+        @"2:1: this marker marks nothing: put `-- xorq: cache` (or `-- xorq: tag <name>`) on the line before a CTE (`name AS (…)`), or a cache marker before the query's first word"
+    );
+}
+
+#[test]
+fn a_tag_marker_tags_its_cte_inside_a_cache_marker_of_the_same_cte() {
+    let f = files();
+    let sql = "WITH\n-- xorq: cache snapshot\n-- xorq: tag rows\nbig AS (SELECT region, amount FROM read_parquet('orders.parquet') WHERE amount > 100)\nSELECT region, sum(amount) AS total FROM big GROUP BY region";
+    let built = f
+        .orders()
+        .filter(col("amount").gt(lit(100)))
+        .and_then(|t| t.select(["region", "amount"]))
+        .and_then(|t| t.tag("rows"))
+        .and_then(|t| t.cache(CacheStrategy::snapshot()))
+        .and_then(|t| t.group_by(["region"]).agg([col("amount").sum().alias("total")]))
+        .expect("builds");
+    assert_matches(&f, sql, built);
+    let t = f.lift(sql);
+    assert_eq!(t.find_tagged("rows").len(), 1);
+    assert!(t.unbind("rows").expect("unbinds").inputs().expect("inputs").contains_key("rows"));
+    insta::assert_snapshot!(
+        f.err("-- xorq: tag rows\nSELECT id FROM read_parquet('orders.parquet')"),
+        @"1:1: a tag marks a CTE, not the whole query: put `-- xorq: tag <name>` on the line before `name AS (…)`"
+    );
+    insta::assert_snapshot!(
+        f.err("WITH\n-- xorq: tag\nbig AS (SELECT id FROM read_parquet('orders.parquet'))\nSELECT id FROM big"),
+        @"2:1: a tag marker names one tag: `-- xorq: tag <name>`"
     );
 }
 

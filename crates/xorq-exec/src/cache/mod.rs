@@ -23,7 +23,6 @@
 pub mod event;
 pub mod key;
 pub mod parquet;
-pub mod pin;
 pub(crate) mod plan;
 pub mod session_store;
 pub mod store;

@@ -1,6 +1,8 @@
-//! Cache markers in SQL text: a comment `-- xorq: cache [modification-time|snapshot] [ttl=1h]`
+//! Markers in SQL text: a comment `-- xorq: cache [modification-time|snapshot] [ttl=1h]`
 //! (or the same inside `/* … */`) right before a CTE caches that CTE; at the start of the query,
-//! before `WITH` or `SELECT`, it caches the whole result.
+//! before `WITH` or `SELECT`, it caches the whole result. `-- xorq: tag <name>` before a CTE
+//! tags it (`Table::tag`), so `xorq run-unbound`/`serve-unbound --to-unbind-tag <name>` can
+//! leave it open; a CTE may carry one marker of each kind (the tag is inside the cache).
 //!
 //! DataFusion's parser drops comments, so the markers are found in the token stream, which
 //! keeps them, and tied to the CTE whose name is the next token. A marked CTE's query is then
@@ -23,28 +25,42 @@ use crate::error::{EngineError, Result};
 /// Alias prefix of the derived tables that stand for cache nodes (`__xorq_cache_0`, …).
 pub(crate) const CACHE_ALIAS: &str = "__xorq_cache_";
 
+/// What a marker asks for.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Mark {
+    /// Cache the CTE (or the query) with this strategy.
+    Cache(CacheStrategy),
+    /// Tag the CTE with this name.
+    Tag(String),
+}
+
 /// One marker: where it is and what it asks for.
 #[derive(Debug)]
 struct Marker {
     at: Pos,
-    strategy: CacheStrategy,
+    mark: Mark,
     /// Position of the first token after the marker.
     target: Option<Pos>,
 }
 
 const SYNTAX: &str = "write `-- xorq: cache`, optionally followed by `modification-time` or `snapshot` and `ttl=<duration>` (`ttl=3600`, `ttl=90m`, `ttl=1d`)";
+const DIRECTIVES: &str = "the directives are `cache` (`-- xorq: cache [modification-time|snapshot] [ttl=1h]`) and `tag` (`-- xorq: tag <name>`)";
 
 /// Parses the text after `xorq:` in a comment.
-fn directive(text: &str, at: Pos, locator: &Locator<'_>) -> Result<CacheStrategy> {
+fn directive(text: &str, at: Pos, locator: &Locator<'_>) -> Result<Mark> {
     let mut words = text.split_whitespace();
     match words.next() {
         Some(w) if w.eq_ignore_ascii_case("cache") => {}
-        Some(other) => {
-            return Err(
-                locator.error(format!("unknown xorq directive `{other}`; the only one is `cache`: {SYNTAX}"), Some(at))
-            );
+        Some(w) if w.eq_ignore_ascii_case("tag") => {
+            return match (words.next(), words.next()) {
+                (Some(name), None) => Ok(Mark::Tag(name.to_string())),
+                _ => Err(locator.error("a tag marker names one tag: `-- xorq: tag <name>`", Some(at))),
+            };
         }
-        None => return Err(locator.error(format!("an empty xorq directive; {SYNTAX}"), Some(at))),
+        Some(other) => {
+            return Err(locator.error(format!("unknown xorq directive `{other}`; {DIRECTIVES}"), Some(at)));
+        }
+        None => return Err(locator.error(format!("an empty xorq directive; {DIRECTIVES}"), Some(at))),
     }
     let mut strategy = CacheStrategy::modification_time();
     let mut ttl = None;
@@ -65,10 +81,10 @@ fn directive(text: &str, at: Pos, locator: &Locator<'_>) -> Result<CacheStrategy
             return Err(locator.error(format!("unexpected `{word}` in the cache marker; {SYNTAX}"), Some(at)));
         }
     }
-    Ok(match ttl {
+    Ok(Mark::Cache(match ttl {
         Some(secs) => strategy.with_ttl(std::time::Duration::from_secs(secs)),
         None => strategy,
-    })
+    }))
 }
 
 /// The markers of `sql`, in order.
@@ -101,23 +117,24 @@ fn markers(sql: &str, locator: &Locator<'_>) -> Result<Vec<Marker>> {
             continue;
         };
         let at = (t.span.start.line, t.span.start.column);
-        out.push(Marker { at, strategy: directive(rest, at, locator)?, target: None });
+        out.push(Marker { at, mark: directive(rest, at, locator)?, target: None });
     }
     Ok(out)
 }
 
-/// The cache markers of one query.
+/// The markers of one query.
 #[derive(Debug, Default)]
 pub(crate) struct Marked {
-    /// Strategies of marked CTEs, by wrapper number (`__xorq_cache_<n>`).
-    pub ctes: Vec<CacheStrategy>,
+    /// What each wrapper stands for, by wrapper number (`__xorq_cache_<n>`).
+    pub ctes: Vec<Mark>,
     /// The strategy of a marker for the whole query.
     pub whole: Option<CacheStrategy>,
 }
 
-/// Finds the cache markers of `sql` and wraps the CTEs they mark in `statement`.
+/// Finds the markers of `sql` and wraps the CTEs they mark in `statement` (a tag inside a
+/// cache, whatever their order in the text).
 pub(crate) fn apply(sql: &str, statement: &mut Statement, locator: &Locator<'_>) -> Result<Marked> {
-    let markers = markers(sql, locator)?;
+    let mut markers = markers(sql, locator)?;
     let mut marked = Marked::default();
     if markers.is_empty() {
         return Ok(marked);
@@ -127,12 +144,15 @@ pub(crate) fn apply(sql: &str, statement: &mut Statement, locator: &Locator<'_>)
         let s = query.span().start;
         (s.line, s.column)
     };
-    let mut done: Vec<usize> = Vec::new();
+    // Tags first, so that a CTE marked both ways is cached over its tag.
+    markers.sort_by_key(|m| !matches!(m.mark, Mark::Tag(_)));
+    let mut done: Vec<(usize, bool)> = Vec::new();
     for m in &markers {
         let n = marked.ctes.len();
+        let is_tag = matches!(m.mark, Mark::Tag(_));
         let misplaced = || {
             locator.error(
-                "this cache marker marks nothing: put `-- xorq: cache` on the line before a CTE (`name AS (…)`) or before the query's first word",
+                "this marker marks nothing: put `-- xorq: cache` (or `-- xorq: tag <name>`) on the line before a CTE (`name AS (…)`), or a cache marker before the query's first word",
                 Some(m.at),
             )
         };
@@ -143,19 +163,27 @@ pub(crate) fn apply(sql: &str, statement: &mut Statement, locator: &Locator<'_>)
                 (s.line, s.column) == target
             })
         });
-        match cte {
-            Some(i) if !done.contains(&i) => {
+        match (cte, &m.mark) {
+            (Some(i), mark) if !done.contains(&(i, is_tag)) => {
                 let Some(with) = query.with.as_mut() else { return Err(misplaced()) };
                 let cte = &mut with.cte_tables[i];
                 let body = std::mem::replace(&mut *cte.query, template(n)?);
                 *cte.query = wrap(body, n)?;
-                done.push(i);
-                marked.ctes.push(m.strategy);
+                done.push((i, is_tag));
+                marked.ctes.push(mark.clone());
             }
-            None if target == start && marked.whole.is_none() => marked.whole = Some(m.strategy),
+            (None, Mark::Cache(strategy)) if target == start && marked.whole.is_none() => {
+                marked.whole = Some(*strategy)
+            }
+            (None, Mark::Tag(_)) if target == start => {
+                return Err(locator.error(
+                    "a tag marks a CTE, not the whole query: put `-- xorq: tag <name>` on the line before `name AS (…)`",
+                    Some(m.at),
+                ));
+            }
             _ if target == start || cte.is_some() => {
                 return Err(locator.error(
-                    "a second cache marker for the same query; one marker per CTE (and one for the whole query)",
+                    "a second marker of the same kind for the same query; one cache and one tag marker per CTE (and one cache marker for the whole query)",
                     Some(m.at),
                 ));
             }

@@ -13,9 +13,9 @@ use datafusion::logical_expr::{
     Aggregate, Distinct, Expr as DfExpr, FetchType, Filter, Limit, LogicalPlan, Projection, SkipType, Sort, TableScan,
     Window,
 };
-use xorq_core::{CacheStrategy, CoreError, Expr, Table, col};
+use xorq_core::{CoreError, Expr, Table, col};
 
-use super::cache_marker::wrapper_index;
+use super::cache_marker::{Mark, wrapper_index};
 use super::context::SqlSource;
 use super::lift_scalar::ScalarLifter;
 use super::locate::Locator;
@@ -32,12 +32,12 @@ pub(crate) struct Lifter<'a> {
     pub unmerged: BTreeSet<usize>,
     /// Set when a merged join key was used: the pass is repeated with that join unmerged.
     pub blocked: Cell<Option<usize>>,
-    /// Strategies of the cache markers, by wrapper number (`__xorq_cache_<n>`).
-    pub caches: &'a [CacheStrategy],
+    /// What each marker wrapper stands for, by wrapper number (`__xorq_cache_<n>`).
+    pub caches: &'a [Mark],
 }
 
 /// Lifts a whole query plan; its output columns carry the query's output names.
-pub(crate) fn lift_root(plan: &LogicalPlan, locator: &Locator<'_>, caches: &[CacheStrategy]) -> Result<Table> {
+pub(crate) fn lift_root(plan: &LogicalPlan, locator: &Locator<'_>, caches: &[Mark]) -> Result<Table> {
     let mut unmerged = BTreeSet::new();
     loop {
         let lifter = Lifter { locator, unmerged: unmerged.clone(), blocked: Cell::new(None), caches };
@@ -111,12 +111,16 @@ impl<'a> Lifter<'a> {
         }
     }
 
-    /// A query marked `-- xorq: cache`: lifted with its SQL output names, then cached.
+    /// A query marked `-- xorq: cache` or `-- xorq: tag`: lifted with its SQL output names, then
+    /// cached or tagged.
     fn cached(&self, input: &LogicalPlan, n: usize) -> Result<Rel> {
-        let strategy =
-            *self.caches.get(n).ok_or_else(|| EngineError::Internal(format!("cache marker {n} has no strategy")))?;
+        let mark = self.caches.get(n).ok_or_else(|| EngineError::Internal(format!("marker {n} has no meaning")))?;
         let table = self.finish(self.lift(input, None)?)?;
-        Ok(Rel::of(table.cache(strategy).map_err(|e| self.core(e))?))
+        let marked = match mark {
+            Mark::Cache(strategy) => table.cache(*strategy),
+            Mark::Tag(name) => table.tag(name),
+        };
+        Ok(Rel::of(marked.map_err(|e| self.core(e))?))
     }
 
     /// Places pending window functions in a projection, so every column is a table column.

@@ -9,7 +9,7 @@
 //!
 //! ```no_run
 //! use xorq_core::{CacheStrategy, Table};
-//! use xorq_exec::{Params, Session, cache::{Cache, pin::PinOptions}};
+//! use xorq_exec::{Params, Session, cache::Cache, pin::PinOptions};
 //! # async fn demo(totals: Table) -> xorq_exec::Result<()> {
 //! let session = Session::new().with_cache(Cache::in_dir("/tmp/xorq-cache"));
 //! let (pinned, reports) = session.pin(&totals, &Params::new(), PinOptions::default().materialize(true)).await?;
@@ -27,8 +27,8 @@ use xorq_core::plan::{Cache as CacheNode, FileFormat, Node, pin};
 use xorq_core::tree::{Recursion, TreeNode};
 use xorq_core::{Address, CacheStorage, CacheStrategy, RelOp, Source, Table};
 
-use super::event::{MissReason, Outcome, rows_text};
-use super::plan::{Decision, Mode, decide};
+use crate::cache::event::{MissReason, Outcome, rows_text};
+use crate::cache::plan::{Decision, Mode, decide};
 use crate::error::{ExecError, Result};
 use crate::params::Params;
 use crate::session::Session;
