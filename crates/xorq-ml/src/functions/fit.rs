@@ -56,16 +56,7 @@ fn fit_typing(args: &[Arg<'_>]) -> std::result::Result<Signature, Refusal> {
             &args[3..]
         }
     };
-    for (i, a) in features.iter().enumerate() {
-        if !(a.dtype.is_numeric() || *a.dtype == DataType::Boolean || *a.dtype == DataType::Null) {
-            return Err(Refusal::Message(format!(
-                "feature {} is of type {}; features are numbers (encode text features first)",
-                i + 1,
-                a.dtype
-            )));
-        }
-        out.push(DataType::Float64);
-    }
+    out.extend(super::feature_types("fit", features)?);
     Ok(Signature { args: out, result: DataType::Binary })
 }
 

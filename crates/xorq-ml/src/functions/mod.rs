@@ -20,9 +20,30 @@ use std::sync::OnceLock;
 
 use datafusion::logical_expr::{AggregateUDF, ScalarUDF};
 use xorq_core::expr::func::registry;
-use xorq_core::{AggFunc, ScalarFunc};
+use xorq_core::expr::func::{Arg, Refusal};
+use xorq_core::{AggFunc, DataType, ScalarFunc};
 
 use crate::error::{MlError, Result};
+
+/// The types features are converted to (`Float64`), or a refusal naming the first argument of
+/// `function` that is not a number.
+pub(crate) fn feature_types(function: &str, features: &[Arg<'_>]) -> std::result::Result<Vec<DataType>, Refusal> {
+    features
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            if a.dtype.is_numeric() || *a.dtype == DataType::Boolean || *a.dtype == DataType::Null {
+                Ok(DataType::Float64)
+            } else {
+                Err(Refusal::Message(format!(
+                    "feature {} of {function} is of type {}; features are numbers (encode text features first)",
+                    i + 1,
+                    a.dtype
+                )))
+            }
+        })
+        .collect()
+}
 
 /// Handles of the registered functions.
 #[derive(Clone, Copy, Debug)]

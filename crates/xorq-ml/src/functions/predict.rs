@@ -44,16 +44,7 @@ fn features(name: &str, model: &Arg<'_>, rest: &[Arg<'_>]) -> std::result::Resul
         return Err(Refusal::Arity("a model and at least one feature".into()));
     }
     let mut out = vec![DataType::Binary];
-    for (i, a) in rest.iter().enumerate() {
-        if !(a.dtype.is_numeric() || *a.dtype == DataType::Boolean || *a.dtype == DataType::Null) {
-            return Err(Refusal::Message(format!(
-                "feature {} of {name} is of type {}; features are numbers",
-                i + 1,
-                a.dtype
-            )));
-        }
-        out.push(DataType::Float64);
-    }
+    out.extend(super::feature_types(name, rest)?);
     Ok(out)
 }
 
