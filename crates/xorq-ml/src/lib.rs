@@ -8,6 +8,8 @@
 //! - [`functions`]: `fit` (an aggregate whose value is the model) and `predict`,
 //!   `predict_class`, `predict_proba` (scalar functions reading it), registered like any
 //!   function, so they are addressed, written to `expr.yaml` and usable from SQL.
+//! - [`metrics`]: accuracy, precision, recall, F1, ROC AUC, R², MAE, RMSE as deferred
+//!   one-row tables over a predicted table.
 //! - [`pipeline`]: the table API: `Pipeline::new(estimator).fit(&train, features, target)`,
 //!   then `.predict(&test)`; the fit is cached, keyed by the training expression's address and
 //!   the hyperparameters.
@@ -18,6 +20,7 @@
 pub mod error;
 pub mod estimator;
 pub mod functions;
+pub mod metrics;
 pub mod model;
 pub mod pipeline;
 pub mod split;
