@@ -6,6 +6,8 @@
 //! Module layers (no import cycle): `session` (configuration) ← `placement`, `cache::plan`,
 //! `segment::sql` (planning, nothing runs) ← `run` (this executor) ← `explain`, `pin`, `blocking`.
 
+mod broadcast;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -146,7 +148,8 @@ impl Session {
         for event in pinned {
             self.cache().report(event);
         }
-        let resolved = resolve(self, &Table::from_node(root), &values).await?;
+        let mut resolved = resolve(self, &Table::from_node(root), &values).await?;
+        broadcast::broadcast(self, &mut resolved, &values).await?;
         let ordered = resolved.ordered || pinned_ordered;
         let stream = self.stream_node(resolved.table.node().clone(), &values, &resolved.entries, ordered).await?;
         Ok(match resolved.root {
@@ -175,6 +178,8 @@ pub(crate) struct Resolved {
     pub ordered: bool,
     /// Nodes that read stored entries (already checked, not probed again), by identity.
     pub entries: BTreeSet<usize>,
+    /// Of those, the ones whose entry holds exactly one row (see [`crate::broadcast`]).
+    pub single_rows: BTreeSet<usize>,
 }
 
 /// Resolves the cache nodes of `table` for `session`: plans them ([`plan_cache`]), reports
@@ -184,7 +189,13 @@ pub(crate) struct Resolved {
 pub(crate) async fn resolve(session: &Session, table: &Table, values: &ParamValues) -> Result<Resolved> {
     let cache = session.cache();
     let root = table.node();
-    let unchanged = || Resolved { table: table.clone(), root: None, ordered: false, entries: BTreeSet::new() };
+    let unchanged = || Resolved {
+        table: table.clone(),
+        root: None,
+        ordered: false,
+        entries: BTreeSet::new(),
+        single_rows: BTreeSet::new(),
+    };
     let all = walk::topological(root);
     if !cache.is_enabled() || !all.iter().any(|n| matches!(n.op(), RelOp::Cache(_))) {
         return Ok(unchanged());
@@ -200,10 +211,13 @@ pub(crate) async fn resolve(session: &Session, table: &Table, values: &ParamValu
     let input_of = |rebuilt: &BTreeMap<usize, Arc<Node>>, n: &Arc<Node>| rebuilt.get(&id(n)).cloned();
     for node in all.iter().copied().filter(|n| seen.contains(&id(n))) {
         let new = match (node.op(), decisions.remove(&id(node))) {
-            (RelOp::Cache(_), Some(Decision::Hit { source, ordered, .. })) => {
+            (RelOp::Cache(_), Some(Decision::Hit { source, ordered, rows, .. })) => {
                 let read = Node::try_new(RelOp::Source(source))?;
                 out.ordered |= ordered;
                 out.entries.insert(id(&read));
+                if rows == 1 {
+                    out.single_rows.insert(id(&read));
+                }
                 read
             }
             (RelOp::Cache(c), Some(Decision::Miss(pending))) => {
@@ -267,10 +281,13 @@ async fn materialize(
     }
     let ordered = is_ordered(&input);
     match store.lookup(&key, &schema)? {
-        Lookup::Hit { source, .. } => {
+        Lookup::Hit { source, meta } => {
             let read = Node::try_new(RelOp::Source(source))?;
             out.ordered |= ordered;
             out.entries.insert(id(&read));
+            if meta.rows == 1 {
+                out.single_rows.insert(id(&read));
+            }
             Ok(read)
         }
         _ => {

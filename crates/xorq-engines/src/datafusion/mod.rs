@@ -4,7 +4,7 @@ mod checked;
 mod checked_sum;
 pub mod functions;
 mod join_tree;
-mod literal;
+pub mod literal;
 mod lower;
 pub mod marker;
 mod provider;

@@ -54,6 +54,8 @@ pub(crate) enum Decision {
         ordered: bool,
         /// The BLAKE3 hash of the entry's data file (what a pin bundles it by), when it has one.
         blake3: Option<String>,
+        /// Rows of the entry (from its sidecar).
+        rows: u64,
     },
     /// Compute the node's input and store it.
     Miss(Box<Pending>),
@@ -199,8 +201,8 @@ pub(crate) fn decide(
             let event =
                 base.event(Outcome::Hit { created: created.unwrap_or(SystemTime::UNIX_EPOCH), rows: found.rows });
             // Whether order matters follows from the expression, not from the (editable) sidecar.
-            let blake3 = found.blake3.clone();
-            Ok((Decision::Hit { source, ordered: is_ordered(&c.input), blake3 }, vec![event]))
+            let (blake3, rows) = (found.blake3.clone(), found.rows);
+            Ok((Decision::Hit { source, ordered: is_ordered(&c.input), blake3, rows }, vec![event]))
         }
         Lookup::Miss { damaged: Some(why), .. } => {
             let (short, place) = (key.address.short(), store.describe());

@@ -143,40 +143,65 @@ impl ScalarUDFImpl for Predict {
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> DfResult<ColumnarValue> {
         let rows = args.number_rows;
-        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
         let skip = if self.answer == Answer::Probability { 2 } else { 1 };
-        if arrays.len() <= skip {
+        if args.args.len() <= skip {
             return exec_err!("{}: a model and at least one feature are needed", self.name());
         }
+        // A model given once (a constant: the usual case, see `xorq_exec`'s broadcast of a
+        // one-row entry) is parsed once and never copied per row.
+        let one_model = match &args.args[0] {
+            ColumnarValue::Scalar(s) => Some(match s.cast_to(&ArrowType::Binary)? {
+                datafusion::common::ScalarValue::Binary(Some(bytes)) => Some(self.model(&bytes)?),
+                _ => None,
+            }),
+            ColumnarValue::Array(_) => None,
+        };
         // Whatever Arrow representation the engine hands over (views, large offsets).
-        let models = cast(&arrays[0], &ArrowType::Binary)?;
-        let models = models.as_binary::<i32>();
-        let labels = if self.answer == Answer::Probability { Some(cast(&arrays[1], &ArrowType::Utf8)?) } else { None };
+        let models = match one_model {
+            Some(_) => None,
+            None => Some(cast(&args.args[0].to_array(rows)?, &ArrowType::Binary)?),
+        };
+        let models = models.as_ref().map(|m| m.as_binary::<i32>());
+        let labels = if self.answer == Answer::Probability {
+            Some(cast(&args.args[1].to_array(rows)?, &ArrowType::Utf8)?)
+        } else {
+            None
+        };
         let labels = labels.as_ref().map(|l| l.as_string::<i32>());
-        let features: Vec<ArrayRef> =
-            arrays[skip..].iter().map(|a| cast(a, &ArrowType::Float64)).collect::<Result<_, _>>()?;
+        let features: Vec<ArrayRef> = args.args[skip..]
+            .iter()
+            .map(|a| Ok(cast(&a.to_array(rows)?, &ArrowType::Float64)?))
+            .collect::<DfResult<_>>()?;
         let features: Vec<_> = features.iter().map(|a| a.as_primitive::<Float64Type>().clone()).collect();
         let mut numbers = Float64Builder::with_capacity(rows);
         let mut texts = StringBuilder::new();
         let mut row = vec![0.0; features.len()];
         let mut current: Option<(&[u8], Arc<Model>)> = None;
         for i in 0..rows {
-            let missing =
-                models.is_null(i) || features.iter().any(|f| f.is_null(i)) || labels.is_some_and(|l| l.is_null(i));
+            let missing = models.is_some_and(|m| m.is_null(i))
+                || matches!(one_model, Some(None))
+                || features.iter().any(|f| f.is_null(i))
+                || labels.is_some_and(|l| l.is_null(i));
             if missing {
                 numbers.append_null();
                 texts.append_null();
                 continue;
             }
-            let bytes = models.value(i);
-            let model = match &current {
-                // The same value (by place, or by content hash in `model`) is parsed once.
-                Some((b, m)) if b.as_ptr() == bytes.as_ptr() && b.len() == bytes.len() => Arc::clone(m),
-                _ => {
-                    let m = self.model(bytes)?;
-                    current = Some((bytes, Arc::clone(&m)));
-                    m
+            let model = match (&one_model, models) {
+                (Some(Some(m)), _) => Arc::clone(m),
+                (_, Some(models)) => {
+                    let bytes = models.value(i);
+                    match &current {
+                        // The same value (by place, or by content hash in `model`) is parsed once.
+                        Some((b, m)) if b.as_ptr() == bytes.as_ptr() && b.len() == bytes.len() => Arc::clone(m),
+                        _ => {
+                            let m = self.model(bytes)?;
+                            current = Some((bytes, Arc::clone(&m)));
+                            m
+                        }
+                    }
                 }
+                _ => return exec_err!("{}: no model", self.name()),
             };
             for (slot, f) in row.iter_mut().zip(&features) {
                 *slot = f.value(i);
