@@ -10,6 +10,8 @@
 //!   function, so they are addressed, written to `expr.yaml` and usable from SQL.
 //! - [`metrics`]: accuracy, precision, recall, F1, ROC AUC, R², MAE, RMSE as deferred
 //!   one-row tables over a predicted table.
+//! - [`steps`]: `StandardScaler`, `MinMaxScaler`, `SimpleImputer` before the estimator, fitted
+//!   as aggregates on the training rows and applied to any rows.
 //! - [`pipeline`]: the table API: `Pipeline::new(estimator).fit(&train, features, target)`,
 //!   then `.predict(&test)`; the fit is cached, keyed by the training expression's address and
 //!   the hyperparameters.
@@ -24,6 +26,7 @@ pub mod metrics;
 pub mod model;
 pub mod pipeline;
 pub mod split;
+pub mod steps;
 
 pub use error::{MlError, Result};
 pub use estimator::Estimator;

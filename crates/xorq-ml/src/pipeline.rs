@@ -23,21 +23,30 @@ use xorq_core::{CacheStrategy, Expr, Table, col, lit};
 
 use crate::error::{MlError, Result};
 use crate::estimator::{Estimator, Kind};
+use crate::steps::Step;
+
+/// The prefix of the statistics columns of step `k`.
+fn step_prefix(k: usize) -> String {
+    format!("__xorq_step{k}_")
+}
 
 /// The column a fitted model is kept in.
 pub const MODEL_COLUMN: &str = "model";
 /// The column predictions are written to.
 pub const PREDICTED: &str = "predicted";
 
-/// An estimator to fit.
+/// Steps, then an estimator to fit.
 #[derive(Clone, Debug)]
 pub struct Pipeline {
+    steps: Vec<Step>,
     estimator: Estimator,
 }
 
 /// A fitted pipeline: the (deferred, cached) model and what it was fitted on.
 #[derive(Clone, Debug)]
 pub struct FittedPipeline {
+    /// Each step with its statistics (a cached one-row table).
+    steps: Vec<(Step, Table)>,
     estimator: Estimator,
     features: Vec<String>,
     target: Option<String>,
@@ -47,7 +56,13 @@ pub struct FittedPipeline {
 impl Pipeline {
     /// A pipeline of one estimator.
     pub fn new(estimator: Estimator) -> Pipeline {
-        Pipeline { estimator }
+        Pipeline { steps: Vec::new(), estimator }
+    }
+
+    /// This pipeline with `step` applied to the features after the steps already given.
+    pub fn step(mut self, step: Step) -> Pipeline {
+        self.steps.push(step);
+        self
     }
 
     /// The model fitted on `train`'s `features` (and `target`; none for clustering), as a
@@ -70,8 +85,23 @@ impl Pipeline {
             (_, None) => return Err(MlError::Fit(format!("{} needs a target column", self.estimator.name()))),
         }
         args.extend(features.iter().map(|f| col(*f)));
+        let names: Vec<String> = features.iter().map(|f| f.to_string()).collect();
+        let mut steps = Vec::with_capacity(self.steps.len());
+        let mut train = train.clone();
+        let mut inputs = names.clone();
+        for (k, step) in self.steps.iter().enumerate() {
+            let prefix = step_prefix(k);
+            let stats = step.fit(&train, &inputs, &names, &prefix)?;
+            train = step.apply(&train, &stats, &inputs, &names, &prefix)?;
+            inputs = names.iter().map(|n| Step::output(&prefix, n)).collect();
+            steps.push((step.clone(), stats));
+        }
+        // The estimator reads what the last step wrote (the features themselves without steps).
+        args.truncate(args.len() - features.len());
+        args.extend(inputs.iter().map(|f| col(f.as_str())));
         let model = train.agg([Expr::aggregate(h.fit, args).alias(MODEL_COLUMN)])?.cache(CacheStrategy::snapshot())?;
         Ok(FittedPipeline {
+            steps,
             estimator: self.estimator.clone(),
             features: features.iter().map(|f| f.to_string()).collect(),
             target: target.map(str::to_string),
@@ -110,9 +140,11 @@ impl FittedPipeline {
             Kind::Classifier => h.predict_class,
             _ => h.predict,
         };
-        let mut args = vec![col(MODEL_COLUMN)];
-        args.extend(self.features.iter().map(|f| col(f.as_str())));
-        self.with_model(test, Expr::call_function(func, args).alias(PREDICTED))
+        self.with_model(test, |inputs| {
+            let mut args = vec![col(MODEL_COLUMN)];
+            args.extend(inputs.iter().map(|f| col(f.as_str())));
+            Expr::call_function(func, args).alias(PREDICTED)
+        })
     }
 
     /// `test` with the probability of `label` in column `predicted_proba` (classifiers only).
@@ -121,20 +153,37 @@ impl FittedPipeline {
             return Err(MlError::Predict(format!("{} is not a classifier", self.estimator.name())));
         }
         let h = crate::functions::handles()?;
-        let mut args = vec![col(MODEL_COLUMN), lit(label)];
-        args.extend(self.features.iter().map(|f| col(f.as_str())));
-        self.with_model(test, Expr::call_function(h.predict_proba, args).alias("predicted_proba"))
+        self.with_model(test, |inputs| {
+            let mut args = vec![col(MODEL_COLUMN), lit(label)];
+            args.extend(inputs.iter().map(|f| col(f.as_str())));
+            Expr::call_function(h.predict_proba, args).alias("predicted_proba")
+        })
     }
 
-    fn with_model(&self, test: &Table, column: Expr) -> Result<Table> {
+    /// `rows` with every step applied to the features, with the training rows' statistics (as
+    /// extra columns), and the columns the estimator reads.
+    fn transform(&self, rows: &Table) -> Result<(Table, Vec<String>)> {
+        let mut out = rows.clone();
+        let mut inputs = self.features.clone();
+        for (k, (step, stats)) in self.steps.iter().enumerate() {
+            let prefix = step_prefix(k);
+            out = step.apply(&out, stats, &inputs, &self.features, &prefix)?;
+            inputs = self.features.iter().map(|n| Step::output(&prefix, n)).collect();
+        }
+        Ok((out, inputs))
+    }
+
+    fn with_model(&self, test: &Table, column: impl FnOnce(&[String]) -> Expr) -> Result<Table> {
         if test.schema().field(MODEL_COLUMN).is_some() {
             return Err(MlError::Predict(format!(
                 "the rows to predict already have a column `{MODEL_COLUMN}`; rename it first"
             )));
         }
-        let joined = test.cross_join(&self.model)?;
+        // The prediction reads the transformed features; the rows come out as they were given.
+        let (transformed, inputs) = self.transform(test)?;
+        let joined = transformed.cross_join(&self.model)?;
         let mut keep: Vec<Expr> = test.columns().into_iter().map(col).collect();
-        keep.push(column);
+        keep.push(column(&inputs));
         Ok(joined.select(keep)?)
     }
 }

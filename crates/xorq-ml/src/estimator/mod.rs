@@ -16,7 +16,7 @@
 
 mod clustering;
 mod linear;
-mod params;
+pub(crate) mod params;
 mod tree;
 
 use serde_json::{Map, Value};

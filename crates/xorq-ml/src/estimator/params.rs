@@ -34,6 +34,10 @@ pub enum Accepts {
     Seed,
     /// Only this JSON value (a setting this implementation has one way of doing).
     Only(&'static str),
+    /// Two numbers `[low, high]` with `low < high`.
+    Range,
+    /// A number, or null.
+    NumberOrNull,
 }
 
 impl Hyper {
@@ -56,6 +60,10 @@ impl Hyper {
             },
             Accepts::Seed => v.is_null() || v.as_i64().is_some(),
             Accepts::Only(text) => serde_json::from_str::<Value>(text).is_ok_and(|only| only == *v),
+            Accepts::Range => v.as_array().is_some_and(|r| {
+                matches!(r.as_slice(), [a, b] if a.as_f64().zip(b.as_f64()).is_some_and(|(a, b)| a < b && a.is_finite() && b.is_finite()))
+            }),
+            Accepts::NumberOrNull => v.is_null() || v.as_f64().is_some_and(f64::is_finite),
         };
         if ok {
             return Ok(());
@@ -69,6 +77,8 @@ impl Hyper {
             Accepts::OneOf(values) => format!("one of {}", values.join(", ")),
             Accepts::Seed => "an integer or null".to_string(),
             Accepts::Only(text) => format!("only {text}"),
+            Accepts::Range => "two numbers [low, high] with low < high".to_string(),
+            Accepts::NumberOrNull => "a number or null".to_string(),
         };
         Err(MlError::Hyperparameter(format!(
             "{estimator}: `{}` = {v} is not supported here; it takes {wanted}",
