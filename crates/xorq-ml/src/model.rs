@@ -97,6 +97,12 @@ pub enum State {
         /// The nodes; node 0 is the root.
         nodes: Vec<TreeNode>,
     },
+    /// Trees whose predictions are averaged (numbers) or whose class probabilities are
+    /// averaged (classes).
+    Forest {
+        /// The trees, each as [`State::Tree`]'s nodes.
+        trees: Vec<Vec<TreeNode>>,
+    },
     /// Nearest centroid.
     Centroids {
         /// One row per cluster.
@@ -123,6 +129,10 @@ pub enum TreeNode {
     Leaf {
         /// The prediction.
         value: f64,
+        /// The class frequencies of the training rows that reached this leaf (trees of forests,
+        /// whose probabilities are averaged, as scikit-learn's).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        proba: Option<Vec<f64>>,
     },
 }
 
@@ -182,26 +192,52 @@ impl Model {
                     return bad(format!("its coefficients are not {} per output", self.n_features));
                 }
             }
-            State::Tree { nodes } => {
-                for (i, n) in nodes.iter().enumerate() {
-                    if let TreeNode::Split { feature, left, right, .. } = n
-                        && (*feature >= self.n_features
-                            || *left <= i
-                            || *right <= i
-                            || *left >= nodes.len()
-                            || *right >= nodes.len())
-                    {
-                        return bad(format!("its tree node {i} points outside the tree"));
-                    }
+            State::Tree { nodes } => self.check_tree(nodes, 0)?,
+            State::Forest { trees } => {
+                if trees.is_empty() {
+                    return bad("its forest has no trees".into());
                 }
-                if nodes.is_empty() {
-                    return bad("its tree has no nodes".into());
+                for (t, nodes) in trees.iter().enumerate() {
+                    self.check_tree(nodes, t)?;
                 }
             }
             State::Centroids { centroids } => {
                 if centroids.is_empty() || centroids.iter().any(|c| c.len() != self.n_features) {
                     return bad(format!("its centroids are not {} numbers each", self.n_features));
                 }
+            }
+        }
+        Ok(())
+    }
+
+    fn check_tree(&self, nodes: &[TreeNode], tree: usize) -> Result<()> {
+        let bad = |why: String| Err(MlError::InvalidModel(why));
+        if nodes.is_empty() {
+            return bad(format!("its tree {tree} has no nodes"));
+        }
+        let classes = match &self.output {
+            Output::Classes { classes } => Some(classes.len()),
+            _ => None,
+        };
+        for (i, n) in nodes.iter().enumerate() {
+            match n {
+                TreeNode::Split { feature, left, right, .. }
+                    if *feature >= self.n_features
+                        || *left <= i
+                        || *right <= i
+                        || *left >= nodes.len()
+                        || *right >= nodes.len() =>
+                {
+                    return bad(format!("its tree {tree} node {i} points outside the tree"));
+                }
+                TreeNode::Leaf { value, proba } => {
+                    let wrong_class = classes.is_some_and(|k| *value < 0.0 || *value as usize >= k);
+                    let wrong_proba = proba.as_ref().is_some_and(|p| Some(p.len()) != classes);
+                    if wrong_class || wrong_proba {
+                        return bad(format!("its tree {tree} leaf {i} names a class it does not have"));
+                    }
+                }
+                TreeNode::Split { .. } => {}
             }
         }
         Ok(())
@@ -224,16 +260,39 @@ impl Model {
         coef.iter().zip(intercept).map(|(w, b)| w.iter().zip(x).map(|(w, x)| w * x).sum::<f64>() + b).collect()
     }
 
-    fn leaf(nodes: &[TreeNode], x: &[f64]) -> f64 {
+    /// The leaf `x` reaches.
+    fn reach<'n>(nodes: &'n [TreeNode], x: &[f64]) -> &'n TreeNode {
         let mut i = 0;
         // Children always come after their parent (checked when read), so this ends.
         loop {
             match &nodes[i] {
-                TreeNode::Leaf { value } => return *value,
+                leaf @ TreeNode::Leaf { .. } => return leaf,
                 TreeNode::Split { feature, threshold, left, right } => {
                     i = if x[*feature] < *threshold { *left } else { *right };
                 }
             }
+        }
+    }
+
+    fn leaf(nodes: &[TreeNode], x: &[f64]) -> f64 {
+        match Self::reach(nodes, x) {
+            TreeNode::Leaf { value, .. } => *value,
+            TreeNode::Split { .. } => f64::NAN, // `reach` returns leaves only
+        }
+    }
+
+    /// The class probabilities of one tree's leaf for `x` (one-hot without frequencies).
+    fn tree_proba(nodes: &[TreeNode], x: &[f64], n_classes: usize) -> Vec<f64> {
+        match Self::reach(nodes, x) {
+            TreeNode::Leaf { proba: Some(p), .. } => p.clone(),
+            TreeNode::Leaf { value, .. } => {
+                let mut p = vec![0.0; n_classes];
+                if let Some(slot) = p.get_mut(*value as usize) {
+                    *slot = 1.0;
+                }
+                p
+            }
+            TreeNode::Split { .. } => vec![0.0; n_classes],
         }
     }
 
@@ -244,6 +303,8 @@ impl Model {
             (State::Linear { coef, intercept }, Output::Regression) => Self::scores(coef, intercept, x)[0],
             (State::Linear { .. }, Output::Classes { .. }) => argmax(&self.probabilities(x)?) as f64,
             (State::Tree { nodes }, _) => Self::leaf(nodes, x),
+            (State::Forest { .. }, Output::Classes { .. }) => argmax(&self.probabilities(x)?) as f64,
+            (State::Forest { trees }, _) => trees.iter().map(|t| Self::leaf(t, x)).sum::<f64>() / trees.len() as f64,
             (State::Centroids { centroids }, _) => {
                 let distance = |c: &Vec<f64>| c.iter().zip(x).map(|(c, x)| (c - x) * (c - x)).sum::<f64>();
                 let d: Vec<f64> = centroids.iter().map(distance).map(|d| -d).collect();
@@ -285,11 +346,13 @@ impl Model {
                 let total: f64 = e.iter().sum();
                 Ok(e.into_iter().map(|v| v / total).collect())
             }
-            (State::Tree { nodes }, Output::Classes { classes }) => {
+            (State::Tree { nodes }, Output::Classes { classes }) => Ok(Self::tree_proba(nodes, x, classes.len())),
+            (State::Forest { trees }, Output::Classes { classes }) => {
                 let mut p = vec![0.0; classes.len()];
-                let i = Self::leaf(nodes, x) as usize;
-                if let Some(slot) = p.get_mut(i) {
-                    *slot = 1.0;
+                for t in trees {
+                    for (slot, v) in p.iter_mut().zip(Self::tree_proba(t, x, classes.len())) {
+                        *slot += v / trees.len() as f64;
+                    }
                 }
                 Ok(p)
             }

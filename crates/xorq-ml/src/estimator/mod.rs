@@ -14,7 +14,9 @@
 //! assert!(err.contains("penalty"), "{err}");
 //! ```
 
+mod cart;
 mod clustering;
+mod forest;
 mod linear;
 pub(crate) mod params;
 mod tree;
@@ -47,8 +49,15 @@ pub(crate) struct Def {
 }
 
 /// Every estimator, by scikit-learn name.
-pub(crate) const ESTIMATORS: &[Def] =
-    &[linear::LINEAR_REGRESSION, linear::LOGISTIC_REGRESSION, tree::DECISION_TREE_CLASSIFIER, clustering::KMEANS];
+pub(crate) const ESTIMATORS: &[Def] = &[
+    linear::LINEAR_REGRESSION,
+    linear::LOGISTIC_REGRESSION,
+    tree::DECISION_TREE_CLASSIFIER,
+    forest::DECISION_TREE_REGRESSOR,
+    forest::RANDOM_FOREST_CLASSIFIER,
+    forest::RANDOM_FOREST_REGRESSOR,
+    clustering::KMEANS,
+];
 
 /// The training rows: features (row-major) and the target (numbers or labels).
 #[derive(Debug, Default)]

@@ -65,11 +65,11 @@ fn fit_tree(params: &Map<String, Value>, t: &Training) -> Result<Model> {
 fn flatten(node: &LinfaNode<f64, usize>, out: &mut Vec<TreeNode>) -> Result<usize> {
     let at = out.len();
     if let Some(class) = node.prediction() {
-        out.push(TreeNode::Leaf { value: class as f64 });
+        out.push(TreeNode::Leaf { value: class as f64, proba: None });
         return Ok(at);
     }
     let (feature, threshold, _) = node.split();
-    out.push(TreeNode::Leaf { value: 0.0 }); // replaced below, once the children have indices
+    out.push(TreeNode::Leaf { value: 0.0, proba: None }); // replaced below, once the children have indices
     let children = node.children();
     let (Some(Some(l)), Some(Some(r))) = (children.first(), children.get(1)) else {
         return Err(MlError::Fit("DecisionTreeClassifier: a split node without two children".into()));
