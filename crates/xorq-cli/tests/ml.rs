@@ -38,9 +38,15 @@ fn penguins_train_predict_score_and_trace() {
     // The prediction traces to the test rows' features and, through the fit, to the training
     // rows' target and features.
     let tree = s.ok(&["lineage", &build, "--column", "predicted"]).stdout;
-    for needed in
-        ["PredictClass", "Fit #", "Field:species", "Tag:test", "bill_length_mm", "flipper_length_mm", "penguins.csv"]
-    {
+    for needed in [
+        "PredictClass",
+        "Fit:training",
+        "Field:species",
+        "Tag:test",
+        "bill_length_mm",
+        "flipper_length_mm",
+        "penguins.csv",
+    ] {
         assert!(tree.contains(needed), "`{needed}` missing from:\n{tree}");
     }
 }

@@ -263,7 +263,12 @@ impl Builder {
             }
             ExprKind::Function { func, args } => (named(&pascal(func.name())), args.iter().collect(), vec![]),
             ExprKind::Aggregate(call) => (
-                NodeKind::Expr { name: pascal(call.func.name()), detail: None, aggregate: true },
+                NodeKind::Expr {
+                    name: pascal(call.func.name()),
+                    // A model's fit: what flows into it is the training rows' columns.
+                    detail: call.func.def().aggregate.training.then(|| "training".to_string()),
+                    aggregate: true,
+                },
                 call.args.iter().collect(),
                 call.filter.iter().chain(call.order_by.iter().map(|k| &k.expr)).collect(),
             ),

@@ -24,7 +24,8 @@ pub(crate) static FIT_DEF: FunctionDef = FunctionDef::aggregate(
     "fit",
     Typing::Custom(fit_typing),
     "the model an estimator fits on the rows: fit('LogisticRegression', '{\"C\": 1.0}', target, feature, …)",
-);
+)
+.training();
 
 fn fit_typing(args: &[Arg<'_>]) -> std::result::Result<Signature, Refusal> {
     if args.len() < 3 {

@@ -134,6 +134,8 @@ pub struct AggregateOptions {
     pub order: Order,
     /// `f(x) IGNORE NULLS`.
     pub ignore_nulls: bool,
+    /// Whether its arguments are training inputs (a model's fit): lineage marks them so.
+    pub training: bool,
 }
 
 /// Properties that only window functions have.
@@ -173,7 +175,7 @@ pub struct FunctionDef {
 }
 
 const NO_AGGREGATE: AggregateOptions =
-    AggregateOptions { distinct: Distinct::Refused, order: Order::Refused, ignore_nulls: false };
+    AggregateOptions { distinct: Distinct::Refused, order: Order::Refused, ignore_nulls: false, training: false };
 const NO_WINDOW: WindowOptions = WindowOptions { frame: false, ignore_nulls: false };
 
 impl FunctionDef {
@@ -241,6 +243,13 @@ impl FunctionDef {
     /// Taking an `ORDER BY`.
     pub const fn ordered(mut self) -> Self {
         self.aggregate.order = Order::Sensitive;
+        self
+    }
+
+    /// An aggregate whose arguments are training inputs (it fits a model): column lineage
+    /// marks the path through it as training.
+    pub const fn training(mut self) -> Self {
+        self.aggregate.training = true;
         self
     }
 
