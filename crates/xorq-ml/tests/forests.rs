@@ -4,12 +4,14 @@
 //! forests' test accuracy and R² within 0.03 (bootstrap and feature draws come from other
 //! generators). A forest is the same model on every fit.
 
-use std::path::PathBuf;
+mod common;
+
+use common::penguins;
 
 use datafusion::arrow::array::AsArray;
 use datafusion::arrow::datatypes::Float64Type;
 use serde_json::Value;
-use xorq_core::{FileFormat, Table, col, lit};
+use xorq_core::{Table, col, lit};
 use xorq_exec::cache::Cache;
 use xorq_exec::{Params, Session};
 use xorq_ml::metrics::{Metric, evaluate};
@@ -19,14 +21,6 @@ const FEATURES: [&str; 3] = ["bill_length_mm", "bill_depth_mm", "flipper_length_
 
 fn golden() -> Value {
     serde_json::from_str(include_str!("goldens/forests.json")).expect("goldens")
-}
-
-fn penguins() -> Table {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../xorq-cli/templates/penguins/data/penguins.csv");
-    xorq_engines::probe::read_file(FileFormat::Csv(Default::default()), path.to_str().expect("utf-8"))
-        .expect("penguins.csv")
-        .filter(col("bill_length_mm").is_not_null().and(col("sex").is_not_null()))
-        .expect("penguins")
 }
 
 async fn metric(t: &Table, m: Metric, y: &str) -> f64 {

@@ -4,33 +4,22 @@
 //! whose tie-breaking and randomness differ, must land within a stated band of scikit-learn's
 //! accuracy and inertia.
 
-use std::path::PathBuf;
+mod common;
+
+use common::{penguins, session};
 
 use datafusion::arrow::array::AsArray;
 use serde_json::Value;
-use xorq_core::{FileFormat, Table, col};
-use xorq_exec::{Params, Session};
+use xorq_core::{Table, col};
+use xorq_exec::Params;
 use xorq_ml::model::{Model, Output, State};
 use xorq_ml::{Estimator, Pipeline};
 
 const FEATURES: [&str; 3] = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm"];
 
-/// A session that leaves the user's cache alone.
-fn session() -> Session {
-    Session::new().with_cache(xorq_exec::cache::Cache::disabled())
-}
-
 fn golden() -> Value {
     let text = include_str!("goldens/penguins.json");
     serde_json::from_str(text).expect("goldens")
-}
-
-fn penguins() -> Table {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../xorq-cli/templates/penguins/data/penguins.csv");
-    xorq_engines::probe::read_file(FileFormat::Csv(Default::default()), path.to_str().expect("utf-8"))
-        .expect("penguins.csv")
-        .filter(col("bill_length_mm").is_not_null().and(col("sex").is_not_null()))
-        .expect("penguins")
 }
 
 async fn fit(train: &Table, estimator: &str, params: &Value, target: Option<&str>) -> Model {

@@ -2,22 +2,17 @@
 //! score; the split is the same on every run and from every representation of the keys; the
 //! model is fitted once and then read from the cache; bad hyperparameters are named.
 
-use std::path::PathBuf;
+mod common;
+
+use common::penguins;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{AsArray, RecordBatch};
 use datafusion::arrow::datatypes::Float64Type;
-use xorq_core::{FileFormat, Table, col};
+use xorq_core::{Table, col};
 use xorq_exec::cache::{Cache, Outcome};
 use xorq_exec::{Params, Session};
 use xorq_ml::{Estimator, Pipeline, train_test_split};
-
-fn penguins() -> Table {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../xorq-cli/templates/penguins/data/penguins.csv");
-    let t = xorq_engines::probe::read_file(FileFormat::Csv(Default::default()), path.to_str().expect("utf-8"))
-        .expect("penguins.csv");
-    t.filter(col("bill_length_mm").is_not_null().and(col("sex").is_not_null())).expect("filter")
-}
 
 async fn rows(session: &Session, t: &Table) -> Vec<RecordBatch> {
     session.execute(t, &Params::new()).await.expect("runs")

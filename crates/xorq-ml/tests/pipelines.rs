@@ -3,40 +3,21 @@
 //! coefficients (standard-scaled logistic regression to 1e-3 relative; min-max-scaled and imputed
 //! linear regression to 1e-6). Predictions come back on the rows as they were given.
 
-use std::path::PathBuf;
+mod common;
+
+use common::{model, penguins, session};
 use std::sync::Arc;
 
 use datafusion::arrow::array::{ArrayRef, AsArray, Float64Array, RecordBatch};
 use serde_json::Value;
-use xorq_core::{FileFormat, Table, col};
-use xorq_exec::cache::Cache;
-use xorq_exec::{Params, Session};
+use xorq_core::{Table, col};
+use xorq_exec::Params;
 use xorq_ml::model::{Model, State};
 use xorq_ml::steps::Step;
-use xorq_ml::{Estimator, FittedPipeline, Pipeline};
+use xorq_ml::{Estimator, Pipeline};
 
 fn golden() -> Value {
     serde_json::from_str(include_str!("goldens/pipelines.json")).expect("goldens")
-}
-
-fn session() -> Session {
-    Session::new().with_cache(Cache::disabled())
-}
-
-fn penguins() -> Table {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../xorq-cli/templates/penguins/data/penguins.csv");
-    xorq_engines::probe::read_file(FileFormat::Csv(Default::default()), path.to_str().expect("utf-8"))
-        .expect("penguins.csv")
-        .filter(col("bill_length_mm").is_not_null().and(col("sex").is_not_null()))
-        .expect("penguins")
-}
-
-async fn model(fitted: &FittedPipeline) -> Model {
-    let batches = session().execute(fitted.model(), &Params::new()).await.expect("fits");
-    let column =
-        datafusion::arrow::compute::cast(batches[0].column(0), &datafusion::arrow::datatypes::DataType::Binary)
-            .expect("binary");
-    Model::from_bytes(column.as_binary::<i32>().value(0)).expect("a model")
 }
 
 fn floats(v: &Value) -> Vec<f64> {

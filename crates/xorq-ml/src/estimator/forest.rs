@@ -156,56 +156,42 @@ fn classes(t: &Training, name: &str) -> Result<(Vec<String>, Vec<f64>)> {
     Ok((classes, index))
 }
 
-fn fit_tree_regressor(params: &Map<String, Value>, t: &Training) -> Result<Model> {
-    let y = numbers(t, "DecisionTreeRegressor")?;
+/// What a tree or forest is fitted for: its target values, the tree target and the output.
+fn target(name: &str, t: &Training, classifier: bool) -> Result<(Vec<f64>, CartTarget, Output)> {
+    if classifier {
+        let (classes, y) = classes(t, name)?;
+        let n = classes.len();
+        Ok((y, CartTarget::Classes(n), Output::Classes { classes }))
+    } else {
+        Ok((numbers(t, name)?, CartTarget::Number, Output::Regression))
+    }
+}
+
+/// One tree on every row (`forest` false), or a forest, as the model `name`.
+fn fit(name: &str, params: &Map<String, Value>, t: &Training, classifier: bool, forest_of: bool) -> Result<Model> {
+    let (y, cart_target, output) = target(name, t, classifier)?;
     let rows = Rows { x: &t.x, n_features: t.n_features, y: &y };
-    let g = growth(params, CartTarget::Number, t.n_features);
-    let nodes = grow(&rows, (0..t.rows()).collect(), &g, &mut rng(0, 0));
-    let state = State::Tree { nodes };
-    Ok(Model::new(
-        "DecisionTreeRegressor",
-        Value::Object(params.clone()),
-        t.n_features,
-        t.rows(),
-        Output::Regression,
-        state,
-    ))
+    let g = growth(params, cart_target, t.n_features);
+    let state = if forest_of {
+        let trees = forest(params, &rows, t.rows(), &g);
+        if trees.len() != int(params, "n_estimators").unwrap_or(100) as usize {
+            return Err(MlError::Fit(format!("{name}: a tree could not be grown")));
+        }
+        State::Forest { trees }
+    } else {
+        State::Tree { nodes: grow(&rows, (0..t.rows()).collect(), &g, &mut rng(0, 0)) }
+    };
+    Ok(Model::new(name, Value::Object(params.clone()), t.n_features, t.rows(), output, state))
+}
+
+fn fit_tree_regressor(params: &Map<String, Value>, t: &Training) -> Result<Model> {
+    fit("DecisionTreeRegressor", params, t, false, false)
 }
 
 fn fit_forest_regressor(params: &Map<String, Value>, t: &Training) -> Result<Model> {
-    let y = numbers(t, "RandomForestRegressor")?;
-    let rows = Rows { x: &t.x, n_features: t.n_features, y: &y };
-    let g = growth(params, CartTarget::Number, t.n_features);
-    let trees = forest(params, &rows, t.rows(), &g);
-    if trees.len() != int(params, "n_estimators").unwrap_or(100) as usize {
-        return Err(MlError::Fit("RandomForestRegressor: a tree could not be grown".into()));
-    }
-    let state = State::Forest { trees };
-    Ok(Model::new(
-        "RandomForestRegressor",
-        Value::Object(params.clone()),
-        t.n_features,
-        t.rows(),
-        Output::Regression,
-        state,
-    ))
+    fit("RandomForestRegressor", params, t, false, true)
 }
 
 fn fit_forest_classifier(params: &Map<String, Value>, t: &Training) -> Result<Model> {
-    let (classes, y) = classes(t, "RandomForestClassifier")?;
-    let rows = Rows { x: &t.x, n_features: t.n_features, y: &y };
-    let g = growth(params, CartTarget::Classes(classes.len()), t.n_features);
-    let trees = forest(params, &rows, t.rows(), &g);
-    if trees.len() != int(params, "n_estimators").unwrap_or(100) as usize {
-        return Err(MlError::Fit("RandomForestClassifier: a tree could not be grown".into()));
-    }
-    let output = Output::Classes { classes };
-    Ok(Model::new(
-        "RandomForestClassifier",
-        Value::Object(params.clone()),
-        t.n_features,
-        t.rows(),
-        output,
-        State::Forest { trees },
-    ))
+    fit("RandomForestClassifier", params, t, true, true)
 }
