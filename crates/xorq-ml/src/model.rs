@@ -188,7 +188,7 @@ impl Model {
         let bad = |why: String| Err(MlError::InvalidModel(why));
         match &self.state {
             State::Linear { coef, intercept } => {
-                if coef.len() != intercept.len() || coef.iter().any(|r| r.len() != self.n_features) {
+                if coef.is_empty() || coef.len() != intercept.len() || coef.iter().any(|r| r.len() != self.n_features) {
                     return bad(format!("its coefficients are not {} per output", self.n_features));
                 }
             }

@@ -163,6 +163,11 @@ fn a_model_document_of_an_unknown_version_or_estimator_is_refused() {
     doc["estimator"] = "Mystery".into();
     let e = xorq_ml::model::Model::from_bytes(doc.to_string().as_bytes()).unwrap_err().to_string();
     assert!(e.contains("Mystery"), "{e}");
+    let mut empty: serde_json::Value = serde_json::from_slice(&model.to_bytes()).unwrap();
+    empty["state"]["coef"] = serde_json::json!([]);
+    empty["state"]["intercept"] = serde_json::json!([]);
+    let e = xorq_ml::model::Model::from_bytes(empty.to_string().as_bytes()).unwrap_err().to_string();
+    assert!(e.contains("coefficients"), "{e}");
     let e = xorq_ml::model::Model::from_bytes(b"not json").unwrap_err().to_string();
     assert!(e.contains("not a model document"), "{e}");
 }
