@@ -20,7 +20,14 @@ fn linear() -> impl Strategy<Value = Model> {
                 } else {
                     Output::Classes { classes: (0..outputs).map(|k| format!("c{k}")).collect() }
                 };
-                Model::new("LogisticRegression", serde_json::json!({}), features, 10, output, State::Linear { coef, intercept })
+                Model::new(
+                    "LogisticRegression",
+                    serde_json::json!({}),
+                    features,
+                    10,
+                    output,
+                    State::Linear { coef, intercept },
+                )
             })
     })
 }
