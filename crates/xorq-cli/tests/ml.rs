@@ -26,6 +26,17 @@ fn penguins_train_predict_score_and_trace() {
     assert!(second.stderr.contains("hit"), "the second run reads the fitted model: {}", second.stderr);
     assert_eq!(second.stdout, first.stdout);
 
+    // The stored one-row model is broadcast as a constant, not joined to every row, and
+    // `--explain` says so.
+    let explained = s.ok(&["run", &build, "--explain"]).stdout;
+    assert!(explained.contains("read the one stored row of"), "{explained}");
+
+    // Pinned, the model is the build's frozen one-row file: broadcast too, same rows.
+    let pinned = s.ok(&["pin", &build]).stdout.trim().to_string();
+    let explained = s.ok(&["run", &pinned, "--explain"]).stdout;
+    assert!(explained.contains("read the one stored row of"), "{explained}");
+    assert_eq!(s.ok(&["run", &pinned, "-o", "-", "-f", "csv"]).stdout, first.stdout);
+
     // score.sql has the same model node, so it reads the same cached model.
     let score = s.ok(&["build", "score.sql"]).stdout.trim().to_string();
     let scored = s.ok(&["run", &score, "-o", "-", "-f", "csv", "-v"]);

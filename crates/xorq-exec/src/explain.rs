@@ -20,6 +20,7 @@ use crate::cache::plan::{Decision, Mode, id, plan_cache, read_pinned, summary};
 use crate::error::{ExecError, Result};
 use crate::params::Params;
 use crate::placement::Place;
+use crate::run::broadcast;
 use crate::segment::sql::{SegmentSql, backend_segments, segment_sql};
 use crate::session::Session;
 
@@ -64,6 +65,13 @@ pub enum Stage {
         /// The SQL sent.
         sql: String,
     },
+    /// A cross join with a one-row side (a stored entry or a frozen result) that runs as
+    /// constants: the row is read once and becomes literal columns of the other side, so the
+    /// join shown in the local plan is not run.
+    Broadcast {
+        /// What the one row is.
+        summary: String,
+    },
     /// The part that runs on the embedded engine: DataFusion's optimized logical plan.
     Local {
         /// The plan, indented.
@@ -75,17 +83,18 @@ impl Stage {
     /// The engine the stage runs on (`datafusion`, or a backend profile).
     pub fn engine(&self) -> &str {
         match self {
-            Stage::Store { .. } | Stage::Local { .. } => "datafusion",
+            Stage::Store { .. } | Stage::Broadcast { .. } | Stage::Local { .. } => "datafusion",
             Stage::Move { profile, .. } | Stage::Backend { profile, .. } => profile,
         }
     }
 
-    /// A short name of the kind of stage (`store`, `move`, `backend`, `local`).
+    /// A short name of the kind of stage (`store`, `move`, `backend`, `broadcast`, `local`).
     pub fn kind(&self) -> &'static str {
         match self {
             Stage::Store { .. } => "store",
             Stage::Move { .. } => "move",
             Stage::Backend { .. } => "backend",
+            Stage::Broadcast { .. } => "broadcast",
             Stage::Local { .. } => "local",
         }
     }
@@ -116,6 +125,11 @@ impl fmt::Display for RunPlan {
                         writeln!(f, "  {line}")?;
                     }
                 }
+                Stage::Broadcast { summary } => writeln!(
+                    f,
+                    "stage {n}: read the one stored row of {summary} and run the cross join with it as constants \
+                     (literal columns; the join below is not run)"
+                )?,
                 Stage::Local { plan } => {
                     writeln!(f, "stage {n}: run on datafusion:")?;
                     for line in plan.lines() {
@@ -162,6 +176,7 @@ impl Session {
         let table = &Table::from_node(pinned_root);
         let mut root = Arc::clone(table.node());
         let mut entries = BTreeSet::new();
+        let mut single_rows = BTreeSet::new();
         let has_cache = walk::topological(table.node()).iter().any(|n| matches!(n.op(), RelOp::Cache(_)));
         if self.cache().is_enabled() && has_cache {
             let plan = plan_cache(self.cache(), table.node(), &values, Mode::Explain)?;
@@ -179,9 +194,12 @@ impl Session {
             // Hits read their entries; everything under them is gone (and undecided, so every
             // read made here stands in the new graph).
             root = rewrite::map_nodes::<ExecError>(table.node(), |n| match plan.decisions.get(&id(n)) {
-                Some(Decision::Hit { source, .. }) => {
+                Some(Decision::Hit { source, rows, .. }) => {
                     let read = Node::try_new(RelOp::Source(source.clone()))?;
                     entries.insert(id(&read));
+                    if *rows == 1 {
+                        single_rows.insert(id(&read));
+                    }
                     Ok(Some(read))
                 }
                 _ => Ok(None),
@@ -189,6 +207,12 @@ impl Session {
         }
 
         let placement = session.placement(&root)?;
+        let one_row = |n: &Arc<Node>| single_rows.contains(&id(n)) || broadcast::frozen_single_row(n);
+        for (join, side) in broadcast::one_row_joins(&root, one_row) {
+            if let Some((one, _)) = broadcast::sides(&join, side) {
+                stages.push(Stage::Broadcast { summary: summary(one) });
+            }
+        }
         for (node, _) in backend_segments(&root, &placement) {
             let SegmentSql { profile, backend, sql, moves } = segment_sql(&session, node, &placement, &values)?;
             for (table, input) in moves {

@@ -6,7 +6,7 @@
 //! Module layers (no import cycle): `session` (configuration) ← `placement`, `cache::plan`,
 //! `segment::sql` (planning, nothing runs) ← `run` (this executor) ← `explain`, `pin`, `blocking`.
 
-mod broadcast;
+pub(crate) mod broadcast;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;

@@ -23,7 +23,7 @@ use xorq_core::{CacheStrategy, Expr, Table, col, lit};
 
 use crate::error::{MlError, Result};
 use crate::estimator::{Estimator, Kind};
-use crate::steps::Step;
+use crate::steps::{Feature, Step};
 
 /// The prefix of the statistics columns of step `k`.
 fn step_prefix(k: usize) -> String {
@@ -45,8 +45,9 @@ pub struct Pipeline {
 /// A fitted pipeline: the (deferred, cached) model and what it was fitted on.
 #[derive(Clone, Debug)]
 pub struct FittedPipeline {
-    /// Each step with its statistics (a cached one-row table).
-    steps: Vec<(Step, Table)>,
+    /// Each step with its statistics (a cached one-row table; none for a step that learns
+    /// nothing).
+    steps: Vec<(Step, Option<Table>)>,
     estimator: Estimator,
     features: Vec<String>,
     target: Option<String>,
@@ -84,21 +85,19 @@ impl Pipeline {
             (_, Some(t)) => args.push(col(t)),
             (_, None) => return Err(MlError::Fit(format!("{} needs a target column", self.estimator.name()))),
         }
-        args.extend(features.iter().map(|f| col(*f)));
-        let names: Vec<String> = features.iter().map(|f| f.to_string()).collect();
         let mut steps = Vec::with_capacity(self.steps.len());
         let mut train = train.clone();
-        let mut inputs = names.clone();
+        let mut inputs: Vec<Feature> = features.iter().map(|f| Feature::named(f)).collect();
         for (k, step) in self.steps.iter().enumerate() {
             let prefix = step_prefix(k);
-            let stats = step.fit(&train, &inputs, &names, &prefix)?;
-            train = step.apply(&train, &stats, &inputs, &names, &prefix)?;
-            inputs = names.iter().map(|n| Step::output(&prefix, n)).collect();
+            let stats = step.fit(&train, &inputs, &prefix)?;
+            let (applied, written) = step.apply(&train, stats.as_ref(), &inputs, &prefix)?;
+            train = applied;
+            inputs = written;
             steps.push((step.clone(), stats));
         }
         // The estimator reads what the last step wrote (the features themselves without steps).
-        args.truncate(args.len() - features.len());
-        args.extend(inputs.iter().map(|f| col(f.as_str())));
+        args.extend(inputs.iter().map(|f| col(f.column.as_str())));
         let model = train.agg([Expr::aggregate(h.fit, args).alias(MODEL_COLUMN)])?.cache(CacheStrategy::snapshot())?;
         Ok(FittedPipeline {
             steps,
@@ -160,15 +159,23 @@ impl FittedPipeline {
         })
     }
 
+    /// The features of `rows` as the steps make them, which is what the estimator reads: one
+    /// column per feature, named as scikit-learn's `get_feature_names_out` names them
+    /// (`bill_length_mm`, `island_Biscoe`), transformed with the training rows' statistics.
+    pub fn transform(&self, rows: &Table) -> Result<Table> {
+        let (transformed, inputs) = self.transformed(rows)?;
+        Ok(transformed.select(inputs.iter().map(|f| col(f.column.as_str()).alias(f.name.as_str())))?)
+    }
+
     /// `rows` with every step applied to the features, with the training rows' statistics (as
-    /// extra columns), and the columns the estimator reads.
-    fn transform(&self, rows: &Table) -> Result<(Table, Vec<String>)> {
+    /// extra columns), and the features the estimator reads.
+    fn transformed(&self, rows: &Table) -> Result<(Table, Vec<Feature>)> {
         let mut out = rows.clone();
-        let mut inputs = self.features.clone();
+        let mut inputs: Vec<Feature> = self.features.iter().map(|f| Feature::named(f)).collect();
         for (k, (step, stats)) in self.steps.iter().enumerate() {
-            let prefix = step_prefix(k);
-            out = step.apply(&out, stats, &inputs, &self.features, &prefix)?;
-            inputs = self.features.iter().map(|n| Step::output(&prefix, n)).collect();
+            let (applied, written) = step.apply(&out, stats.as_ref(), &inputs, &step_prefix(k))?;
+            out = applied;
+            inputs = written;
         }
         Ok((out, inputs))
     }
@@ -180,9 +187,10 @@ impl FittedPipeline {
             )));
         }
         // The prediction reads the transformed features; the rows come out as they were given.
-        let (transformed, inputs) = self.transform(test)?;
+        let (transformed, inputs) = self.transformed(test)?;
         let joined = transformed.cross_join(&self.model)?;
         let mut keep: Vec<Expr> = test.columns().into_iter().map(col).collect();
+        let inputs: Vec<String> = inputs.into_iter().map(|f| f.column).collect();
         keep.push(column(&inputs));
         Ok(joined.select(keep)?)
     }

@@ -171,3 +171,47 @@ fn a_model_document_of_an_unknown_version_or_estimator_is_refused() {
     let e = xorq_ml::model::Model::from_bytes(b"not json").unwrap_err().to_string();
     assert!(e.contains("not a model document"), "{e}");
 }
+
+/// A model per group (fitted grouped by island, joined back to the rows by island) predicts
+/// each row with its own island's model: the rows carry many models, not one constant, and
+/// every row's prediction equals that of the island's model fitted alone.
+#[tokio::test]
+async fn a_model_per_group_predicts_each_row_with_its_own_model() {
+    use xorq_core::{Expr, JoinKind, lit};
+    let h = xorq_ml::register().expect("registers");
+    let data = penguins();
+    let features = ["bill_length_mm", "bill_depth_mm"];
+    let fit = Expr::aggregate(
+        h.fit,
+        vec![lit("LinearRegression"), lit("{}"), col("body_mass_g"), col(features[0]), col(features[1])],
+    );
+    let models = data.group_by([col("island")]).agg([fit.alias("m")]).expect("a model per island");
+    let predict = Expr::call_function(h.predict, vec![col("m"), col(features[0]), col(features[1])]);
+    let per_island = data
+        .join(&models, JoinKind::Inner, ["island"])
+        .expect("join")
+        .select([col("island"), col(features[0]), col(features[1]), predict.alias("predicted")])
+        .expect("predict");
+    let session = common::session();
+    let got = rows(&session, &per_island).await;
+    assert_eq!(count(&got), 333);
+    let mut checked = 0;
+    for island in ["Biscoe", "Dream", "Torgersen"] {
+        let alone = data.filter(col("island").eq(lit(island))).expect("island");
+        let fitted = Pipeline::new(Estimator::parse("LinearRegression", "{}").expect("estimator"))
+            .fit(&alone, &features, Some("body_mass_g"))
+            .expect("fit");
+        let model = common::model(&fitted).await;
+        for batch in &got {
+            let islands = batch.column(0).as_string::<i32>();
+            let (a, b) = (batch.column(1).as_primitive::<Float64Type>(), batch.column(2).as_primitive::<Float64Type>());
+            let predicted = batch.column(3).as_primitive::<Float64Type>();
+            for i in (0..batch.num_rows()).filter(|&i| islands.value(i) == island) {
+                let want = model.predict_value(&[a.value(i), b.value(i)]).expect("predicts");
+                assert_eq!(predicted.value(i), want, "{island} row {i}");
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 333, "every row was predicted by its island's model");
+}

@@ -4,6 +4,7 @@ mod checked;
 mod checked_sum;
 pub mod functions;
 mod join_tree;
+pub mod large_literal;
 pub mod literal;
 mod lower;
 pub mod marker;

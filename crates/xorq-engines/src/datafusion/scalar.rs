@@ -115,7 +115,8 @@ impl ScalarLowering<'_> {
                 };
                 DfExpr::Column(Column::new(relation, c.name.clone()))
             }
-            ExprKind::Literal(l) => lit(scalar_value(l)?),
+            ExprKind::Literal(l) if self.for_sql => lit(scalar_value(l)?),
+            ExprKind::Literal(l) => super::large_literal::large_literal(scalar_value(l)?),
             ExprKind::Param(p) => {
                 if self.placeholders && !self.params.contains_key(&p.name) {
                     let dtype = scalar_value(&Literal::Null(p.dtype.clone()))?.data_type();

@@ -8,6 +8,9 @@
 //! with the row's values as literal columns: functions then receive each value once, as a
 //! scalar, whatever the number of rows.
 //!
+//! A pinned build's frozen one-row result (a bundled Parquet file of one row) is broadcast the
+//! same way. `xorq run --explain` lists each join that will run so.
+//!
 //! The replacement has the join's columns, names and types; a value whose type has no literal
 //! (an interval) keeps the join. It is a rewrite of what runs, never of what is addressed,
 //! built or cached.
@@ -18,8 +21,9 @@ use std::sync::Arc;
 use datafusion::common::ScalarValue;
 use futures::StreamExt;
 use xorq_core::plan::walk;
+use xorq_core::plan::{FileSource, Node, SourceIdentity, SourceKind};
 use xorq_core::tree::TreeNode;
-use xorq_core::{Expr, JoinKind, Literal, RelOp, Table, col, lit};
+use xorq_core::{Expr, FileFormat, JoinKind, Literal, RelOp, Table, col, lit};
 use xorq_engines::datafusion::ParamValues;
 use xorq_engines::datafusion::literal::literal_of;
 
@@ -30,45 +34,77 @@ use crate::session::Session;
 
 /// Which input of a join is the one-row entry.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Side {
+pub(crate) enum Side {
+    /// The left input.
     Left,
+    /// The right input.
     Right,
 }
 
-/// Replaces in `resolved` every cross join with a one-row stored entry on one side by the
-/// other side with that row as literal columns.
-pub(crate) async fn broadcast(session: &Session, resolved: &mut Resolved, values: &ParamValues) -> Result<()> {
-    if resolved.single_rows.is_empty() {
-        return Ok(());
-    }
-    let root = Arc::clone(resolved.table.node());
-    let mut replaced: BTreeMap<usize, Arc<xorq_core::Node>> = BTreeMap::new();
-    for node in walk::topological(&root) {
+/// The cross joins (without a filter) under `root` with a side `one_row` says holds one row:
+/// each join and that side.
+pub(crate) fn one_row_joins(root: &Arc<Node>, one_row: impl Fn(&Arc<Node>) -> bool) -> Vec<(Arc<Node>, Side)> {
+    let mut out = Vec::new();
+    for node in walk::topological(root) {
         let RelOp::Join(join) = node.op() else { continue };
         if join.kind != JoinKind::Cross || join.filter.is_some() {
             continue;
         }
-        let side = if resolved.single_rows.contains(&id(&join.right)) {
-            Side::Right
-        } else if resolved.single_rows.contains(&id(&join.left)) {
-            Side::Left
-        } else {
-            continue;
-        };
-        let (one, other) = match side {
-            Side::Right => (&join.right, &join.left),
-            Side::Left => (&join.left, &join.right),
-        };
+        if one_row(&join.right) {
+            out.push((Arc::clone(node), Side::Right));
+        } else if one_row(&join.left) {
+            out.push((Arc::clone(node), Side::Left));
+        }
+    }
+    out
+}
+
+/// The one-row input of a join found by [`one_row_joins`], and the other input.
+pub(crate) fn sides(join: &Arc<Node>, side: Side) -> Option<(&Arc<Node>, &Arc<Node>)> {
+    let RelOp::Join(j) = join.op() else { return None };
+    Some(match side {
+        Side::Right => (&j.right, &j.left),
+        Side::Left => (&j.left, &j.right),
+    })
+}
+
+/// Whether `node` reads a bundled (content-addressed) Parquet file of exactly one row, as the
+/// frozen result of a pinned cache is. Only the file's footer is read here; the row itself is
+/// read, and its content checked, as any read is.
+pub(crate) fn frozen_single_row(node: &Node) -> bool {
+    let RelOp::Source(source) = node.op() else { return false };
+    let SourceKind::File(FileSource {
+        format: FileFormat::Parquet,
+        location,
+        identity: SourceIdentity::Content { .. },
+    }) = &source.kind
+    else {
+        return false;
+    };
+    let Ok(file) = std::fs::File::open(location) else { return false };
+    parquet::file::reader::SerializedFileReader::new(file)
+        .is_ok_and(|r| parquet::file::reader::FileReader::metadata(&r).file_metadata().num_rows() == 1)
+}
+
+/// Replaces in `resolved` every cross join with a one-row side (a stored cache entry of one
+/// row, or the one-row frozen result of a pinned build) by the other side with that row as
+/// literal columns.
+pub(crate) async fn broadcast(session: &Session, resolved: &mut Resolved, values: &ParamValues) -> Result<()> {
+    let root = Arc::clone(resolved.table.node());
+    let joins = one_row_joins(&root, |n| resolved.single_rows.contains(&id(n)) || frozen_single_row(n));
+    let mut replaced: BTreeMap<usize, Arc<Node>> = BTreeMap::new();
+    for (node, side) in joins {
+        let Some((one, other)) = sides(&node, side) else { continue };
         let Some(row) = read_row(session, one, values, resolved).await? else { continue };
-        if let Some(projected) = as_literals(node, other, &row, side)? {
-            replaced.insert(id(node), projected);
+        if let Some(projected) = as_literals(&node, other, &row, side)? {
+            replaced.insert(id(&node), projected);
         }
     }
     if replaced.is_empty() {
         return Ok(());
     }
     // Rebuilt bottom-up; nodes without a replaced input stay the same node.
-    let mut rebuilt: BTreeMap<usize, Arc<xorq_core::Node>> = BTreeMap::new();
+    let mut rebuilt: BTreeMap<usize, Arc<Node>> = BTreeMap::new();
     for node in walk::topological(&root) {
         let new = match replaced.remove(&id(node)) {
             Some(r) => r,
@@ -88,7 +124,7 @@ pub(crate) async fn broadcast(session: &Session, resolved: &mut Resolved, values
 /// The values of the one row `node` reads, or `None` if it does not hold exactly one row.
 async fn read_row(
     session: &Session,
-    node: &Arc<xorq_core::Node>,
+    node: &Arc<Node>,
     values: &ParamValues,
     resolved: &Resolved,
 ) -> Result<Option<Vec<ScalarValue>>> {
@@ -114,12 +150,7 @@ async fn read_row(
 
 /// The join `join` as `other` with `row` as literal columns, in the join's column order and
 /// names; `None` if a value has no literal or the columns would differ.
-fn as_literals(
-    join: &Arc<xorq_core::Node>,
-    other: &Arc<xorq_core::Node>,
-    row: &[ScalarValue],
-    side: Side,
-) -> Result<Option<Arc<xorq_core::Node>>> {
+fn as_literals(join: &Arc<Node>, other: &Arc<Node>, row: &[ScalarValue], side: Side) -> Result<Option<Arc<Node>>> {
     let out = join.schema();
     let other_schema = other.schema();
     let n_other = other_schema.len();

@@ -4,9 +4,9 @@
 //! scikit-learn minimizes `C · Σ log-loss + ½‖w‖²`; linfa minimizes `Σ log-loss + ½ α ‖w‖²`,
 //! the same objective with `α = 1 / C`.
 
-use linfa::Dataset;
+use linfa::DatasetBase;
 use linfa::traits::{Fit, Predict};
-use ndarray::{Array1, Array2};
+use ndarray::{Array1, ArrayView2};
 use serde_json::{Map, Value};
 
 use super::params::{Accepts, Hyper, flag, int, number, text};
@@ -44,9 +44,9 @@ pub(crate) const LOGISTIC_REGRESSION: Def = Def {
     fit: fit_logistic,
 };
 
-/// The feature matrix of `t`.
-pub(crate) fn matrix(t: &Training) -> Result<Array2<f64>> {
-    Array2::from_shape_vec((t.rows(), t.n_features), t.x.clone())
+/// The feature matrix of `t`, a view of its rows (no copy).
+pub(crate) fn matrix(t: &Training) -> Result<ArrayView2<'_, f64>> {
+    ArrayView2::from_shape((t.rows(), t.n_features), &t.x)
         .map_err(|e| MlError::Fit(format!("the training rows do not form a matrix: {e}")))
 }
 
@@ -63,7 +63,7 @@ fn finite(name: &str, values: impl IntoIterator<Item = f64>) -> Result<()> {
 fn fit_linear(params: &Map<String, Value>, t: &Training) -> Result<Model> {
     let Target::Numbers(y) = &t.y else { return Err(MlError::Fit("LinearRegression needs a numeric target".into())) };
     let intercept = flag(params, "fit_intercept");
-    let data = Dataset::new(matrix(t)?, Array1::from(y.clone()));
+    let data = DatasetBase::new(matrix(t)?, Array1::from(y.clone()));
     let fitted = linfa_linear::LinearRegression::new()
         .with_intercept(intercept)
         .fit(&data)
@@ -96,7 +96,7 @@ fn fit_logistic(params: &Map<String, Value>, t: &Training) -> Result<Model> {
     // Checked as an integer of at least 1.
     let max_iter = int(params, "max_iter").unwrap_or(100) as u64;
     let tol = number(params, "tol");
-    let data = Dataset::new(matrix(t)?, Array1::from(y.clone()));
+    let data = DatasetBase::new(matrix(t)?, Array1::from(y.clone()));
     let state = if classes.len() == 2 {
         let fitted = linfa_logistic::LogisticRegression::default()
             .alpha(alpha)

@@ -38,6 +38,8 @@ pub enum Accepts {
     Range,
     /// A number, or null.
     NumberOrNull,
+    /// `OneHotEncoder`'s categories: a list per feature, or an object of lists by feature name.
+    Categories,
 }
 
 impl Hyper {
@@ -64,6 +66,11 @@ impl Hyper {
                 matches!(r.as_slice(), [a, b] if a.as_f64().zip(b.as_f64()).is_some_and(|(a, b)| a < b && a.is_finite() && b.is_finite()))
             }),
             Accepts::NumberOrNull => v.is_null() || v.as_f64().is_some_and(f64::is_finite),
+            Accepts::Categories => match v {
+                Value::Array(lists) => lists.iter().all(Value::is_array),
+                Value::Object(lists) => lists.values().all(Value::is_array),
+                _ => false,
+            },
         };
         if ok {
             return Ok(());
@@ -79,6 +86,11 @@ impl Hyper {
             Accepts::Only(text) => format!("only {text}"),
             Accepts::Range => "two numbers [low, high] with low < high".to_string(),
             Accepts::NumberOrNull => "a number or null".to_string(),
+            Accepts::Categories => "the categories given, not learned (\"auto\" would make the columns a pipeline \
+                                    writes depend on the data): a list of categories per feature, like \
+                                    [[\"Biscoe\", \"Dream\"]], or an object of lists by feature name, like \
+                                    {\"island\": [\"Biscoe\", \"Dream\"]}, whose other features pass through"
+                .to_string(),
         };
         Err(MlError::Hyperparameter(format!(
             "{estimator}: `{}` = {v} is not supported here; it takes {wanted}",

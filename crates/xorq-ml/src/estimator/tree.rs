@@ -1,7 +1,7 @@
 //! `DecisionTreeClassifier` (`linfa-trees`), kept as our own node list (see
 //! [`crate::model::TreeNode`]).
 
-use linfa::Dataset;
+use linfa::DatasetBase;
 use linfa::traits::Fit;
 use linfa_trees::{DecisionTree, SplitQuality, TreeNode as LinfaNode};
 use ndarray::Array1;
@@ -37,7 +37,7 @@ fn fit_tree(params: &Map<String, Value>, t: &Training) -> Result<Model> {
     classes.sort();
     classes.dedup();
     let index: Vec<usize> = y.iter().map(|l| classes.binary_search(l).unwrap_or_default()).collect();
-    let data = Dataset::new(matrix(t)?, Array1::from(index));
+    let data = DatasetBase::new(matrix(t)?, Array1::from(index));
     let quality = if text(params, "criterion") == Some("entropy") { SplitQuality::Entropy } else { SplitQuality::Gini };
     // linfa needs a positive decrease to stop splitting; the smallest one stands for 0.
     let decrease = number(params, "min_impurity_decrease").max(1e-12);

@@ -178,32 +178,51 @@ impl Rows {
         self.x.len().checked_div(self.n_features).unwrap_or(0)
     }
 
-    /// The training rows in a canonical order: by features, then target.
-    fn sorted(&self) -> Training {
+    /// The training rows in a canonical order: by features, then target. Takes the rows out
+    /// of the accumulator (it is evaluated once), so nothing is copied twice.
+    fn sorted(&mut self) -> Training {
         let n = self.n_features;
         let rows = self.rows();
+        let x = std::mem::take(&mut self.x);
+        let row = |i: usize| &x[i * n..(i + 1) * n];
+        // The first feature almost always decides: compare it as an integer key (the order of
+        // `f64::total_cmp`) before the whole row.
+        let key = |v: f64| {
+            let bits = v.to_bits() as i64;
+            bits ^ ((((bits >> 63) as u64) >> 1) as i64)
+        };
+        let first: Vec<i64> = (0..rows).map(|i| x.get(i * n).copied().map_or(0, key)).collect();
         let mut order: Vec<usize> = (0..rows).collect();
-        let row = |i: usize| &self.x[i * n..(i + 1) * n];
-        order.sort_by(|&a, &b| {
-            row(a)
-                .iter()
-                .zip(row(b))
-                .map(|(x, y)| x.total_cmp(y))
-                .find(|o| o.is_ne())
-                .unwrap_or(std::cmp::Ordering::Equal)
-                .then_with(|| match self.kind {
-                    Some(Kind::Classifier) => self.labels[a].cmp(&self.labels[b]),
-                    Some(Kind::Regressor) => self.numbers[a].total_cmp(&self.numbers[b]),
-                    _ => std::cmp::Ordering::Equal,
-                })
+        // Rows equal in every feature and the target are interchangeable: an unstable sort
+        // gives the same training set in the same order.
+        order.sort_unstable_by(|&a, &b| {
+            first[a].cmp(&first[b]).then_with(|| {
+                row(a)
+                    .iter()
+                    .zip(row(b))
+                    .map(|(x, y)| x.total_cmp(y))
+                    .find(|o| o.is_ne())
+                    .unwrap_or(std::cmp::Ordering::Equal)
+                    .then_with(|| match self.kind {
+                        Some(Kind::Classifier) => self.labels[a].cmp(&self.labels[b]),
+                        Some(Kind::Regressor) => self.numbers[a].total_cmp(&self.numbers[b]),
+                        _ => std::cmp::Ordering::Equal,
+                    })
+            })
         });
-        let x = order.iter().flat_map(|&i| row(i).iter().copied()).collect();
+        let mut sorted_x = Vec::with_capacity(x.len());
+        for &i in &order {
+            sorted_x.extend_from_slice(row(i));
+        }
         let y = match self.kind {
-            Some(Kind::Classifier) => Target::Labels(order.iter().map(|&i| self.labels[i].clone()).collect()),
+            Some(Kind::Classifier) => {
+                let mut labels = std::mem::take(&mut self.labels);
+                Target::Labels(order.iter().map(|&i| std::mem::take(&mut labels[i])).collect())
+            }
             Some(Kind::Regressor) => Target::Numbers(order.iter().map(|&i| self.numbers[i]).collect()),
             _ => Target::None,
         };
-        Training { x, n_features: n, y }
+        Training { x: sorted_x, n_features: n, y }
     }
 }
 
@@ -294,7 +313,8 @@ impl Accumulator for Rows {
         let Some((name, params)) = &self.estimator else {
             return Err(MlError::Fit("there are no training rows".into()).into());
         };
-        let model = Estimator::parse(name, params)?.fit(&self.sorted())?;
+        let estimator = Estimator::parse(name, params)?;
+        let model = estimator.fit(&self.sorted())?;
         Ok(ScalarValue::Binary(Some(model.to_bytes())))
     }
 

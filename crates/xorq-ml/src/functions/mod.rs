@@ -1,4 +1,5 @@
-//! The registered functions: `split_hash`, `fit`, `predict`, `predict_class`, `predict_proba`.
+//! The registered functions: `split_hash`, `fit`, `predict`, `predict_class`, `predict_proba`,
+//! and `one_hot_check` (see [`crate::steps`]).
 //!
 //! - `fit(estimator, hyperparameters, target, feature, …)` is an aggregate whose value is the
 //!   fitted model as `Binary` (see [`crate::model`]); `estimator` and `hyperparameters` are
@@ -58,6 +59,8 @@ pub struct Handles {
     pub predict_class: ScalarFunc,
     /// `predict_proba(model, label, feature, …)`.
     pub predict_proba: ScalarFunc,
+    /// `one_hot_check(value, feature, category, …)`: `OneHotEncoder`'s `handle_unknown="error"`.
+    pub one_hot_check: ScalarFunc,
 }
 
 static HANDLES: OnceLock<std::result::Result<Handles, String>> = OnceLock::new();
@@ -95,5 +98,9 @@ fn register_all() -> Result<Handles> {
     let predict = scalar(&predict::PREDICT_DEF, predict::udf(predict::Answer::Value))?;
     let predict_class = scalar(&predict::PREDICT_CLASS_DEF, predict::udf(predict::Answer::Class))?;
     let predict_proba = scalar(&predict::PREDICT_PROBA_DEF, predict::udf(predict::Answer::Probability))?;
-    Ok(Handles { split_hash, fit, predict, predict_class, predict_proba })
+    let one_hot_check = scalar(
+        &crate::steps::one_hot::ONE_HOT_CHECK_DEF,
+        ScalarUDF::new_from_impl(crate::steps::one_hot::OneHotCheck::new()),
+    )?;
+    Ok(Handles { split_hash, fit, predict, predict_class, predict_proba, one_hot_check })
 }

@@ -3,12 +3,16 @@
 //! The model argument is usually the same value on every row (a one-row model table joined to
 //! the rows to score): it is parsed once and kept while the bytes stay the same.
 
+use std::ops::Range;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, Float64Builder, StringBuilder};
-use datafusion::arrow::compute::cast;
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, Float64Array, StringArray, UInt32Array, new_empty_array, new_null_array,
+};
+use datafusion::arrow::buffer::NullBuffer;
+use datafusion::arrow::compute::{cast, concat, take};
 use datafusion::arrow::datatypes::{DataType as ArrowType, Float64Type};
-use datafusion::common::{Result as DfResult, exec_err};
+use datafusion::common::{Result as DfResult, ScalarValue, exec_err};
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature as DfSignature, Volatility,
 };
@@ -75,8 +79,8 @@ pub(crate) enum Answer {
     Probability,
 }
 
-/// The last model parsed: its bytes' hash and the model.
-type Parsed = Mutex<Option<(blake3::Hash, Arc<Model>)>>;
+/// The last model parsed: its bytes and the model.
+type Parsed = Mutex<Option<(Vec<u8>, Arc<Model>)>>;
 
 #[derive(Debug)]
 struct Predict {
@@ -107,15 +111,15 @@ pub(crate) fn udf(answer: Answer) -> ScalarUDF {
 
 impl Predict {
     fn model(&self, bytes: &[u8]) -> DfResult<Arc<Model>> {
-        let hash = blake3::hash(bytes);
         let mut parsed = self.parsed.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((h, m)) = parsed.as_ref()
-            && *h == hash
+        // Comparing the bytes (a memory comparison) is cheaper than hashing them, and exact.
+        if let Some((b, m)) = parsed.as_ref()
+            && b.as_slice() == bytes
         {
             return Ok(Arc::clone(m));
         }
         let model = Arc::new(Model::from_bytes(bytes)?);
-        *parsed = Some((hash, Arc::clone(&model)));
+        *parsed = Some((bytes.to_vec(), Arc::clone(&model)));
         Ok(model)
     }
 }
@@ -147,85 +151,103 @@ impl ScalarUDFImpl for Predict {
         if args.args.len() <= skip {
             return exec_err!("{}: a model and at least one feature are needed", self.name());
         }
-        // A model given once (a constant: the usual case, see `xorq_exec`'s broadcast of a
-        // one-row entry) is parsed once and never copied per row.
-        let one_model = match &args.args[0] {
-            ColumnarValue::Scalar(s) => Some(match s.cast_to(&ArrowType::Binary)? {
-                datafusion::common::ScalarValue::Binary(Some(bytes)) => Some(self.model(&bytes)?),
-                _ => None,
-            }),
-            ColumnarValue::Array(_) => None,
-        };
-        // Whatever Arrow representation the engine hands over (views, large offsets).
-        let models = match one_model {
-            Some(_) => None,
-            None => Some(cast(&args.args[0].to_array(rows)?, &ArrowType::Binary)?),
-        };
-        let models = models.as_ref().map(|m| m.as_binary::<i32>());
-        let labels = if self.answer == Answer::Probability {
-            Some(cast(&args.args[1].to_array(rows)?, &ArrowType::Utf8)?)
-        } else {
-            None
-        };
-        let labels = labels.as_ref().map(|l| l.as_string::<i32>());
+        // Whatever Arrow representation the engine hands over (integers, views, large offsets).
         let features: Vec<ArrayRef> = args.args[skip..]
             .iter()
             .map(|a| Ok(cast(&a.to_array(rows)?, &ArrowType::Float64)?))
             .collect::<DfResult<_>>()?;
-        let features: Vec<_> = features.iter().map(|a| a.as_primitive::<Float64Type>().clone()).collect();
-        let mut numbers = Float64Builder::with_capacity(rows);
-        let mut texts = StringBuilder::new();
-        let mut row = vec![0.0; features.len()];
-        let mut current: Option<(&[u8], Arc<Model>)> = None;
-        for i in 0..rows {
-            let missing = models.is_some_and(|m| m.is_null(i))
-                || matches!(one_model, Some(None))
-                || features.iter().any(|f| f.is_null(i))
-                || labels.is_some_and(|l| l.is_null(i));
-            if missing {
-                numbers.append_null();
-                texts.append_null();
+        let features: Vec<&Float64Array> = features.iter().map(|a| a.as_primitive::<Float64Type>()).collect();
+        let labels = match self.answer {
+            Answer::Probability => Some(cast(&args.args[1].to_array(rows)?, &ArrowType::Utf8)?),
+            _ => None,
+        };
+        let labels = labels.as_ref().map(|l| l.as_string::<i32>());
+        // A row with a missing feature (or label) has no prediction. The values behind a null
+        // are still numbers, so the whole batch is computed column by column and masked after.
+        let mut nulls =
+            features.iter().fold(None, |acc: Option<NullBuffer>, f| NullBuffer::union(acc.as_ref(), f.nulls()));
+        nulls = NullBuffer::union(nulls.as_ref(), labels.and_then(|l| l.nulls()));
+        let runs = self.runs(&args.args[0], rows)?;
+        let mut parts: Vec<ArrayRef> = Vec::with_capacity(runs.len());
+        for (range, model) in runs {
+            let len = range.end - range.start;
+            let Some(model) = model else {
+                parts.push(new_null_array(&self.return_type(&[])?, len));
                 continue;
-            }
-            let model = match (&one_model, models) {
-                (Some(Some(m)), _) => Arc::clone(m),
-                (_, Some(models)) => {
-                    let bytes = models.value(i);
-                    match &current {
-                        // The same value (by place, or by content hash in `model`) is parsed once.
-                        Some((b, m)) if b.as_ptr() == bytes.as_ptr() && b.len() == bytes.len() => Arc::clone(m),
-                        _ => {
-                            let m = self.model(bytes)?;
-                            current = Some((bytes, Arc::clone(&m)));
-                            m
-                        }
-                    }
-                }
-                _ => return exec_err!("{}: no model", self.name()),
             };
-            for (slot, f) in row.iter_mut().zip(&features) {
-                *slot = f.value(i);
-            }
-            match self.answer {
-                Answer::Value => numbers.append_value(model.predict_value(&row)?),
-                Answer::Class => texts.append_value(model.predict_class(&row)?),
-                Answer::Probability => {
-                    let label = labels.map(|l| l.value(i)).unwrap_or_default();
-                    let crate::model::Output::Classes { classes } = &model.output else {
-                        return Err(crate::MlError::Predict(format!(
-                            "a {} model has no class probabilities",
-                            model.estimator
-                        ))
-                        .into());
-                    };
-                    let p = model.probabilities(&row)?;
-                    // A label the model never saw has probability 0.
-                    numbers.append_value(classes.iter().position(|c| c == label).map_or(0.0, |k| p[k]));
+            let columns: Vec<&[f64]> = features.iter().map(|f| &f.values()[range.clone()]).collect();
+            let run_nulls = nulls.as_ref().map(|n| n.slice(range.start, len));
+            parts.push(match self.answer {
+                Answer::Value => Arc::new(Float64Array::new(model.predict_values(&columns)?.into(), run_nulls)),
+                Answer::Class => {
+                    let classes = StringArray::from_iter_values(model.classes()?);
+                    // Class indices are checked against the classes when the model is read.
+                    let index: Vec<u32> = model.predict_values(&columns)?.into_iter().map(|c| c as u32).collect();
+                    take(&classes, &UInt32Array::new(index.into(), run_nulls), None)?
                 }
+                Answer::Probability => {
+                    let classes = model.classes()?;
+                    let p = model.probabilities_of(&columns)?;
+                    let labels = labels.map(|l| l.slice(range.start, len));
+                    let position = |label: &str| classes.iter().position(|c| c == label);
+                    // The usual label is a constant: found once. A label the model never saw
+                    // has probability 0.
+                    let constant = match &args.args[1] {
+                        ColumnarValue::Scalar(_) => Some(
+                            labels
+                                .as_ref()
+                                .and_then(|l| if l.is_empty() || l.is_null(0) { None } else { position(l.value(0)) }),
+                        ),
+                        ColumnarValue::Array(_) => None,
+                    };
+                    let values: Vec<f64> = (0..len)
+                        .map(|i| {
+                            let k = match constant {
+                                Some(k) => k,
+                                None => labels.as_ref().and_then(|l| position(l.value(i))),
+                            };
+                            k.map_or(0.0, |k| p[k][i])
+                        })
+                        .collect();
+                    Arc::new(Float64Array::new(values.into(), run_nulls))
+                }
+            });
+        }
+        let out = match parts.len() {
+            0 => new_empty_array(&self.return_type(&[])?),
+            1 => parts.swap_remove(0),
+            _ => concat(&parts.iter().map(|p| p.as_ref()).collect::<Vec<_>>())?,
+        };
+        Ok(ColumnarValue::Array(out))
+    }
+}
+
+impl Predict {
+    /// The rows split into runs that share one model (`None`: a null model): one run for a
+    /// model given once (a constant, the usual case: see `xorq_exec`'s broadcast of a one-row
+    /// entry), else a run per stretch of equal values, each parsed once.
+    fn runs(&self, model: &ColumnarValue, rows: usize) -> DfResult<Vec<(Range<usize>, Option<Arc<Model>>)>> {
+        let models = match model {
+            ColumnarValue::Scalar(s) => {
+                let model = match s.cast_to(&ArrowType::Binary)? {
+                    ScalarValue::Binary(Some(bytes)) => Some(self.model(&bytes)?),
+                    _ => None,
+                };
+                return Ok(vec![(0..rows, model)]);
+            }
+            ColumnarValue::Array(a) => cast(a, &ArrowType::Binary)?,
+        };
+        let models = models.as_binary::<i32>();
+        let value = |i: usize| if models.is_null(i) { None } else { Some(models.value(i)) };
+        let mut runs = Vec::new();
+        let mut start = 0;
+        for i in 1..=rows {
+            if i == rows || value(i) != value(start) {
+                let model = value(start).map(|bytes| self.model(bytes)).transpose()?;
+                runs.push((start..i, model));
+                start = i;
             }
         }
-        let out: ArrayRef =
-            if self.answer == Answer::Class { Arc::new(texts.finish()) } else { Arc::new(numbers.finish()) };
-        Ok(ColumnarValue::Array(out))
+        Ok(runs)
     }
 }

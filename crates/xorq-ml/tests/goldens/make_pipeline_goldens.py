@@ -15,8 +15,9 @@ import pandas as pd
 import sklearn
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import MinMaxScaler, StandardScaler
+from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, StandardScaler
 
 df = pd.read_csv("crates/xorq-cli/templates/penguins/data/penguins.csv")
 df = df[df["bill_length_mm"].notna() & df["sex"].notna()]
@@ -40,6 +41,40 @@ out["minmax_linear"] = {
     "features": features[:3],
     "coef": minmax[-1].coef_.tolist(),
     "intercept": float(minmax[-1].intercept_),
+}
+
+# One-hot encoded islands (and sexes) beside numeric features. scikit-learn puts the encoded
+# columns first (ColumnTransformer), so coefficients are recorded by feature name.
+def names(pipeline):
+    return [n.split("__", 1)[1] for n in pipeline[0].get_feature_names_out()]
+
+
+islands = ["Biscoe", "Dream", "Torgersen"]
+encoded = make_pipeline(
+    ColumnTransformer(
+        [("oh", OneHotEncoder(categories=[islands], drop="first"), ["island"])], remainder="passthrough"
+    ),
+    LinearRegression(),
+).fit(df[["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "island"]], df["body_mass_g"])
+out["one_hot_linear"] = {
+    "features": ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "island"],
+    "categories": {"island": islands},
+    "coef": dict(zip(names(encoded), encoded[-1].coef_.tolist())),
+    "intercept": float(encoded[-1].intercept_),
+}
+encoded = make_pipeline(
+    ColumnTransformer(
+        [("oh", OneHotEncoder(categories=[islands, ["female", "male"]]), ["island", "sex"])],
+        remainder="passthrough",
+    ),
+    StandardScaler(),
+    LogisticRegression(C=1.0, max_iter=10000, tol=1e-10),
+).fit(df[["bill_length_mm", "bill_depth_mm", "island", "sex"]], df["species"])
+out["one_hot_logistic"] = {
+    "features": ["bill_length_mm", "bill_depth_mm", "island", "sex"],
+    "categories": {"island": islands, "sex": ["female", "male"]},
+    "coef": [dict(zip(names(encoded), row)) for row in encoded[-1].coef_.tolist()],
+    "intercept": encoded[-1].intercept_.tolist(),
 }
 
 state = 777

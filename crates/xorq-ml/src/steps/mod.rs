@@ -1,4 +1,5 @@
-//! Pipeline steps before the estimator: `StandardScaler`, `MinMaxScaler`, `SimpleImputer`.
+//! Pipeline steps before the estimator: `StandardScaler`, `MinMaxScaler`, `SimpleImputer`,
+//! `OneHotEncoder`.
 //!
 //! A step is fitted like the estimator, as aggregates over the training rows (means, standard
 //! deviations, minimums, …: one row, cached), and applied as expressions over any rows joined
@@ -10,6 +11,9 @@
 //! deviation (`ddof=0`) and leaves a constant feature's scale at 1; `MinMaxScaler` maps
 //! `[min, max]` to `feature_range` and leaves a constant feature at the range's low end;
 //! `SimpleImputer` replaces nulls by the training mean or median, or by `fill_value`.
+//! `OneHotEncoder` turns a text or integer feature into one 0/1 column per category (see
+//! [`one_hot`]); its categories are given, never learned, so the columns a pipeline writes are
+//! known before anything runs.
 //!
 //! ```
 //! use xorq_ml::steps::Step;
@@ -24,6 +28,25 @@ use xorq_core::{CacheStrategy, DataType, Expr, Table, coalesce, col, lit, when};
 use crate::error::{MlError, Result};
 use crate::estimator::Hyper;
 use crate::estimator::params::{Accepts, resolve};
+
+pub(crate) mod one_hot;
+
+/// A feature as a step sees it: the column holding it and the name it goes by (the original
+/// column's name, or scikit-learn's `island_Biscoe` for an encoded category).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Feature {
+    /// The column holding the values.
+    pub column: String,
+    /// The feature's name.
+    pub name: String,
+}
+
+impl Feature {
+    /// A feature read from the column of its name.
+    pub(crate) fn named(name: &str) -> Feature {
+        Feature { column: name.to_string(), name: name.to_string() }
+    }
+}
 
 /// A step and its checked parameters.
 #[derive(Clone, Debug, PartialEq)]
@@ -49,8 +72,12 @@ const SIMPLE_IMPUTER: &[Hyper] = &[
     Hyper::new("copy", Accepts::Bool, "true"),
 ];
 
-const STEPS: &[(&str, &[Hyper])] =
-    &[("StandardScaler", STANDARD_SCALER), ("MinMaxScaler", MIN_MAX_SCALER), ("SimpleImputer", SIMPLE_IMPUTER)];
+const STEPS: &[(&str, &[Hyper])] = &[
+    ("StandardScaler", STANDARD_SCALER),
+    ("MinMaxScaler", MIN_MAX_SCALER),
+    ("SimpleImputer", SIMPLE_IMPUTER),
+    ("OneHotEncoder", one_hot::ONE_HOT_ENCODER),
+];
 
 impl Step {
     /// `name` (scikit-learn's) with `params` (a JSON object).
@@ -70,6 +97,9 @@ impl Step {
                 "SimpleImputer: strategy \"constant\" needs a numeric `fill_value`".into(),
             ));
         }
+        if *name == "OneHotEncoder" {
+            one_hot::check_categories(&params["categories"])?;
+        }
         Ok(Step { name, params })
     }
 
@@ -87,13 +117,17 @@ impl Step {
         self.params.get(name).and_then(Value::as_bool).unwrap_or_default()
     }
 
-    /// The statistics of this step over `train`'s columns `inputs` (the features, or what the
-    /// step before wrote for them): a cached one-row table whose columns are named `prefix` +
-    /// statistic + `_` + feature.
-    pub(crate) fn fit(&self, train: &Table, inputs: &[String], features: &[String], prefix: &str) -> Result<Table> {
+    /// The statistics of this step over `train`'s `inputs`: a cached one-row table whose
+    /// columns are named `prefix` + statistic + `_` + feature name; `None` for a step that
+    /// learns nothing (`OneHotEncoder`, whose categories are given).
+    pub(crate) fn fit(&self, train: &Table, inputs: &[Feature], prefix: &str) -> Result<Option<Table>> {
+        if self.name == "OneHotEncoder" {
+            return Ok(None);
+        }
+        self.numeric(train, inputs)?;
         let f = |name: &str| col(name).cast(DataType::Float64);
         let mut stats = Vec::new();
-        for (input, name) in inputs.iter().zip(features) {
+        for Feature { column: input, name } in inputs {
             match self.name {
                 "StandardScaler" => {
                     stats.push(f(input).mean().alias(format!("{prefix}mean_{name}")));
@@ -114,29 +148,43 @@ impl Step {
                 },
             }
         }
-        Ok(train.agg(stats)?.cache(CacheStrategy::snapshot())?)
+        Ok(Some(train.agg(stats)?.cache(CacheStrategy::snapshot())?))
     }
 
-    /// The name of the column this step writes for `feature`.
-    pub(crate) fn output(prefix: &str, feature: &str) -> String {
-        format!("{prefix}x_{feature}")
+    /// Refuses a text (or other non-numeric) feature: scalers and imputers take numbers.
+    fn numeric(&self, rows: &Table, inputs: &[Feature]) -> Result<()> {
+        for f in inputs {
+            let Some(field) = rows.schema().field(&f.column) else {
+                return Err(MlError::Fit(format!("{}: there is no column `{}`", self.name, f.column)));
+            };
+            if !(field.dtype.is_numeric() || matches!(field.dtype, DataType::Boolean | DataType::Null)) {
+                return Err(MlError::Fit(format!(
+                    "{}: feature `{}` is of type {}; it takes numbers (put OneHotEncoder before it for text)",
+                    self.name, f.name, field.dtype
+                )));
+            }
+        }
+        Ok(())
     }
 
-    /// `rows` with a column [`Step::output`] per feature: the step applied to the column
-    /// `inputs[i]` with the statistics in `stats` (from [`Step::fit`]); `rows`' columns unchanged.
+    /// `rows` with this step applied to `inputs`, with the statistics in `stats` (from
+    /// [`Step::fit`]): `rows`' columns unchanged, plus the columns of the features it writes,
+    /// returned in order.
     pub(crate) fn apply(
         &self,
         rows: &Table,
-        stats: &Table,
-        inputs: &[String],
-        features: &[String],
+        stats: Option<&Table>,
+        inputs: &[Feature],
         prefix: &str,
-    ) -> Result<Table> {
+    ) -> Result<(Table, Vec<Feature>)> {
+        let Some(stats) = stats else { return one_hot::apply(self, rows, inputs, prefix) };
+        self.numeric(rows, inputs)?;
         let joined = rows.cross_join(stats)?;
         let f = |name: &str| col(name).cast(DataType::Float64);
         let s = |stat: &str, name: &str| col(format!("{prefix}{stat}_{name}").as_str());
         let mut out: Vec<Expr> = rows.columns().into_iter().map(col).collect();
-        for (input, name) in inputs.iter().zip(features) {
+        let mut written = Vec::with_capacity(inputs.len());
+        for Feature { column: input, name } in inputs {
             let value = match self.name {
                 "StandardScaler" => {
                     let mut v = f(input);
@@ -159,9 +207,11 @@ impl Step {
                 }
                 _ => coalesce([f(input), s("fill", name)]),
             };
-            out.push(value.alias(Self::output(prefix, name).as_str()));
+            let column = format!("{prefix}x_{name}");
+            out.push(value.alias(column.as_str()));
+            written.push(Feature { column, name: name.clone() });
         }
-        Ok(joined.select(out)?)
+        Ok((joined.select(out)?, written))
     }
 
     fn range(&self) -> (f64, f64) {
