@@ -12,7 +12,8 @@
 //! `cargo bench -p xorq-ml --bench fit_predict`. `XORQ_BENCH_ROWS` changes the row count (1M);
 //! `XORQ_BENCH_PYTHON` names a Python with scikit-learn and pyarrow for the scikit-learn
 //! column (made by `python3 -m venv v && v/bin/pip install scikit-learn pyarrow`); without it the
-//! column is skipped and says so. The goal is xorq/direct ≤ 1.10.
+//! column is skipped and says so. `XORQ_BENCH_ONLY=logistic` (or `forest`) runs one of the two.
+//! The goal is xorq/direct ≤ 1.10.
 
 use std::path::Path;
 use std::process::Command;
@@ -138,36 +139,69 @@ fn main() {
     let table = Table::memtable(batches).expect("table");
     let features: Vec<&str> = names.iter().map(String::as_str).collect();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
-    let session = Session::new().with_cache(Cache::in_dir(&dir.path().join("cache")));
+    let session = Session::new().with_cache(Cache::in_dir(dir.path().join("cache")));
     let (x_sorted, y_sorted) = canonical(&columns, &labels);
     let x_given = Array2::from_shape_fn((rows, FEATURES), |(i, k)| columns[k][i]);
     let sklearn = scikit_learn(&ipc);
 
-    // Logistic regression.
+    let only = std::env::var("XORQ_BENCH_ONLY").unwrap_or_default();
+    if only != "forest" {
+        logistic(&runtime, &session, &table, &features, (&x_sorted, &y_sorted), (&x_given, &labels), &sklearn);
+    }
+    if only != "logistic" {
+        forest(&runtime, &session, &table, &features, (&x_sorted, &y_sorted), &columns, &sklearn);
+    }
+    if let Err(why) = &sklearn {
+        println!("scikit-learn: {why}");
+    }
+}
+
+type Rows<'a> = (&'a Array2<f64>, &'a Vec<String>);
+
+fn logistic(
+    runtime: &tokio::runtime::Runtime,
+    session: &Session,
+    table: &Table,
+    features: &[&str],
+    (x_sorted, y_sorted): Rows<'_>,
+    (x_given, labels): Rows<'_>,
+    sklearn: &Result<serde_json::Value, String>,
+) {
+    let rows = labels.len();
     let logistic = Estimator::parse("LogisticRegression", LOGISTIC).expect("estimator");
-    let fitted = Pipeline::new(logistic).fit(&table, &features, Some("y")).expect("fit");
-    let (xorq_fit, xorq_predict) = through_xorq(&runtime, &session, &fitted, &table);
+    let fitted = Pipeline::new(logistic).fit(table, features, Some("y")).expect("fit");
+    let (xorq_fit, xorq_predict) = through_xorq(runtime, session, &fitted, table);
     let linfa =
         || linfa_logistic::LogisticRegression::default().alpha(1.0).max_iterations(100).gradient_tolerance(1e-4);
     let (sorted_fit, model) =
         seconds(|| linfa().fit(&DatasetBase::new(x_sorted.view(), Array1::from(y_sorted.clone()))).expect("fits"));
     let (given_fit, _) =
         seconds(|| linfa().fit(&DatasetBase::new(x_given.view(), Array1::from(labels.clone()))).expect("fits"));
-    let (linfa_predict, p) = seconds(|| model.predict(&x_given));
+    let (linfa_predict, p) = seconds(|| model.predict(x_given));
     assert_eq!(p.len(), rows);
     println!("logistic regression {LOGISTIC}, {rows} rows x {FEATURES} features");
     line("fit", xorq_fit, "linfa, rows in xorq's order", sorted_fit);
     line("fit", xorq_fit, "linfa, rows as generated", given_fit);
     line("predict", xorq_predict, "linfa", linfa_predict);
-    if let Ok(s) = &sklearn {
+    if let Ok(s) = sklearn {
         line("fit", xorq_fit, "scikit-learn", s["lr_fit"].as_f64().unwrap_or(f64::NAN));
         line("predict", xorq_predict, "scikit-learn", s["lr_predict"].as_f64().unwrap_or(f64::NAN));
     }
+}
 
-    // Random forest.
+fn forest(
+    runtime: &tokio::runtime::Runtime,
+    session: &Session,
+    table: &Table,
+    features: &[&str],
+    (x_sorted, y_sorted): Rows<'_>,
+    columns: &[Vec<f64>],
+    sklearn: &Result<serde_json::Value, String>,
+) {
+    let rows = y_sorted.len();
     let forest = Estimator::parse("RandomForestClassifier", FOREST).expect("estimator");
-    let fitted = Pipeline::new(forest.clone()).fit(&table, &features, Some("y")).expect("fit");
-    let (xorq_fit, xorq_predict) = through_xorq(&runtime, &session, &fitted, &table);
+    let fitted = Pipeline::new(forest.clone()).fit(table, features, Some("y")).expect("fit");
+    let (xorq_fit, xorq_predict) = through_xorq(runtime, session, &fitted, table);
     let training =
         Training { x: x_sorted.iter().copied().collect(), n_features: FEATURES, y: Target::Labels(y_sorted.clone()) };
     let (direct_fit, model) = seconds(|| forest.fit(&training).expect("fits"));
@@ -177,12 +211,9 @@ fn main() {
     println!("random forest classifier {FOREST}, {rows} rows x {FEATURES} features");
     line("fit", xorq_fit, "our forest called directly", direct_fit);
     line("predict", xorq_predict, "our forest called directly", direct_predict);
-    match &sklearn {
-        Ok(s) => {
-            line("fit", xorq_fit, "scikit-learn (n_jobs=-1)", s["rf_fit"].as_f64().unwrap_or(f64::NAN));
-            line("predict", xorq_predict, "scikit-learn (n_jobs=-1)", s["rf_predict"].as_f64().unwrap_or(f64::NAN));
-            println!("scikit-learn {}", s["version"].as_str().unwrap_or("?"));
-        }
-        Err(why) => println!("scikit-learn: {why}"),
+    if let Ok(s) = sklearn {
+        line("fit", xorq_fit, "scikit-learn (n_jobs=-1)", s["rf_fit"].as_f64().unwrap_or(f64::NAN));
+        line("predict", xorq_predict, "scikit-learn (n_jobs=-1)", s["rf_predict"].as_f64().unwrap_or(f64::NAN));
+        println!("scikit-learn {}", s["version"].as_str().unwrap_or("?"));
     }
 }

@@ -10,7 +10,7 @@
 //!   function, so they are addressed, written to `expr.yaml` and usable from SQL.
 //! - [`metrics`]: accuracy, precision, recall, F1, ROC AUC, R², MAE, RMSE as deferred
 //!   one-row tables over a predicted table.
-//! - [`steps`]: `StandardScaler`, `MinMaxScaler`, `SimpleImputer` before the estimator, fitted
+//! - [`steps`]: `StandardScaler`, `MinMaxScaler`, `SimpleImputer`, `OneHotEncoder` before the estimator, fitted
 //!   as aggregates on the training rows and applied to any rows.
 //! - [`pipeline`]: the table API: `Pipeline::new(estimator).fit(&train, features, target)`,
 //!   then `.predict(&test)`; the fit is cached, keyed by the training expression's address and

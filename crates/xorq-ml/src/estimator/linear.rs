@@ -82,21 +82,27 @@ fn fit_linear(params: &Map<String, Value>, t: &Training) -> Result<Model> {
 
 fn fit_logistic(params: &Map<String, Value>, t: &Training) -> Result<Model> {
     let Target::Labels(y) = &t.y else { return Err(MlError::Fit("LogisticRegression needs labels".into())) };
-    let mut classes = y.clone();
-    classes.sort();
-    classes.dedup();
+    let classes: Vec<String> = y
+        .iter()
+        .map(String::as_str)
+        .collect::<std::collections::BTreeSet<&str>>()
+        .into_iter()
+        .map(str::to_string)
+        .collect();
     if classes.len() < 2 {
         return Err(MlError::Fit(format!(
             "LogisticRegression needs at least two classes in the training rows, found {}",
             classes.len()
         )));
     }
+    // linfa is given class indices (in sorted order), not the labels: cheaper to copy and compare.
+    let index: Vec<usize> = y.iter().map(|l| classes.binary_search(l).unwrap_or_default()).collect();
     let alpha = if text(params, "penalty").is_none() { 0.0 } else { 1.0 / number(params, "C") };
     let intercept = flag(params, "fit_intercept");
     // Checked as an integer of at least 1.
     let max_iter = int(params, "max_iter").unwrap_or(100) as u64;
     let tol = number(params, "tol");
-    let data = DatasetBase::new(matrix(t)?, Array1::from(y.clone()));
+    let data = DatasetBase::new(matrix(t)?, Array1::from(index));
     let state = if classes.len() == 2 {
         let fitted = linfa_logistic::LogisticRegression::default()
             .alpha(alpha)
@@ -115,7 +121,7 @@ fn fit_logistic(params: &Map<String, Value>, t: &Training) -> Result<Model> {
         let surest = (0..scores.len()).max_by(|&i, &j| scores[i].abs().total_cmp(&scores[j].abs())).unwrap_or(0);
         let row = x.select(ndarray::Axis(0), &[surest]);
         let said = fitted.predict(&row);
-        let positive_is_second = said.first().is_some_and(|l| *l == classes[1]);
+        let positive_is_second = said.first().is_some_and(|l| *l == 1);
         if (scores[surest] >= 0.0) != positive_is_second {
             w.iter_mut().for_each(|v| *v = -*v);
             b = -b;

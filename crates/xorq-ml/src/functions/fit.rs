@@ -108,6 +108,8 @@ struct Rows {
     x: Vec<f64>,
     numbers: Vec<f64>,
     labels: Vec<String>,
+    /// The bytes the labels hold, kept as they are added so `size` is not a walk over them.
+    label_bytes: usize,
     kind: Option<Kind>,
 }
 
@@ -142,7 +144,9 @@ impl Rows {
             Some(Kind::Clusterer) => {}
             _ if labelled => {
                 for _ in 0..rows {
-                    self.labels.push(r.text()?);
+                    let label = r.text()?;
+                    self.label_bytes += label.capacity() + std::mem::size_of::<String>();
+                    self.labels.push(label);
                 }
             }
             _ => {
@@ -185,31 +189,38 @@ impl Rows {
         let rows = self.rows();
         let x = std::mem::take(&mut self.x);
         let row = |i: usize| &x[i * n..(i + 1) * n];
-        // The first feature almost always decides: compare it as an integer key (the order of
-        // `f64::total_cmp`) before the whole row.
+        // The first feature almost always decides: sort (key, row) pairs of it as integers (the
+        // order of `f64::total_cmp`), then order each run of equal keys by the whole row.
         let key = |v: f64| {
             let bits = v.to_bits() as i64;
             bits ^ ((((bits >> 63) as u64) >> 1) as i64)
         };
-        let first: Vec<i64> = (0..rows).map(|i| x.get(i * n).copied().map_or(0, key)).collect();
-        let mut order: Vec<usize> = (0..rows).collect();
-        // Rows equal in every feature and the target are interchangeable: an unstable sort
-        // gives the same training set in the same order.
-        order.sort_unstable_by(|&a, &b| {
-            first[a].cmp(&first[b]).then_with(|| {
-                row(a)
-                    .iter()
-                    .zip(row(b))
-                    .map(|(x, y)| x.total_cmp(y))
-                    .find(|o| o.is_ne())
-                    .unwrap_or(std::cmp::Ordering::Equal)
-                    .then_with(|| match self.kind {
-                        Some(Kind::Classifier) => self.labels[a].cmp(&self.labels[b]),
-                        Some(Kind::Regressor) => self.numbers[a].total_cmp(&self.numbers[b]),
-                        _ => std::cmp::Ordering::Equal,
-                    })
-            })
-        });
+        let mut keyed: Vec<(i64, usize)> = (0..rows).map(|i| (x.get(i * n).copied().map_or(0, key), i)).collect();
+        keyed.sort_unstable();
+        let whole = |&a: &usize, &b: &usize| {
+            row(a)
+                .iter()
+                .zip(row(b))
+                .map(|(x, y)| x.total_cmp(y))
+                .find(|o| o.is_ne())
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then_with(|| match self.kind {
+                    Some(Kind::Classifier) => self.labels[a].cmp(&self.labels[b]),
+                    Some(Kind::Regressor) => self.numbers[a].total_cmp(&self.numbers[b]),
+                    _ => std::cmp::Ordering::Equal,
+                })
+        };
+        let mut order: Vec<usize> = keyed.iter().map(|&(_, i)| i).collect();
+        // Rows equal in every feature and the target are interchangeable, so an unstable sort
+        // gives the same training rows in the same order.
+        let mut start = 0;
+        while start < rows {
+            let end = start + keyed[start..].iter().take_while(|k| k.0 == keyed[start].0).count();
+            if end - start > 1 {
+                order[start..end].sort_unstable_by(whole);
+            }
+            start = end;
+        }
         let mut sorted_x = Vec::with_capacity(x.len());
         for &i in &order {
             sorted_x.extend_from_slice(row(i));
@@ -301,7 +312,11 @@ impl Accumulator for Rows {
                     );
                 }
                 match self.kind {
-                    Some(Kind::Classifier) => self.labels.push(target.as_string::<i32>().value(i).to_string()),
+                    Some(Kind::Classifier) => {
+                        let label = target.as_string::<i32>().value(i).to_string();
+                        self.label_bytes += label.capacity() + std::mem::size_of::<String>();
+                        self.labels.push(label);
+                    }
                     _ => self.numbers.push(target.as_primitive::<Float64Type>().value(i)),
                 }
             }
@@ -319,10 +334,7 @@ impl Accumulator for Rows {
     }
 
     fn size(&self) -> usize {
-        std::mem::size_of_val(self)
-            + self.x.capacity() * 8
-            + self.numbers.capacity() * 8
-            + self.labels.iter().map(|l| l.capacity() + 24).sum::<usize>()
+        std::mem::size_of_val(self) + self.x.capacity() * 8 + self.numbers.capacity() * 8 + self.label_bytes
     }
 
     fn state(&mut self) -> DfResult<Vec<ScalarValue>> {

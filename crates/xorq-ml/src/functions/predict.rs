@@ -79,6 +79,9 @@ pub(crate) enum Answer {
     Probability,
 }
 
+/// Rows that share one model (`None`: a null model).
+type Run = (Range<usize>, Option<Arc<Model>>);
+
 /// The last model parsed: its bytes and the model.
 type Parsed = Mutex<Option<(Vec<u8>, Arc<Model>)>>;
 
@@ -226,7 +229,7 @@ impl Predict {
     /// The rows split into runs that share one model (`None`: a null model): one run for a
     /// model given once (a constant, the usual case: see `xorq_exec`'s broadcast of a one-row
     /// entry), else a run per stretch of equal values, each parsed once.
-    fn runs(&self, model: &ColumnarValue, rows: usize) -> DfResult<Vec<(Range<usize>, Option<Arc<Model>>)>> {
+    fn runs(&self, model: &ColumnarValue, rows: usize) -> DfResult<Vec<Run>> {
         let models = match model {
             ColumnarValue::Scalar(s) => {
                 let model = match s.cast_to(&ArrowType::Binary)? {
