@@ -1,0 +1,1 @@
+"""Builds: the seeds' `xorq.ibis_yaml`."""

@@ -1,0 +1,337 @@
+//! `Table`: a deferred table expression, named by the hash of its logic (`.address`), run on
+//! the embedded engine with the user's cache (`$XORQ_CACHE_DIR`, else `~/.cache/xorq`, as the
+//! `xorq` command).
+
+use std::sync::{Arc, OnceLock};
+
+use arrow::array::{RecordBatch, RecordBatchIterator, RecordBatchReader};
+use arrow::datatypes::SchemaRef;
+use arrow::error::ArrowError;
+use arrow::pyarrow::{PyArrowType, ToPyArrow};
+use futures::StreamExt;
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyString, PyTuple};
+use xorq::{CacheStrategy, Expr, JoinKind, Params, Session, Table};
+
+use crate::errors::to_py;
+use crate::value::{PyValue, to_column, to_expr, to_sort};
+
+/// The runtime every query runs on (created once, on first use).
+fn runtime() -> PyResult<&'static tokio::runtime::Runtime> {
+    static RUNTIME: OnceLock<std::result::Result<tokio::runtime::Runtime, String>> = OnceLock::new();
+    RUNTIME
+        .get_or_init(|| tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(|e| PyRuntimeError::new_err(format!("could not start the query runtime: {e}")))
+}
+
+/// The session queries run in: the embedded engine, the user's cache.
+fn session() -> &'static Session {
+    static SESSION: OnceLock<Session> = OnceLock::new();
+    SESSION.get_or_init(Session::new)
+}
+
+/// A deferred table expression.
+#[pyclass(name = "Table", module = "xorq_rs", frozen)]
+pub(crate) struct PyTable {
+    pub(crate) table: Table,
+}
+
+/// A table grouped by keys, waiting for its aggregates (`.agg(total=xo._.amount.sum())`).
+#[pyclass(name = "GroupBy", module = "xorq_rs", frozen)]
+pub(crate) struct PyGroupBy {
+    table: Table,
+    keys: Vec<Expr>,
+}
+
+fn wrap<E: Into<xorq::Error>>(table: std::result::Result<Table, E>) -> PyResult<PyTable> {
+    Ok(PyTable { table: table.map_err(to_py)? })
+}
+
+/// Keyword arguments as named expressions, in the order given.
+fn named(kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Vec<Expr>> {
+    let Some(kwargs) = kwargs else { return Ok(Vec::new()) };
+    kwargs
+        .iter()
+        .map(|(name, value)| {
+            let name: String = name.extract()?;
+            Ok(to_expr(&value)?.alias(name))
+        })
+        .collect()
+}
+
+/// The join kind of Ibis' `how`.
+fn join_kind(how: &str) -> PyResult<JoinKind> {
+    Ok(match how {
+        "inner" => JoinKind::Inner,
+        "left" => JoinKind::Left,
+        "right" => JoinKind::Right,
+        "outer" => JoinKind::Outer,
+        "semi" => JoinKind::Semi,
+        "anti" => JoinKind::Anti,
+        other => {
+            return Err(PyValueError::new_err(format!(
+                "unknown join `how={other:?}`: use inner, left, right, outer, semi or anti"
+            )));
+        }
+    })
+}
+
+/// Batches pulled one at a time from a running query, blocking on the runtime: what
+/// `to_pyarrow_batches` hands to pyarrow through the Arrow C stream interface.
+struct Batches {
+    schema: SchemaRef,
+    stream: xorq::datafusion::execution::SendableRecordBatchStream,
+}
+
+impl Iterator for Batches {
+    type Item = std::result::Result<RecordBatch, ArrowError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let rt = runtime().ok()?;
+        let batch = rt.block_on(self.stream.next())?;
+        Some(batch.map_err(|e| ArrowError::ExternalError(Box::new(e))).and_then(|b| conform(b, &self.schema)))
+    }
+}
+
+/// `batch` with the expression's declared schema: the engine may hand over another
+/// representation of a type (`Utf8View` for `String`); Python sees the types `.schema()` says.
+fn conform(batch: RecordBatch, schema: &SchemaRef) -> std::result::Result<RecordBatch, ArrowError> {
+    if batch.schema().fields().iter().zip(schema.fields()).all(|(a, b)| a.data_type() == b.data_type()) {
+        // Same types: only names or metadata may differ.
+        return RecordBatch::try_new(Arc::clone(schema), batch.columns().to_vec());
+    }
+    let columns = batch
+        .columns()
+        .iter()
+        .zip(schema.fields())
+        .map(|(c, f)| arrow::compute::cast(c, f.data_type()))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    RecordBatch::try_new(Arc::clone(schema), columns)
+}
+
+impl RecordBatchReader for Batches {
+    fn schema(&self) -> SchemaRef {
+        Arc::clone(&self.schema)
+    }
+}
+
+#[pymethods]
+impl PyTable {
+    /// The hash of the expression's logic (hex): the name of its builds and cache entries.
+    #[getter]
+    fn address(&self) -> String {
+        self.table.address().hex()
+    }
+
+    /// The column names, in order.
+    #[getter]
+    fn columns(&self) -> Vec<String> {
+        self.table.columns().into_iter().map(str::to_string).collect()
+    }
+
+    /// The schema, as a `pyarrow.Schema`.
+    fn schema(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        Ok(self.table.schema().to_arrow().to_pyarrow(py)?.unbind())
+    }
+
+    /// The rows satisfying every predicate.
+    #[pyo3(signature = (*predicates))]
+    fn filter(&self, predicates: &Bound<'_, PyTuple>) -> PyResult<PyTable> {
+        let mut all: Option<Expr> = None;
+        for p in predicates.iter() {
+            let e = to_expr(&p)?;
+            all = Some(match all {
+                Some(a) => a.and(e),
+                None => e,
+            });
+        }
+        let Some(all) = all else { return Err(PyTypeError::new_err("filter needs at least one predicate")) };
+        wrap(self.table.filter(all))
+    }
+
+    /// These columns (names or expressions), then the named expressions.
+    #[pyo3(signature = (*columns, **named_exprs))]
+    fn select(&self, columns: &Bound<'_, PyTuple>, named_exprs: Option<&Bound<'_, PyDict>>) -> PyResult<PyTable> {
+        let mut exprs = Vec::new();
+        for c in columns.iter() {
+            if let Ok(list) = c.cast::<PyList>() {
+                for item in list.iter() {
+                    exprs.push(to_column(&item)?);
+                }
+            } else {
+                exprs.push(to_column(&c)?);
+            }
+        }
+        exprs.extend(named(named_exprs)?);
+        wrap(self.table.select(exprs))
+    }
+
+    /// Every column, with the named expressions added (or replacing columns of that name).
+    #[pyo3(signature = (**named_exprs))]
+    fn mutate(&self, named_exprs: Option<&Bound<'_, PyDict>>) -> PyResult<PyTable> {
+        wrap(self.table.mutate(named(named_exprs)?))
+    }
+
+    /// Every column but these.
+    #[pyo3(signature = (*names))]
+    fn drop(&self, names: Vec<String>) -> PyResult<PyTable> {
+        wrap(self.table.drop(names))
+    }
+
+    /// Columns renamed, Ibis' way: `rename(new_name="old_name")`.
+    #[pyo3(signature = (**mapping))]
+    fn rename(&self, mapping: Option<&Bound<'_, PyDict>>) -> PyResult<PyTable> {
+        let mut pairs = Vec::new();
+        if let Some(m) = mapping {
+            for (new, old) in m.iter() {
+                pairs.push((old.extract::<String>()?, new.extract::<String>()?));
+            }
+        }
+        wrap(self.table.rename(pairs))
+    }
+
+    /// The rows in this order (names, values, or `value.desc()`).
+    #[pyo3(signature = (*keys))]
+    fn order_by(&self, keys: &Bound<'_, PyTuple>) -> PyResult<PyTable> {
+        let keys = keys.iter().map(|k| to_sort(&k)).collect::<PyResult<Vec<_>>>()?;
+        wrap(self.table.order_by(keys))
+    }
+
+    /// At most `n` rows, after skipping `offset`.
+    #[pyo3(signature = (n, offset = 0))]
+    fn limit(&self, n: Option<u64>, offset: u64) -> PyResult<PyTable> {
+        wrap(self.table.slice(offset, n))
+    }
+
+    /// The distinct rows.
+    fn distinct(&self) -> PyResult<PyTable> {
+        wrap(self.table.distinct())
+    }
+
+    /// The rows of both (`distinct=True`: once each).
+    #[pyo3(signature = (other, distinct = false))]
+    fn union(&self, other: &PyTable, distinct: bool) -> PyResult<PyTable> {
+        wrap(if distinct { self.table.union_distinct(&other.table) } else { self.table.union(&other.table) })
+    }
+
+    /// Joined with `other` on equal columns (`on`: a name or a list of names present in both).
+    #[pyo3(signature = (other, on, how = "inner"))]
+    fn join(&self, other: &PyTable, on: &Bound<'_, PyAny>, how: &str) -> PyResult<PyTable> {
+        let keys: Vec<String> =
+            if let Ok(s) = on.cast::<PyString>() { vec![s.to_str()?.to_string()] } else { on.extract()? };
+        wrap(self.table.join(&other.table, join_kind(how)?, keys))
+    }
+
+    /// Grouped by these keys (names or values); `.agg(...)` gives one row per group.
+    #[pyo3(signature = (*keys))]
+    fn group_by(&self, keys: &Bound<'_, PyTuple>) -> PyResult<PyGroupBy> {
+        let keys = keys.iter().map(|k| to_column(&k)).collect::<PyResult<Vec<_>>>()?;
+        Ok(PyGroupBy { table: self.table.clone(), keys })
+    }
+
+    /// One row of aggregates over every row: `agg(total=xo._.amount.sum())`.
+    #[pyo3(signature = (**named_exprs))]
+    fn agg(&self, named_exprs: Option<&Bound<'_, PyDict>>) -> PyResult<PyTable> {
+        wrap(self.table.agg(named(named_exprs)?))
+    }
+
+    /// This expression cached under its address: `"modification_time"` (the default; a
+    /// changed source is a new entry) or `"snapshot"` (kept until removed).
+    #[pyo3(signature = (strategy = "modification_time"))]
+    fn cache(&self, strategy: &str) -> PyResult<PyTable> {
+        let s = match strategy {
+            "modification_time" => CacheStrategy::modification_time(),
+            "snapshot" => CacheStrategy::snapshot(),
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "unknown cache strategy {other:?}: use \"modification_time\" or \"snapshot\""
+                )));
+            }
+        };
+        wrap(self.table.cache(s))
+    }
+
+    /// A name for this subexpression, for lineage and `serve-unbound --to-unbind-tag`.
+    fn tag(&self, name: &str) -> PyResult<PyTable> {
+        wrap(self.table.tag(name))
+    }
+
+    /// Runs the expression and returns its rows as a `pyarrow.Table`.
+    fn execute(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let table = self.table.clone();
+        let batches = py.detach(|| {
+            runtime().and_then(|rt| rt.block_on(session().execute(&table, &Params::new())).map_err(to_py))
+        })?;
+        let schema: SchemaRef = Arc::new(self.table.schema().to_arrow());
+        let batches =
+            batches.into_iter().map(|b| conform(b, &schema)).collect::<std::result::Result<Vec<_>, _>>().map_err(
+                |e| crate::errors::ExecutionError::new_err(format!("the result does not fit its schema: {e}")),
+            )?;
+        let reader = RecordBatchIterator::new(batches.into_iter().map(Ok), schema);
+        let reader: Box<dyn RecordBatchReader + Send> = Box::new(reader);
+        let reader = PyArrowType(reader).into_pyobject(py)?;
+        Ok(reader.call_method0("read_all")?.unbind())
+    }
+
+    /// Runs the expression and returns its rows as a `pyarrow.RecordBatchReader`, streamed
+    /// (through the Arrow C stream interface: no copy through Python objects).
+    fn to_pyarrow_batches(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let table = self.table.clone();
+        let stream = py.detach(|| {
+            runtime().and_then(|rt| rt.block_on(session().execute_stream(&table, &Params::new())).map_err(to_py))
+        })?;
+        let schema = Arc::new(self.table.schema().to_arrow());
+        let reader: Box<dyn RecordBatchReader + Send> = Box::new(Batches { schema, stream });
+        Ok(PyArrowType(reader).into_pyobject(py)?.unbind())
+    }
+
+    /// Runs the expression and returns a `pandas.DataFrame` (pandas must be installed).
+    fn to_pandas(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        Ok(self.execute(py)?.bind(py).call_method0("to_pandas")?.unbind())
+    }
+
+    /// The column `name` as a value: `t.amount`.
+    fn __getattr__(&self, name: &str) -> PyResult<PyValue> {
+        if self.table.schema().field(name).is_none() {
+            return Err(pyo3::exceptions::PyAttributeError::new_err(format!(
+                "the table has no column or method `{name}`; its columns: {}",
+                self.table.columns().join(", ")
+            )));
+        }
+        Ok(PyValue { expr: xorq::col(name) })
+    }
+
+    /// The column `name` as a value: `t["amount"]`.
+    fn __getitem__(&self, name: &str) -> PyResult<PyValue> {
+        if self.table.schema().field(name).is_none() {
+            return Err(pyo3::exceptions::PyKeyError::new_err(format!(
+                "no column `{name}`; the columns: {}",
+                self.table.columns().join(", ")
+            )));
+        }
+        Ok(PyValue { expr: xorq::col(name) })
+    }
+
+    fn __repr__(&self) -> String {
+        let columns: Vec<String> =
+            self.table.schema().fields().iter().map(|f| format!("{}: {}", f.name, f.dtype)).collect();
+        format!("<Table {} [{}]>", self.table.address().short(), columns.join(", "))
+    }
+}
+
+#[pymethods]
+impl PyGroupBy {
+    /// One row per group: the keys, then the named aggregates.
+    #[pyo3(signature = (**named_exprs))]
+    fn agg(&self, named_exprs: Option<&Bound<'_, PyDict>>) -> PyResult<PyTable> {
+        wrap(self.table.group_by(self.keys.clone()).agg(named(named_exprs)?))
+    }
+
+    /// The number of rows of each group, as column `name`.
+    #[pyo3(signature = (name = "count"))]
+    fn count(&self, name: &str) -> PyResult<PyTable> {
+        wrap(self.table.group_by(self.keys.clone()).agg([xorq::count_star().alias(name)]))
+    }
+}
