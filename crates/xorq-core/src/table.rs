@@ -233,17 +233,6 @@ impl Table {
                 message: "select at least one column".into(),
             });
         }
-        // Every input column, in order, under its own name: the input itself. One logic, one
-        // address, however it is spelled (the SQL front end never writes such a projection).
-        let names: Vec<&str> = self.schema().names().collect();
-        let identity = exprs.len() == names.len()
-            && exprs
-                .iter()
-                .zip(&names)
-                .all(|(e, n)| e.name == *n && column_expr(self.schema(), n).as_ref() == Some(&e.expr));
-        if identity {
-            return Ok(self.clone());
-        }
         self.with(RelOp::Project(Project { input: self.node.clone(), exprs }))
     }
 

@@ -118,21 +118,6 @@ fn drop_select_and_rename_spellings_agree() {
     );
 }
 
-/// Selecting every column in order, under its own name, is the input itself (as the SQL front
-/// end already reads `SELECT a, b FROM t` over a table of `a, b`); reordering or renaming is not.
-#[test]
-fn an_identity_select_is_its_input() {
-    let c = customers();
-    let filtered = c.filter(col("region").eq(lit("EU"))).expect("filter");
-    assert_eq!(addr(filtered.select(["customer_id", "name", "region", "since"])), addr(Ok(filtered.clone())));
-    assert_eq!(addr(filtered.mutate(Vec::<xorq_core::Expr>::new())), addr(Ok(filtered.clone())));
-    assert_ne!(addr(filtered.select(["name", "customer_id", "region", "since"])), addr(Ok(filtered.clone())));
-    assert_ne!(
-        addr(filtered.select([col("customer_id"), col("name").alias("n"), col("region"), col("since")])),
-        addr(Ok(filtered))
-    );
-}
-
 #[test]
 fn join_key_order_does_not_matter() {
     let s = sales();
