@@ -13,7 +13,9 @@ use crate::error::{ExecError, Result};
 use crate::params::Params;
 use crate::session::Session;
 
-fn runtime() -> Result<&'static tokio::runtime::Runtime> {
+/// The shared multi-threaded runtime, started on first use: for front ends that block on
+/// queries (the blocking API here, the Python extension).
+pub fn runtime() -> Result<&'static tokio::runtime::Runtime> {
     static RUNTIME: OnceLock<std::result::Result<tokio::runtime::Runtime, String>> = OnceLock::new();
     RUNTIME
         .get_or_init(|| tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string()))

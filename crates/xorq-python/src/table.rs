@@ -17,13 +17,9 @@ use xorq::{CacheStrategy, Expr, JoinKind, Params, Session, Table};
 use crate::errors::to_py;
 use crate::value::{PyValue, to_column, to_expr, to_sort};
 
-/// The runtime every query runs on (created once, on first use).
+/// The runtime every query runs on: the one the blocking Rust API shares.
 fn runtime() -> PyResult<&'static tokio::runtime::Runtime> {
-    static RUNTIME: OnceLock<std::result::Result<tokio::runtime::Runtime, String>> = OnceLock::new();
-    RUNTIME
-        .get_or_init(|| tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| e.to_string()))
-        .as_ref()
-        .map_err(|e| PyRuntimeError::new_err(format!("could not start the query runtime: {e}")))
+    xorq::exec::blocking::runtime().map_err(|e| PyRuntimeError::new_err(e.to_string()))
 }
 
 /// The session queries run in: the embedded engine, the user's cache.
