@@ -67,6 +67,11 @@ pub enum CliError {
     /// A check found damage (it is listed above the error).
     #[error("{0}")]
     CheckFailed(String),
+
+    /// A Python pipeline script could not give its expression: no Python with `xorq_rs`, or
+    /// the script raised (its traceback is printed above the error).
+    #[error("{}: {message}", script.display())]
+    PythonScript { script: PathBuf, message: String },
     /// A broken invariant of the CLI itself: a bug.
     #[error("internal error: {0}")]
     Internal(String),
@@ -104,6 +109,7 @@ impl CliError {
             | CliError::Io { .. }
             | CliError::File(_)
             | CliError::CheckFailed(_)
+            | CliError::PythonScript { .. }
             | CliError::Output { .. } => Fault::Runtime,
         }
     }

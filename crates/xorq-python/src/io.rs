@@ -41,11 +41,18 @@ pub(crate) fn read_file(format: &str, path: &str) -> PyResult<PyTable> {
 
 /// Writes a build of `table` under `builds_dir` and returns its directory (`builds/<address>`).
 #[pyfunction]
-#[pyo3(signature = (table, builds_dir = "builds"))]
-pub(crate) fn build_expr(py: Python<'_>, table: &PyTable, builds_dir: &str) -> PyResult<String> {
+#[pyo3(signature = (table, builds_dir = "builds", relocate_reads = true, debug = false))]
+pub(crate) fn build_expr(
+    py: Python<'_>,
+    table: &PyTable,
+    builds_dir: &str,
+    relocate_reads: bool,
+    debug: bool,
+) -> PyResult<String> {
     let t = table.table.clone();
     let dir = PathBuf::from(builds_dir);
-    let built = py.detach(|| xorq::build::build(&t, &dir, &BuildOptions::default())).map_err(build_to_py)?;
+    let options = BuildOptions::default().relocate_reads(relocate_reads).debug(debug);
+    let built = py.detach(|| xorq::build::build(&t, &dir, &options)).map_err(build_to_py)?;
     Ok(built.path.to_string_lossy().into_owned())
 }
 

@@ -14,9 +14,11 @@ use crate::progress::Progress;
 /// What `xorq build` was asked.
 #[derive(Debug, clap::Args)]
 pub struct BuildArgs {
-    /// The pipeline: a `.sql` file holding one SELECT.
+    /// The pipeline: a `.sql` file holding one SELECT, or a Python script (`.py`) that binds an
+    /// xorq_rs expression to a name.
     pub file: PathBuf,
-    /// Name of the expression in a Python script (`.py` files, with the Python bindings).
+    /// Name of the expression in a Python script [default: expr]. The script runs under
+    /// `$XORQ_PYTHON`, else `python3` (the `xorq` command of the Python package sets it).
     #[arg(short = 'e', long = "expr-name", value_name = "NAME")]
     pub expr_name: Option<String>,
     /// Directory the build is written under.
@@ -38,7 +40,8 @@ pub struct BuildArgs {
 
 /// Builds the expression in `args.file`.
 pub fn run(args: &BuildArgs) -> Result<()> {
-    let table = read_expression(&args.file, args.expr_name.as_deref())?;
+    // A Python script's expression may live in a scratch build until it is built again here.
+    let (table, _scratch) = read_expression(&args.file, args.expr_name.as_deref())?;
     let progress = Progress::start("building");
     let options = BuildOptions::default().relocate_reads(!args.no_relocate_reads).debug(args.debug);
     let built = xorq_build::build(&table, &args.builds_dir, &options);
@@ -63,8 +66,9 @@ pub fn run(args: &BuildArgs) -> Result<()> {
     Ok(())
 }
 
-/// The expression an expression file defines.
-pub fn read_expression(file: &Path, expr_name: Option<&str>) -> Result<Table> {
+/// The expression an expression file defines, and for a Python script the scratch directory
+/// holding its data (keep it until the expression is built).
+pub fn read_expression(file: &Path, expr_name: Option<&str>) -> Result<(Table, Option<tempfile::TempDir>)> {
     let extension = file.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
     match extension.as_deref() {
         Some("sql") => {
@@ -76,15 +80,16 @@ pub fn read_expression(file: &Path, expr_name: Option<&str>) -> Result<Table> {
             let text = fs::read_to_string(file).map_err(CliError::io("read", file))?;
             let base_dir = file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
             let options = SqlOptions { base_dir: Some(base_dir.to_path_buf()) };
-            sql_to_table_with(&text, &NoBackends, &options).map_err(|e| in_file(file, e))
+            let table = sql_to_table_with(&text, &NoBackends, &options).map_err(|e| in_file(file, e))?;
+            Ok((table, None))
         }
-        Some("py") => Err(CliError::Usage(format!(
-            "`{}` is a Python script; Python pipelines arrive with the Python bindings. Write the pipeline as SQL \
-             (one SELECT over read_parquet('…'), read_csv('…') or read_json('…')) in a .sql file",
-            file.display()
-        ))),
+        Some("py") => {
+            let name = expr_name.unwrap_or(super::python_script::DEFAULT_EXPR_NAME);
+            let (table, scratch) = super::python_script::read_python_expression(file, name)?;
+            Ok((table, Some(scratch)))
+        }
         _ => Err(CliError::Usage(format!(
-            "`{}` is not a pipeline file; `xorq build` reads `.sql` files (one SELECT)",
+            "`{}` is not a pipeline file; `xorq build` reads `.sql` files (one SELECT) and Python scripts (`.py`)",
             file.display()
         ))),
     }

@@ -10,6 +10,7 @@ pub mod hash_scheme;
 pub mod init;
 pub mod lineage;
 pub mod pin;
+pub mod python_script;
 pub mod run;
 pub mod run_cached;
 pub mod run_unbound;

@@ -14,9 +14,20 @@ from xorq_rs._native import Table
 __all__ = ["build_expr", "load_expr"]
 
 
-def build_expr(expr: Table, builds_dir: str | os.PathLike = "builds") -> str:
-    """Writes a build of `expr` under `builds_dir` and returns its directory."""
-    return _native.build_expr(expr, os.fspath(builds_dir))
+def build_expr(
+    expr: Table,
+    builds_dir: str | os.PathLike = "builds",
+    *,
+    relocate_reads: bool = True,
+    debug: bool = False,
+) -> str:
+    """Writes a build of `expr` under `builds_dir` and returns its directory.
+
+    `relocate_reads=False` keeps local file reads as references to their paths instead of
+    bundling copies (as `xorq build --no-relocate-reads`); `debug=True` also writes the SQL each
+    engine runs.
+    """
+    return _native.build_expr(expr, os.fspath(builds_dir), relocate_reads, debug)
 
 
 def load_expr(path: str | os.PathLike) -> Table:
