@@ -12,7 +12,7 @@ use futures::StreamExt;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
-use xorq::{CacheStrategy, Expr, JoinKind, Params, Session, Table};
+use xorq::{CacheStorage, CacheStrategy, Expr, JoinKind, Params, Session, Table};
 
 use crate::errors::to_py;
 use crate::value::{PyValue, to_column, to_expr, to_sort};
@@ -241,11 +241,33 @@ impl PyTable {
         wrap(self.table.agg(named(named_exprs)?))
     }
 
-    /// This expression cached under its address: `"modification_time"` (the default; a
-    /// changed source is a new entry) or `"snapshot"` (kept until removed).
-    #[pyo3(signature = (strategy = "modification_time"))]
-    fn cache(&self, strategy: &str) -> PyResult<PyTable> {
-        let s = match strategy {
+    /// This expression cached under its address. `cache` is a cache of `xorq_rs.caching`
+    /// (`ParquetCache.from_kwargs()`, `SourceCache.from_kwargs(source=con)`, the snapshot
+    /// variants) or a strategy's name (`"modification_time"`, the default, or `"snapshot"`);
+    /// `storage=ParquetStorage()` / `SourceStorage(con)` picks the storage alone.
+    #[pyo3(signature = (cache = None, *, storage = None))]
+    fn cache(&self, cache: Option<&Bound<'_, PyAny>>, storage: Option<&Bound<'_, PyAny>>) -> PyResult<PyTable> {
+        let (strategy, mut kept) = match cache {
+            None => ("modification_time".to_string(), None),
+            Some(c) if c.is_instance_of::<PyString>() => (c.extract::<String>()?, None),
+            Some(c) if c.hasattr("strategy")? && c.hasattr("storage")? => {
+                (c.getattr("strategy")?.getattr("name")?.extract()?, Some(c.getattr("storage")?))
+            }
+            Some(c) => {
+                return Err(PyTypeError::new_err(format!(
+                    "cache() takes a cache from xorq_rs.caching (ParquetCache.from_kwargs(), SourceCache.from_kwargs(...)) \
+                     or \"modification_time\" / \"snapshot\"; got a {}",
+                    c.get_type().name()?
+                )));
+            }
+        };
+        if let Some(s) = storage {
+            if kept.is_some() {
+                return Err(PyTypeError::new_err("give the storage once: in the cache or as storage=, not both"));
+            }
+            kept = Some(s.clone());
+        }
+        let strategy = match strategy.as_str() {
             "modification_time" => CacheStrategy::modification_time(),
             "snapshot" => CacheStrategy::snapshot(),
             other => {
@@ -254,7 +276,22 @@ impl PyTable {
                 )));
             }
         };
-        wrap(self.table.cache(s))
+        let storage = match kept {
+            None => CacheStorage::Parquet,
+            Some(s) => {
+                let kind: String = s.getattr("kind").and_then(|k| k.extract()).map_err(|_| {
+                    PyTypeError::new_err("storage must be ParquetStorage(...) or SourceStorage(...) of xorq_rs.caching")
+                })?;
+                let profile: Option<String> = s.getattr("profile")?.extract()?;
+                match (kind.as_str(), profile) {
+                    ("parquet", _) => CacheStorage::Parquet,
+                    ("source", None) => CacheStorage::source(),
+                    ("source", Some(p)) => CacheStorage::source_in(&p),
+                    (other, _) => return Err(PyValueError::new_err(format!("unknown cache storage {other:?}"))),
+                }
+            }
+        };
+        wrap(self.table.cache_in(strategy, storage))
     }
 
     /// A name for this subexpression, for lineage and `serve-unbound --to-unbind-tag`.

@@ -110,10 +110,7 @@ pub fn read_python_expression(script: &Path, name: &str) -> Result<(Table, tempf
     let answer_path = scratch.path().join("answer.json");
     let python = interpreter();
     // The script's prints go where the command's diagnostics go, never into stdout.
-    let to_stderr = std::io::stderr()
-        .as_fd()
-        .try_clone_to_owned()
-        .map_err(CliError::io("duplicate", "stderr"))?;
+    let to_stderr = std::io::stderr().as_fd().try_clone_to_owned().map_err(CliError::io("duplicate", "stderr"))?;
     let status = Command::new(&python)
         .arg("-c")
         .arg(DRIVER)
@@ -150,16 +147,13 @@ pub fn read_python_expression(script: &Path, name: &str) -> Result<(Table, tempf
             let loaded = xorq_build::load(Path::new(&path))?;
             Ok((loaded.table, scratch))
         }
-        Answer::NoPackage { message } => Err(fail(format!(
-            "`{}` cannot import xorq_rs ({message}): {INSTALL_HINT}",
-            python.to_string_lossy()
-        ))),
+        Answer::NoPackage { message } => {
+            Err(fail(format!("`{}` cannot import xorq_rs ({message}): {INSTALL_HINT}", python.to_string_lossy())))
+        }
         Answer::Failed { message } => Err(fail(message)),
-        Answer::Missing { expressions } => Err(CliError::Usage(format!(
-            "`{name}` is not defined in {}; {}",
-            script.display(),
-            listing(&expressions)
-        ))),
+        Answer::Missing { expressions } => {
+            Err(CliError::Usage(format!("`{name}` is not defined in {}; {}", script.display(), listing(&expressions))))
+        }
         Answer::NotAnExpression { r#type, expressions } => Err(CliError::Usage(format!(
             "`{name}` in {} is a {type}, not an xorq_rs expression; {}",
             script.display(),

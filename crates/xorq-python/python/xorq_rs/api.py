@@ -12,9 +12,23 @@ import pyarrow as pa
 
 from xorq_rs import _native
 from xorq_rs._native import SchemaError, Table, Value, XorqError, col, lit
+from xorq_rs.caching import (
+    ParquetCache,
+    ParquetSnapshotCache,
+    ParquetStorage,
+    SourceCache,
+    SourceSnapshotCache,
+    SourceStorage,
+)
 
 __all__ = [
+    "ParquetCache",
+    "ParquetSnapshotCache",
+    "ParquetStorage",
     "SchemaError",
+    "SourceCache",
+    "SourceSnapshotCache",
+    "SourceStorage",
     "Table",
     "Value",
     "XorqError",
