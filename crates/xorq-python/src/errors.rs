@@ -52,3 +52,20 @@ pub(crate) fn build_to_py(e: xorq_build::BuildError) -> PyErr {
         Fault::Internal => InternalError::new_err(message),
     }
 }
+
+/// The exception of an ML error: an unknown estimator, hyperparameter or split is the caller's
+/// to change; a fit or prediction that failed on the data ran; the rest as the core says.
+pub(crate) fn ml_to_py(e: xorq::ml::MlError) -> PyErr {
+    use xorq::ml::MlError;
+    let message = e.to_string();
+    match e {
+        MlError::UnknownEstimator { .. } | MlError::Hyperparameter(_) | MlError::Split(_) => {
+            UsageError::new_err(message)
+        }
+        MlError::Fit(_) | MlError::Predict(_) | MlError::InvalidModel(_) => ExecutionError::new_err(message),
+        MlError::Registration(_) => InternalError::new_err(message),
+        MlError::Core(core) => to_py(core),
+        // A kind added later: it ran and failed, unless it says otherwise.
+        _ => ExecutionError::new_err(message),
+    }
+}

@@ -51,7 +51,9 @@ pub(crate) fn build_expr(
 ) -> PyResult<String> {
     let t = table.table.clone();
     let dir = PathBuf::from(builds_dir);
-    let options = BuildOptions::default().relocate_reads(relocate_reads).debug(debug);
+    let options = crate::backends::profiles()
+        .into_iter()
+        .fold(BuildOptions::default().relocate_reads(relocate_reads).debug(debug), BuildOptions::profile);
     let built = py.detach(|| xorq::build::build(&t, &dir, &options)).map_err(build_to_py)?;
     Ok(built.path.to_string_lossy().into_owned())
 }

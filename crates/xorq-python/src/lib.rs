@@ -11,8 +11,10 @@
 
 use pyo3::prelude::*;
 
+mod backends;
 mod errors;
 mod io;
+mod ml;
 mod table;
 mod value;
 
@@ -42,6 +44,17 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(io::build_expr, m)?)?;
     m.add_function(wrap_pyfunction!(io::load_expr, m)?)?;
     m.add_function(wrap_pyfunction!(cli_main, m)?)?;
+    m.add_class::<backends::PyBackend>()?;
+    m.add_class::<ml::PyPipeline>()?;
+    m.add_class::<ml::PyFittedPipeline>()?;
+    m.add_function(wrap_pyfunction!(ml::ml_pipeline, m)?)?;
+    m.add_function(wrap_pyfunction!(ml::train_test_splits, m)?)?;
+    m.add_function(wrap_pyfunction!(backends::connect_local, m)?)?;
+    m.add_function(wrap_pyfunction!(backends::sqlite_connect, m)?)?;
+    m.add_function(wrap_pyfunction!(backends::postgres_connect_env, m)?)?;
+    m.add_function(wrap_pyfunction!(backends::postgres_connect, m)?)?;
+    m.add_function(wrap_pyfunction!(backends::duckdb_connect, m)?)?;
+    m.add_function(wrap_pyfunction!(backends::has_duckdb, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

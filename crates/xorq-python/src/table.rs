@@ -2,7 +2,7 @@
 //! the embedded engine with the user's cache (`$XORQ_CACHE_DIR`, else `~/.cache/xorq`, as the
 //! `xorq` command).
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use arrow::array::{RecordBatch, RecordBatchIterator, RecordBatchReader};
 use arrow::datatypes::SchemaRef;
@@ -12,20 +12,15 @@ use futures::StreamExt;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
-use xorq::{CacheStorage, CacheStrategy, Expr, JoinKind, Params, Session, Table};
+use xorq::{CacheStorage, CacheStrategy, Expr, JoinKind, Params, Table};
 
+use crate::backends::{PyBackend, session};
 use crate::errors::to_py;
 use crate::value::{PyValue, to_column, to_expr, to_sort};
 
 /// The runtime every query runs on: the one the blocking Rust API shares.
-fn runtime() -> PyResult<&'static tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> PyResult<&'static tokio::runtime::Runtime> {
     xorq::exec::blocking::runtime().map_err(|e| PyRuntimeError::new_err(e.to_string()))
-}
-
-/// The session queries run in: the embedded engine, the user's cache.
-fn session() -> &'static Session {
-    static SESSION: OnceLock<Session> = OnceLock::new();
-    SESSION.get_or_init(Session::new)
 }
 
 /// A deferred table expression.
@@ -292,6 +287,22 @@ impl PyTable {
             }
         };
         wrap(self.table.cache_in(strategy, storage))
+    }
+
+    /// This expression's rows moved into another engine (a connection, or a profile name):
+    /// computed where their data lives, streamed into `backend` as Arrow, and what follows runs
+    /// there. `xo.connect()` is the embedded engine.
+    fn into_backend(&self, backend: &Bound<'_, PyAny>) -> PyResult<PyTable> {
+        let profile: String = match backend.cast::<PyBackend>() {
+            Ok(b) => b.get().profile.clone(),
+            Err(_) => backend.extract().map_err(|_| {
+                PyTypeError::new_err(format!(
+                    "into_backend takes a connection (xo.connect(), xo.duckdb.connect(), ...) or a profile name; got a {}",
+                    backend.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+                ))
+            })?,
+        };
+        wrap(self.table.into_backend(&profile))
     }
 
     /// A name for this subexpression, for lineage and `serve-unbound --to-unbind-tag`.

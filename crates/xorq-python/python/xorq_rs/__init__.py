@@ -12,6 +12,7 @@ The seeds' imports work with only the package name changed::
 """
 
 from xorq_rs._native import (
+    Backend,
     ExecutionError,
     InternalError,
     SchemaError,
@@ -23,6 +24,7 @@ from xorq_rs._native import (
 )
 
 __all__ = [
+    "Backend",
     "ExecutionError",
     "InternalError",
     "SchemaError",

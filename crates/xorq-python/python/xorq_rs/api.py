@@ -10,8 +10,9 @@ from typing import Any
 
 import pyarrow as pa
 
-from xorq_rs import _native
-from xorq_rs._native import SchemaError, Table, Value, XorqError, col, lit
+from xorq_rs import _native, duckdb, postgres, sqlite
+from xorq_rs._native import Backend, SchemaError, Table, Value, XorqError, col, lit
+from xorq_rs.ml import FittedPipeline, Pipeline, test_train_splits, train_test_splits
 from xorq_rs.caching import (
     ParquetCache,
     ParquetSnapshotCache,
@@ -22,9 +23,12 @@ from xorq_rs.caching import (
 )
 
 __all__ = [
+    "Backend",
+    "FittedPipeline",
     "ParquetCache",
     "ParquetSnapshotCache",
     "ParquetStorage",
+    "Pipeline",
     "SchemaError",
     "SourceCache",
     "SourceSnapshotCache",
@@ -34,15 +38,27 @@ __all__ = [
     "XorqError",
     "_",
     "col",
+    "connect",
     "deferred_read_csv",
     "deferred_read_json",
     "deferred_read_parquet",
+    "duckdb",
     "lit",
     "memtable",
+    "postgres",
     "read_csv",
     "read_json",
     "read_parquet",
+    "sqlite",
+    "test_train_splits",
+    "train_test_splits",
 ]
+
+
+def connect() -> Backend:
+    """The embedded DataFusion engine (profile `local`): `.into_backend(xo.connect())` brings
+    rows from another engine back into it."""
+    return _native.connect_local()
 
 
 class _Deferred:
@@ -88,33 +104,34 @@ def memtable(data: Any) -> Table:
     return _native.memtable(table.to_batches(), table.schema)
 
 
-def deferred_read_parquet(path: str, con: Any = None, table_name: str | None = None) -> Table:
-    """A deferred Parquet read: the schema now (from the footer), the rows when it runs."""
-    _embedded_only(con)
-    return _native.read_file("parquet", str(path))
+def _read(fmt: str, path: Any, con: Any) -> Table:
+    table = _native.read_file(fmt, str(path))
+    if con is None or (isinstance(con, Backend) and con.kind == "datafusion"):
+        return table
+    # Read where the file is (the embedded engine), then stream the rows into `con`.
+    return table.into_backend(con)
 
 
-def deferred_read_csv(path: str, con: Any = None, table_name: str | None = None) -> Table:
+def deferred_read_parquet(path: Any, con: Any = None, table_name: str | None = None) -> Table:
+    """A deferred Parquet read: the schema now (from the footer), the rows when it runs.
+
+    With `con` (a connection), the rows are streamed into that engine and what follows runs
+    there.
+    """
+    return _read("parquet", path, con)
+
+
+def deferred_read_csv(path: Any, con: Any = None, table_name: str | None = None) -> Table:
     """A deferred CSV read: the schema now (from the first rows), the rows when it runs."""
-    _embedded_only(con)
-    return _native.read_file("csv", str(path))
+    return _read("csv", path, con)
 
 
-def deferred_read_json(path: str, con: Any = None, table_name: str | None = None) -> Table:
+def deferred_read_json(path: Any, con: Any = None, table_name: str | None = None) -> Table:
     """A deferred newline-delimited JSON read."""
-    _embedded_only(con)
-    return _native.read_file("json", str(path))
+    return _read("json", path, con)
 
 
 # The seeds also spell them without `deferred_`; both are deferred here.
 read_parquet = deferred_read_parquet
 read_csv = deferred_read_csv
 read_json = deferred_read_json
-
-
-def _embedded_only(con: Any) -> None:
-    if con is not None:
-        raise NotImplementedError(
-            "reading into another backend's connection is not in xorq_rs yet: read on the embedded engine "
-            "(leave `con` out) and move the result with .into_backend() once it lands"
-        )
