@@ -17,6 +17,7 @@ mod io;
 mod ml;
 mod table;
 mod value;
+mod window;
 
 /// Runs the `xorq` command with `argv` (`sys.argv`: the program name first) and returns its
 /// exit code: the wheel's `xorq` console script is this, so `pip install` gives the same tool
@@ -38,6 +39,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<value::PyValue>()?;
     m.add_class::<value::PySort>()?;
     m.add_function(wrap_pyfunction!(value::col, m)?)?;
+    m.add_function(wrap_pyfunction!(value::param, m)?)?;
     m.add_function(wrap_pyfunction!(value::lit, m)?)?;
     m.add_function(wrap_pyfunction!(io::memtable, m)?)?;
     m.add_function(wrap_pyfunction!(io::read_file, m)?)?;
@@ -45,6 +47,12 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(io::load_expr, m)?)?;
     m.add_function(wrap_pyfunction!(cli_main, m)?)?;
     m.add_class::<backends::PyBackend>()?;
+    m.add_class::<window::PyWindow>()?;
+    m.add_function(wrap_pyfunction!(window::window, m)?)?;
+    m.add_function(wrap_pyfunction!(window::row_number, m)?)?;
+    m.add_function(wrap_pyfunction!(window::rank, m)?)?;
+    m.add_function(wrap_pyfunction!(window::dense_rank, m)?)?;
+    m.add_function(wrap_pyfunction!(window::ntile, m)?)?;
     m.add_class::<ml::PyPipeline>()?;
     m.add_class::<ml::PyFittedPipeline>()?;
     m.add_function(wrap_pyfunction!(ml::ml_pipeline, m)?)?;

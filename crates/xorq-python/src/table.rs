@@ -52,6 +52,30 @@ fn named(kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Vec<Expr>> {
         .collect()
 }
 
+/// Parameter values by name, as `bool`, `int`, `float` or `str`.
+fn to_params(params: Option<&Bound<'_, PyDict>>) -> PyResult<Params> {
+    let mut out = Params::new();
+    let Some(params) = params else { return Ok(out) };
+    for (name, v) in params.iter() {
+        let name: String = name.extract()?;
+        out = if let Ok(b) = v.cast::<pyo3::types::PyBool>() {
+            out.set(&name, b.is_true())
+        } else if v.is_instance_of::<pyo3::types::PyInt>() {
+            out.set(&name, v.extract::<i64>()?)
+        } else if v.is_instance_of::<pyo3::types::PyFloat>() {
+            out.set(&name, v.extract::<f64>()?)
+        } else if let Ok(text) = v.cast::<PyString>() {
+            out.set_text(&name, text.to_str()?)
+        } else {
+            return Err(PyTypeError::new_err(format!(
+                "parameter `{name}`: give a bool, int, float or str, not a {}",
+                v.get_type().name()?
+            )));
+        };
+    }
+    Ok(out)
+}
+
 /// The join kind of Ibis' `how`.
 fn join_kind(how: &str) -> PyResult<JoinKind> {
     Ok(match how {
@@ -310,12 +334,14 @@ impl PyTable {
         wrap(self.table.tag(name))
     }
 
-    /// Runs the expression and returns its rows as a `pyarrow.Table`.
-    fn execute(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+    /// Runs the expression and returns its rows as a `pyarrow.Table`. `params` binds
+    /// parameters (`xo.param`) by name: `expr.execute(params={"threshold": 150})`.
+    #[pyo3(signature = (params = None))]
+    fn execute(&self, py: Python<'_>, params: Option<&Bound<'_, PyDict>>) -> PyResult<Py<PyAny>> {
         let table = self.table.clone();
-        let batches = py.detach(|| {
-            runtime().and_then(|rt| rt.block_on(session().execute(&table, &Params::new())).map_err(to_py))
-        })?;
+        let params = to_params(params)?;
+        let batches =
+            py.detach(|| runtime().and_then(|rt| rt.block_on(session().execute(&table, &params)).map_err(to_py)))?;
         let schema: SchemaRef = Arc::new(self.table.schema().to_arrow());
         let batches =
             batches.into_iter().map(|b| conform(b, &schema)).collect::<std::result::Result<Vec<_>, _>>().map_err(
@@ -329,10 +355,12 @@ impl PyTable {
 
     /// Runs the expression and returns its rows as a `pyarrow.RecordBatchReader`, streamed
     /// (through the Arrow C stream interface: no copy through Python objects).
-    fn to_pyarrow_batches(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+    #[pyo3(signature = (params = None))]
+    fn to_pyarrow_batches(&self, py: Python<'_>, params: Option<&Bound<'_, PyDict>>) -> PyResult<Py<PyAny>> {
         let table = self.table.clone();
+        let params = to_params(params)?;
         let stream = py.detach(|| {
-            runtime().and_then(|rt| rt.block_on(session().execute_stream(&table, &Params::new())).map_err(to_py))
+            runtime().and_then(|rt| rt.block_on(session().execute_stream(&table, &params)).map_err(to_py))
         })?;
         let schema = Arc::new(self.table.schema().to_arrow());
         let reader: Box<dyn RecordBatchReader + Send> = Box::new(Batches { schema, stream });
@@ -341,7 +369,40 @@ impl PyTable {
 
     /// Runs the expression and returns a `pandas.DataFrame` (pandas must be installed).
     fn to_pandas(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        Ok(self.execute(py)?.bind(py).call_method0("to_pandas")?.unbind())
+        Ok(self.execute(py, None)?.bind(py).call_method0("to_pandas")?.unbind())
+    }
+
+    /// Where `column`'s values come from, as the tree `xorq lineage` prints (`control=True`
+    /// also shows the filter, join, sort and grouping keys that decide which rows it has).
+    #[pyo3(signature = (column, *, control = false))]
+    fn lineage(&self, column: &str, control: bool) -> PyResult<String> {
+        let graph = xorq::lineage::column_lineage(&self.table, column).map_err(to_py)?;
+        let options = xorq::lineage::TreeOptions { control, ..Default::default() };
+        Ok(graph.render(&options))
+    }
+
+    /// The plan as a tree, one operation per line.
+    fn plan(&self) -> String {
+        self.table.to_string()
+    }
+
+    /// A notebook's view: the address, the schema and the plan (nothing runs).
+    fn _repr_html_(&self) -> String {
+        let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+        let rows: String = self
+            .table
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| format!("<tr><td>{}</td><td>{}</td></tr>", esc(&f.name), esc(&f.dtype.to_string())))
+            .collect();
+        format!(
+            "<div class=\"xorq-table\"><p><b>xorq_rs.Table</b> <code>{}</code> (deferred: <code>.execute()</code> runs it)</p>\
+             <table><thead><tr><th>column</th><th>type</th></tr></thead><tbody>{rows}</tbody></table>\
+             <details><summary>plan</summary><pre>{}</pre></details></div>",
+            self.table.address().short(),
+            esc(&self.table.to_string())
+        )
     }
 
     /// The column `name` as a value: `t.amount`.
@@ -366,10 +427,11 @@ impl PyTable {
         Ok(PyValue { expr: xorq::col(name) })
     }
 
+    /// The address, the schema (one column per line) and the plan.
     fn __repr__(&self) -> String {
-        let columns: Vec<String> =
-            self.table.schema().fields().iter().map(|f| format!("{}: {}", f.name, f.dtype)).collect();
-        format!("<Table {} [{}]>", self.table.address().short(), columns.join(", "))
+        let columns: String =
+            self.table.schema().fields().iter().map(|f| format!("\n  {}: {}", f.name, f.dtype)).collect();
+        format!("xorq_rs.Table {} (deferred){columns}\nplan:\n{}", self.table.address().short(), self.table)
     }
 }
 

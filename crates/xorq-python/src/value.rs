@@ -32,6 +32,31 @@ pub(crate) fn col(name: &str) -> PyValue {
     PyValue { expr: xorq::col(name) }
 }
 
+/// A named parameter of type `dtype` (`"float64"`, `"int64"`, `"string"`, ...), bound at run
+/// time (`execute(params={name: value})`, `xorq run -p name=value`); `default` when unbound.
+#[pyfunction]
+#[pyo3(signature = (name, dtype, default = None))]
+pub(crate) fn param(name: &str, dtype: &str, default: Option<&Bound<'_, PyAny>>) -> PyResult<PyValue> {
+    let mut p = xorq::param(name, parse_type(dtype)?);
+    if let Some(d) = default.filter(|d| !d.is_none()) {
+        p = if let Ok(b) = d.cast::<PyBool>() {
+            p.with_default(b.is_true())
+        } else if d.is_instance_of::<PyInt>() {
+            p.with_default(d.extract::<i64>()?)
+        } else if d.is_instance_of::<PyFloat>() {
+            p.with_default(d.extract::<f64>()?)
+        } else if let Ok(s) = d.cast::<PyString>() {
+            p.with_default(s.to_str()?)
+        } else {
+            return Err(PyTypeError::new_err(format!(
+                "the default of `{name}` must be a bool, int, float or str, not a {}",
+                d.get_type().name()?
+            )));
+        };
+    }
+    Ok(PyValue { expr: p.into() })
+}
+
 /// A constant: `bool`, `int`, `float` or `str`.
 #[pyfunction]
 pub(crate) fn lit(value: &Bound<'_, PyAny>) -> PyResult<PyValue> {
@@ -43,6 +68,10 @@ pub(crate) fn lit(value: &Bound<'_, PyAny>) -> PyResult<PyValue> {
 pub(crate) fn to_expr(obj: &Bound<'_, PyAny>) -> PyResult<Expr> {
     if let Ok(v) = obj.cast::<PyValue>() {
         return Ok(v.get().expr.clone());
+    }
+    // Python-side wrappers (the 0-based ranking functions) turn themselves into a value.
+    if let Ok(method) = obj.getattr("_xorq_value") {
+        return to_expr(&method.call0()?);
     }
     // `bool` first: Python's `bool` is an `int`.
     if let Ok(b) = obj.cast::<PyBool>() {
@@ -295,6 +324,38 @@ impl PyValue {
     /// The sample standard deviation (as pandas' and Ibis' `std`).
     fn std(&self) -> PyValue {
         value(self.expr.clone().std())
+    }
+
+    /// This aggregate or window function over a window: `xo._.amount.sum().over(w)`, or
+    /// `.over(group_by="region", order_by="day")`.
+    #[pyo3(signature = (window = None, *, group_by = None, order_by = None))]
+    fn over(
+        &self,
+        window: Option<&Bound<'_, PyAny>>,
+        group_by: Option<&Bound<'_, PyAny>>,
+        order_by: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyValue> {
+        Ok(value(self.expr.clone().over(crate::window::window_of(window, group_by, order_by)?)))
+    }
+
+    /// The value `offset` rows before in the window's order (`default` where there is none).
+    #[pyo3(signature = (offset = 1, default = None))]
+    fn lag(&self, offset: i64, default: Option<&Bound<'_, PyAny>>) -> PyResult<PyValue> {
+        crate::window::shifted(self, offset, default, false)
+    }
+
+    /// The value `offset` rows after in the window's order (`default` where there is none).
+    #[pyo3(signature = (offset = 1, default = None))]
+    fn lead(&self, offset: i64, default: Option<&Bound<'_, PyAny>>) -> PyResult<PyValue> {
+        crate::window::shifted(self, offset, default, true)
+    }
+
+    /// The running sum in `order_by` order (within `group_by`): rows from the first to this one.
+    #[pyo3(signature = (*, group_by = None, order_by = None))]
+    fn cumsum(&self, group_by: Option<&Bound<'_, PyAny>>, order_by: Option<&Bound<'_, PyAny>>) -> PyResult<PyValue> {
+        let w = crate::window::window_of(None, group_by, order_by)?
+            .rows_between(xorq::FrameBound::UnboundedPreceding, xorq::FrameBound::CurrentRow);
+        Ok(value(self.expr.clone().sum().over(w)))
     }
 
     /// Ascending order by this value.

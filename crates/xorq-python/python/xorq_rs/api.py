@@ -42,17 +42,75 @@ __all__ = [
     "deferred_read_csv",
     "deferred_read_json",
     "deferred_read_parquet",
+    "dense_rank",
     "duckdb",
     "lit",
     "memtable",
+    "ntile",
+    "param",
     "postgres",
     "read_csv",
     "read_json",
+    "rank",
     "read_parquet",
+    "row_number",
     "sqlite",
     "test_train_splits",
     "train_test_splits",
+    "window",
 ]
+
+
+window = _native.window
+
+
+def param(name: str, type: str, default: Any = None) -> Value:
+    """A named parameter of `type` (`"float64"`, `"int64"`, `"string"`, `"bool"`, `"date"`),
+    bound when the expression runs: `expr.execute(params={"threshold": 150.0})`, or
+    `xorq run <build> -p threshold=150`. Its name and type are part of the address, its value is
+    not, so one build serves every value; `default` is used when a run binds none."""
+    return _native.param(name, type, default)
+
+
+class _ZeroBased:
+    """A ranking function counted from 0, as Ibis and Python xorq count (`row_number()` of the
+    first row is 0); `.over(window)` places it in a window, used bare it spans the table."""
+
+    def __init__(self, native: Value, what: str) -> None:
+        self._native = native
+        self._what = what
+
+    def over(self, window: Any = None, *, group_by: Any = None, order_by: Any = None) -> Value:
+        return self._native.over(window, group_by=group_by, order_by=order_by) - 1
+
+    def _xorq_value(self) -> Value:
+        return self.over()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._xorq_value(), name)
+
+    def __repr__(self) -> str:
+        return f"{self._what}()"
+
+
+def row_number() -> _ZeroBased:
+    """The row's position in its window's order, from 0."""
+    return _ZeroBased(_native.row_number(), "row_number")
+
+
+def rank() -> _ZeroBased:
+    """Rank with gaps, from 0 (Ibis' `rank`)."""
+    return _ZeroBased(_native.rank(), "rank")
+
+
+def dense_rank() -> _ZeroBased:
+    """Rank without gaps, from 0."""
+    return _ZeroBased(_native.dense_rank(), "dense_rank")
+
+
+def ntile(buckets: int) -> _ZeroBased:
+    """The bucket (0 to `buckets - 1`) of the row in its window's order."""
+    return _ZeroBased(_native.ntile(buckets), "ntile")
 
 
 def connect() -> Backend:
