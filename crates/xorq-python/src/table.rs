@@ -239,6 +239,28 @@ impl PyTable {
         wrap(if distinct { self.table.union_distinct(&other.table) } else { self.table.union(&other.table) })
     }
 
+    /// The rows of both (distinct rows, as Ibis' default `distinct=True`).
+    #[pyo3(signature = (other, distinct = true))]
+    fn intersect(&self, other: &PyTable, distinct: bool) -> PyResult<PyTable> {
+        if !distinct {
+            return Err(PyValueError::new_err(
+                "intersect(distinct=False) (INTERSECT ALL) is not supported; use distinct=True",
+            ));
+        }
+        wrap(self.table.intersect(&other.table))
+    }
+
+    /// The rows of this table not in `other` (distinct rows, as Ibis' default).
+    #[pyo3(signature = (other, distinct = true))]
+    fn difference(&self, other: &PyTable, distinct: bool) -> PyResult<PyTable> {
+        if !distinct {
+            return Err(PyValueError::new_err(
+                "difference(distinct=False) (EXCEPT ALL) is not supported; use distinct=True",
+            ));
+        }
+        wrap(self.table.difference(&other.table))
+    }
+
     /// Joined with `other` on equal columns (`on`: a name or a list of names present in both).
     #[pyo3(signature = (other, on, how = "inner"))]
     fn join(&self, other: &PyTable, on: &Bound<'_, PyAny>, how: &str) -> PyResult<PyTable> {

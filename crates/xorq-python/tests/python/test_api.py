@@ -132,3 +132,35 @@ def test_cached_expressions_are_stored_once(sales, tmp_path):
     assert first == second
     with pytest.raises(ValueError, match="unknown cache strategy"):
         sales.cache("forever")
+
+
+def test_set_operations():
+    a = xo.memtable({"k": [1, 2, 2, 3]})
+    b = xo.memtable({"k": [2, 3, 4]})
+    assert sorted(a.intersect(b).execute()["k"].to_pylist()) == [2, 3]
+    assert sorted(a.difference(b).execute()["k"].to_pylist()) == [1]
+
+
+def test_the_stubs_name_every_public_method():
+    """Editors read `_native.pyi`: every method of the extension's classes is in it."""
+    import ast
+    import pathlib
+
+    import xorq_rs
+    from xorq_rs import _native
+
+    stub = ast.parse((pathlib.Path(xorq_rs.__file__).parent / "_native.pyi").read_text())
+    stubbed = {
+        node.name: {f.name for f in node.body if isinstance(f, ast.FunctionDef)}
+        for node in stub.body
+        if isinstance(node, ast.ClassDef)
+    }
+    functions = {node.name for node in stub.body if isinstance(node, ast.FunctionDef)}
+    for cls in ["Table", "Value", "GroupBy", "Backend", "FittedPipeline"]:
+        public = {n for n in dir(getattr(_native, cls)) if not n.startswith("__")}
+        missing = public - stubbed[cls]
+        assert not missing, f"{cls} methods missing from _native.pyi: {sorted(missing)}"
+    public_functions = {
+        n for n in dir(_native) if callable(getattr(_native, n)) and not n.startswith("_") and n[0].islower()
+    }
+    assert public_functions <= functions, sorted(public_functions - functions)
