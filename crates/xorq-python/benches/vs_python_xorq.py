@@ -16,7 +16,7 @@ The seeds' sales pipeline, written once per tool with only the package name chan
     )
     result = expr.execute()
 
-over a generated Parquet file (10M rows by default: order_id int64, region string with 8
+over a generated Parquet file (given by its absolute path; 10M rows by default: order_id int64, region string with 8
 values, amount float64, order_date date32; fixed seed, written once with pyarrow and reused
 from ~/.cache/xorq-rs/bench/). Four phases, each measured in a FRESH process of the tool's
 own Python (a small generated script run with `subprocess`), so nothing is warm in the
@@ -24,12 +24,14 @@ interpreter:
 
 1. import     -- `import xorq.api as xo` vs `import xorq_rs.api as xo`
 2. build      -- `build_expr(expr, builds_dir=<empty dir>)` from `<pkg>.ibis_yaml.compiler`
-                 (defaults of both, so both relocate/copy the local Parquet read into the build)
+                 (defaults of both, so both copy the local Parquet file into the build:
+                 Python xorq with shutil.copy2; `--no-relocate-reads` passes
+                 relocate_reads=False to both, to time the build without that copy)
 3. first run  -- `expr.execute()` with an empty cache directory
 4. cached run -- `expr.execute()` again in a new process, the cache directory now warm
 
 The time of a phase is taken inside the fresh process around that call only
-(`time.perf_counter`), so interpreter start-up, which is the same for both, is left out
+(`time.perf_counter`), so interpreter start-up, which does not depend on the tool, is left out
 (import time and pipeline construction are left out of 2-4). The wall-clock time of the
 whole process is also recorded and printed in a second table. Each phase is run `--repeat`
 times per tool (interleaved xorq / xorq_rs), after one untimed warm-up run per tool (which
@@ -62,8 +64,12 @@ generates the data set; both are reused afterwards (set XORQ_RS_BENCH_DIR to mov
 generates. Dev-profile (debug) builds of xorq_rs give meaningless figures: measure a
 release wheel.
 
+If this xorq_rs has no `xorq_rs.caching.ParquetCache` yet, its side falls back to `.cache()`
+with no argument, with a WARNING on stderr and a FALLBACK line above the table.
+
 Exit status: 0 when every measurement ran and the two tools' results agree (whether the goals
-are met or not), 1 otherwise.
+are met or not), 1 otherwise; a failing xorq_rs call is shown as FAILED in the table and its
+error text printed under "Problems".
 """
 
 from __future__ import annotations
@@ -224,7 +230,7 @@ if MODE != "import":
     if MODE == "build":
         from @PKG@.ibis_yaml.compiler import build_expr
         t0 = time.perf_counter()
-        path = build_expr(expr, builds_dir=OUT)
+        path = build_expr(expr, builds_dir=OUT@BUILD_KWARGS@)
         res["build"] = time.perf_counter() - t0
         res["build_path"] = str(path)
     elif MODE == "run":
@@ -244,7 +250,7 @@ print(@MARK@ + json.dumps(res), flush=True)
 '''
 
 
-def child_script(pkg: str, data: Path, fallback_plain_cache: bool) -> str:
+def child_script(pkg: str, data: Path, fallback_plain_cache: bool, relocate_reads: bool) -> str:
     if fallback_plain_cache:
         cache_import = f"pass  # FALLBACK: no {pkg}.caching.ParquetCache; plain .cache()"
         cache_arg = ""
@@ -257,6 +263,7 @@ def child_script(pkg: str, data: Path, fallback_plain_cache: bool) -> str:
         .replace("@CACHE_ARG@", cache_arg)
         .replace("@DATA@", repr(str(data)))
         .replace("@MARK@", repr(RESULT_MARK))
+        .replace("@BUILD_KWARGS@", "" if relocate_reads else ", relocate_reads=False")
     )
 
 
@@ -423,6 +430,9 @@ def measure(
                     if msg not in problems:
                         problems.append(msg)
                         warn(msg)
+                if r is None and (tool, "cached") not in failed:
+                    failed.add((tool, "cached"))
+                    problems.append(f"{TOOL_LABEL[tool]} cached run not measured: its first run failed")
                 r2 = attempt(tool, "cached", lambda: run_child(py, script, "run", None, env))
                 if r2:
                     times[tool]["cached"].append(r2["execute"])
@@ -488,7 +498,7 @@ def table(rows: list[list[str]]) -> str:
     return "\n".join(out)
 
 
-def report(times: dict, walls: dict, with_goals: bool) -> tuple[str, bool]:
+def report(times: dict, with_goals: bool) -> tuple[str, bool]:
     rows = [["phase", TOOL_LABEL["xorq"], TOOL_LABEL["xorq_rs"], "ratio"] + (["goal", "met"] if with_goals else [])]
     all_met = True
     for key, label, goal in PHASES:
@@ -518,6 +528,12 @@ def main() -> int:
     ap.add_argument("--xorq-rs-python", type=Path, help="a python with xorq_rs installed (required unless --setup-only)")
     ap.add_argument("--rows", type=int, default=10_000_000, help="rows in the sales Parquet file (default 10,000,000)")
     ap.add_argument("--repeat", type=int, default=5, help="fresh processes per phase and tool (default 5)")
+    ap.add_argument(
+        "--no-relocate-reads",
+        action="store_true",
+        help="build with build_expr(..., relocate_reads=False) in both tools: the build refers to the "
+        "Parquet file by path instead of copying it in (the default copies it, in both)",
+    )
     ap.add_argument("--setup-only", action="store_true", help="install Python xorq and generate the data, then exit")
     args = ap.parse_args()
     if args.rows < 1 or args.repeat < 1:
@@ -542,7 +558,7 @@ def main() -> int:
         scripts = {}
         for tool, pkg, fallback in (("xorq", "xorq", False), ("xorq_rs", "xorq_rs", not rs_has_parquet_cache)):
             scripts[tool] = scratch_root / f"bench_{tool}.py"
-            scripts[tool].write_text(child_script(pkg, data, fallback))
+            scripts[tool].write_text(child_script(pkg, data, fallback, not args.no_relocate_reads))
         pythons = {"xorq": xorq_python, "xorq_rs": rs_python}
         times, walls, results, problems = measure(pythons, scripts, args.repeat, scratch_root)
     finally:
@@ -561,17 +577,21 @@ def main() -> int:
     if not rs_has_parquet_cache:
         print("  !! FALLBACK: xorq_rs has no usable xorq_rs.caching.ParquetCache; its pipeline uses "
               "`.cache()` with no argument")
+    if args.no_relocate_reads:
+        print("  build: build_expr(expr, builds_dir=..., relocate_reads=False) in both tools (--no-relocate-reads)")
+    else:
+        print("  build: build_expr(expr, builds_dir=...) with the defaults: both copy the Parquet file into the build")
     print(f"  load average (1 min) {load_before:.2f} before, {os.getloadavg()[0]:.2f} after, on "
           f"{os.cpu_count()} CPUs: other work on the machine makes the figures noisy")
     print(f"  each cell: median of {args.repeat} fresh processes (best in brackets); "
           "ratio = xorq median / xorq_rs median")
     print()
     print("Time of the phase inside the process:")
-    text, all_met = report(times, walls, with_goals=True)
+    text, all_met = report(times, with_goals=True)
     print(text)
     print()
     print("Wall clock of the whole process (interpreter start-up, import, the phase, exit):")
-    print(report(walls, walls, with_goals=False)[0])
+    print(report(walls, with_goals=False)[0])
     print()
     if mismatch:
         print(f"RESULTS DIFFER: {mismatch}")
@@ -582,7 +602,7 @@ def main() -> int:
         print()
         print("Problems:")
         for p in problems:
-            print(textwrap.indent(p, "  ! ", lambda line: True) if "\n" not in p else "  ! " + p.replace("\n", "\n    "))
+            print("  ! " + p.replace("\n", "\n    "))
     failed = any(not times[t][p] for t in TOOLS for p, _, _ in PHASES)
     return 1 if (failed or mismatch) else 0
 

@@ -246,3 +246,53 @@ fn a_fresh_venv_gets_the_whole_tool_from_the_wheel() {
     lines.sort_unstable();
     assert_eq!(lines, ["east,120.0", "north,250.0", "region,total", "south,150.0"]);
 }
+
+/// The README's Python examples (the ```` ```python ```` blocks of its `## Python` section) run
+/// as written, in order as one script, from a project made by `xorq init demo`; each
+/// `print(…)  # value` must print the value.
+#[test]
+fn the_readme_python_examples_run_as_written() {
+    let Some(python) = python() else { return };
+    let site = site(&python);
+    let readme = std::fs::read_to_string(manifest_dir().join("../../README.md")).expect("README.md");
+    let section = readme.split("\n## Python\n").nth(1).expect("a `## Python` section");
+    let section = section.split("\n## ").next().unwrap_or(section);
+    let mut script = String::new();
+    let mut expected = Vec::new();
+    let mut in_python = false;
+    for line in section.lines() {
+        match (in_python, line.trim_end()) {
+            (false, "```python") => in_python = true,
+            (true, "```") => in_python = false,
+            (true, code) => {
+                if let Some((_, value)) = code.split_once("print(").and_then(|(_, rest)| rest.split_once("  # ")) {
+                    expected.push(value.trim().to_string());
+                }
+                script.push_str(code);
+                script.push('\n');
+            }
+            _ => {}
+        }
+    }
+    assert!(!script.is_empty(), "the Python section has no python block");
+    let dir = tempfile::tempdir().expect("scratch dir");
+    let run = |args: &[&str], cwd: &Path| {
+        let out = Command::new(&python)
+            .args(args)
+            .current_dir(cwd)
+            .env("PYTHONPATH", site)
+            .env("XORQ_CACHE_DIR", dir.path().join("cache"))
+            .output()
+            .expect("run python");
+        assert!(out.status.success(), "{args:?} failed:\n{}", show(&out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    run(&["-m", "xorq_rs._cli", "init", "demo"], dir.path());
+    let printed = run(&["-c", &script], &dir.path().join("demo"));
+    for value in expected {
+        assert!(
+            printed.contains(&value),
+            "the README's Python example should print\n  {value}\nbut printed:\n{printed}"
+        );
+    }
+}
