@@ -4,8 +4,9 @@
 mod common;
 
 use std::fs;
+use std::path::Path;
 
-use common::{Mount, build, leftovers, project, xorq_in};
+use common::{Mount, build, leftovers, project, xorq_in, xorq_with_env};
 
 #[test]
 fn init_build_run_prints_the_sales_table() {
@@ -148,6 +149,34 @@ fn bad_parameters_and_flags_are_usage_errors() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     let r = xorq_in(&dir, &["build", "pipeline.py"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("no such Python script"), "{}", r.stderr);
+}
+
+/// The cargo-installed binary runs a Python script under `$XORQ_PYTHON`, else `python3`; a
+/// Python that is missing or lacks the package is an error saying how to install it (the
+/// scripts themselves are tested with the package, in crates/xorq-python).
+#[test]
+fn a_python_script_without_the_python_package_says_how_to_get_it() {
+    let (_tmp, dir) = project("sales");
+    std::fs::write(dir.join("pipeline.py"), "import xorq_rs.api as xo\nexpr = None\n").expect("write script");
+    let missing = dir.join("no-such-python");
+    let r = xorq_with_env(&dir, &["build", "pipeline.py"], &[("XORQ_PYTHON", &missing)]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("no-such-python") && r.stderr.contains("pip install xorq-rs"), "{}", r.stderr);
+    assert!(r.stdout.is_empty());
+    // A Python without xorq_rs (any interpreter of this machine: the package is never
+    // installed system-wide by the tests).
+    let python = std::env::var("XORQ_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let r = xorq_with_env(
+        &dir,
+        &["build", "pipeline.py"],
+        &[("XORQ_PYTHON", Path::new(&python)), ("PYTHONPATH", Path::new(""))],
+    );
+    if r.stderr.contains("cannot start") {
+        return; // no Python at all on this machine: the first case covered it
+    }
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("cannot import xorq_rs") && r.stderr.contains("pip install"), "{}", r.stderr);
 }
 
 #[test]

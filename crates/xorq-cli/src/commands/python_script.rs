@@ -13,7 +13,6 @@
 //! expressions the script defines.
 
 use std::ffi::OsString;
-use std::os::fd::AsFd;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -88,6 +87,21 @@ enum Answer {
     Built { path: String },
 }
 
+/// Where the script's own output goes: stderr, where the command's diagnostics go, never
+/// stdout, which carries the build path (the driver also points Python's `sys.stdout` there;
+/// this catches output written below Python).
+#[cfg(unix)]
+fn script_stdout() -> Result<Stdio> {
+    use std::os::fd::AsFd;
+    let fd = std::io::stderr().as_fd().try_clone_to_owned().map_err(CliError::io("duplicate", "stderr"))?;
+    Ok(Stdio::from(fd))
+}
+
+#[cfg(not(unix))]
+fn script_stdout() -> Result<Stdio> {
+    Ok(Stdio::inherit())
+}
+
 /// The interpreter scripts run under: `$XORQ_PYTHON`, else `python3`.
 fn interpreter() -> OsString {
     std::env::var_os("XORQ_PYTHON").filter(|p| !p.is_empty()).unwrap_or_else(|| "python3".into())
@@ -119,7 +133,7 @@ pub fn read_python_expression(script: &Path, name: &str) -> Result<(Table, tempf
         .arg(scratch.path().join("builds"))
         .arg(&answer_path)
         .stdin(Stdio::null())
-        .stdout(Stdio::from(to_stderr))
+        .stdout(script_stdout()?)
         .status()
         .map_err(|e| {
             fail(format!("cannot start the Python interpreter `{}` ({e}): {INSTALL_HINT}", python.to_string_lossy()))
