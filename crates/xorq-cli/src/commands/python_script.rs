@@ -123,8 +123,6 @@ pub fn read_python_expression(script: &Path, name: &str) -> Result<(Table, tempf
         .map_err(CliError::io("create a scratch directory in", std::env::temp_dir()))?;
     let answer_path = scratch.path().join("answer.json");
     let python = interpreter();
-    // The script's prints go where the command's diagnostics go, never into stdout.
-    let to_stderr = std::io::stderr().as_fd().try_clone_to_owned().map_err(CliError::io("duplicate", "stderr"))?;
     let status = Command::new(&python)
         .arg("-c")
         .arg(DRIVER)
