@@ -338,7 +338,8 @@ impl PyTable {
     /// This expression's rows moved into another engine (a connection, or a profile name):
     /// computed where their data lives, streamed into `backend` as Arrow, and what follows runs
     /// there. `xo.connect()` is the embedded engine.
-    fn into_backend(&self, backend: &Bound<'_, PyAny>) -> PyResult<PyTable> {
+    #[pyo3(name = "into_backend")]
+    fn moved_into(&self, backend: &Bound<'_, PyAny>) -> PyResult<PyTable> {
         let profile: String = match backend.cast::<PyBackend>() {
             Ok(b) => b.get().profile.clone(),
             Err(_) => backend.extract().map_err(|_| {

@@ -78,12 +78,11 @@ fn wheel(python: &str) -> &'static Path {
         }
         let out = build.output().expect("run maturin");
         assert!(out.status.success(), "maturin build failed:\n{}", show(&out));
-        let wheel = std::fs::read_dir(&out_dir)
+        std::fs::read_dir(&out_dir)
             .expect("maturin's output directory")
             .filter_map(|e| e.ok().map(|e| e.path()))
             .find(|p| p.extension().is_some_and(|e| e == "whl"))
-            .unwrap_or_else(|| panic!("maturin wrote no wheel into {}", out_dir.display()));
-        wheel
+            .unwrap_or_else(|| panic!("maturin wrote no wheel into {}", out_dir.display()))
     })
 }
 
