@@ -52,6 +52,14 @@ fn named(kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Vec<Expr>> {
         .collect()
 }
 
+/// Refuses the multiset form of a set operation the core does not have.
+fn distinct_only(method: &str, sql: &str, distinct: bool) -> PyResult<()> {
+    if distinct {
+        return Ok(());
+    }
+    Err(PyValueError::new_err(format!("{method}(distinct=False) ({sql}) is not supported; use distinct=True")))
+}
+
 /// Parameter values by name, as `bool`, `int`, `float` or `str`.
 fn to_params(params: Option<&Bound<'_, PyDict>>) -> PyResult<Params> {
     let mut out = Params::new();
@@ -242,22 +250,14 @@ impl PyTable {
     /// The rows of both (distinct rows, as Ibis' default `distinct=True`).
     #[pyo3(signature = (other, distinct = true))]
     fn intersect(&self, other: &PyTable, distinct: bool) -> PyResult<PyTable> {
-        if !distinct {
-            return Err(PyValueError::new_err(
-                "intersect(distinct=False) (INTERSECT ALL) is not supported; use distinct=True",
-            ));
-        }
+        distinct_only("intersect", "INTERSECT ALL", distinct)?;
         wrap(self.table.intersect(&other.table))
     }
 
     /// The rows of this table not in `other` (distinct rows, as Ibis' default).
     #[pyo3(signature = (other, distinct = true))]
     fn difference(&self, other: &PyTable, distinct: bool) -> PyResult<PyTable> {
-        if !distinct {
-            return Err(PyValueError::new_err(
-                "difference(distinct=False) (EXCEPT ALL) is not supported; use distinct=True",
-            ));
-        }
+        distinct_only("difference", "EXCEPT ALL", distinct)?;
         wrap(self.table.difference(&other.table))
     }
 
