@@ -101,6 +101,23 @@ fn join_kind(how: &str) -> PyResult<JoinKind> {
     })
 }
 
+impl PyTable {
+    /// The expression running, as a reader of its batches in its declared schema.
+    fn reader(
+        &self,
+        py: Python<'_>,
+        params: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Box<dyn RecordBatchReader + Send>> {
+        let table = self.table.clone();
+        let params = to_params(params)?;
+        let stream = py.detach(|| {
+            runtime().and_then(|rt| rt.block_on(session().execute_stream(&table, &params)).map_err(to_py))
+        })?;
+        let schema = Arc::new(self.table.schema().to_arrow());
+        Ok(Box::new(Batches { schema, stream }))
+    }
+}
+
 /// Batches pulled one at a time from a running query, blocking on the runtime: what
 /// `to_pyarrow_batches` hands to pyarrow through the Arrow C stream interface.
 struct Batches {
@@ -112,7 +129,10 @@ impl Iterator for Batches {
     type Item = std::result::Result<RecordBatch, ArrowError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let rt = runtime().ok()?;
+        let rt = match runtime() {
+            Ok(rt) => rt,
+            Err(e) => return Some(Err(ArrowError::ExternalError(Box::new(e)))),
+        };
         let batch = rt.block_on(self.stream.next())?;
         Some(batch.map_err(|e| ArrowError::ExternalError(Box::new(e))).and_then(|b| conform(b, &self.schema)))
     }
@@ -380,14 +400,23 @@ impl PyTable {
     /// (through the Arrow C stream interface: no copy through Python objects).
     #[pyo3(signature = (params = None))]
     fn to_pyarrow_batches(&self, py: Python<'_>, params: Option<&Bound<'_, PyDict>>) -> PyResult<Py<PyAny>> {
-        let table = self.table.clone();
-        let params = to_params(params)?;
-        let stream = py.detach(|| {
-            runtime().and_then(|rt| rt.block_on(session().execute_stream(&table, &params)).map_err(to_py))
-        })?;
-        let schema = Arc::new(self.table.schema().to_arrow());
-        let reader: Box<dyn RecordBatchReader + Send> = Box::new(Batches { schema, stream });
+        let reader = self.reader(py, params)?;
         Ok(PyArrowType(reader).into_pyobject(py)?.unbind())
+    }
+
+    /// The Arrow PyCapsule stream protocol: `pyarrow.table(expr)`, `polars.from_arrow(expr)`,
+    /// DuckDB and any other consumer of `__arrow_c_stream__` run the expression and read its
+    /// batches as they come, without copies. `requested_schema` is not honoured (the schema is
+    /// the expression's).
+    #[pyo3(signature = (requested_schema = None))]
+    fn __arrow_c_stream__<'py>(
+        &self,
+        py: Python<'py>,
+        requested_schema: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, pyo3::types::PyCapsule>> {
+        let _ = requested_schema;
+        let stream = arrow::ffi_stream::FFI_ArrowArrayStream::new(self.reader(py, None)?);
+        pyo3::types::PyCapsule::new_with_value(py, stream, c"arrow_array_stream")
     }
 
     /// Runs the expression and returns a `pandas.DataFrame` (pandas must be installed).

@@ -164,3 +164,13 @@ def test_the_stubs_name_every_public_method():
         n for n in dir(_native) if callable(getattr(_native, n)) and not n.startswith("_") and n[0].islower()
     }
     assert public_functions <= functions, sorted(public_functions - functions)
+
+
+def test_the_arrow_stream_protocol():
+    """Any consumer of `__arrow_c_stream__` (pyarrow, polars, DuckDB) reads an expression."""
+    expr = xo.memtable({"a": [1, 2, 3], "s": ["x", "y", "z"]}).filter(xo._.a > 1)
+    table = pa.table(expr)
+    assert table.to_pylist() == [{"a": 2, "s": "y"}, {"a": 3, "s": "z"}]
+    assert table.schema == expr.schema()
+    reader = pa.RecordBatchReader.from_stream(expr)
+    assert reader.read_all().num_rows == 2
