@@ -237,8 +237,9 @@ fn a_catalog_add_killed_inside_git_add_is_never_visible_and_its_git_keeps_the_lo
 
     let mut add = s.command(&["catalog", "--path", &catalog, "add", &second, "--alias", "second"]);
     // Long enough that the checks below run while the inherited lock is held, even on a loaded
-    // two-core machine (6 s was not, once, in a full parallel run); the test waits it out.
-    add.env("XORQ_GIT", slow_git(&s.root)).env("XORQ_TEST_MARK", &mark).env("XORQ_TEST_SLEEP", "20");
+    // two-core machine (6 s was not, once, in a full parallel run; 20 s was not, once, with a
+    // second CI run compiling beside it); the test waits it out.
+    add.env("XORQ_GIT", slow_git(&s.root)).env("XORQ_TEST_MARK", &mark).env("XORQ_TEST_SLEEP", "45");
     let mut child = spawn(add);
     let start = Instant::now();
     while !mark.join("pid").exists() {
