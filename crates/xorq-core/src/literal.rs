@@ -172,6 +172,38 @@ impl Literal {
         (nanos % per_nano == 0).then_some(Literal::Timestamp { value: nanos / per_nano, unit, tz: None })
     }
 
+    /// Text (a command-line `-p name=value`, a SQL parameter's declared default) read as a value
+    /// of `dtype`, or `None` when it is not one. Strings are taken as they are; booleans accept
+    /// `true/false/t/f/yes/no/1/0`; numbers must fit the type exactly.
+    ///
+    /// ```
+    /// use xorq_core::{DataType, Literal};
+    /// assert_eq!(Literal::parse_as(&DataType::Float64, "100"), Some(Literal::Float64(100.0)));
+    /// assert_eq!(Literal::parse_as(&DataType::Int8, "300"), None);
+    /// assert_eq!(Literal::parse_as(&DataType::Boolean, "yes"), Some(Literal::Boolean(true)));
+    /// ```
+    pub fn parse_as(dtype: &DataType, text: &str) -> Option<Literal> {
+        let t = text.trim();
+        match dtype {
+            DataType::String => Some(Literal::String(text.into())),
+            DataType::Boolean => match t.to_ascii_lowercase().as_str() {
+                "true" | "t" | "yes" | "1" => Some(Literal::Boolean(true)),
+                "false" | "f" | "no" | "0" => Some(Literal::Boolean(false)),
+                _ => None,
+            },
+            d if d.is_integer() => Literal::integer(t.parse::<i128>().ok()?, d),
+            DataType::Float32 | DataType::Float64 | DataType::Decimal { .. } => {
+                if let Ok(i) = t.parse::<i64>() {
+                    return Literal::Int64(i).convert_exact(dtype);
+                }
+                Literal::Float64(t.parse::<f64>().ok()?).convert_exact(dtype)
+            }
+            DataType::Date => Literal::date(t).ok(),
+            DataType::Timestamp { .. } => Literal::timestamp(t).ok()?.convert_exact(dtype),
+            _ => None,
+        }
+    }
+
     /// The value as `i128` if it is an integer literal.
     pub fn as_i128(&self) -> Option<i128> {
         Some(match self {

@@ -82,31 +82,9 @@ fn convert(param: &Param, value: LiteralValue) -> Result<Literal> {
     if let Literal::String(text) = &literal
         && param.dtype != DataType::String
     {
-        return parse_text(&param.dtype, text).ok_or_else(|| wrong(format!("`{text}`")).into());
+        return Literal::parse_as(&param.dtype, text).ok_or_else(|| wrong(format!("`{text}`")).into());
     }
     literal.convert_exact(&param.dtype).ok_or_else(|| wrong(literal.to_string()).into())
-}
-
-/// Parses command-line text as a value of `dtype`.
-fn parse_text(dtype: &DataType, text: &str) -> Option<Literal> {
-    let t = text.trim();
-    match dtype {
-        DataType::Boolean => match t.to_ascii_lowercase().as_str() {
-            "true" | "t" | "yes" | "1" => Some(Literal::Boolean(true)),
-            "false" | "f" | "no" | "0" => Some(Literal::Boolean(false)),
-            _ => None,
-        },
-        d if d.is_integer() => Literal::integer(t.parse::<i128>().ok()?, d),
-        DataType::Float32 | DataType::Float64 | DataType::Decimal { .. } => {
-            if let Ok(i) = t.parse::<i64>() {
-                return Literal::Int64(i).convert_exact(dtype);
-            }
-            Literal::Float64(t.parse::<f64>().ok()?).convert_exact(dtype)
-        }
-        DataType::Date => Literal::date(t).ok(),
-        DataType::Timestamp { .. } => Literal::timestamp(t).ok()?.convert_exact(dtype),
-        _ => None,
-    }
 }
 
 #[cfg(test)]
@@ -115,15 +93,15 @@ mod tests {
 
     #[test]
     fn text_parses_by_type() {
-        assert_eq!(parse_text(&DataType::Int8, "12"), Some(Literal::Int8(12)));
-        assert_eq!(parse_text(&DataType::Int8, "300"), None);
-        assert_eq!(parse_text(&DataType::Float64, "2"), Some(Literal::Float64(2.0)));
-        assert_eq!(parse_text(&DataType::Boolean, "Yes"), Some(Literal::Boolean(true)));
-        assert_eq!(parse_text(&DataType::Date, "2024-02-29"), Literal::date("2024-02-29").ok());
+        assert_eq!(Literal::parse_as(&DataType::Int8, "12"), Some(Literal::Int8(12)));
+        assert_eq!(Literal::parse_as(&DataType::Int8, "300"), None);
+        assert_eq!(Literal::parse_as(&DataType::Float64, "2"), Some(Literal::Float64(2.0)));
+        assert_eq!(Literal::parse_as(&DataType::Boolean, "Yes"), Some(Literal::Boolean(true)));
+        assert_eq!(Literal::parse_as(&DataType::Date, "2024-02-29"), Literal::date("2024-02-29").ok());
         assert_eq!(
-            parse_text(&DataType::Decimal { precision: 10, scale: 2 }, "1.25"),
+            Literal::parse_as(&DataType::Decimal { precision: 10, scale: 2 }, "1.25"),
             Some(Literal::Decimal { value: 125, precision: 10, scale: 2 })
         );
-        assert_eq!(parse_text(&DataType::Decimal { precision: 10, scale: 2 }, "1.255"), None);
+        assert_eq!(Literal::parse_as(&DataType::Decimal { precision: 10, scale: 2 }, "1.255"), None);
     }
 }

@@ -1,9 +1,10 @@
 //! Markers: `-- xorq: cache …` before a CTE caches it, before the query caches all of it;
-//! `-- xorq: tag <name>` before a CTE tags it.
+//! `-- xorq: tag <name>` before a CTE tags it; `-- xorq: into_backend <profile>` moves it into an
+//! engine; `-- xorq: param <name> <type> [default <value>]` declares a parameter.
 
 use std::time::Duration;
 
-use xorq_core::{CacheStrategy, RelOp, col, lit};
+use xorq_core::{CacheStrategy, DataType, Literal, RelOp, col, lit, param};
 
 use crate::fixture::{assert_matches, assert_same_address, files};
 
@@ -104,7 +105,7 @@ fn misplaced_or_malformed_markers_are_located() {
     let f = files();
     insta::assert_snapshot!(
         f.err("SELECT id\n-- xorq: cache\nFROM read_parquet('orders.parquet')"),
-        @"2:1: this marker marks nothing: put `-- xorq: cache` (or `-- xorq: tag <name>`) on the line before a CTE (`name AS (…)`), or a cache marker before the query's first word"
+        @"2:1: this marker marks nothing: put `-- xorq: cache`, `-- xorq: tag <name>` or `-- xorq: into_backend <profile>` on the line before a CTE (`name AS (…)`), or a cache marker before the query's first word"
     );
     insta::assert_snapshot!(
         f.err("-- xorq: cache forever\nSELECT id FROM read_parquet('orders.parquet')"),
@@ -116,7 +117,7 @@ fn misplaced_or_malformed_markers_are_located() {
     );
     insta::assert_snapshot!(
         f.err("-- xorq: materialize\nSELECT id FROM read_parquet('orders.parquet')"),
-        @"1:1: unknown xorq directive `materialize`; the directives are `cache` (`-- xorq: cache [modification-time|snapshot] [ttl=1h]`) and `tag` (`-- xorq: tag <name>`)"
+        @"1:1: unknown xorq directive `materialize`; the directives are `cache` (`-- xorq: cache [modification-time|snapshot] [ttl=1h]`), `tag` (`-- xorq: tag <name>`), `into_backend` (`-- xorq: into_backend <profile>`) and `param` (`-- xorq: param <name> <type> [default <value>]`)"
     );
     insta::assert_snapshot!(
         f.err("-- xorq: cache\n-- xorq: cache snapshot\nSELECT id FROM read_parquet('orders.parquet')"),
@@ -124,7 +125,7 @@ fn misplaced_or_malformed_markers_are_located() {
     );
     insta::assert_snapshot!(
         f.err("SELECT id FROM read_parquet('orders.parquet')\n-- xorq: cache"),
-        @"2:1: this marker marks nothing: put `-- xorq: cache` (or `-- xorq: tag <name>`) on the line before a CTE (`name AS (…)`), or a cache marker before the query's first word"
+        @"2:1: this marker marks nothing: put `-- xorq: cache`, `-- xorq: tag <name>` or `-- xorq: into_backend <profile>` on the line before a CTE (`name AS (…)`), or a cache marker before the query's first word"
     );
 }
 
@@ -175,4 +176,73 @@ fn a_marked_cte_keeps_its_order() {
     let marked = f.lift(&sql.replace("WITH ", "WITH -- xorq: cache\n"));
     let RelOp::Cache(c) = marked.node().op() else { panic!("{marked}") };
     assert_eq!(c.input.address(), unmarked.address(), "{marked}\n{unmarked}");
+}
+
+#[test]
+fn an_into_backend_marker_moves_its_cte_and_what_reads_it_follows() {
+    let f = files();
+    // The seeds' example: filter in one engine, move, aggregate in the other. Inside a CTE
+    // marked twice, the move is under the cache whatever the order of the comments.
+    let moved = f
+        .orders()
+        .filter(col("amount").gt(lit(100)))
+        .and_then(|t| t.into_backend("ducks"))
+        .expect("builds");
+    let built = moved.group_by(["region"]).agg([col("id").count().alias("n")]).expect("builds");
+    assert_matches(
+        &f,
+        "WITH\n-- xorq: into_backend ducks\nbig AS (SELECT * FROM read_parquet('orders.parquet') WHERE amount > 100)\nSELECT region, count(id) AS n FROM big GROUP BY region",
+        built,
+    );
+    let cached = moved.cache(CacheStrategy::snapshot()).expect("caches");
+    for markers in ["-- xorq: cache snapshot\n-- xorq: into_backend ducks", "-- xorq: into_backend ducks\n-- xorq: cache snapshot"] {
+        assert_matches(
+            &f,
+            &format!("WITH\n{markers}\nbig AS (SELECT * FROM read_parquet('orders.parquet') WHERE amount > 100)\nSELECT * FROM big"),
+            cached.clone(),
+        );
+    }
+    insta::assert_snapshot!(
+        f.err("-- xorq: into_backend ducks\nSELECT id FROM read_parquet('orders.parquet')"),
+        @"1:1: into_backend moves a CTE, not the whole query: put `-- xorq: into_backend <profile>` on the line before `name AS (…)` (what reads that CTE then runs in that engine)"
+    );
+    insta::assert_snapshot!(
+        f.err("WITH\n-- xorq: into_backend\nbig AS (SELECT id FROM read_parquet('orders.parquet'))\nSELECT id FROM big"),
+        @"2:1: an into_backend marker names one profile: `-- xorq: into_backend <profile>`"
+    );
+    insta::assert_snapshot!(
+        f.err("WITH\n-- xorq: into_backend my.db\nbig AS (SELECT id FROM read_parquet('orders.parquet'))\nSELECT id FROM big"),
+        @"2:1: profile `my.db`: a profile name starts with a letter or `_` and holds only letters, digits, `_` and `-` (at most 64)"
+    );
+}
+
+#[test]
+fn a_declared_parameter_has_its_type_and_default() {
+    let f = files();
+    let declared = param("threshold", DataType::Float64).with_default(Literal::Float64(100.0));
+    let built = f.orders().filter(col("amount").gt(declared)).expect("builds");
+    assert_matches(
+        &f,
+        "-- xorq: param threshold DOUBLE default 100\nSELECT * FROM read_parquet('orders.parquet') WHERE amount > $threshold",
+        built,
+    );
+    // A type that inference could not find, a quoted string default, any case.
+    let sql = "/* xorq: param region VARCHAR DEFAULT 'EU' */\n-- xorq: param label varchar\nSELECT id, $label FROM read_parquet('orders.parquet') WHERE region = $region";
+    let lifted = f.lift(sql);
+    assert_eq!(lifted.params().expect("params").len(), 2, "{lifted}");
+    let region = lifted.params().expect("params").into_iter().find(|p| p.name == "region").expect("declared");
+    assert_eq!(region.default, Some(Literal::String("EU".into())));
+    assert_eq!(region.dtype, DataType::String);
+}
+
+#[test]
+fn malformed_parameter_declarations_are_located() {
+    let f = files();
+    let q = "SELECT * FROM read_parquet('orders.parquet') WHERE amount > $threshold";
+    insta::assert_snapshot!(f.err(&format!("-- xorq: param threshold DOUBLE default lots\n{q}")), @"1:1: the default `lots` of parameter `threshold` is not a Float64");
+    insta::assert_snapshot!(f.err(&format!("-- xorq: param threshold\n{q}")), @"1:1: parameter `threshold` has no type; write `-- xorq: param <name> <SQL type> [default <value>]`, for example `-- xorq: param threshold DOUBLE default 100`");
+    insta::assert_snapshot!(f.err(&format!("-- xorq: param threshold NUMBERISH\n{q}")), @"1:1: `NUMBERISH` is not a SQL type (parameter `threshold`); write `-- xorq: param <name> <SQL type> [default <value>]`, for example `-- xorq: param threshold DOUBLE default 100`");
+    insta::assert_snapshot!(f.err(&format!("-- xorq: param threshold DOUBLE default\n{q}")), @"1:1: parameter `threshold` says `default` but gives no value; write `-- xorq: param <name> <SQL type> [default <value>]`, for example `-- xorq: param threshold DOUBLE default 100`");
+    insta::assert_snapshot!(f.err(&format!("-- xorq: param threshold DOUBLE\n-- xorq: param threshold INT\n{q}")), @"2:1: parameter `threshold` is declared twice; declare it once");
+    insta::assert_snapshot!(f.err(&format!("-- xorq: param limit_ INT\n{q}")), @"1:1: parameter `limit_` is declared but the query never uses `$limit_`");
 }

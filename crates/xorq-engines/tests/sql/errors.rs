@@ -193,6 +193,6 @@ fn placeholders_need_a_name_and_a_type() {
     );
     insta::assert_snapshot!(
         f.err("SELECT $x AS x FROM read_parquet('orders.parquet')"),
-        @"1:8: the type of parameter `$x` cannot be inferred; compare it with a column (`amount > $x`) or give it a type with `CAST($x AS DOUBLE)`"
+        @"1:8: the type of parameter `$x` cannot be inferred; compare it with a column (`amount > $x`), give it a type with `CAST($x AS DOUBLE)`, or declare it: `-- xorq: param x DOUBLE [default …]`"
     );
 }

@@ -15,7 +15,7 @@ use datafusion::logical_expr::{
 };
 use xorq_core::{CoreError, Expr, Table, col};
 
-use super::cache_marker::{Mark, wrapper_index};
+use super::cache_marker::{Mark, Marked, wrapper_index};
 use super::context::SqlSource;
 use super::lift_scalar::ScalarLifter;
 use super::locate::Locator;
@@ -32,15 +32,16 @@ pub(crate) struct Lifter<'a> {
     pub unmerged: BTreeSet<usize>,
     /// Set when a merged join key was used: the pass is repeated with that join unmerged.
     pub blocked: Cell<Option<usize>>,
-    /// What each marker wrapper stands for, by wrapper number (`__xorq_cache_<n>`).
-    pub caches: &'a [Mark],
+    /// What each marker wrapper stands for, by wrapper number (`__xorq_cache_<n>`), and the
+    /// declared parameters.
+    pub marked: &'a Marked,
 }
 
 /// Lifts a whole query plan; its output columns carry the query's output names.
-pub(crate) fn lift_root(plan: &LogicalPlan, locator: &Locator<'_>, caches: &[Mark]) -> Result<Table> {
+pub(crate) fn lift_root(plan: &LogicalPlan, locator: &Locator<'_>, marked: &Marked) -> Result<Table> {
     let mut unmerged = BTreeSet::new();
     loop {
-        let lifter = Lifter { locator, unmerged: unmerged.clone(), blocked: Cell::new(None), caches };
+        let lifter = Lifter { locator, unmerged: unmerged.clone(), blocked: Cell::new(None), marked };
         let result = lifter.lift(plan, None).and_then(|rel| lifter.finish(rel));
         match (result, lifter.blocked.get()) {
             (Err(_), Some(join)) if unmerged.insert(join) => continue,
@@ -111,14 +112,16 @@ impl<'a> Lifter<'a> {
         }
     }
 
-    /// A query marked `-- xorq: cache` or `-- xorq: tag`: lifted with its SQL output names, then
-    /// cached or tagged.
+    /// A query marked `-- xorq: cache`, `-- xorq: tag` or `-- xorq: into_backend`: lifted with
+    /// its SQL output names, then cached, tagged or moved.
     fn cached(&self, input: &LogicalPlan, n: usize) -> Result<Rel> {
-        let mark = self.caches.get(n).ok_or_else(|| EngineError::Internal(format!("marker {n} has no meaning")))?;
+        let mark =
+            self.marked.ctes.get(n).ok_or_else(|| EngineError::Internal(format!("marker {n} has no meaning")))?;
         let table = self.finish(self.lift(input, None)?)?;
         let marked = match mark {
             Mark::Cache(strategy) => table.cache(*strategy),
             Mark::Tag(name) => table.tag(name),
+            Mark::IntoBackend(profile) => table.into_backend(profile),
         };
         Ok(Rel::of(marked.map_err(|e| self.core(e))?))
     }

@@ -59,15 +59,24 @@ impl ScalarLifter<'_> {
         let Some(field) = &p.field else {
             return Err(self.error(
                 format!(
-                    "the type of parameter `{}` cannot be inferred; compare it with a column (`amount > {}`) or give \
-                     it a type with `CAST({} AS DOUBLE)`",
-                    p.id, p.id, p.id
+                    "the type of parameter `{}` cannot be inferred; compare it with a column (`amount > {}`), give \
+                     it a type with `CAST({} AS DOUBLE)`, or declare it: `-- xorq: param {} DOUBLE [default …]`",
+                    p.id, p.id, p.id, name
                 ),
                 at,
             ));
         };
         let dtype = DataType::from_arrow(name, field.data_type()).map_err(|e| self.error(e.to_string(), at))?;
-        Ok(param(name, dtype).into())
+        let declared = self.lifter.marked.params.iter().find(|d| d.name == name);
+        match declared.and_then(|d| d.default.as_deref().map(|text| (d, text))) {
+            None => Ok(param(name, dtype).into()),
+            Some((d, text)) => {
+                let value = Literal::parse_as(&dtype, text).ok_or_else(|| {
+                    self.error(format!("the default `{text}` of parameter `{name}` is not a {dtype}"), Some(d.at))
+                })?;
+                Ok(param(name, dtype).with_default(value).into())
+            }
+        }
     }
 
     fn df_type(&self, e: &DfExpr) -> Option<ArrowType> {

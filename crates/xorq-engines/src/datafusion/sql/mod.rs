@@ -21,6 +21,8 @@
 //!
 //! A comment `-- xorq: cache [modification-time|snapshot] [ttl=1h]` on the line before a CTE
 //! caches that CTE (`Table::cache`); before the query's first word it caches the whole result.
+//! `-- xorq: into_backend <profile>` before a CTE moves its rows into that profile's engine
+//! (`Table::into_backend`); `-- xorq: param <name> <type> [default <value>]` declares `$name`.
 //!
 //! Subqueries are decorrelated as DataFusion's optimizer would: `IN`/`EXISTS` (correlated or
 //! not, `NOT IN` null-aware) become semi and anti joins (`subquery.rs`), scalar subqueries become
@@ -96,7 +98,7 @@ pub fn sql_to_table_with(sql: &str, resolver: &dyn TableResolver, options: &SqlO
     let context = SqlContext::new(resolver, options.base_dir.as_deref(), &locator);
     let planner = SqlToRel::new_with_options(&context, ParserOptions::from(&context.options().sql_parser));
     let plan = planner.sql_statement_to_plan(statement).map_err(|e| plan_error(&e, &locator))?;
-    let table = lift_rel::lift_root(&plan, &locator, &marked.ctes)?;
+    let table = lift_rel::lift_root(&plan, &locator, &marked)?;
     match marked.whole {
         Some(strategy) => Ok(table.cache(strategy)?),
         None => Ok(table),
