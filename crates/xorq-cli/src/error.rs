@@ -72,6 +72,14 @@ pub enum CliError {
     /// the script raised (its traceback is printed above the error).
     #[error("{}: {message}", script.display())]
     PythonScript { script: PathBuf, message: String },
+    /// The project file (`xorq.yaml`) is malformed; exit code 2.
+    #[error("{}: {message}", file.display())]
+    Project {
+        /// The project file.
+        file: PathBuf,
+        /// What is wrong, and what to write.
+        message: String,
+    },
     /// A broken invariant of the CLI itself: a bug.
     #[error("internal error: {0}")]
     Internal(String),
@@ -96,7 +104,7 @@ impl CliError {
     /// are usage, its broken invariants bugs, everything else runtime.
     pub fn fault(&self) -> Fault {
         match self {
-            CliError::Usage(_) => Fault::Usage,
+            CliError::Usage(_) | CliError::Project { .. } => Fault::Usage,
             CliError::Internal(_) => Fault::Internal,
             CliError::Build(e) => e.fault(),
             CliError::Exec(e) => e.fault(),

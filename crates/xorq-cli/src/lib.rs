@@ -14,6 +14,7 @@ mod commands;
 mod error;
 mod output;
 mod progress;
+mod project;
 
 use cli::{Cli, Command};
 

@@ -4,12 +4,15 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use xorq::Table;
+use xorq::profile::Profile;
 use xorq_build::BuildOptions;
 use xorq_engines::EngineError;
-use xorq_engines::datafusion::sql::{NoBackends, SqlOptions, sql_to_table_with};
+use xorq_engines::datafusion::sql::{SqlOptions, sql_to_table_with};
 
 use crate::error::{CliError, Result};
 use crate::progress::Progress;
+use crate::project::Project;
+use crate::project::tables::ProjectTables;
 
 /// What `xorq build` was asked.
 #[derive(Debug, clap::Args)]
@@ -21,9 +24,10 @@ pub struct BuildArgs {
     /// `$XORQ_PYTHON`, else `python3` (the `xorq` command of the Python package sets it).
     #[arg(short = 'e', long = "expr-name", value_name = "NAME")]
     pub expr_name: Option<String>,
-    /// Directory the build is written under.
-    #[arg(long, value_name = "DIR", default_value = "builds")]
-    pub builds_dir: PathBuf,
+    /// Directory the build is written under [default: the project file's `builds_dir`, else
+    /// `builds`].
+    #[arg(long, value_name = "DIR")]
+    pub builds_dir: Option<PathBuf>,
     /// Also write `deferred_reads.yaml` and the SQL each engine runs.
     #[arg(long)]
     pub debug: bool,
@@ -40,14 +44,30 @@ pub struct BuildArgs {
 
 /// Builds the expression in `args.file`.
 pub fn run(args: &BuildArgs) -> Result<()> {
+    let project = Project::of_file(&args.file)?;
     // A Python script's expression may live in a scratch build until it is built again here.
-    let (table, _scratch) = read_expression(&args.file, args.expr_name.as_deref())?;
+    let expression = read_expression(&args.file, args.expr_name.as_deref(), project.as_ref())?;
+    let builds_dir = match (&args.builds_dir, project.as_ref().and_then(|p| p.builds_dir.as_ref())) {
+        (Some(dir), _) => dir.clone(),
+        // Shown relative to the current directory when it is below it (`builds/28ecab08754e`).
+        (None, Some(dir)) => std::env::current_dir()
+            .ok()
+            .and_then(|cwd| dir.strip_prefix(&cwd).ok().map(Path::to_path_buf))
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or_else(|| dir.clone()),
+        (None, None) => PathBuf::from("builds"),
+    };
     let progress = Progress::start("building");
-    let options = BuildOptions::default().relocate_reads(!args.no_relocate_reads).debug(args.debug);
-    let built = xorq_build::build(&table, &args.builds_dir, &options);
+    let mut options = BuildOptions::default().relocate_reads(!args.no_relocate_reads).debug(args.debug);
+    for profile in expression.profiles {
+        options = options.profile(profile);
+    }
+    let built = xorq_build::build(&expression.table, &builds_dir, &options);
     progress.finish();
+    // The scratch data of a Python script is needed no longer.
+    drop(expression.scratch);
     let built = built?;
-    let shown = args.builds_dir.join(built.address.short());
+    let shown = builds_dir.join(built.address.short());
     if let Some(file) = &args.emit_build_path_to {
         crate::output::write_text(&format!("{}\n", shown.display()), &crate::output::Target::File(file.clone()))?;
     }
@@ -66,9 +86,20 @@ pub fn run(args: &BuildArgs) -> Result<()> {
     Ok(())
 }
 
-/// The expression an expression file defines, and for a Python script the scratch directory
-/// holding its data (keep it until the expression is built).
-pub fn read_expression(file: &Path, expr_name: Option<&str>) -> Result<(Table, Option<tempfile::TempDir>)> {
+/// What a pipeline file defines.
+pub struct Expression {
+    /// The expression.
+    pub table: Table,
+    /// The backend profiles its tables may name (a build records those it uses).
+    pub profiles: Vec<Profile>,
+    /// For a Python script, the scratch directory holding its data: keep it until the
+    /// expression is built.
+    pub scratch: Option<tempfile::TempDir>,
+}
+
+/// The expression a pipeline file defines. A SQL file reads `<profile>.<schema>.<table>` from
+/// the profiles of `project`.
+pub fn read_expression(file: &Path, expr_name: Option<&str>, project: Option<&Project>) -> Result<Expression> {
     let extension = file.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
     match extension.as_deref() {
         Some("sql") => {
@@ -80,13 +111,15 @@ pub fn read_expression(file: &Path, expr_name: Option<&str>) -> Result<(Table, O
             let text = fs::read_to_string(file).map_err(CliError::io("read", file))?;
             let base_dir = file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
             let options = SqlOptions { base_dir: Some(base_dir.to_path_buf()) };
-            let table = sql_to_table_with(&text, &NoBackends, &options).map_err(|e| in_file(file, e))?;
-            Ok((table, None))
+            let tables = ProjectTables::new(project);
+            let table = sql_to_table_with(&text, &tables, &options).map_err(|e| in_file(file, e))?;
+            let profiles = project.map(|p| p.profiles.clone()).unwrap_or_default();
+            Ok(Expression { table, profiles, scratch: None })
         }
         Some("py") => {
             let name = expr_name.unwrap_or(super::python_script::DEFAULT_EXPR_NAME);
-            let (table, scratch) = super::python_script::read_python_expression(file, name)?;
-            Ok((table, Some(scratch)))
+            let (table, profiles, scratch) = super::python_script::read_python_expression(file, name)?;
+            Ok(Expression { table, profiles, scratch: Some(scratch) })
         }
         _ => Err(CliError::Usage(format!(
             "`{}` is not a pipeline file; `xorq build` reads `.sql` files (one SELECT) and Python scripts (`.py`)",

@@ -55,27 +55,31 @@ pub enum CacheCommand {
 
 /// The cache of a run: in `dir` (else the default), disabled with `no_cache`, reporting every
 /// event with `verbose` and warnings always, on stderr.
-pub fn for_run(dir: Option<&Path>, no_cache: bool, verbose: bool) -> Cache {
-    let cache = match (no_cache, dir) {
-        (true, _) => Cache::disabled(),
-        (false, Some(d)) => Cache::in_dir(d),
-        (false, None) => Cache::from_env(),
-    };
-    cache.on_event(move |event| {
+pub fn for_run(dir: Option<&Path>, no_cache: bool, verbose: bool) -> Result<Cache> {
+    let cache = if no_cache { Cache::disabled() } else { in_dir(dir)? };
+    Ok(cache.on_event(move |event| {
         if event.outcome.is_warning() {
             eprintln!("warning: {event}");
         } else if verbose {
             eprintln!("{event}");
         }
+    }))
+}
+
+/// The cache in `dir`, else in `$XORQ_CACHE_DIR`, else in the project file's `cache_dir`, else
+/// in the default directory.
+fn in_dir(dir: Option<&Path>) -> Result<Cache> {
+    Ok(match dir {
+        Some(d) => Cache::in_dir(d),
+        None => match crate::project::default_cache_dir()? {
+            Some(d) => Cache::in_dir(d),
+            None => Cache::from_env(),
+        },
     })
 }
 
 fn store(dir: Option<&Path>) -> Result<ParquetStore> {
-    let cache = match dir {
-        Some(d) => Cache::in_dir(d),
-        None => Cache::from_env(),
-    };
-    Ok(cache.parquet_store()?)
+    Ok(in_dir(dir)?.parquet_store()?)
 }
 
 /// Runs a `xorq cache` command.

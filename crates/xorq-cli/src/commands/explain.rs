@@ -16,7 +16,7 @@ pub fn run(args: &RunArgs, cache: Option<CacheStrategy>) -> Result<()> {
     let format = args.format.unwrap_or_else(|| target.default_format());
     let params = parse_params(&args.params)?;
     // Planning reports no cache events: the plan says what each cache node will do.
-    let run_cache = super::cache::for_run(args.cache_dir.as_deref(), args.no_cache, false);
+    let run_cache = super::cache::for_run(args.cache_dir.as_deref(), args.no_cache, false)?;
     // Every bundled file hashed, and no record of it kept: explain writes nothing.
     let (build, table, session) = prepare(args, cache, &Verification::Always, run_cache)?;
     let plan = xorq_exec::blocking::explain_in(&session, &table, &params)?;

@@ -21,9 +21,12 @@ pub enum Template {
 /// What `xorq init` was asked.
 #[derive(Debug, clap::Args)]
 pub struct InitArgs {
-    /// Directory to create (it must not exist, or be empty).
-    #[arg(default_value = "xorq-project")]
-    pub dir: PathBuf,
+    /// Directory to create (it must not exist, or be empty) [default: xorq-project].
+    #[arg(conflicts_with = "path")]
+    pub dir: Option<PathBuf>,
+    /// The directory, as a flag (the Python tool's spelling).
+    #[arg(short = 'p', long, value_name = "DIR")]
+    pub path: Option<PathBuf>,
     /// Which project to scaffold.
     #[arg(short = 't', long, value_enum, default_value = "sales")]
     pub template: Template,
@@ -40,7 +43,7 @@ const INIT_PREFIX: &str = ".xorq-init-";
 
 /// Creates the project.
 pub fn run(args: &InitArgs) -> Result<()> {
-    let dir = &args.dir;
+    let dir = &args.dir.clone().or_else(|| args.path.clone()).unwrap_or_else(|| PathBuf::from("xorq-project"));
     if dir.exists() && fs::read_dir(dir).map_err(CliError::io("read", dir))?.next().is_some() {
         return Err(CliError::Usage(format!(
             "`{}` already exists and is not empty; choose a new directory, for example `xorq init my-project`",
@@ -110,6 +113,7 @@ fn write_template(template: Template, rows: usize, dir: &Path) -> Result<Vec<Str
             write(dir, "data/penguins.csv", include_bytes!("../../templates/penguins/data/penguins.csv"), &mut files)?;
         }
     }
+    write(dir, crate::project::FILE_NAME, include_bytes!("../../templates/xorq.yaml"), &mut files)?;
     write(dir, ".gitignore", b"builds/\n", &mut files)?;
     Ok(files)
 }

@@ -65,7 +65,7 @@ pub fn pin(args: &PinArgs, verbose: bool) -> Result<()> {
 /// `build` with its stored caches pinned; what happened to each cache is said on stderr. An
 /// error when nothing could be pinned, saying why for each cache (and that `run` stores them).
 pub(crate) fn pinned(build: &LoadedBuild, arg: &Path, how: &PinHow, verbose: bool, run: &str) -> Result<Table> {
-    let cache = super::cache::for_run(how.cache_dir.as_deref(), false, verbose);
+    let cache = super::cache::for_run(how.cache_dir.as_deref(), false, verbose)?;
     let params = super::run::parse_params(&how.params)?;
     // The profiles a run reaches must be connected to compute missing entries.
     let session = xorq::Session::new().with_cache(cache);

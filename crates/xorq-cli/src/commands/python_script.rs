@@ -112,7 +112,10 @@ const INSTALL_HINT: &str = "install the Python package (`pip install xorq-rs`, o
 
 /// The expression `script` binds to `name`, and the scratch directory its data lives in until
 /// it is built (drop it after).
-pub fn read_python_expression(script: &Path, name: &str) -> Result<(Table, tempfile::TempDir)> {
+pub fn read_python_expression(
+    script: &Path,
+    name: &str,
+) -> Result<(Table, Vec<xorq::profile::Profile>, tempfile::TempDir)> {
     let fail = |message: String| CliError::PythonScript { script: script.to_path_buf(), message };
     if !script.is_file() {
         return Err(CliError::Usage(format!("`{}`: no such Python script", script.display())));
@@ -157,7 +160,7 @@ pub fn read_python_expression(script: &Path, name: &str) -> Result<(Table, tempf
     match answer {
         Answer::Built { path } => {
             let loaded = xorq_build::load(Path::new(&path))?;
-            Ok((loaded.table, scratch))
+            Ok((loaded.table, loaded.profiles, scratch))
         }
         Answer::NoPackage { message } => {
             Err(fail(format!("`{}` cannot import xorq_rs ({message}): {INSTALL_HINT}", python.to_string_lossy())))

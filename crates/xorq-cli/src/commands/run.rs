@@ -18,7 +18,7 @@ pub struct RunArgs {
     /// address prefix.
     pub build: PathBuf,
     /// Where to write the result: a file, or `-` for stdout (the default).
-    #[arg(short = 'o', long = "output", value_name = "PATH")]
+    #[arg(short = 'o', long = "output", visible_alias = "output-path", value_name = "PATH")]
     pub output: Option<std::ffi::OsString>,
     /// Output format [default: from the file extension, else parquet; on stdout, `table` on a
     /// terminal and `csv` into a pipe].
@@ -28,12 +28,13 @@ pub struct RunArgs {
     #[arg(long, value_name = "N")]
     pub limit: Option<u64>,
     /// Bind a parameter: `-p threshold=0.5` (repeatable).
-    #[arg(short = 'p', long = "param", value_name = "NAME=VALUE")]
+    #[arg(short = 'p', long = "param", visible_alias = "params", value_name = "NAME=VALUE")]
     pub params: Vec<String>,
     /// Print a JSON summary (output, format, rows) on stdout; needs `-o PATH`.
     #[arg(long)]
     pub json: bool,
-    /// Cache directory [default: `$XORQ_CACHE_DIR`, else `~/.cache/xorq`].
+    /// Cache directory [default: `$XORQ_CACHE_DIR`, else the project file's `cache_dir`, else
+    /// `~/.cache/xorq`].
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
     /// Compute cache nodes instead of looking them up (nothing is read from or written to the
@@ -70,7 +71,7 @@ pub fn run_with(args: &RunArgs, verbose: bool, cache: Option<CacheStrategy>) -> 
     }
     let format = args.format.unwrap_or_else(|| target.default_format());
     let params = parse_params(&args.params)?;
-    let run_cache = cache_cmd::for_run(args.cache_dir.as_deref(), args.no_cache, verbose);
+    let run_cache = cache_cmd::for_run(args.cache_dir.as_deref(), args.no_cache, verbose)?;
     let verification = Verification::in_cache(&run_cache);
     let (build, table, session) = prepare(args, cache, &verification, run_cache)?;
     let rows = write_result(execute_stream_in(&session, &table, &params), format, &target)?;
@@ -132,6 +133,8 @@ pub(crate) fn connect_used(session: Session, build: &xorq_build::LoadedBuild) ->
     let runs = xorq::plan::pin::frozen_reads(build.table.node())?;
     let used = xorq::plan::walk::profiles_used(&runs);
     let profiles: Vec<_> = build.profiles.iter().filter(|p| used.contains(p.name())).cloned().collect();
+    // A relative database path is relative to the project the build belongs to.
+    let profiles = crate::project::profiles_for_run(&profiles, Some(&build.path))?;
     Ok(xorq_exec::blocking::connect(session, &profiles, &xorq::backends::connectors())?)
 }
 

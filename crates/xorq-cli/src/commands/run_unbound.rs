@@ -91,7 +91,7 @@ pub fn run(args: &RunUnboundArgs, verbose: bool) -> Result<()> {
     let target = args.output.as_deref().map_or(Target::Stdout, Target::parse);
     let format = args.format.unwrap_or_else(|| target.default_format());
     let params = parse_params(&args.params)?;
-    let run_cache = cache_cmd::for_run(args.cache_dir.as_deref(), false, verbose);
+    let run_cache = cache_cmd::for_run(args.cache_dir.as_deref(), false, verbose)?;
     let verification = Verification::in_cache(&run_cache);
     let (build, session) = load_and_connect(&args.build, &args.catalog, &verification, run_cache)?;
     let (mut table, name) = args.unbind.apply(&build.table)?;

@@ -63,7 +63,7 @@ pub fn run(args: &ServeUnboundArgs, verbose: bool) -> Result<()> {
         },
         None => None,
     };
-    let run_cache = cache_cmd::for_run(args.cache_dir.as_deref(), false, verbose);
+    let run_cache = cache_cmd::for_run(args.cache_dir.as_deref(), false, verbose)?;
     let verification = Verification::in_cache(&run_cache);
     let (build, session) = super::run::load_and_connect(&args.build, &args.catalog, &verification, run_cache)?;
     let mut unbind = args.unbind.clone();

@@ -64,7 +64,7 @@ pub fn load_verified(arg: &Path, opts: &CatalogOpts, verification: &Verification
     if arg.exists() || looks_like_path {
         return Ok(xorq_build::load_with(arg, verification)?);
     }
-    let location = opts.selector().locate()?;
+    let location = crate::project::locate_catalog(&opts.selector())?;
     let neither = |why: &dyn std::fmt::Display| neither(text, &location, why);
     let catalog = Catalog::open(&location.path).map_err(|e| neither(&e))?;
     match catalog.resolve(text) {

@@ -183,11 +183,7 @@ fn an_into_backend_marker_moves_its_cte_and_what_reads_it_follows() {
     let f = files();
     // The seeds' example: filter in one engine, move, aggregate in the other. Inside a CTE
     // marked twice, the move is under the cache whatever the order of the comments.
-    let moved = f
-        .orders()
-        .filter(col("amount").gt(lit(100)))
-        .and_then(|t| t.into_backend("ducks"))
-        .expect("builds");
+    let moved = f.orders().filter(col("amount").gt(lit(100))).and_then(|t| t.into_backend("ducks")).expect("builds");
     let built = moved.group_by(["region"]).agg([col("id").count().alias("n")]).expect("builds");
     assert_matches(
         &f,
@@ -195,10 +191,14 @@ fn an_into_backend_marker_moves_its_cte_and_what_reads_it_follows() {
         built,
     );
     let cached = moved.cache(CacheStrategy::snapshot()).expect("caches");
-    for markers in ["-- xorq: cache snapshot\n-- xorq: into_backend ducks", "-- xorq: into_backend ducks\n-- xorq: cache snapshot"] {
+    for markers in
+        ["-- xorq: cache snapshot\n-- xorq: into_backend ducks", "-- xorq: into_backend ducks\n-- xorq: cache snapshot"]
+    {
         assert_matches(
             &f,
-            &format!("WITH\n{markers}\nbig AS (SELECT * FROM read_parquet('orders.parquet') WHERE amount > 100)\nSELECT * FROM big"),
+            &format!(
+                "WITH\n{markers}\nbig AS (SELECT * FROM read_parquet('orders.parquet') WHERE amount > 100)\nSELECT * FROM big"
+            ),
             cached.clone(),
         );
     }

@@ -256,7 +256,9 @@ pub fn run(args: &CatalogArgs, verbose: bool) -> Result<()> {
         }
     };
     match &args.command {
-        CatalogCommand::Init | CatalogCommand::Clone { .. } => create(&args.command, &selector.locate()?.path, None),
+        CatalogCommand::Init | CatalogCommand::Clone { .. } => {
+            create(&args.command, &crate::project::locate_catalog(&selector)?.path, None)
+        }
         CatalogCommand::Default { set, unset } => default(set.as_deref(), *unset),
         CatalogCommand::Lineage(lineage) => {
             let mut lineage = lineage.clone();
@@ -295,7 +297,7 @@ pub fn run(args: &CatalogArgs, verbose: bool) -> Result<()> {
             add_composed(&selector, &table, &[&build], register, moved)
         }
         command => {
-            let location = selector.locate()?;
+            let location = crate::project::locate_catalog(&selector)?;
             let catalog = open(&location)?;
             on_catalog(&catalog, command)
         }
@@ -419,7 +421,7 @@ fn add_composed(
     register: &Register,
     moved_from: Option<&str>,
 ) -> Result<()> {
-    let catalog = open(&selector.locate()?)?;
+    let catalog = open(&crate::project::locate_catalog(&selector)?)?;
     let mut aliases = register.aliases.iter().map(|a| AliasName::new(a)).collect::<Result<Vec<_>, _>>()?;
     if let Some(address) = moved_from {
         let moving: Vec<_> = catalog.aliases()?.into_iter().filter(|a| a.address == address).collect();

@@ -90,8 +90,7 @@ struct Marker {
 
 const SYNTAX: &str = "write `-- xorq: cache`, optionally followed by `modification-time` or `snapshot` and `ttl=<duration>` (`ttl=3600`, `ttl=90m`, `ttl=1d`)";
 const DIRECTIVES: &str = "the directives are `cache` (`-- xorq: cache [modification-time|snapshot] [ttl=1h]`), `tag` (`-- xorq: tag <name>`), `into_backend` (`-- xorq: into_backend <profile>`) and `param` (`-- xorq: param <name> <type> [default <value>]`)";
-const PARAM_SYNTAX: &str =
-    "write `-- xorq: param <name> <SQL type> [default <value>]`, for example `-- xorq: param threshold DOUBLE default 100`";
+const PARAM_SYNTAX: &str = "write `-- xorq: param <name> <SQL type> [default <value>]`, for example `-- xorq: param threshold DOUBLE default 100`";
 
 /// Parses the text after `xorq:` in a comment.
 fn directive(text: &str, at: Pos, locator: &Locator<'_>) -> Result<Directive> {
@@ -110,10 +109,8 @@ fn directive(text: &str, at: Pos, locator: &Locator<'_>) -> Result<Directive> {
                     xorq_core::profile::check_name(profile).map_err(|e| locator.error(e.to_string(), Some(at)))?;
                     Ok(Directive::Mark(Mark::IntoBackend(profile.to_string())))
                 }
-                _ => Err(locator.error(
-                    "an into_backend marker names one profile: `-- xorq: into_backend <profile>`",
-                    Some(at),
-                )),
+                _ => Err(locator
+                    .error("an into_backend marker names one profile: `-- xorq: into_backend <profile>`", Some(at))),
             };
         }
         Some(w) if w.eq_ignore_ascii_case("param") => {
@@ -332,9 +329,7 @@ pub(crate) fn apply(sql: &str, statement: &mut Statement, locator: &Locator<'_>)
 /// Gives every `$name` of a declared parameter its type (`CAST($name AS <type>)`); a parameter
 /// declared twice, or declared and never used, is an error at its declaration.
 fn declare_params(statement: &mut Statement, params: &[ParamDecl], locator: &Locator<'_>) -> Result<()> {
-    if let Some((_, p)) =
-        params.iter().enumerate().find(|(i, p)| params[..*i].iter().any(|q| q.name == p.name))
-    {
+    if let Some((_, p)) = params.iter().enumerate().find(|(i, p)| params[..*i].iter().any(|q| q.name == p.name)) {
         return Err(locator.error(format!("parameter `{}` is declared twice; declare it once", p.name), Some(p.at)));
     }
     struct Declare<'p> {
@@ -368,10 +363,8 @@ fn declare_params(statement: &mut Statement, params: &[ParamDecl], locator: &Loc
     let _ = statement.visit(&mut visitor);
     if let Some(i) = visitor.used.iter().position(|u| !u) {
         let p = &params[i];
-        return Err(locator.error(
-            format!("parameter `{}` is declared but the query never uses `${}`", p.name, p.name),
-            Some(p.at),
-        ));
+        return Err(locator
+            .error(format!("parameter `{}` is declared but the query never uses `${}`", p.name, p.name), Some(p.at)));
     }
     Ok(())
 }
