@@ -421,7 +421,7 @@ fn add_composed(
     register: &Register,
     moved_from: Option<&str>,
 ) -> Result<()> {
-    let catalog = open(&crate::project::locate_catalog(&selector)?)?;
+    let catalog = open(&crate::project::locate_catalog(selector)?)?;
     let mut aliases = register.aliases.iter().map(|a| AliasName::new(a)).collect::<Result<Vec<_>, _>>()?;
     if let Some(address) = moved_from {
         let moving: Vec<_> = catalog.aliases()?.into_iter().filter(|a| a.address == address).collect();
