@@ -36,8 +36,13 @@ pub(crate) struct BundledFile {
 }
 
 /// `table` with its local file reads (when `relocate` is set) and its already-bundled reads
-/// named by the hash of their bytes. Reads still point where the bytes are now.
-pub(crate) fn hash_reads(table: &Table, relocate: bool) -> Result<(Table, BTreeMap<Address, BundledFile>)> {
+/// named by the hash of their bytes, and the local reads that stay references under
+/// `project_root` named by their path in the project. Reads still point where the bytes are now.
+pub(crate) fn hash_reads(
+    table: &Table,
+    relocate: bool,
+    project_root: Option<&Path>,
+) -> Result<(Table, BTreeMap<Address, BundledFile>)> {
     let mut bundled: BTreeMap<Address, BundledFile> = BTreeMap::new();
     let root = map_sources(table.node(), |source| {
         let SourceKind::File(file) = &source.kind else { return Ok(None) };
@@ -48,6 +53,18 @@ pub(crate) fn hash_reads(table: &Table, relocate: bool) -> Result<(Table, BTreeM
                 let (hash, size) = hash_origin(origin)?;
                 bundled.entry(hash).or_insert_with(|| bundled_file(origin, file, source, size, modified));
                 Ok(Some(bundled_source(source, file, hash, reference)))
+            }
+            SourceIdentity::Project(_) if relocate && is_bundleable(&file.location) => {
+                let origin = Path::new(&file.location);
+                let modified = fs::metadata(origin).and_then(|m| m.modified()).ok();
+                let (hash, size) = hash_origin(origin)?;
+                bundled.entry(hash).or_insert_with(|| bundled_file(origin, file, source, size, modified));
+                Ok(Some(bundled_source(source, file, hash, &file.location)))
+            }
+            SourceIdentity::Reference(reference) => {
+                let Some(path) = project_root.and_then(|root| in_project(reference, root)) else { return Ok(None) };
+                let schema = (*source.schema).clone();
+                Ok(Some(Source::project_file(file.format.clone(), &file.location, &path, schema)))
             }
             SourceIdentity::Content { hash, origin } => {
                 // A file of another build: read only as a regular file in it.
@@ -102,6 +119,25 @@ pub(crate) fn copy_bundled(
     }
     xorq_fs::sync_dir(&dir)?;
     Ok(())
+}
+
+/// `reference`'s path relative to `root`, `/`-separated, if it is a local path under `root`
+/// (both are normalized absolute paths; a URL or a non-UTF-8 path stays as it is).
+fn in_project(reference: &str, root: &Path) -> Option<String> {
+    if is_url(reference) {
+        return None;
+    }
+    let root = std::path::absolute(root).ok()?;
+    let relative = Path::new(reference).strip_prefix(&root).ok()?;
+    let parts: Option<Vec<&str>> = relative
+        .components()
+        .map(|c| match c {
+            std::path::Component::Normal(p) => p.to_str(),
+            _ => None,
+        })
+        .collect();
+    let parts = parts?;
+    (!parts.is_empty()).then(|| parts.join("/"))
 }
 
 /// A local regular file; directories (partitioned datasets) and URLs stay references.

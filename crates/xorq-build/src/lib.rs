@@ -27,6 +27,7 @@ mod load;
 mod memtable;
 pub mod metadata;
 pub mod profiles;
+pub mod project;
 mod sources;
 mod verify;
 mod write;

@@ -83,6 +83,9 @@ pub fn load_with(dir: &Path, verification: &Verification) -> Result<LoadedBuild>
     // `read_metadata` refused schemes this xorq-rs does not know.
     let scheme = hash_scheme_version(&metadata.hash_scheme).unwrap_or(xorq_core::HASH_SCHEME_VERSION);
     let mut ctx = LoadContext::new().with_base_dir(&path).with_hash_scheme(scheme);
+    if let Some(root) = crate::project::root_for_build(&path) {
+        ctx = ctx.with_project_root(root);
+    }
     for source in &metadata.sources {
         let Some(content) = source.content.as_deref().and_then(|c| Address::from_hex(c).ok()) else { continue };
         ctx = ctx.with_provenance(content, Provenance { name: source.name.clone(), origin: source.origin.clone() });

@@ -52,6 +52,14 @@ pub(crate) fn describe(table: &Table, bundled: &BTreeMap<Address, BundledFile>) 
                             meta.modified = m.modified().ok().map(rfc3339);
                         }
                     }
+                    // The manifest's words (the path in the project), the file's figures.
+                    SourceIdentity::Project(path) => {
+                        meta.location = Some(path.clone());
+                        if let Ok(m) = fs::metadata(&file.location) {
+                            meta.size = m.is_file().then_some(m.len());
+                            meta.modified = m.modified().ok().map(rfc3339);
+                        }
+                    }
                     _ => {}
                 }
             }

@@ -38,11 +38,21 @@ pub struct BuildOptions {
     /// How the bundled files of an existing build are checked before it is reused (and where
     /// the files of a new one are remembered as verified).
     pub verification: Verification,
+    /// The root of the project the pipeline belongs to (the directory of its `xorq.yaml`): a
+    /// local file under it that stays a reference is identified by its path relative to the root
+    /// (hash scheme 3), so two checkouts of one project build one address.
+    pub project_root: Option<PathBuf>,
 }
 
 impl Default for BuildOptions {
     fn default() -> Self {
-        BuildOptions { relocate_reads: true, debug: false, profiles: Vec::new(), verification: Verification::default() }
+        BuildOptions {
+            relocate_reads: true,
+            debug: false,
+            profiles: Vec::new(),
+            verification: Verification::default(),
+            project_root: None,
+        }
     }
 }
 
@@ -50,6 +60,12 @@ impl BuildOptions {
     /// Sets [`BuildOptions::relocate_reads`].
     pub fn relocate_reads(mut self, yes: bool) -> Self {
         self.relocate_reads = yes;
+        self
+    }
+
+    /// Sets [`BuildOptions::project_root`].
+    pub fn project_root(mut self, root: impl Into<PathBuf>) -> Self {
+        self.project_root = Some(root.into());
         self
     }
 
@@ -98,7 +114,7 @@ pub struct BuildDir {
 /// # Ok(()) }
 /// ```
 pub fn build(table: &Table, builds_dir: &Path, options: &BuildOptions) -> Result<BuildDir> {
-    let (table, bundled) = hash_reads(table, options.relocate_reads)?;
+    let (table, bundled) = hash_reads(table, options.relocate_reads, options.project_root.as_deref())?;
     if !bundled.is_empty()
         && std::path::absolute(builds_dir).map_err(BuildError::io("resolve", builds_dir))?.to_str().is_none()
     {

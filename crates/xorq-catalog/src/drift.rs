@@ -118,7 +118,8 @@ fn source_drift(name: &str, kind: &SourceKind, recorded: &Schema) -> SourceDrift
     };
     match kind {
         SourceKind::File(file) => match &file.identity {
-            SourceIdentity::Reference(location) => {
+            SourceIdentity::Reference(_) | SourceIdentity::Project(_) => {
+                let location = &file.location;
                 drift.location = location.clone();
                 match probe(&file.format, location) {
                     Ok(current) => {

@@ -20,7 +20,7 @@ use crate::commands::sql::SqlArgs;
 
 /// `--version` text: the tool version and the hashing scheme its addresses use (a literal, since
 /// clap needs a `&'static str`; a test keeps it equal to `xorq::HASH_SCHEME`).
-pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (hash scheme ", "xorq-rs-blake3-v2", ")");
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (hash scheme ", "xorq-rs-blake3-v3", ")");
 
 /// Deferred data pipelines named by the hash of their logic.
 ///

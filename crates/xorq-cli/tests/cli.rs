@@ -15,7 +15,7 @@ fn xorq(args: &[&str]) -> (i32, String, String) {
 fn version_names_the_hash_scheme() {
     let (code, stdout, _) = xorq(&["--version"]);
     assert_eq!(code, 0);
-    assert_eq!(stdout, format!("xorq {} (hash scheme xorq-rs-blake3-v2)\n", env!("CARGO_PKG_VERSION")));
+    assert_eq!(stdout, format!("xorq {} (hash scheme xorq-rs-blake3-v3)\n", env!("CARGO_PKG_VERSION")));
 }
 
 #[test]
@@ -23,7 +23,7 @@ fn hash_scheme_as_json() {
     let (code, stdout, _) = xorq(&["hash-scheme", "--json"]);
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&stdout).expect("json");
-    assert_eq!(v["hash_scheme"], "xorq-rs-blake3-v2");
+    assert_eq!(v["hash_scheme"], "xorq-rs-blake3-v3");
     assert_eq!(v["display_length"], 12);
 }
 

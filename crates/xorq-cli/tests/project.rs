@@ -254,3 +254,86 @@ fn the_seeds_postgres_to_duckdb_example_is_a_sql_file_and_two_profiles() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.stdout, expected(500));
 }
+
+/// A project with a Parquet file read by reference and a cached pipeline over it, at `dir`.
+fn sales_checkout(dir: &Path) {
+    fs::create_dir_all(dir.join("data")).expect("mkdir");
+    fs::create_dir_all(dir.join("pipelines")).expect("mkdir");
+    fs::write(dir.join("xorq.yaml"), "builds_dir: builds\n").expect("write xorq.yaml");
+    fs::write(dir.join("data/sales.parquet"), xorq_cli_sales()).expect("write data");
+    fs::write(
+        dir.join("pipelines/revenue.sql"),
+        "-- xorq: cache\nSELECT region, sum(amount) AS total FROM read_parquet('../data/sales.parquet') GROUP BY region ORDER BY region\n",
+    )
+    .expect("write pipeline");
+}
+
+/// The same generated sales file `xorq init` writes.
+fn xorq_cli_sales() -> Vec<u8> {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let r = xorq_in(tmp.path(), &["init", "--rows", "200", "p"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    fs::read(tmp.path().join("p/data/sales.parquet")).expect("the sample data")
+}
+
+#[test]
+fn two_checkouts_of_one_project_build_one_address_and_keep_their_own_cache_entries() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (a, b) = (tmp.path().join("alice/shop"), tmp.path().join("bob/work/shop"));
+    sales_checkout(&a);
+    sales_checkout(&b);
+    let cache = tmp.path().join("cache");
+    let env = [("XORQ_CACHE_DIR", cache.as_path())];
+    let build = |root: &Path| {
+        let r = xorq_with_env(root, &["build", "pipelines/revenue.sql", "--no-relocate-reads", "--json"], &env);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("JSON");
+        (v["address"].as_str().expect("address").to_string(), root.join(v["path"].as_str().expect("path")))
+    };
+    let (address_a, build_a) = build(&a);
+    let (address_b, build_b) = build(&b);
+    assert_eq!(address_a, address_b, "one pipeline, one address, wherever the checkout lives");
+    let manifest = |dir: &Path| fs::read_to_string(dir.join("expr.yaml")).expect("expr.yaml");
+    assert_eq!(manifest(&build_a), manifest(&build_b), "one address, one manifest");
+    assert!(manifest(&build_a).contains("project: data/sales.parquet"), "{}", manifest(&build_a));
+    assert!(!manifest(&build_a).contains(&a.to_string_lossy().into_owned()), "no absolute path in the manifest");
+    let metadata = fs::read_to_string(build_a.join("metadata.json")).expect("metadata.json");
+    assert!(metadata.contains("xorq-rs-blake3-v3"), "{metadata}");
+
+    // Each checkout reads its own file, and the cache keeps one entry per checkout: the
+    // freshness token holds the absolute path.
+    let run = |root: &Path, build: &Path| {
+        let r = xorq_with_env(root, &["run", &build.to_string_lossy(), "-o", "-", "-f", "csv", "-v"], &env);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        r
+    };
+    let first = run(&a, &build_a);
+    assert!(first.stderr.contains("miss"), "{}", first.stderr);
+    assert!(run(&a, &build_a).stderr.contains("hit"), "the same checkout hits");
+    let other = run(&b, &build_b);
+    assert!(other.stderr.contains("miss"), "another checkout's file is another entry: {}", other.stderr);
+    assert_eq!(first.stdout, other.stdout);
+
+    // Bob's file changes: his next run misses and shows his data; Alice still gets hers (the
+    // cache keeps one entry per address, so the checkouts take turns, never reading each
+    // other's).
+    let tmp2 = tempfile::tempdir().expect("tempdir");
+    let r = xorq_in(tmp2.path(), &["init", "--rows", "50", "p"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    fs::copy(tmp2.path().join("p/data/sales.parquet"), b.join("data/sales.parquet")).expect("replace Bob's data");
+    let changed = run(&b, &build_b);
+    assert!(changed.stderr.contains("miss"), "{}", changed.stderr);
+    assert_ne!(changed.stdout, first.stdout);
+    assert_eq!(run(&a, &build_a).stdout, first.stdout, "Alice's result is from her file");
+
+    // A copy of the build outside any project has nothing to read the path against.
+    let outside = tempfile::tempdir().expect("tempdir");
+    copy_dir(&build_a, &outside.path().join("b"));
+    let r = xorq_in(outside.path(), &["run", "b", "-o", "-", "-f", "csv"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("data/sales.parquet") && r.stderr.contains("xorq.yaml"), "{}", r.stderr);
+    // …but run from inside a checkout, it reads that checkout's file (Bob's, changed).
+    let r = xorq_in(&b, &["run", &outside.path().join("b").to_string_lossy(), "-o", "-", "-f", "csv"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout, changed.stdout);
+}

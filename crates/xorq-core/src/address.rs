@@ -14,14 +14,18 @@ use crate::error::{CoreError, Result};
 ///   compared as a decimal, `int32 + 1` is `Int64`, text next to a date is read as a date), and
 ///   casts of constants fold to the value the engine's cast gives. The bytes hashed keep the form
 ///   of scheme 1 (`encode.rs`), so a node that both schemes canonicalize alike has one address.
-pub const HASH_SCHEME_VERSION: u32 = 2;
+/// - 3: a local file read by reference inside a project is identified by its path relative to
+///   the project root ([`SourceIdentity::Project`](crate::plan::SourceIdentity::Project)), not
+///   its absolute path, so two checkouts of one repository share addresses. Nothing else
+///   changed: an expression without such a read has its scheme-2 address.
+pub const HASH_SCHEME_VERSION: u32 = 3;
 
 /// The hashing scheme's name as recorded in build metadata.
-pub const HASH_SCHEME: &str = "xorq-rs-blake3-v2";
+pub const HASH_SCHEME: &str = "xorq-rs-blake3-v3";
 
 /// The schemes this xorq-rs can verify, oldest first: builds and catalog entries keep running
 /// and verifying under the scheme they record.
-pub const KNOWN_HASH_SCHEMES: &[&str] = &["xorq-rs-blake3-v1", "xorq-rs-blake3-v2"];
+pub const KNOWN_HASH_SCHEMES: &[&str] = &["xorq-rs-blake3-v1", "xorq-rs-blake3-v2", "xorq-rs-blake3-v3"];
 
 /// The version of a scheme this xorq-rs knows by its recorded name.
 ///

@@ -291,6 +291,36 @@ fn memtables_travel_by_content_hash() {
 }
 
 #[test]
+fn project_files_keep_the_checkout_out_of_the_manifest() {
+    let t = Table::from_source(Source::project_file(
+        FileFormat::Parquet,
+        "/home/ann/shop/data/sales.parquet",
+        "data/sales.parquet",
+        sales_schema(),
+    ))
+    .expect("source");
+    let yaml = to_yaml(&t).expect("writes");
+    assert!(yaml.contains("project: data/sales.parquet") && !yaml.contains("/home/ann"), "{yaml}");
+    // Read in another checkout: the same address, the file under that root.
+    let back = from_yaml(&yaml, &LoadContext::new().with_project_root("/srv/ci/shop")).expect("loads");
+    assert_eq!(back.address(), t.address());
+    assert_eq!(to_yaml(&back).expect("writes"), yaml);
+    let RelOp::Source(source) = back.node().op() else { panic!("a read") };
+    let plan::SourceKind::File(file) = &source.kind else { panic!("a file") };
+    assert_eq!(file.location, "/srv/ci/shop/data/sales.parquet");
+    // Without a project there is nothing to read it against; an older scheme never had it; a
+    // path that leaves the project is refused.
+    let err = from_yaml(&yaml, &LoadContext::new()).unwrap_err().to_string();
+    assert!(err.contains("data/sales.parquet") && err.contains("xorq.yaml"), "{err}");
+    let err =
+        from_yaml(&yaml, &LoadContext::new().with_project_root("/p").with_hash_scheme(2)).unwrap_err().to_string();
+    assert!(err.contains("hash scheme 2"), "{err}");
+    let escaping = yaml.replace("data/sales.parquet", "../etc/sales.parquet");
+    let err = from_yaml(&escaping, &LoadContext::new().with_project_root("/p")).unwrap_err().to_string();
+    assert!(err.contains("not a path inside a project"), "{err}");
+}
+
+#[test]
 fn bundled_files_keep_provenance_out_of_the_manifest() {
     let hash = Address::from_hex(&"cd".repeat(32)).expect("hex");
     let bundled = |origin: &str| {

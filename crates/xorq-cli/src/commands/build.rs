@@ -62,6 +62,9 @@ pub fn run(args: &BuildArgs) -> Result<()> {
     for profile in expression.profiles {
         options = options.profile(profile);
     }
+    if let Some(project) = &project {
+        options = options.project_root(&project.root);
+    }
     let built = xorq_build::build(&expression.table, &builds_dir, &options);
     progress.finish();
     // The scratch data of a Python script is needed no longer.

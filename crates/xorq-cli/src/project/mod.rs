@@ -37,7 +37,7 @@ use crate::error::{CliError, Result};
 pub mod tables;
 
 /// The project file's name.
-pub const FILE_NAME: &str = "xorq.yaml";
+pub const FILE_NAME: &str = xorq_build::project::PROJECT_FILE;
 
 /// A loaded project file.
 #[derive(Clone, Debug)]
@@ -201,7 +201,8 @@ pub fn resolve_paths(profile: &Profile, root: &Path) -> Profile {
 }
 
 /// The profiles a run connects: `profiles` with relative file paths resolved against the
-/// project of the current directory, else of `build_dir`, else left relative to the current
+/// project holding `build_dir`, else the current directory's project (as the build's project
+/// files are, [`xorq_build::project::root_for_build`]), else left relative to the current
 /// directory.
 pub fn profiles_for_run(profiles: &[Profile], build_dir: Option<&Path>) -> Result<Vec<Profile>> {
     let has_relative = profiles
@@ -210,12 +211,12 @@ pub fn profiles_for_run(profiles: &[Profile], build_dir: Option<&Path>) -> Resul
     if !has_relative {
         return Ok(profiles.to_vec());
     }
-    let project = match Project::current()? {
-        Some(p) => Some(p),
-        None => match build_dir {
-            Some(dir) => Project::discover(dir)?,
-            None => None,
+    let project = match build_dir {
+        Some(dir) => match Project::discover(dir)? {
+            Some(p) => Some(p),
+            None => Project::current()?,
         },
+        None => Project::current()?,
     };
     Ok(match project {
         Some(project) => profiles.iter().map(|p| project.resolve_paths(p)).collect(),

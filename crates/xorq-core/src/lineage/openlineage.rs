@@ -90,7 +90,7 @@ pub fn run_event(table: &Table, lineage: &TableLineage, ctx: &EventContext) -> V
             let version = match &s.kind {
                 SourceKind::File(f) => match &f.identity {
                     SourceIdentity::Content { hash, .. } => Some(hash.hex()),
-                    SourceIdentity::Reference(_) => None,
+                    SourceIdentity::Reference(_) | SourceIdentity::Project(_) => None,
                 },
                 SourceKind::Memtable(m) => Some(m.content.hex()),
                 _ => None,

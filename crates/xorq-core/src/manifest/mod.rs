@@ -74,6 +74,7 @@ pub struct LoadContext {
     base_dir: Option<PathBuf>,
     provenance: BTreeMap<Address, Provenance>,
     hash_scheme: Option<u32>,
+    project_root: Option<PathBuf>,
 }
 
 /// Where a content-named source came from: provenance, not identity.
@@ -130,6 +131,20 @@ impl LoadContext {
     /// The rows of the memtable with this content hash, if given.
     pub fn memtable(&self, content: &Address) -> Option<&[RecordBatch]> {
         self.memtables.get(content).map(Vec::as_slice)
+    }
+
+    /// Resolves files identified relative to a project ([`SourceIdentity::Project`]) against
+    /// `root`, the directory holding the project's `xorq.yaml`.
+    ///
+    /// [`SourceIdentity::Project`]: crate::plan::SourceIdentity::Project
+    pub fn with_project_root(mut self, root: impl Into<PathBuf>) -> Self {
+        self.project_root = Some(root.into());
+        self
+    }
+
+    /// The project root files identified relative to a project are read under, if given.
+    pub fn project_root(&self) -> Option<&Path> {
+        self.project_root.as_deref()
     }
 
     /// The directory bundled files are relative to, if given.

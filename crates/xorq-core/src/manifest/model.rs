@@ -155,6 +155,9 @@ pub(crate) struct IdentityDef {
     /// Normalized reference (path or URL).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
+    /// Path relative to the project root (hash scheme 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<String>,
     /// Full 64-hex content hash.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content: Option<String>,

@@ -2,6 +2,7 @@
 //! expressions, then checked against the schema and address the manifest records.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -396,6 +397,9 @@ impl<'a> Loader<'a> {
         let format = file_format(d)?;
         let location = required(&d.location, "location", "Read")?;
         let identity = required(&d.identity, "identity", "Read")?;
+        if let Some(path) = &identity.project {
+            return self.project_source(d, schema, format, location, path, identity);
+        }
         let (name, location, identity) = match (&identity.reference, &identity.content, &identity.origin) {
             (Some(r), None, None) => {
                 (required(&d.name, "name", "Read")?.clone(), location.clone(), SourceIdentity::Reference(r.clone()))
@@ -430,6 +434,60 @@ impl<'a> Loader<'a> {
             }
         };
         Ok(Source { name, kind: SourceKind::File(FileSource { format, location, identity }), schema })
+    }
+
+    /// A file read by its path relative to a project (hash scheme 3), read under the context's
+    /// project root.
+    fn project_source(
+        &self,
+        d: &NodeDef,
+        schema: SchemaRef,
+        format: FileFormat,
+        location: &str,
+        path: &str,
+        identity: &IdentityDef,
+    ) -> Result<Source> {
+        if identity.reference.is_some() || identity.content.is_some() || identity.origin.is_some() {
+            return Err(invalid("a file identity is one of `reference`, `project` or `content`".into()));
+        }
+        if crate::canonical::scheme() < 3 {
+            return Err(invalid(format!(
+                "`{path}` is identified relative to its project, which hash scheme {} does not have (since 3)",
+                crate::canonical::scheme()
+            )));
+        }
+        let inside = !path.is_empty()
+            && Path::new(path).components().all(|c| matches!(c, std::path::Component::Normal(_)))
+            && !path.contains('\\');
+        if !inside {
+            return Err(invalid(format!(
+                "`{path}` is not a path inside a project (relative, `/`-separated, without `..`)"
+            )));
+        }
+        if location != path {
+            return Err(invalid(format!("a project file's location is its path `{path}`, not `{location}`")));
+        }
+        let Some(root) = self.ctx.project_root() else {
+            return Err(invalid(format!(
+                "`{path}` is read relative to its project, and no project (a directory with xorq.yaml) holds the \
+                 build or the current directory; run it inside the project, or build it again with the file \
+                 bundled (without `--no-relocate-reads`)"
+            )));
+        };
+        let location = root
+            .join(path)
+            .to_str()
+            .map(str::to_string)
+            .ok_or_else(|| invalid(format!("the project directory `{}` is not valid UTF-8", root.display())))?;
+        Ok(Source {
+            name: required(&d.name, "name", "Read")?.clone(),
+            kind: SourceKind::File(FileSource {
+                format,
+                location,
+                identity: SourceIdentity::Project(path.to_string()),
+            }),
+            schema,
+        })
     }
 }
 

@@ -202,6 +202,12 @@ fn source(d: &mut NodeDef, s: &Source) {
                     d.location = Some(f.location.clone());
                     d.identity = Some(IdentityDef { reference: Some(r.clone()), ..IdentityDef::default() });
                 }
+                // The location is the relative path too: the root is the reader's.
+                SourceIdentity::Project(path) => {
+                    d.name = Some(s.name.clone());
+                    d.location = Some(path.clone());
+                    d.identity = Some(IdentityDef { project: Some(path.clone()), ..IdentityDef::default() });
+                }
                 SourceIdentity::Content { hash, .. } => {
                     d.location = Some(bundled_location(hash, &f.format));
                     d.identity = Some(IdentityDef { content: Some(hash.hex()), ..IdentityDef::default() });

@@ -80,6 +80,10 @@ fn encode_node(node: &Node, mode: AddressMode, input_address: impl Fn(&Node) -> 
                             enc.str("reference");
                             enc.str(r);
                         }
+                        (SourceIdentity::Project(path), _) => {
+                            enc.str("project");
+                            enc.str(path);
+                        }
                         (SourceIdentity::Content { hash, .. }, AddressMode::Input) => {
                             enc.str("content");
                             enc.address(hash);

@@ -55,6 +55,13 @@ pub enum SourceIdentity {
     /// A referenced location: a normalized absolute path or a URL as written. New data at the same
     /// reference keeps the address; the cache's freshness token notices it.
     Reference(String),
+    /// A local file read by reference inside a project (since hash scheme 3): its path relative
+    /// to the project root, `/`-separated (`data/sales.parquet`), so the same pipeline in two
+    /// checkouts of one repository has one address. The file is read at
+    /// [`FileSource::location`], the path joined to the root of the project the build is run in;
+    /// a cache's freshness token keeps that absolute path, so two checkouts never share an entry
+    /// by accident.
+    Project(String),
     /// A bundled snapshot: the BLAKE3 hash of its bytes. `origin` (where it was copied from) is
     /// provenance and is used only for the computation address.
     Content {
@@ -169,6 +176,28 @@ impl Source {
         }
     }
 
+    /// A file inside a project, identified by `path` relative to the project root (hash scheme
+    /// 3) and read at `location`, the path under the root it is read in now.
+    ///
+    /// ```
+    /// use xorq_core::{FileFormat, Schema, Source, Table};
+    /// let a = Source::project_file(FileFormat::Parquet, "/home/ann/shop/data/s.parquet", "data/s.parquet", Schema::default());
+    /// let b = Source::project_file(FileFormat::Parquet, "/srv/ci/shop/data/s.parquet", "data/s.parquet", Schema::default());
+    /// assert_eq!(Table::from_source(a)?.address(), Table::from_source(b)?.address());
+    /// # Ok::<(), xorq_core::CoreError>(())
+    /// ```
+    pub fn project_file(format: FileFormat, location: &str, path: &str, schema: Schema) -> Self {
+        Source {
+            name: display_name(path),
+            kind: SourceKind::File(FileSource {
+                format,
+                location: location.to_string(),
+                identity: SourceIdentity::Project(path.to_string()),
+            }),
+            schema: Arc::new(schema),
+        }
+    }
+
     /// In-memory batches; all must share one schema.
     pub fn memtable(name: &str, batches: Vec<RecordBatch>, schema: Schema) -> Result<Self> {
         if let Some(first) = batches.first() {
@@ -237,6 +266,7 @@ impl Source {
         match &self.kind {
             SourceKind::File(f) => match &f.identity {
                 SourceIdentity::Reference(r) => file_uri(r),
+                SourceIdentity::Project(_) => file_uri(&f.location),
                 SourceIdentity::Content { origin, .. } if !origin.is_empty() => file_uri(origin),
                 SourceIdentity::Content { hash, .. } => format!("blake3:{}", hash.hex()),
             },

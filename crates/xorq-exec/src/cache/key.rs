@@ -118,7 +118,9 @@ fn token(input: &Arc<Node>, freshness: Freshness, values: &ParamValues) -> Resul
                         "a `modification-time` cache cannot watch `{r}`: only local files have a modification time here\nhint: cache it with `snapshot` (and a TTL)"
                     )));
                 }
-                SourceIdentity::Reference(_) => {
+                // A file in a project is watched where it is read: its absolute path is in the
+                // token, so two checkouts never share an entry.
+                SourceIdentity::Reference(_) | SourceIdentity::Project(_) => {
                     for path in files(Path::new(&f.location), &f.format)? {
                         let stat = std::fs::metadata(&path).map_err(|e| ExecError::CacheIo {
                             action: "read the modification time of".into(),
