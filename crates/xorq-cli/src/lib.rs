@@ -18,6 +18,12 @@ mod project;
 
 use cli::{Cli, Command};
 
+/// The command line as clap describes it: every command, flag and alias (for shell
+/// completions, documentation, and the test that keeps the Python tool's flags working).
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
 /// Runs the `xorq` command with `args` (the first is the program's name, as in
 /// `std::env::args_os()`) and returns its exit code. `--help`, `--version` and usage errors
 /// print and end the process, as a command does.
