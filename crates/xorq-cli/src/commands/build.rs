@@ -31,9 +31,18 @@ pub struct BuildArgs {
     /// Also write `deferred_reads.yaml` and the SQL each engine runs.
     #[arg(long)]
     pub debug: bool,
-    /// Keep local file reads as references to their paths instead of bundling copies.
-    #[arg(long)]
+    /// Bundle local file reads into the build, named by their content (the default; the
+    /// Python tool's spelling, for scripts that pass it).
+    #[arg(long, overrides_with = "no_relocate_reads")]
+    pub relocate_reads: bool,
+    /// Keep local file reads as references to their paths instead of bundling copies (inside a
+    /// project, by their path in the project).
+    #[arg(long, overrides_with = "relocate_reads")]
     pub no_relocate_reads: bool,
+    /// Cache directory where bundled files are remembered as verified [default:
+    /// `$XORQ_CACHE_DIR`, else the project file's `cache_dir`, else `~/.cache/xorq`].
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
     /// Also write the build path to this file (for scripts whose stdout is noisy).
     #[arg(long, value_name = "PATH")]
     pub emit_build_path_to: Option<PathBuf>,
@@ -58,7 +67,11 @@ pub fn run(args: &BuildArgs) -> Result<()> {
         (None, None) => PathBuf::from("builds"),
     };
     let progress = Progress::start("building");
-    let mut options = BuildOptions::default().relocate_reads(!args.no_relocate_reads).debug(args.debug);
+    let cache = super::cache::for_run(args.cache_dir.as_deref(), false, false)?;
+    let mut options = BuildOptions::default()
+        .relocate_reads(!args.no_relocate_reads)
+        .debug(args.debug)
+        .verification(xorq_build::Verification::in_cache(&cache));
     for profile in expression.profiles {
         options = options.profile(profile);
     }

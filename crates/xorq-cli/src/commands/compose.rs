@@ -15,9 +15,13 @@ pub struct ComposeOpts {
     /// Directory the new build is written under.
     #[arg(long, value_name = "DIR", default_value = "builds")]
     pub builds_dir: PathBuf,
+    /// Bundle local file reads into the build, named by their content (the default; the
+    /// Python tool's spelling, for scripts that pass it).
+    #[arg(long, overrides_with = "no_relocate_reads")]
+    pub relocate_reads: bool,
     /// Keep local file reads as references to their paths instead of bundling copies (reads the
     /// parts bundled stay bundled).
-    #[arg(long)]
+    #[arg(long, overrides_with = "relocate_reads")]
     pub no_relocate_reads: bool,
     /// Also write the build path to this file (for scripts whose stdout is noisy).
     #[arg(long, value_name = "PATH")]

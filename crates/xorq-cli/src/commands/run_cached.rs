@@ -18,7 +18,7 @@ pub enum CacheType {
 }
 
 /// What `xorq run-cached` was asked.
-#[derive(Debug, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct RunCachedArgs {
     /// How the stored result is kept fresh.
     #[arg(long, value_enum, default_value = "modification-time")]

@@ -1,7 +1,12 @@
 //! `xorq catalog …`: the git-backed catalog. Each subcommand opens the chosen catalog, calls
 //! `xorq-catalog`, and prints: data on stdout (`--json` for every listing), messages on stderr.
 
+mod archive;
+mod export;
 mod print;
+mod sync;
+
+pub use sync::SyncFlag;
 
 use std::path::PathBuf;
 
@@ -26,6 +31,12 @@ pub struct CatalogArgs {
     /// `~/.local/share/xorq/catalogs/`).
     #[arg(long = "name", id = "catalog_name", value_name = "NAME", global = true)]
     pub name: Option<String>,
+    /// `--path`, written before the subcommand (the Python tool's `-p`).
+    #[arg(short = 'p', id = "catalog_dir_short", value_name = "DIR", conflicts_with = "catalog_dir")]
+    pub path_short: Option<PathBuf>,
+    /// `--name`, written before the subcommand (the Python tool's `-n`).
+    #[arg(short = 'n', id = "catalog_name_short", value_name = "NAME", conflicts_with = "catalog_name")]
+    pub name_short: Option<String>,
     /// What to do.
     #[command(subcommand)]
     pub command: CatalogCommand,
@@ -45,18 +56,31 @@ pub enum CatalogCommand {
     Clone {
         /// The git URL of the catalog.
         url: String,
+        /// `--path`, after the subcommand (the Python tool's `clone -p`).
+        #[arg(short = 'p', id = "clone_path", value_name = "DIR", conflicts_with = "catalog_dir")]
+        path: Option<PathBuf>,
+        /// `--name`, after the subcommand (the Python tool's `clone -n`).
+        #[arg(short = 'n', id = "clone_name", value_name = "NAME", conflicts_with = "catalog_name")]
+        name: Option<String>,
     },
-    /// Add a build as an entry (one commit); `--alias` points aliases at it.
-    #[command(after_help = "Examples:\n  xorq catalog add builds/28ecab08754e --alias revenue")]
+    /// Add builds as entries (one commit each); `--alias` points aliases at each.
+    #[command(
+        after_help = "Examples:\n  xorq catalog add builds/28ecab08754e --alias revenue\n  xorq catalog add builds/28ecab08754e builds/c5a981ab43cd --no-sync"
+    )]
     Add {
-        /// A build directory written by `xorq build`.
-        build: PathBuf,
+        /// Build directories written by `xorq build`, or build archives (`.zip`, as `xorq catalog
+        /// get` writes them).
+        #[arg(required = true, value_name = "BUILD")]
+        builds: Vec<PathBuf>,
         /// Point this alias at the entry (repeatable); an alias that exists gains a revision.
         #[arg(short = 'a', long = "alias", value_name = "ALIAS")]
         aliases: Vec<String>,
         /// Print a JSON summary.
         #[arg(long)]
         json: bool,
+        /// Push afterwards, or not.
+        #[command(flatten)]
+        sync: SyncFlag,
     },
     /// Point an alias at an entry, adding a revision (one commit).
     #[command(
@@ -67,18 +91,27 @@ pub enum CatalogCommand {
         entry: String,
         /// The alias.
         alias: String,
+        /// Push afterwards, or not.
+        #[command(flatten)]
+        sync: SyncFlag,
     },
     /// Remove entries (one commit); entries an alias currently points to are refused.
     Remove {
         /// Address prefixes of the entries.
         #[arg(required = true)]
         entries: Vec<String>,
+        /// Push afterwards, or not.
+        #[command(flatten)]
+        sync: SyncFlag,
     },
     /// Remove aliases (one commit); their entries stay.
     RemoveAlias {
         /// The aliases.
         #[arg(required = true)]
         aliases: Vec<String>,
+        /// Push afterwards, or not.
+        #[command(flatten)]
+        sync: SyncFlag,
     },
     /// List entries, with the aliases pointing to them.
     List {
@@ -211,6 +244,37 @@ pub enum CatalogCommand {
     },
     /// Push the catalog's commits to its remote.
     Push,
+    /// Pull, then push: `xorq catalog pull` followed by `xorq catalog push`.
+    Sync,
+    /// Show the catalog: where it is and how it was chosen, its commit, remote, entries and
+    /// aliases.
+    #[command(after_help = "Examples:\n  xorq catalog info\n  xorq catalog --name analytics info --json")]
+    Info {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export an entry, to ship it where there is no catalog: `<output>/<name>.zip` (re-added
+    /// with `xorq catalog add <file>.zip`), or with `--dir` a build directory
+    /// `<output>/<address>` that `xorq run` reads.
+    #[command(
+        after_help = "Examples:\n  xorq catalog get revenue -o shipped\n  xorq catalog get revenue@r2 --dir -o builds"
+    )]
+    Get {
+        /// The entry: an alias, `alias@rN`, or an address prefix.
+        name: String,
+        /// Directory the export is written into [default: the current directory].
+        #[arg(short = 'o', long, value_name = "DIR")]
+        output: Option<PathBuf>,
+        /// Write a build directory instead of a `.zip`.
+        #[arg(long)]
+        dir: bool,
+    },
+    /// Run an entry with its whole result cached (as `xorq run-cached`).
+    #[command(
+        after_help = "Examples:\n  xorq catalog run-cached revenue -o out.parquet\n  xorq catalog run-cached revenue --cache-type snapshot --ttl 1h"
+    )]
+    RunCached(super::run_cached::RunCachedArgs),
     /// Fetch the remote's commits and merge them (entries are merged; alias conflicts reported).
     Pull {
         /// Print the report as JSON.
@@ -241,7 +305,13 @@ impl CatalogCommand {
 
 /// Runs a catalog subcommand.
 pub fn run(args: &CatalogArgs, verbose: bool) -> Result<()> {
-    let selector = match (&args.path, &args.name) {
+    let (clone_path, clone_name) = match &args.command {
+        CatalogCommand::Clone { path, name, .. } => (path.clone(), name.clone()),
+        _ => (None, None),
+    };
+    let path = given_once("directory", [args.path.as_ref(), args.path_short.as_ref(), clone_path.as_ref()])?;
+    let name = given_once("name", [args.name.as_ref(), args.name_short.as_ref(), clone_name.as_ref()])?;
+    let selector = match (&path, &name) {
         (Some(path), None) => Selector::Path(path.clone()),
         (None, Some(name)) => Selector::Name(name.clone()),
         (None, None) => Selector::Default,
@@ -269,6 +339,11 @@ pub fn run(args: &CatalogArgs, verbose: bool) -> Result<()> {
             let mut run = run.clone();
             run.catalog = run.catalog.within(&selector)?;
             super::run::run(&run, verbose)
+        }
+        CatalogCommand::RunCached(cached) => {
+            let mut cached = cached.clone();
+            cached.run.catalog = cached.run.catalog.within(&selector)?;
+            super::run_cached::run(&cached, verbose)
         }
         #[cfg(feature = "serve")]
         CatalogCommand::ServeUnbound(serve) => {
@@ -307,12 +382,25 @@ pub fn run(args: &CatalogArgs, verbose: bool) -> Result<()> {
 /// The subcommands that work on an existing catalog.
 fn on_catalog(catalog: &Catalog, command: &CatalogCommand) -> Result<()> {
     match command {
-        CatalogCommand::Add { build, aliases, json } => {
+        CatalogCommand::Add { builds, aliases, json, sync } => {
             let aliases = aliases.iter().map(|a| AliasName::new(a)).collect::<Result<Vec<_>, _>>()?;
-            let added = catalog.add(build, &aliases)?;
-            print::added(&added, *json)
+            for build in builds {
+                let is_zip = build.extension().is_some_and(|e| e.eq_ignore_ascii_case("zip")) && build.is_file();
+                let added = if is_zip {
+                    let unpacked = tempfile::Builder::new()
+                        .prefix(".xorq-archive-")
+                        .tempdir()
+                        .map_err(|e| CliError::Internal(format!("cannot create a temporary directory: {e}")))?;
+                    let dir = archive::unpack_zip(build, unpacked.path())?;
+                    catalog.add(&dir, &aliases)?
+                } else {
+                    catalog.add(build, &aliases)?
+                };
+                print::added(&added, *json)?;
+            }
+            sync.after_change(catalog)
         }
-        CatalogCommand::AddAlias { entry, alias } => {
+        CatalogCommand::AddAlias { entry, alias, sync } => {
             let change = catalog.add_alias(entry, &AliasName::new(alias)?)?;
             let address = catalog.resolve(alias)?.address;
             if change.changed {
@@ -320,19 +408,19 @@ fn on_catalog(catalog: &Catalog, command: &CatalogCommand) -> Result<()> {
             } else {
                 eprintln!("alias {alias} already points to {} (r{}); nothing to do", &address[..12], change.revision);
             }
-            Ok(())
+            sync.after_change(catalog)
         }
-        CatalogCommand::Remove { entries } => {
+        CatalogCommand::Remove { entries, sync } => {
             let removed = catalog.remove(entries)?;
             let shorts: Vec<&str> = removed.iter().map(|a| &a[..12]).collect();
             eprintln!("removed {}", shorts.join(", "));
-            Ok(())
+            sync.after_change(catalog)
         }
-        CatalogCommand::RemoveAlias { aliases } => {
+        CatalogCommand::RemoveAlias { aliases, sync } => {
             let names = aliases.iter().map(|a| AliasName::new(a)).collect::<Result<Vec<_>, _>>()?;
             catalog.remove_alias(&names)?;
             eprintln!("removed alias{} {}", if names.len() == 1 { "" } else { "es" }, aliases.join(", "));
-            Ok(())
+            sync.after_change(catalog)
         }
         CatalogCommand::List { json } => print::entries(&catalog.entries()?, *json),
         CatalogCommand::ListAliases { json } => print::aliases(&catalog.aliases()?, *json),
@@ -367,6 +455,13 @@ fn on_catalog(catalog: &Catalog, command: &CatalogCommand) -> Result<()> {
             eprintln!("the catalog's remote is `{}`", catalog.remote_url()?.unwrap_or_default());
             Ok(())
         }
+        CatalogCommand::Sync => {
+            let report = catalog.pull()?;
+            print::pull(&report, false)?;
+            on_catalog(catalog, &CatalogCommand::Push)
+        }
+        CatalogCommand::Info { json } => export::info(catalog, *json),
+        CatalogCommand::Get { name, output, dir } => export::get(catalog, name, output.as_deref(), *dir),
         CatalogCommand::Push => {
             match catalog.push()? {
                 PushOutcome::Pushed => eprintln!("pushed to `{}`", catalog.remote_url()?.unwrap_or_default()),
@@ -387,6 +482,7 @@ fn on_catalog(catalog: &Catalog, command: &CatalogCommand) -> Result<()> {
         | CatalogCommand::Default { .. }
         | CatalogCommand::Lineage(_)
         | CatalogCommand::Run(_)
+        | CatalogCommand::RunCached(_)
         | CatalogCommand::Union { .. }
         | CatalogCommand::Join { .. }
         | CatalogCommand::Pin { .. }
@@ -402,13 +498,20 @@ pub struct Register {
     /// Point this alias at the new entry (repeatable); an alias that exists gains a revision.
     #[arg(short = 'a', long = "alias", value_name = "ALIAS")]
     pub aliases: Vec<String>,
+    /// Bundle local file reads into the build, named by their content (the default; the
+    /// Python tool's spelling, for scripts that pass it).
+    #[arg(long, overrides_with = "no_relocate_reads")]
+    pub relocate_reads: bool,
     /// Keep local file reads as references to their paths instead of bundling copies (reads the
     /// parts bundled stay bundled).
-    #[arg(long)]
+    #[arg(long, overrides_with = "relocate_reads")]
     pub no_relocate_reads: bool,
     /// Print a JSON summary.
     #[arg(long)]
     pub json: bool,
+    /// Push afterwards, or not.
+    #[command(flatten)]
+    pub sync: SyncFlag,
 }
 
 /// Builds `table` (with the profiles of `parts`) and adds it to the selected catalog with the
@@ -442,7 +545,19 @@ fn add_composed(
         .map_err(|e| CliError::Internal(format!("cannot create a temporary directory for the new build: {e}")))?;
     let built = compose::build_into(table, parts, scratch.path(), !register.no_relocate_reads)?;
     let added = catalog.add(&built, &aliases)?;
-    print::added(&added, register.json)
+    print::added(&added, register.json)?;
+    register.sync.after_change(&catalog)
+}
+
+/// The one value of a selector that can be written in several places (`--path`, `-p` before
+/// the subcommand, `clone -p`); giving it twice is a usage error.
+fn given_once<T: Clone>(what: &str, given: [Option<&T>; 3]) -> Result<Option<T>> {
+    let mut given = given.into_iter().flatten();
+    let first = given.next().cloned();
+    match given.next() {
+        Some(_) => Err(CliError::Usage(format!("the catalog {what} is given twice; give it once"))),
+        None => Ok(first),
+    }
 }
 
 /// Opens the chosen catalog, saying how to create one when there is none.
@@ -477,7 +592,7 @@ fn create(command: &CatalogCommand, path: &std::path::Path, register: Option<&St
         }
     }
     let catalog = match command {
-        CatalogCommand::Clone { url } => {
+        CatalogCommand::Clone { url, .. } => {
             let (catalog, how) = Catalog::clone_from(url, path)?;
             match how {
                 Cloned::Catalog => eprintln!("cloned the catalog at `{url}` into {}", catalog.path().display()),

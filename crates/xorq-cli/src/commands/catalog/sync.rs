@@ -1,0 +1,41 @@
+//! `--sync/--no-sync`: a change pushed to the catalog's remote once it is committed (the
+//! Python tool's default), or kept local.
+
+use xorq_catalog::{Catalog, PushOutcome};
+
+use crate::error::Result;
+
+/// Whether a change is pushed to the catalog's remote once it is committed.
+#[derive(Clone, Copy, Debug, clap::Args)]
+pub struct SyncFlag {
+    /// Push the catalog to its remote after the change, when one is set (the default, as in
+    /// the Python tool).
+    #[arg(long, overrides_with = "no_sync")]
+    sync: bool,
+    /// Keep the change local; `xorq catalog push` publishes it later.
+    #[arg(long, overrides_with = "sync")]
+    no_sync: bool,
+}
+
+impl SyncFlag {
+    /// Pushes `catalog` if asked and it has a remote. The change is committed already, so a
+    /// failed push says that it is kept, and how to publish it.
+    pub(super) fn after_change(&self, catalog: &Catalog) -> Result<()> {
+        if self.no_sync {
+            return Ok(());
+        }
+        let Some(url) = catalog.remote_url()? else { return Ok(()) };
+        match catalog.push() {
+            Ok(PushOutcome::Pushed) => eprintln!("pushed to `{url}`"),
+            Ok(PushOutcome::UpToDate) => {}
+            Err(e) => {
+                eprintln!(
+                    "the change is committed in the catalog, but pushing it to `{url}` failed
+hint: `xorq catalog push` publishes it once the remote is reachable; `--no-sync` skips the push"
+                );
+                return Err(e.into());
+            }
+        }
+        Ok(())
+    }
+}
