@@ -207,7 +207,12 @@ fn slow_git(dir: &Path) -> PathBuf {
     let path = dir.join("slow-git");
     fs::write(
         &path,
-        "#!/bin/sh\ncase \" $* \" in\n  *\" add -A \"*) echo $$ > \"$XORQ_TEST_MARK/pid.tmp\"; mv \"$XORQ_TEST_MARK/pid.tmp\" \"$XORQ_TEST_MARK/pid\"; sleep \"$XORQ_TEST_SLEEP\" ;;\nesac\nexec git \"$@\"\n",
+        // The `sleep` is forked before the mark is written, so a test that kills xorq as soon
+        // as it sees the mark finds the lock held by the sleep. (It once killed xorq between the
+        // mark and the fork on a loaded machine, and the lock was free.) The sleep's stdin is
+        // the lock file through fd 3: a background job's stdin is /dev/null before its own
+        // redirections.
+        "#!/bin/sh\ncase \" $* \" in\n  *\" add -A \"*) exec 3<&0; sleep \"$XORQ_TEST_SLEEP\" <&3 & echo $$ > \"$XORQ_TEST_MARK/pid.tmp\"; mv \"$XORQ_TEST_MARK/pid.tmp\" \"$XORQ_TEST_MARK/pid\"; wait $! ;;\nesac\nexec git \"$@\"\n",
     )
     .expect("write");
     fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
@@ -237,9 +242,8 @@ fn a_catalog_add_killed_inside_git_add_is_never_visible_and_its_git_keeps_the_lo
 
     let mut add = s.command(&["catalog", "--path", &catalog, "add", &second, "--alias", "second"]);
     // Long enough that the checks below run while the inherited lock is held, even on a loaded
-    // two-core machine (6 s was not, once, in a full parallel run; 20 s was not, once, with a
-    // second CI run compiling beside it); the test waits it out.
-    add.env("XORQ_GIT", slow_git(&s.root)).env("XORQ_TEST_MARK", &mark).env("XORQ_TEST_SLEEP", "45");
+    // two-core machine; the test waits it out.
+    add.env("XORQ_GIT", slow_git(&s.root)).env("XORQ_TEST_MARK", &mark).env("XORQ_TEST_SLEEP", "20");
     let mut child = spawn(add);
     let start = Instant::now();
     while !mark.join("pid").exists() {
