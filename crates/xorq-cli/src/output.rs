@@ -70,14 +70,29 @@ impl Target {
         if text == "-" { Target::Stdout } else { Target::File(PathBuf::from(text)) }
     }
 
-    /// The format to use when none is given: from the file's extension, else parquet for files;
-    /// for stdout, a table on a terminal and CSV into a pipe.
-    pub fn default_format(&self) -> Format {
-        match self {
-            Target::File(path) => Format::from_path(path).unwrap_or(Format::Parquet),
+    /// The format to write: `given`, else from the file's extension (a path without one, or a
+    /// file that is not a regular one such as `/dev/null`, gets parquet); for stdout, a table on
+    /// a terminal and CSV into a pipe. An extension no format has is a usage error rather than
+    /// a guess: `out.xlsx` would otherwise be a Parquet file with a misleading name.
+    pub fn format(&self, given: Option<Format>) -> crate::error::Result<Format> {
+        if let Some(format) = given {
+            return Ok(format);
+        }
+        Ok(match self {
+            Target::File(path) => match (Format::from_path(path), path.extension()) {
+                (Some(format), _) => format,
+                (None, Some(ext)) if std::fs::metadata(path).map_or(true, |m| m.is_file()) => {
+                    return Err(crate::error::CliError::Usage(format!(
+                        "`{}`: xorq writes no format with the extension `.{}`; name the file `.parquet`, `.csv`, `.json` (NDJSON), `.arrow` or `.txt`, or give the format with `-f`",
+                        path.display(),
+                        ext.to_string_lossy()
+                    )));
+                }
+                (None, _) => Format::Parquet,
+            },
             Target::Stdout if io::stdout().is_terminal() => Format::Table,
             Target::Stdout => Format::Csv,
-        }
+        })
     }
 }
 

@@ -40,12 +40,17 @@ pub enum CacheCommand {
         /// Then remove the least recently used entries until the rest fit: `10GB`, `500MB`.
         #[arg(long, value_name = "SIZE", value_parser = parse_size, group = "rule")]
         max_size: Option<u64>,
+        /// List what would be removed, and remove nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Remove every entry.
     Clear,
-    /// Show the entries of one cached expression and check them in full (BLAKE3 of the data).
+    /// Show the entries of one cached expression, or of every cache node of a build, and check
+    /// them in full (BLAKE3 of the data).
     Show {
-        /// The cached expression's address, or a prefix of it (at least 4 hex digits).
+        /// A cached expression's address or a prefix of it (at least 4 hex digits), or a build
+        /// (a directory, an alias, or an address prefix of a catalog entry).
         address: String,
         /// Print JSON instead of text.
         #[arg(long)]
@@ -87,13 +92,28 @@ pub fn run(args: &CacheArgs) -> Result<()> {
     let store = store(args.cache_dir.as_deref())?;
     match &args.command {
         CacheCommand::List { json } => list(&store, *json),
-        CacheCommand::Prune { older_than, max_size } => prune(&store, *older_than, *max_size),
+        CacheCommand::Prune { older_than, max_size, dry_run } => prune(&store, *older_than, *max_size, *dry_run),
         CacheCommand::Clear => clear(&store),
-        CacheCommand::Show { address, json } => show(&store, address, *json),
+        CacheCommand::Show { address, json } => {
+            // An address prefix of stored entries shows them; a build (a directory, an alias,
+            // an address prefix of a catalog entry) shows the entries of its cache nodes.
+            let hex = address.len() >= 4 && address.bytes().all(|b| b.is_ascii_hexdigit());
+            let lower = address.to_ascii_lowercase();
+            if hex && store.entries()?.iter().any(|e| e.name.starts_with(&lower)) {
+                return show(&store, address, *json);
+            }
+            let as_build = super::target::load(Path::new(address), &super::target::CatalogOpts::default());
+            match as_build {
+                Ok(build) => super::cache_nodes::show_build(&store, &build, *json),
+                // A hex prefix that is no build: the cache's own "no entry" error.
+                Err(_) if hex => show(&store, address, *json),
+                Err(e) => Err(e),
+            }
+        }
     }
 }
 
-fn entry_json(e: &StoredEntry) -> serde_json::Value {
+pub(super) fn entry_json(e: &StoredEntry) -> serde_json::Value {
     let last_used = chrono::DateTime::<chrono::Utc>::from(e.last_used).to_rfc3339();
     match &e.meta {
         Ok(m) => json!({
@@ -200,7 +220,7 @@ fn list(store: &ParquetStore, json: bool) -> Result<()> {
     Ok(())
 }
 
-fn prune(store: &ParquetStore, older_than: Option<Duration>, max_size: Option<u64>) -> Result<()> {
+fn prune(store: &ParquetStore, older_than: Option<Duration>, max_size: Option<u64>, dry_run: bool) -> Result<()> {
     let entries = store.entries()?; // most recently used first
     let now = SystemTime::now();
     let (mut removed, mut removed_bytes, mut kept, mut kept_bytes) = (0usize, 0u64, 0usize, 0u64);
@@ -209,9 +229,23 @@ fn prune(store: &ParquetStore, older_than: Option<Duration>, max_size: Option<u6
         let too_old = older_than.is_some_and(|age| unused_for > age);
         let too_big = max_size.is_some_and(|max| kept_bytes + e.bytes() > max);
         if e.meta.is_err() || too_old || too_big {
-            if store.remove(&e.name)? {
+            if dry_run || store.remove(&e.name)? {
                 removed += 1;
                 removed_bytes += e.bytes();
+                let why = if e.meta.is_err() {
+                    "damaged".to_string()
+                } else if too_old {
+                    format!("unused for {}", age_text(e.last_used))
+                } else {
+                    "over the size limit".to_string()
+                };
+                let summary = e.meta.as_ref().map(|m| m.summary.as_str()).unwrap_or("");
+                println!(
+                    "{} {}  {:>9}  {why}  {summary}",
+                    if dry_run { "would remove" } else { "removed" },
+                    e.name.get(..12).unwrap_or(&e.name),
+                    bytes_text(e.bytes()),
+                );
             }
         } else {
             kept += 1;
@@ -219,7 +253,8 @@ fn prune(store: &ParquetStore, older_than: Option<Duration>, max_size: Option<u6
         }
     }
     println!(
-        "removed {removed} entr{} ({}); kept {kept} ({}) in {}",
+        "{} {removed} entr{} ({}); kept {kept} ({}) in {}",
+        if dry_run { "would remove" } else { "removed" },
         if removed == 1 { "y" } else { "ies" },
         bytes_text(removed_bytes),
         bytes_text(kept_bytes),
@@ -304,7 +339,7 @@ fn show(store: &ParquetStore, prefix: &str, json: bool) -> Result<()> {
     Ok(())
 }
 
-fn print_entry(e: &StoredEntry, check: &std::result::Result<(), String>) {
+pub(super) fn print_entry(e: &StoredEntry, check: &std::result::Result<(), String>) {
     println!("entry      {}", e.name);
     match &e.meta {
         Ok(m) => {

@@ -13,7 +13,7 @@ use crate::output::{Format, Target};
 /// nothing (not the output, not a cache entry, not a verification record).
 pub fn run(args: &RunArgs, cache: Option<CacheStrategy>) -> Result<()> {
     let target = args.output.as_deref().map_or(Target::Stdout, Target::parse);
-    let format = args.format.unwrap_or_else(|| target.default_format());
+    let format = target.format(args.format)?;
     let params = parse_params(&args.params)?;
     // Planning reports no cache events: the plan says what each cache node will do.
     let run_cache = super::cache::for_run(args.cache_dir.as_deref(), args.no_cache, false)?;

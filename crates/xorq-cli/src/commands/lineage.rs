@@ -61,6 +61,12 @@ pub struct LineageArgs {
 
 /// Prints (or writes) the lineage of the build's columns.
 pub fn run(args: &LineageArgs) -> Result<()> {
+    // A page of HTML and script on a terminal is noise; it belongs in a file or a pipe.
+    if args.format == LineageFormat::Html && args.output.is_none() && std::io::stdout().is_terminal() {
+        return Err(CliError::Usage(
+            "`-f html` writes a web page; give `-o lineage.html` (then open it in a browser), or pipe it".into(),
+        ));
+    }
     let build = super::target::load(&args.build, &args.catalog)?;
     let table = &build.table;
     let names: Vec<&str> =

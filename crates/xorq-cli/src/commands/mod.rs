@@ -2,6 +2,7 @@
 
 pub mod build;
 pub mod cache;
+mod cache_nodes;
 pub mod catalog;
 pub mod completion;
 pub mod compose;

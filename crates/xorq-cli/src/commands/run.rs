@@ -69,7 +69,7 @@ pub fn run_with(args: &RunArgs, verbose: bool, cache: Option<CacheStrategy>) -> 
             "`--json` prints a summary on stdout, so the data needs a file: add `-o PATH`".into(),
         ));
     }
-    let format = args.format.unwrap_or_else(|| target.default_format());
+    let format = target.format(args.format)?;
     let params = parse_params(&args.params)?;
     let run_cache = cache_cmd::for_run(args.cache_dir.as_deref(), args.no_cache, verbose)?;
     let verification = Verification::in_cache(&run_cache);

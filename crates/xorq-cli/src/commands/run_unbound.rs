@@ -89,7 +89,7 @@ pub struct RunUnboundArgs {
 /// Runs `args.build` with its open node bound to the Arrow IPC rows read from the input.
 pub fn run(args: &RunUnboundArgs, verbose: bool) -> Result<()> {
     let target = args.output.as_deref().map_or(Target::Stdout, Target::parse);
-    let format = args.format.unwrap_or_else(|| target.default_format());
+    let format = target.format(args.format)?;
     let params = parse_params(&args.params)?;
     let run_cache = cache_cmd::for_run(args.cache_dir.as_deref(), false, verbose)?;
     let verification = Verification::in_cache(&run_cache);

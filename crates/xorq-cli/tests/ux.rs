@@ -1,0 +1,83 @@
+//! What a user feels: an output file whose extension names no format, an HTML page asked for on
+//! a terminal, `cache prune --dry-run` and what `prune` removed, `cache show <build>`.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::sandbox::Sandbox;
+
+const SQL: &str = "WITH\n-- xorq: cache snapshot\nt AS (SELECT region, amount FROM read_parquet('data/sales.parquet') WHERE amount > 10)\nSELECT region, sum(amount) AS total FROM t GROUP BY region ORDER BY region";
+
+#[test]
+fn an_unknown_output_extension_is_refused_unless_the_format_is_given() {
+    let s = Sandbox::new("sales", 50);
+    let build = s.build_sql("p.sql", SQL, &[]);
+    let err = s.fails(2, &["run", &build, "-o", "out.xlsx"]);
+    assert!(err.contains("out.xlsx") && err.contains("`.xlsx`") && err.contains("-f"), "{err}");
+    assert!(!s.project.join("out.xlsx").exists(), "nothing is written");
+    s.ok(&["run", &build, "-o", "out.xlsx", "-f", "csv"]);
+    assert!(std::fs::read_to_string(s.project.join("out.xlsx")).expect("written").starts_with("region,total"));
+    // No extension, or not a regular file: as before (Parquet).
+    s.ok(&["run", &build, "-o", "result"]);
+    assert_eq!(&std::fs::read(s.project.join("result")).expect("written")[..4], b"PAR1");
+    s.ok(&["run", &build, "-o", "/dev/null"]);
+}
+
+#[test]
+fn an_html_page_is_not_written_to_a_terminal() {
+    let s = Sandbox::new("sales", 50);
+    let build = s.build_sql("p.sql", SQL, &[]);
+    let xorq = env!("CARGO_BIN_EXE_xorq");
+    // `script` gives the command a pseudo-terminal as its stdout.
+    let inner = format!("{xorq} lineage {build} -f html; echo \"exit=$?\"");
+    let out = Command::new("script")
+        .args(["-qec", &inner, "/dev/null"])
+        .current_dir(&s.project)
+        .env("HOME", s.root.join("home"))
+        .env("XORQ_CACHE_DIR", &s.cache)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("script runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("exit=2") && text.contains("-o lineage.html"), "{text}");
+    assert!(!text.contains("<html"), "{text}");
+    // Into a pipe, or a file, it is written.
+    assert!(s.ok(&["lineage", &build, "-f", "html"]).stdout.contains("<html"));
+}
+
+#[test]
+fn prune_says_what_it_removes_and_dry_run_removes_nothing() {
+    let s = Sandbox::new("sales", 50);
+    let build = s.build_sql("p.sql", SQL, &[]);
+    s.ok(&["run", &build, "-o", "/dev/null"]);
+    let entries = || std::fs::read_dir(s.cache.join("xorq-rs-v1")).map(|d| d.count()).unwrap_or(0);
+    let before = entries();
+    let dry = s.ok(&["cache", "prune", "--older-than", "0", "--dry-run"]).stdout;
+    assert!(dry.contains("would remove ") && dry.contains("would remove 1 entry"), "{dry}");
+    assert_eq!(entries(), before, "a dry run removes nothing");
+    assert!(s.ok(&["run", &build, "-o", "/dev/null", "-v"]).stderr.contains("hit"));
+    let done = s.ok(&["cache", "prune", "--older-than", "0"]).stdout;
+    let short = &done.lines().next().expect("a line")[8..20];
+    assert!(done.starts_with("removed ") && done.contains("removed 1 entry"), "{done}");
+    assert!(dry.contains(short), "the dry run named the entry that was removed: {dry}");
+}
+
+#[test]
+fn cache_show_takes_a_build_and_lists_its_cache_nodes() {
+    let s = Sandbox::new("sales", 50);
+    let build = s.build_sql("p.sql", SQL, &[]);
+    let before = s.ok(&["cache", "show", &build]).stdout;
+    assert!(before.contains("snapshot cache over") && before.contains("not stored"), "{before}");
+    s.ok(&["run", &build, "-o", "/dev/null"]);
+    let after = s.ok(&["cache", "show", &build]).stdout;
+    assert!(after.contains("snapshot cache over") && after.contains("1 entry") && after.contains("check"), "{after}");
+    let json = s.ok(&["cache", "show", &build, "--json"]).stdout;
+    let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(v["caches"][0]["entries"][0]["check"], "ok", "{v}");
+    // Not a build, not an address.
+    let err = s.fails(1, &["cache", "show", "no/such/build"]);
+    assert!(err.contains("no/such/build"), "{err}");
+    assert!(Path::new(&s.cache).exists());
+}
