@@ -168,6 +168,27 @@ impl Catalog {
         &self.root
     }
 
+    /// A warning, the first time this clone's commits are made without a git identity (as
+    /// `xorq <xorq@localhost>`), naming what to set; `None` when git has an identity, or when
+    /// this clone was told before (a marker in `.git`, so it is said once, not on every change).
+    pub fn identity_warning(&self) -> Option<String> {
+        if self.git.fallback_identity().is_empty() {
+            return None;
+        }
+        let marker = self.root.join(".git").join("xorq-identity-warned");
+        if marker.exists() {
+            return None;
+        }
+        // Best effort: a marker that cannot be written only means the warning comes again.
+        let _ = std::fs::write(&marker, b"");
+        Some(
+            "git has no identity here, so catalog changes are committed as `xorq <xorq@localhost>`; set one with \
+             `git config --global user.name \"Your Name\"` and `git config --global user.email you@example.com` \
+             (said once per catalog)"
+                .to_string(),
+        )
+    }
+
     /// Every entry's full address, in address order.
     pub fn addresses(&self) -> Result<Vec<String>> {
         let dir = self.root.join(ENTRIES_DIR);

@@ -162,7 +162,7 @@ impl Git {
 
     /// `-c user.name=…`/`-c user.email=…` for whatever identity neither git's configuration nor
     /// its environment variables supply (usually nothing).
-    fn fallback_identity(&self) -> &[String] {
+    pub(crate) fn fallback_identity(&self) -> &[String] {
         self.identity.get_or_init(|| {
             let env = |v: &str| std::env::var_os(v).is_some_and(|s| !s.is_empty());
             let text = self

@@ -172,3 +172,24 @@ fn build_takes_the_python_spelling_of_relocation() {
     let again = s.build_sql("a.sql", SQL, &["--no-relocate-reads", "--relocate-reads"]);
     assert_eq!(again, bundled);
 }
+
+#[test]
+fn commits_without_a_git_identity_are_warned_about_once() {
+    let s = Sandbox::new("sales", 50);
+    let cat = s.catalog("cat");
+    let a = s.build_sql("a.sql", SQL, &[]);
+    let first = s.ok(&["catalog", "-p", &cat, "add", &a, "-a", "one"]);
+    assert!(first.stderr.contains("git has no identity") && first.stderr.contains("user.email"), "{}", first.stderr);
+    let second = s.ok(&["catalog", "-p", &cat, "add-alias", "one", "two"]);
+    assert!(!second.stderr.contains("identity"), "once: {}", second.stderr);
+    let author = git(std::path::Path::new(&cat), &["log", "-1", "--format=%an <%ae>"]);
+    assert_eq!(author.trim(), "xorq <xorq@localhost>");
+
+    // With an identity, nothing is said.
+    let t = Sandbox::new("sales", 50);
+    fs::write(t.root.join("home/.gitconfig"), "[user]\n\tname = Ann\n\temail = ann@example.com\n").expect("gitconfig");
+    let cat = t.catalog("cat");
+    let a = t.build_sql("a.sql", SQL, &[]);
+    let added = t.ok(&["catalog", "-p", &cat, "add", &a]);
+    assert!(!added.stderr.contains("identity"), "{}", added.stderr);
+}

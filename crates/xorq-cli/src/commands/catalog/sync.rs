@@ -1,5 +1,6 @@
-//! `--sync/--no-sync`: a change pushed to the catalog's remote once it is committed (the
-//! Python tool's default), or kept local.
+//! After a change: the one-time warning when commits carry no git identity, then
+//! `--sync/--no-sync`: the change pushed to the catalog's remote (the Python tool's default), or
+//! kept local.
 
 use xorq_catalog::{Catalog, PushOutcome};
 
@@ -21,6 +22,9 @@ impl SyncFlag {
     /// Pushes `catalog` if asked and it has a remote. The change is committed already, so a
     /// failed push says that it is kept, and how to publish it.
     pub(super) fn after_change(&self, catalog: &Catalog) -> Result<()> {
+        if let Some(warning) = catalog.identity_warning() {
+            eprintln!("warning: {warning}");
+        }
         if self.no_sync {
             return Ok(());
         }
