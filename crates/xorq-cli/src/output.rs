@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use clap::ValueEnum;
+use xorq_exec::cache::event::rows_text;
 
 use crate::error::{CliError, Result};
 
@@ -278,9 +279,9 @@ fn table<W: Write>(
         .map_err(|e| CliError::Output { format: "table", message: e.to_string() })?;
     let io_err = CliError::io("write", "output");
     let footer = if rows > kept as u64 {
-        format!("{rows} rows, first {kept} shown; use `--limit N`, or `-o FILE` for all of them\n")
+        format!("{}, first {kept} shown; use `--limit N`, or `-o FILE` for all of them\n", rows_text(rows))
     } else {
-        format!("{rows} row{}\n", if rows == 1 { "" } else { "s" })
+        format!("{}\n", rows_text(rows))
     };
     out.write_all(format!("{text}\n{footer}").as_bytes()).and_then(|()| out.flush()).map_err(io_err)?;
     Ok(rows)

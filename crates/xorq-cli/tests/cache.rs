@@ -368,12 +368,16 @@ fn prune_keeps_the_most_recently_used() {
     assert!(r.stdout.starts_with("removed 0 entries"), "{}", r.stdout);
     let max = newest["bytes"].as_u64().expect("bytes").to_string();
     let r = p.ok(&["cache", "prune", "--max-size", &max]);
-    assert!(r.stdout.starts_with("removed 1 entry"), "{}", r.stdout);
+    let (listed, summary) = r.stdout.trim_end().split_once('\n').expect("the entry, then the summary");
+    assert!(listed.starts_with("removed ") && listed.contains("over the size limit"), "{}", r.stdout);
+    assert!(summary.starts_with("removed 1 entry"), "{}", r.stdout);
     let left = p.entries();
     assert_eq!(left.len(), 1);
     assert_eq!(left[0]["name"], newest["name"]);
     std::thread::sleep(Duration::from_millis(1100));
-    assert!(p.ok(&["cache", "prune", "--older-than", "1s"]).stdout.starts_with("removed 1 entry"));
+    let r = p.ok(&["cache", "prune", "--older-than", "1s"]);
+    assert!(r.stdout.lines().last().is_some_and(|l| l.starts_with("removed 1 entry")), "{}", r.stdout);
+    assert!(r.stdout.lines().next().is_some_and(|l| l.contains("unused for")), "{}", r.stdout);
     assert!(p.entries().is_empty());
 }
 
@@ -416,7 +420,7 @@ fn cache_commands_refuse_bad_input() {
         (&["cache", "prune"], "the following required arguments were not provided"),
         (&["cache", "prune", "--max-size", "10 parsecs"], "is not a size"),
         (&["cache", "prune", "--older-than", "a week"], "is not a duration"),
-        (&["cache", "show", "xyz"], "is not an address: give at least 4 hex digits"),
+        (&["cache", "show", "xyz"], "`xyz` is neither a cache address (at least 4 hex digits"),
         (&["cache", "show", "abcdef"], "no cache entry for `abcdef`"),
         (&["run-cached", &build, "--ttl", "soon"], "is not a duration"),
     ];

@@ -81,3 +81,29 @@ fn cache_show_takes_a_build_and_lists_its_cache_nodes() {
     assert!(err.contains("no/such/build"), "{err}");
     assert!(Path::new(&s.cache).exists());
 }
+
+#[test]
+fn verbose_lines_are_never_written_into_the_spinner() {
+    let s = Sandbox::new("sales", 20_000);
+    let build = s.build_sql("plain.sql", "SELECT * FROM read_parquet('data/sales.parquet')", &[]);
+    let xorq = env!("CARGO_BIN_EXE_xorq");
+    // A terminal on stderr draws the spinner; the whole result is stored as it streams, so the
+    // `stored` line comes while the spinner is drawn.
+    let inner = format!("{xorq} run-cached {build} -v -o out.parquet");
+    let out = Command::new("script")
+        .args(["-qec", &inner, "/dev/null"])
+        .current_dir(&s.project)
+        .env("HOME", s.root.join("home"))
+        .env("XORQ_CACHE_DIR", &s.cache)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("script runs");
+    let text = String::from_utf8_lossy(&out.stdout).replace("\u{1b}[2K", "");
+    let segments: Vec<&str> = text.split(['\r', '\n']).filter(|l| !l.trim().is_empty()).collect();
+    let stored: Vec<&&str> = segments.iter().filter(|l| l.contains("stored")).collect();
+    assert!(!stored.is_empty(), "{text:?}");
+    for line in stored {
+        assert!(line.starts_with("cache "), "a verbose line shares its line with the spinner: {line:?}\n{text:?}");
+    }
+    assert!(segments.iter().any(|l| l.starts_with("wrote 20,000 rows")), "{text:?}");
+}

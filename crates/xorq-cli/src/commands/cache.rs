@@ -64,9 +64,9 @@ pub fn for_run(dir: Option<&Path>, no_cache: bool, verbose: bool) -> Result<Cach
     let cache = if no_cache { Cache::disabled() } else { in_dir(dir)? };
     Ok(cache.on_event(move |event| {
         if event.outcome.is_warning() {
-            eprintln!("warning: {event}");
+            crate::progress::message(&format!("warning: {event}"));
         } else if verbose {
-            eprintln!("{event}");
+            crate::progress::message(&event.to_string());
         }
     }))
 }
@@ -107,7 +107,10 @@ pub fn run(args: &CacheArgs) -> Result<()> {
                 Ok(build) => super::cache_nodes::show_build(&store, &build, *json),
                 // A hex prefix that is no build: the cache's own "no entry" error.
                 Err(_) if hex => show(&store, address, *json),
-                Err(e) => Err(e),
+                Err(e) => Err(CliError::Usage(format!(
+                    "`{address}` is neither a cache address (at least 4 hex digits, as `xorq cache list` shows them) nor a build:\n{}",
+                    e.to_string().lines().skip(1).collect::<Vec<_>>().join("\n")
+                ))),
             }
         }
     }

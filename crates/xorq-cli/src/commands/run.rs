@@ -86,7 +86,7 @@ pub fn run_with(args: &RunArgs, verbose: bool, cache: Option<CacheStrategy>) -> 
             });
             println!("{value}");
         } else {
-            eprintln!("wrote {rows} row{} to {}", if rows == 1 { "" } else { "s" }, path.display());
+            eprintln!("wrote {} to {}", xorq_exec::cache::event::rows_text(rows), path.display());
         }
     }
     Ok(())

@@ -109,7 +109,7 @@ pub fn run(args: &RunUnboundArgs, verbose: bool) -> Result<()> {
     let inputs = Inputs::new().bind(&name, rows)?;
     let rows = write_result(execute_stream_with_inputs_in(&session, &table, &params, inputs), format, &target)?;
     if let Target::File(path) = &target {
-        eprintln!("wrote {rows} row{} to {}", if rows == 1 { "" } else { "s" }, path.display());
+        eprintln!("wrote {} to {}", xorq_exec::cache::event::rows_text(rows), path.display());
     }
     Ok(())
 }

@@ -48,19 +48,9 @@ fn table(rows: &[Vec<String>]) -> String {
     out
 }
 
-/// Bytes for people: `812 B`, `3.4 KiB`, `1.2 MiB`.
+/// Bytes for people, as every command writes them (`812 B`, `3.4 KB`, powers of 1000).
 fn size(bytes: u64) -> String {
-    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
-    if bytes < 1024 {
-        return format!("{bytes} B");
-    }
-    let mut value = bytes as f64 / 1024.0;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    format!("{value:.1} {}", UNITS[unit])
+    xorq_exec::cache::event::bytes_text(bytes)
 }
 
 /// `add`: the entry's address on stdout, what happened on stderr.
@@ -177,7 +167,7 @@ pub fn details(d: &EntryDetails, as_json: bool) -> Result<()> {
                 what.push(size(bytes));
             }
             if let Some(rows) = s.rows {
-                what.push(format!("{rows} rows"));
+                what.push(xorq_exec::cache::event::rows_text(rows));
             }
             vec![s.name.clone(), what.join(", ")]
         })
