@@ -77,8 +77,8 @@ fn cache_show_takes_a_build_and_lists_its_cache_nodes() {
     let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
     assert_eq!(v["caches"][0]["entries"][0]["check"], "ok", "{v}");
     // Not a build, not an address.
-    let err = s.fails(1, &["cache", "show", "no/such/build"]);
-    assert!(err.contains("no/such/build"), "{err}");
+    let err = s.fails(2, &["cache", "show", "no/such/build"]);
+    assert!(err.contains("`no/such/build` is neither a cache address") && err.contains("no such file"), "{err}");
     assert!(Path::new(&s.cache).exists());
 }
 
