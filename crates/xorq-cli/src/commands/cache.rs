@@ -108,8 +108,7 @@ pub fn run(args: &CacheArgs) -> Result<()> {
                 // A hex prefix that is no build: the cache's own "no entry" error.
                 Err(_) if hex => show(&store, address, *json),
                 Err(e) => Err(CliError::Usage(format!(
-                    "`{address}` is neither a cache address (at least 4 hex digits, as `xorq cache list` shows them) nor a build:\n{}",
-                    e.to_string().lines().skip(1).collect::<Vec<_>>().join("\n")
+                    "`{address}` is neither a cache address (at least 4 hex digits, as `xorq cache list` shows them) nor a build: {e}"
                 ))),
             }
         }
