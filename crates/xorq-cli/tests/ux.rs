@@ -78,7 +78,7 @@ fn cache_show_takes_a_build_and_lists_its_cache_nodes() {
     assert_eq!(v["caches"][0]["entries"][0]["check"], "ok", "{v}");
     // Not a build, not an address.
     let err = s.fails(2, &["cache", "show", "no/such/build"]);
-    assert!(err.contains("`no/such/build` is neither a cache address") && err.contains("no such file"), "{err}");
+    assert!(err.contains("`no/such/build` is neither a cache address") && err.contains("no such directory"), "{err}");
     assert!(Path::new(&s.cache).exists());
 }
 
