@@ -29,18 +29,7 @@ fn an_unknown_output_extension_is_refused_unless_the_format_is_given() {
 fn an_html_page_is_not_written_to_a_terminal() {
     let s = Sandbox::new("sales", 50);
     let build = s.build_sql("p.sql", SQL, &[]);
-    let xorq = env!("CARGO_BIN_EXE_xorq");
-    // `script` gives the command a pseudo-terminal as its stdout.
-    let inner = format!("{xorq} lineage {build} -f html; echo \"exit=$?\"");
-    let out = Command::new("script")
-        .args(["-qec", &inner, "/dev/null"])
-        .current_dir(&s.project)
-        .env("HOME", s.root.join("home"))
-        .env("XORQ_CACHE_DIR", &s.cache)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("script runs");
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = on_a_terminal(&s, &format!("lineage {build} -f html; echo \"exit=$?\""));
     assert!(text.contains("exit=2") && text.contains("-o lineage.html"), "{text}");
     assert!(!text.contains("<html"), "{text}");
     // Into a pipe, or a file, it is written.
@@ -86,19 +75,9 @@ fn cache_show_takes_a_build_and_lists_its_cache_nodes() {
 fn verbose_lines_are_never_written_into_the_spinner() {
     let s = Sandbox::new("sales", 20_000);
     let build = s.build_sql("plain.sql", "SELECT * FROM read_parquet('data/sales.parquet')", &[]);
-    let xorq = env!("CARGO_BIN_EXE_xorq");
     // A terminal on stderr draws the spinner; the whole result is stored as it streams, so the
     // `stored` line comes while the spinner is drawn.
-    let inner = format!("{xorq} run-cached {build} -v -o out.parquet");
-    let out = Command::new("script")
-        .args(["-qec", &inner, "/dev/null"])
-        .current_dir(&s.project)
-        .env("HOME", s.root.join("home"))
-        .env("XORQ_CACHE_DIR", &s.cache)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("script runs");
-    let text = String::from_utf8_lossy(&out.stdout).replace("\u{1b}[2K", "");
+    let text = on_a_terminal(&s, &format!("run-cached {build} -v -o out.parquet")).replace("\u{1b}[2K", "");
     let segments: Vec<&str> = text.split(['\r', '\n']).filter(|l| !l.trim().is_empty()).collect();
     let stored: Vec<&&str> = segments.iter().filter(|l| l.contains("stored")).collect();
     assert!(!stored.is_empty(), "{text:?}");
@@ -106,4 +85,19 @@ fn verbose_lines_are_never_written_into_the_spinner() {
         assert!(line.starts_with("cache "), "a verbose line shares its line with the spinner: {line:?}\n{text:?}");
     }
     assert!(segments.iter().any(|l| l.starts_with("wrote 20,000 rows")), "{text:?}");
+}
+
+/// What `xorq <args>` (a shell command line after the binary) prints with a pseudo-terminal as
+/// its stdout and stderr (`script` gives it one), in the sandbox's project.
+fn on_a_terminal(s: &Sandbox, args: &str) -> String {
+    let xorq = env!("CARGO_BIN_EXE_xorq");
+    let out = Command::new("script")
+        .args(["-qec", &format!("{xorq} {args}"), "/dev/null"])
+        .current_dir(&s.project)
+        .env("HOME", s.root.join("home"))
+        .env("XORQ_CACHE_DIR", &s.cache)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("script runs");
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }

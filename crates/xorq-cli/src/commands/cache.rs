@@ -319,12 +319,7 @@ fn show(store: &ParquetStore, prefix: &str, json: bool) -> Result<()> {
         let check = store.verify(&e.name)?;
         failed += usize::from(check.is_err());
         if json {
-            let mut v = entry_json(e);
-            v["check"] = match &check {
-                Ok(()) => json!("ok"),
-                Err(why) => json!(why),
-            };
-            out.push(v);
+            out.push(checked_json(e, &check));
             continue;
         }
         print_entry(e, &check);
@@ -339,6 +334,16 @@ fn show(store: &ParquetStore, prefix: &str, json: bool) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// An entry as JSON with the result of its full check (`"ok"` or why it failed).
+pub(super) fn checked_json(e: &StoredEntry, check: &std::result::Result<(), String>) -> serde_json::Value {
+    let mut v = entry_json(e);
+    v["check"] = match check {
+        Ok(()) => json!("ok"),
+        Err(why) => json!(why),
+    };
+    v
 }
 
 pub(super) fn print_entry(e: &StoredEntry, check: &std::result::Result<(), String>) {

@@ -7,7 +7,7 @@ use xorq::plan::walk::topological;
 use xorq_build::LoadedBuild;
 use xorq_exec::cache::ParquetStore;
 
-use super::cache::{entry_json, print_entry};
+use super::cache::{checked_json, print_entry};
 use crate::error::{CliError, Result};
 
 /// Lists each cache node of `build` with its stored entries (every one checked).
@@ -37,12 +37,7 @@ pub(super) fn show_build(store: &ParquetStore, build: &LoadedBuild, json: bool) 
             let check = store.verify(&e.name)?;
             failed += usize::from(check.is_err());
             if json {
-                let mut v = entry_json(e);
-                v["check"] = match &check {
-                    Ok(()) => json!("ok"),
-                    Err(why) => json!(why),
-                };
-                listed.push(v);
+                listed.push(checked_json(e, &check));
             } else {
                 print_entry(e, &check);
             }
