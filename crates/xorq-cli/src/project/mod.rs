@@ -98,17 +98,7 @@ const PATH_PARAMS: &[&str] = &["path"];
 impl Project {
     /// The project whose `xorq.yaml` is in `dir` or the nearest directory above it, if any.
     pub fn discover(dir: &Path) -> Result<Option<Project>> {
-        let start = std::path::absolute(dir).map_err(CliError::io("resolve", dir))?;
-        for candidate in start.ancestors() {
-            let file = candidate.join(FILE_NAME);
-            match fs::metadata(&file) {
-                Ok(m) if m.is_file() => return Project::load(&file).map(Some),
-                Ok(_) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(CliError::Io { action: "read", path: file, source: e }),
-            }
-        }
-        Ok(None)
+        xorq_build::project::find_root(dir).map(|root| Project::load(&root.join(FILE_NAME))).transpose()
     }
 
     /// The project of the current directory.
@@ -211,13 +201,12 @@ pub fn profiles_for_run(profiles: &[Profile], build_dir: Option<&Path>) -> Resul
     if !has_relative {
         return Ok(profiles.to_vec());
     }
-    let project = match build_dir {
-        Some(dir) => match Project::discover(dir)? {
-            Some(p) => Some(p),
-            None => Project::current()?,
-        },
-        None => Project::current()?,
+    // The same project a build's own files are read under.
+    let root = match build_dir {
+        Some(dir) => xorq_build::project::root_for_build(dir),
+        None => xorq_build::project::find_root(Path::new(".")),
     };
+    let project = root.map(|root| Project::load(&root.join(FILE_NAME))).transpose()?;
     Ok(match project {
         Some(project) => profiles.iter().map(|p| project.resolve_paths(p)).collect(),
         None => profiles.to_vec(),
