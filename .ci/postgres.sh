@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# A throw-away PostgreSQL cluster for the postgres backend tests (crates/xorq-engines/tests/postgres.rs).
+# A throw-away PostgreSQL cluster for the postgres backend tests (crates/xorq-engines/tests/it/postgres.rs).
 #
 #   source .ci/postgres.sh; pg_start; ...; pg_stop     # what .ci/run does (pg_stop in an EXIT trap)
-#   .ci/postgres.sh cargo test -p xorq-engines --features postgres --test postgres
+#   .ci/postgres.sh cargo test -p xorq-engines --features postgres --test it postgres::
 #                                                      # start, run the command, stop
 #
 # pg_start finds PostgreSQL (`pg_config --bindir`, else /usr/lib/postgresql/*/bin; installs the

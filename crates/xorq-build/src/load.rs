@@ -80,20 +80,7 @@ pub fn load_with(dir: &Path, verification: &Verification) -> Result<LoadedBuild>
     let recorded = Address::from_hex(&metadata.address)
         .map_err(|_| BuildError::invalid(&path.join(METADATA_FILE), "`address` is not a 64-hex address"))?;
 
-    // `read_metadata` refused schemes this xorq-rs does not know.
-    let scheme = hash_scheme_version(&metadata.hash_scheme).unwrap_or(xorq_core::HASH_SCHEME_VERSION);
-    let mut ctx = LoadContext::new().with_base_dir(&path).with_hash_scheme(scheme);
-    if let Some(root) = crate::project::root_for_build(&path) {
-        ctx = ctx.with_project_root(root);
-    }
-    for source in &metadata.sources {
-        let Some(content) = source.content.as_deref().and_then(|c| Address::from_hex(c).ok()) else { continue };
-        ctx = ctx.with_provenance(content, Provenance { name: source.name.clone(), origin: source.origin.clone() });
-        if source.kind == "memtable" {
-            let file = path.join(memtable_location(&content));
-            ctx = ctx.with_memtable(content, memtable::read(&file, &content)?);
-        }
-    }
+    let ctx = context(&path, &metadata)?;
     let expr_path = path.join(EXPR_FILE);
     let text = read_text(&expr_path)?;
     let table = manifest::from_yaml(&text, &ctx).map_err(|e| BuildError::invalid(&expr_path, e.to_string()))?;
@@ -117,6 +104,47 @@ pub fn load_with(dir: &Path, verification: &Verification) -> Result<LoadedBuild>
         Vec::new()
     };
     Ok(LoadedBuild { path, table, metadata, profiles })
+}
+
+/// What the manifest of the build in `path` is loaded with: its bundled files, memtables and
+/// project, under the hash scheme it records.
+fn context(path: &Path, metadata: &Metadata) -> Result<LoadContext> {
+    // `read_metadata` refused schemes this xorq-rs does not know.
+    let scheme = hash_scheme_version(&metadata.hash_scheme).unwrap_or(xorq_core::HASH_SCHEME_VERSION);
+    let mut ctx = LoadContext::new().with_base_dir(path).with_hash_scheme(scheme);
+    if let Some(root) = crate::project::root_for_build(path) {
+        ctx = ctx.with_project_root(root);
+    }
+    for source in &metadata.sources {
+        let Some(content) = source.content.as_deref().and_then(|c| Address::from_hex(c).ok()) else { continue };
+        ctx = ctx.with_provenance(content, Provenance { name: source.name.clone(), origin: source.origin.clone() });
+        if source.kind == "memtable" {
+            let file = path.join(memtable_location(&content));
+            ctx = ctx.with_memtable(content, memtable::read(&file, &content)?);
+        }
+    }
+    Ok(ctx)
+}
+
+/// The expression of a loaded build re-derived over the schemas its file sources have now
+/// (`live`, by the location each is read from; see
+/// [`LoadContext::with_live_schemas`]), for `xorq catalog rebase`. The outer error is the
+/// build's own (unreadable); the inner one is the expression's: an operation that no longer
+/// fits its inputs, naming the node.
+///
+/// ```no_run
+/// let build = xorq_build::load("builds/7d0c1f5e2a4b".as_ref())?;
+/// let again = xorq_build::rederive(&build, Default::default())?;
+/// assert_eq!(again.map(|t| t.address()).ok(), Some(build.table.address()));
+/// # Ok::<(), xorq_build::BuildError>(())
+/// ```
+pub fn rederive(
+    build: &LoadedBuild,
+    live: std::collections::BTreeMap<String, xorq_core::Schema>,
+) -> Result<std::result::Result<Table, xorq_core::CoreError>> {
+    let ctx = context(&build.path, &build.metadata)?.with_live_schemas(live);
+    let text = read_text(&build.path.join(EXPR_FILE))?;
+    Ok(manifest::from_yaml(&text, &ctx))
 }
 
 /// Reads and checks `metadata.json` alone (what listings need, without loading the expression).

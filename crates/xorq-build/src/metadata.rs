@@ -32,6 +32,27 @@ pub struct Metadata {
     pub sources: Vec<SourceMeta>,
 }
 
+impl Metadata {
+    /// What the build is, as `xorq catalog list --kind` names it (the Python tool's words):
+    /// `unbound_expr` when it has an unbound input (a transform a run or a composition binds
+    /// rows to), `source` when it only reads a source, `expr` otherwise.
+    ///
+    /// ```
+    /// # fn kind(m: &xorq_build::metadata::Metadata) -> &'static str {
+    /// m.kind()
+    /// # }
+    /// ```
+    pub fn kind(&self) -> &'static str {
+        if self.sources.iter().any(|s| s.kind == "input") {
+            "unbound_expr"
+        } else if self.root == "Read" {
+            "source"
+        } else {
+            "expr"
+        }
+    }
+}
+
 /// One column.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ColumnMeta {

@@ -45,6 +45,7 @@ mod check;
 pub mod config;
 mod drift;
 pub mod error;
+mod gc;
 pub mod git;
 pub mod layout;
 pub mod lock;
@@ -58,6 +59,7 @@ pub use catalog::{AliasPointer, AliasSummary, Catalog, EntryDetails, EntrySummar
 pub use check::{CheckReport, Finding};
 pub use drift::{ColumnDrift, DriftStatus, EntryDrift, SourceDrift};
 pub use error::{CatalogError, Result};
+pub use gc::{GcReport, Orphan};
 pub use log::LogRecord;
 pub use merge::{AliasConflict, PullOutcome, PullReport};
 pub use sync::{Cloned, PushOutcome, REMOTE};

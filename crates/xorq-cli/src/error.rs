@@ -83,6 +83,22 @@ pub enum CliError {
     /// A broken invariant of the CLI itself: a bug.
     #[error("internal error: {0}")]
     Internal(String),
+    /// Something the command must read cannot be read (`catalog rebase`: a source); exit
+    /// code 2, nothing written.
+    #[error("cannot read {what}: {message}")]
+    Unreadable {
+        /// What could not be read.
+        what: String,
+        /// Why, and what to do.
+        message: String,
+    },
+    /// The expression no longer fits its inputs (`catalog rebase` over changed sources); exit
+    /// code 4, nothing written.
+    #[error("{0}")]
+    Conflict(String),
+    /// The terminal an interactive command draws on (`catalog tui`) failed.
+    #[error("the terminal failed: {0}; the same information is printed by `xorq catalog list`, `show` and `lineage`")]
+    Terminal(io::Error),
     /// Encoding the output.
     #[error("writing {format} output failed: {message}")]
     Output {
@@ -118,17 +134,23 @@ impl CliError {
             | CliError::File(_)
             | CliError::CheckFailed(_)
             | CliError::PythonScript { .. }
+            | CliError::Terminal(_)
+            | CliError::Unreadable { .. }
+            | CliError::Conflict(_)
             | CliError::Output { .. } => Fault::Runtime,
         }
     }
 
     /// The process exit code for this error: 2 for a usage error, 1 otherwise; a command whose
     /// exit status carries its result keeps its documented codes (`catalog check-sources`: 3 a
-    /// source changed, 2 a source could not be read, as in the Python tool).
+    /// source changed, 2 a source could not be read, as in the Python tool; `catalog rebase`: 2
+    /// a source could not be read, 4 the expression no longer fits its sources).
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Catalog(CatalogError::Drift { changed, .. }) if *changed > 0 => 3,
             CliError::Catalog(CatalogError::Drift { .. }) => 2,
+            CliError::Unreadable { .. } => 2,
+            CliError::Conflict(_) => 4,
             _ => self.fault().exit_code(),
         }
     }

@@ -7,7 +7,7 @@ use crate::error::{CoreError, Result};
 /// Version of the hashing scheme: the rules that turn an expression into the canonical form that
 /// is hashed. Any change to the canonical encoding, the canonicalization or typing rules, or a
 /// function's meaning that changes an address bumps it; the pinned corpus test in
-/// `tests/address_corpus.rs` fails until it is bumped deliberately.
+/// `tests/it/address_corpus.rs` fails until it is bumped deliberately.
 ///
 /// - 1: the first scheme.
 /// - 2: typing follows DataFusion's coercion rules exactly (a decimal compared with a float is

@@ -189,6 +189,71 @@ impl Table {
         }
     }
 
+    /// This expression with its unbound input `name` replaced by the expression `rows`: the
+    /// composition of two pipelines (`xorq catalog compose`), whose address follows from both.
+    /// `rows` must have the input's columns, names and types, in order; a column of `rows`
+    /// without nulls may feed one of the input that allows them, not the reverse.
+    ///
+    /// ```
+    /// use xorq_core::{col, lit, DataType, Field, Schema, Table};
+    /// # use arrow_array::{RecordBatch, Int64Array};
+    /// # use std::sync::Arc;
+    /// # let batch = RecordBatch::try_from_iter([("x", Arc::new(Int64Array::from(vec![1, 2])) as _)]).unwrap();
+    /// let schema = Schema::new(vec![Field::new("x", DataType::Int64, true)])?;
+    /// let step = Table::input("rows", schema)?.filter(col("x").gt(lit(1)))?;
+    /// let source = Table::memtable(vec![batch])?;
+    /// let composed = step.bind_input("rows", &source)?;
+    /// assert!(composed.inputs()?.is_empty());
+    /// assert_eq!(composed.address(), source.filter(col("x").gt(lit(1)))?.address());
+    /// # Ok::<(), xorq_core::CoreError>(())
+    /// ```
+    pub fn bind_input(&self, name: &str, rows: &Table) -> Result<Table> {
+        let inputs = self.inputs()?;
+        let Some(expected) = inputs.get(name) else {
+            return Err(CoreError::InvalidArgument {
+                context: "compose".into(),
+                message: format!(
+                    "the expression has no unbound input `{name}` (inputs: {})",
+                    crate::error::NameList(inputs.keys().cloned().collect())
+                ),
+            });
+        };
+        let given = rows.schema();
+        let fits = expected.fields().len() == given.fields().len()
+            && expected
+                .fields()
+                .iter()
+                .zip(given.fields())
+                .all(|(e, g)| e.name == g.name && e.dtype == g.dtype && (e.nullable || !g.nullable));
+        if !fits {
+            let show = |s: &crate::schema::Schema| {
+                let not_null = |f: &crate::schema::Field| if f.nullable { "" } else { " not null" };
+                s.fields()
+                    .iter()
+                    .map(|f| format!("{} {}{}", f.name, f.dtype, not_null(f)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            return Err(CoreError::InvalidArgument {
+                context: "compose".into(),
+                message: format!(
+                    "the rows given for the input `{name}` do not have its columns\n  the input:  {}\n  the rows:   {}",
+                    show(expected.as_ref()),
+                    show(given)
+                ),
+            });
+        }
+        let node = crate::plan::rewrite::map_nodes_narrowing::<CoreError>(self.node(), |n| {
+            Ok(match n.op() {
+                RelOp::Source(Source { kind: SourceKind::Input(i), .. }) if i.name == name => {
+                    Some(Arc::clone(rows.node()))
+                }
+                _ => None,
+            })
+        })?;
+        Ok(Table::from_node(node))
+    }
+
     /// `node` left open: a tagged node (or one directly under a tag) as `unbind(tag)` does, so
     /// every way of naming it gives one address; another under the name `input`.
     fn open_node(&self, node: &Arc<Node>) -> Result<(Table, String)> {

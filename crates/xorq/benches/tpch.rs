@@ -10,7 +10,7 @@
 //! - `TPCH_DATA`: where the Parquet data set is generated once and kept, default
 //!   `$HOME/.cache/xorq-rs/tpch/sf<SF>`;
 //! - `TPCH_PLANS=1` also prints, for each query, xorq's plan shape beside DataFusion's at this
-//!   scale factor (as `tests/tpch_plans.rs` compares them at SF 0.01);
+//!   scale factor (as `tests/it/tpch_plans.rs` compares them at SF 0.01);
 //! - `TPCH_DUCKDB=0` leaves DuckDB out; `TPCH_DUCKDB_PYTHON`: a Python with `duckdb` and
 //!   `pyarrow`, default the venv `$HOME/.cache/xorq-rs/duckdb-venv`, created (pinned versions,
 //!   from PyPI) when missing.
@@ -31,7 +31,7 @@
 //! Each engine runs each query in a fresh process of its own (this bench re-running itself, or
 //! Python), one warm-up and then the timed runs, so the peak resident memory it reports
 //! (`VmHWM`) is that query's on that engine. The engines take turns going first. Every answer is
-//! checked: xorq's against DataFusion's exactly (as `tests/tpch_answers.rs` does), DuckDB's
+//! checked: xorq's against DataFusion's exactly (as `tests/it/tpch_answers.rs` does), DuckDB's
 //! against DataFusion's numerically (DuckDB types decimals differently).
 
 #[path = "../tpch/compare.rs"]

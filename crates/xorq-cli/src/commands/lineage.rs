@@ -141,7 +141,7 @@ fn json_error(e: serde_json::Error) -> CliError {
 
 /// Whether box-drawing characters will show: always into a pipe or file (UTF-8 text), and on a
 /// terminal whose locale says UTF-8.
-fn unicode_terminal() -> bool {
+pub(crate) fn unicode_terminal() -> bool {
     if !std::io::stdout().is_terminal() {
         return true;
     }

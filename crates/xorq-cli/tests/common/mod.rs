@@ -1,6 +1,7 @@
 //! Running the real `xorq` binary in a scratch directory.
 #![allow(dead_code)]
 
+pub mod pty;
 pub mod sandbox;
 
 use std::path::{Path, PathBuf};

@@ -5,7 +5,7 @@
 //! (`datafusion_expr_common::type_coercion::binary`), restated over the IR's logical types:
 //! [`comparison_type`] is `comparison_coercion`, [`union_type`] is `type_union_coercion`, and
 //! [`arithmetic_signature`] is `BinaryTypeCoercer` for `+ - * / %` together with the result types
-//! of Arrow's arithmetic kernels. `xorq-engines/tests/coercion.rs` walks every pair of IR types
+//! of Arrow's arithmetic kernels. `xorq-engines/tests/it/coercion.rs` walks every pair of IR types
 //! and every operator and compares these rules with DataFusion's own functions, so a drift is a
 //! failing test rather than a silently different answer.
 //!

@@ -75,6 +75,7 @@ pub struct LoadContext {
     provenance: BTreeMap<Address, Provenance>,
     hash_scheme: Option<u32>,
     project_root: Option<PathBuf>,
+    live_schemas: Option<BTreeMap<String, crate::schema::Schema>>,
 }
 
 /// Where a content-named source came from: provenance, not identity.
@@ -140,6 +141,27 @@ impl LoadContext {
     pub fn with_project_root(mut self, root: impl Into<PathBuf>) -> Self {
         self.project_root = Some(root.into());
         self
+    }
+
+    /// Re-derives the expression over the schemas its file sources have now (`xorq catalog
+    /// rebase`): a file read from a location in `schemas` takes that schema instead of the
+    /// recorded one, and every node is typed again from its inputs. The recorded schemas and
+    /// node ids are then not checked (they describe the old expression); an operation that no
+    /// longer fits its inputs (a column gone, a type that no longer adds) is the usual error,
+    /// naming the node.
+    pub fn with_live_schemas(mut self, schemas: BTreeMap<String, crate::schema::Schema>) -> Self {
+        self.live_schemas = Some(schemas);
+        self
+    }
+
+    /// Whether the expression is re-derived ([`LoadContext::with_live_schemas`]).
+    pub fn rederives(&self) -> bool {
+        self.live_schemas.is_some()
+    }
+
+    /// The schema a file read from `location` has now, when re-deriving and it was given.
+    pub fn live_schema(&self, location: &str) -> Option<&crate::schema::Schema> {
+        self.live_schemas.as_ref()?.get(location)
     }
 
     /// The project root files identified relative to a project are read under, if given.

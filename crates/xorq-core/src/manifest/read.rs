@@ -215,6 +215,10 @@ impl<'a> Loader<'a> {
             .get(d.schema.as_str())
             .ok_or_else(|| invalid(format!("schema `{}` is not defined in `definitions.schemas`", d.schema)))?;
         let table = self.build(d, schema)?;
+        if self.ctx.rederives() {
+            // The recorded schema and id describe the expression before its sources changed.
+            return Ok(table);
+        }
         if table.schema() != schema {
             return Err(invalid(format!(
                 "the node computes the columns ({}), but the manifest records `{}` ({schema})",
@@ -235,7 +239,15 @@ impl<'a> Loader<'a> {
     fn build(&self, d: &NodeDef, schema: &Schema) -> Result<Table> {
         let op = d.op.as_str();
         match op {
-            "Read" => Table::from_source(self.source(d, schema)?),
+            "Read" => {
+                let mut source = self.source(d, schema)?;
+                if let SourceKind::File(file) = &source.kind
+                    && let Some(live) = self.ctx.live_schema(&file.location)
+                {
+                    source.schema = Arc::new(live.clone());
+                }
+                Table::from_source(source)
+            }
             "Filter" => self.parent(d)?.filter(read_expr(required(&d.predicate, "predicate", op)?)?),
             "Project" => self.parent(d)?.select(named(required(&d.columns, "columns", op)?)?),
             "Aggregate" => {

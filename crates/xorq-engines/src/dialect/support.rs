@@ -125,7 +125,7 @@ fn expression(kind: &ExprKind, dialect: SqlDialect, values: &ParamValues) -> Res
 /// The advice for a function whose SQL for an engine is not written.
 const NOT_WRITTEN: &str = "its SQL for this engine is not written yet; run this part on DataFusion";
 
-/// Scalar functions every dialect says (the IR's first functions; tested in `tests/dialects.rs`).
+/// Scalar functions every dialect says (the IR's first functions; tested in `tests/it/dialects.rs`).
 /// Others are refused for engines other than DataFusion unless listed in [`EXTRA_SCALAR`].
 const PORTABLE_SCALAR: &[&str] = &[
     "upper",
@@ -175,7 +175,7 @@ const PORTABLE_SCALAR: &[&str] = &[
 ];
 
 /// Scalar functions beyond [`PORTABLE_SCALAR`] whose SQL is written for a dialect (tested in
-/// `tests/dialects.rs`).
+/// `tests/it/dialects.rs`).
 const EXTRA_SCALAR: &[(SqlDialect, &[&str])] = &[];
 
 /// Aggregates every dialect says, apart from the refusals in [`aggregate`].

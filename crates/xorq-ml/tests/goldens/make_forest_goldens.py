@@ -1,4 +1,4 @@
-"""Reference figures from scikit-learn for our CART trees and forests (tests/forests.rs).
+"""Reference figures from scikit-learn for our CART trees and forests (tests/it/forests.rs).
 
 Run once in a throw-away venv (`pip install scikit-learn==1.5.2 pandas`) from the repository root:
 

@@ -1,4 +1,4 @@
-"""Reference figures from scikit-learn for xorq-ml's golden tests (tests/goldens.rs).
+"""Reference figures from scikit-learn for xorq-ml's golden tests (tests/it/goldens.rs).
 
 Run once in a throw-away venv (`pip install scikit-learn==1.5.2 pandas`) from the repository root:
 

@@ -1,4 +1,4 @@
-"""Reference metric values from scikit-learn for xorq-ml's metric goldens (tests/metrics.rs).
+"""Reference metric values from scikit-learn for xorq-ml's metric goldens (tests/it/metrics.rs).
 
 Run once in a throw-away venv (`pip install scikit-learn==1.5.2`) from the repository root:
 

@@ -1,4 +1,4 @@
-"""Reference figures from scikit-learn for pipelines with steps (tests/pipelines.rs).
+"""Reference figures from scikit-learn for pipelines with steps (tests/it/pipelines.rs).
 
 Run once in a throw-away venv (`pip install scikit-learn==1.5.2 pandas`) from the repository root:
 

@@ -2,7 +2,7 @@
 //! decimals, unsigned next to signed, dates next to timestamps and text. Each query runs through
 //! xorq's SQL front end and through DataFusion's SQL on the same Parquet file; rows and column
 //! types must be equal (`Fixture::check`). The type rules themselves are compared pair by pair
-//! with DataFusion's functions in `xorq-engines/tests/coercion.rs`.
+//! with DataFusion's functions in `xorq-engines/tests/it/coercion.rs`.
 
 use std::sync::Arc;
 

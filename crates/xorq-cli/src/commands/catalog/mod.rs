@@ -2,11 +2,15 @@
 //! `xorq-catalog`, and prints: data on stdout (`--json` for every listing), messages on stderr.
 
 mod archive;
+mod chain;
 mod export;
 mod print;
+mod rebase;
 mod sync;
+mod tui;
 
 pub use sync::SyncFlag;
+use sync::with_progress;
 
 use std::path::PathBuf;
 
@@ -115,6 +119,13 @@ pub enum CatalogCommand {
     },
     /// List entries, with the aliases pointing to them.
     List {
+        /// Also show each entry's kind: `source` (a read of a source), `expr`, or
+        /// `unbound_expr` (a transform with an unbound input).
+        #[arg(long, overrides_with = "no_kind")]
+        kind: bool,
+        /// Leave the kind out (the default).
+        #[arg(long, overrides_with = "kind")]
+        no_kind: bool,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -131,8 +142,11 @@ pub enum CatalogCommand {
         /// An alias, `alias@rN`, or an address prefix.
         name: String,
         /// Print JSON.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "raw")]
         json: bool,
+        /// Print the entry's metadata file (`metadata.json`) as it is stored.
+        #[arg(long)]
+        raw: bool,
     },
     /// Show an entry's output columns.
     Schema {
@@ -202,6 +216,47 @@ pub enum CatalogCommand {
         #[command(flatten)]
         spec: JoinSpec,
         /// How the new entry is registered.
+        #[command(flatten)]
+        register: Register,
+    },
+    /// Compose entries into a new entry: the first gives the rows, each next one is applied to
+    /// the rows so far (its unbound input, or else its one source, bound to them), then
+    /// `--code`; the result is built and cataloged. The same entries composed the same way give
+    /// the same entry.
+    #[command(
+        after_help = "Examples:\n  xorq catalog compose orders-source clean-orders --alias orders-clean\n  xorq catalog compose orders-source -c \"SELECT * FROM source WHERE amount > 100\" --alias high-value\n  xorq catalog compose orders-source clean-orders score --dry-run"
+    )]
+    Compose {
+        /// The entries (aliases, `alias@rN`, address prefixes): the source first, then the
+        /// transforms in order.
+        #[arg(required = true, value_name = "ENTRY")]
+        entries: Vec<String>,
+        /// A SQL query applied last, reading the composed rows as `source` (the Python tool's
+        /// `--code` takes Ibis code; here it is SQL).
+        #[arg(short = 'c', long, value_name = "SQL")]
+        code: Option<String>,
+        /// Show the composition (each step with its address, the result's columns) without
+        /// building or cataloging anything.
+        #[arg(long)]
+        dry_run: bool,
+        /// How the new entry is registered.
+        #[command(flatten)]
+        register: Register,
+    },
+    /// Re-derive an entry over its sources as they are now and catalog it as a new entry (the
+    /// old one stays); its aliases move to the new entry. Run it when `check-sources` reports a
+    /// changed source. Prints the resulting entry's address; with no change, the entry's own.
+    #[command(
+        after_help = "Exit codes:\n  0  rebased, or nothing changed\n  1  refused or failed (the name does not resolve, --only-alias names an alias the entry lacks, a write failed)\n  2  a source could not be read; nothing written\n  4  conflict: an operation no longer fits the sources as they are now (a column gone or retyped); nothing written\n\nExamples:\n  xorq catalog rebase prod-matches\n  xorq catalog rebase prod-matches --only-alias prod -a matches-v2"
+    )]
+    Rebase {
+        /// The entry: an alias, `alias@rN`, or an address prefix.
+        entry: String,
+        /// Move only this alias to the new entry (repeatable) [default: every alias whose
+        /// latest revision is the entry].
+        #[arg(long = "only-alias", value_name = "ALIAS")]
+        only_alias: Vec<String>,
+        /// How the new entry is registered (reads stay references unless `--relocate-reads`).
         #[command(flatten)]
         register: Register,
     },
@@ -281,6 +336,31 @@ pub enum CatalogCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Remove what the catalog keeps that no commit names: untracked files and directories under
+    /// `entries/` and `aliases/` (a killed writer's staging copy, a directory copied in by hand)
+    /// and git objects no commit reaches; then compact the repository. Committed entries and
+    /// aliases are never touched (`remove` and `remove-alias` do that).
+    #[command(after_help = "Examples:\n  xorq catalog gc --dry-run\n  xorq catalog gc")]
+    Gc {
+        /// List the orphans without removing anything.
+        #[arg(long, overrides_with = "no_dry_run")]
+        dry_run: bool,
+        /// Remove them (the default).
+        #[arg(long, overrides_with = "dry_run")]
+        no_dry_run: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Browse the catalog in the terminal: entries, aliases and revisions, with details, schema
+    /// and lineage panes, re-read on an interval. Keys: ↑↓ (or j/k) select, Tab or 1-4 switch
+    /// pane, PgUp/PgDn scroll, r re-read now, q, Esc or Ctrl+C quit.
+    #[command(after_help = "Examples:\n  xorq catalog tui\n  xorq catalog --name analytics tui --refresh 2")]
+    Tui {
+        /// Re-read the catalog every this many seconds.
+        #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+        refresh: f64,
+    },
     /// Show or set the default catalog's name.
     Default {
         /// Make this the default catalog.
@@ -359,6 +439,30 @@ pub fn run(args: &CatalogArgs, verbose: bool) -> Result<()> {
             let (table, parts) = compose::join_table(spec, &CatalogOpts::default().within(&selector)?)?;
             add_composed(&selector, &table, &parts.iter().collect::<Vec<_>>(), register, None)
         }
+        CatalogCommand::Compose { entries, code, dry_run, register } => {
+            let (table, parts, steps) =
+                chain::compose(entries, code.as_deref(), &CatalogOpts::default().within(&selector)?)?;
+            if *dry_run {
+                return crate::output::write_text(&chain::plan_text(&table, &steps), &crate::output::Target::Stdout);
+            }
+            add_composed(&selector, &table, &parts.iter().collect::<Vec<_>>(), register, None)
+        }
+        CatalogCommand::Rebase { entry, only_alias, register } => {
+            let catalog = open(&crate::project::locate_catalog(&selector)?)?;
+            let (table, changed, build) = rebase::rederive(&catalog, entry)?;
+            let (old, new) = (build.metadata.address.clone(), table.address().hex());
+            rebase::report(entry, &old, &new, &changed);
+            if old == new {
+                if !register.aliases.is_empty() {
+                    eprintln!("--alias {} not added: nothing was rebased", register.aliases.join(", "));
+                }
+                return crate::output::write_text(&format!("{old}\n"), &crate::output::Target::Stdout);
+            }
+            let mut register = rebase::moving_aliases(&catalog, &old, only_alias, register)?;
+            // The entry read its files by reference; so does the rebased one, unless asked.
+            register.no_relocate_reads = !register.relocate_reads;
+            add_composed(&selector, &table, &[&build], &register, None)
+        }
         CatalogCommand::Pin { entry, how, register, move_aliases } => {
             let build = super::target::load(entry, &CatalogOpts::default().within(&selector)?)?;
             let table = super::pin::pinned(&build, entry, how, verbose, "xorq catalog run")?;
@@ -422,9 +526,26 @@ fn on_catalog(catalog: &Catalog, command: &CatalogCommand) -> Result<()> {
             eprintln!("removed alias{} {}", if names.len() == 1 { "" } else { "es" }, aliases.join(", "));
             sync.after_change(catalog)
         }
-        CatalogCommand::List { json } => print::entries(&catalog.entries()?, *json),
+        CatalogCommand::List { kind, json, .. } => {
+            let entries = catalog.entries()?;
+            let kinds = match kind {
+                true => Some(
+                    entries
+                        .iter()
+                        .map(|e| Ok(catalog.details(&e.address)?.metadata.kind()))
+                        .collect::<Result<Vec<_>>>()?,
+                ),
+                false => None,
+            };
+            print::entries(&entries, kinds.as_deref(), *json)
+        }
         CatalogCommand::ListAliases { json } => print::aliases(&catalog.aliases()?, *json),
-        CatalogCommand::Show { name, json } => print::details(&catalog.details(name)?, *json),
+        CatalogCommand::Show { name, raw: true, .. } => {
+            let path = catalog.resolve(name)?.dir.join(xorq_build::layout::METADATA_FILE);
+            let text = std::fs::read_to_string(&path).map_err(CliError::io("read", &path))?;
+            crate::output::write_text(&text, &crate::output::Target::Stdout)
+        }
+        CatalogCommand::Show { name, json, .. } => print::details(&catalog.details(name)?, *json),
         CatalogCommand::Schema { name, json } => print::schema(&catalog.details(name)?.metadata.schema, *json),
         CatalogCommand::Log { limit, json } => print::log(&catalog.log(*limit)?, *json),
         CatalogCommand::Check { json } => {
@@ -456,21 +577,26 @@ fn on_catalog(catalog: &Catalog, command: &CatalogCommand) -> Result<()> {
             Ok(())
         }
         CatalogCommand::Sync => {
-            let report = catalog.pull()?;
+            let remote = catalog.remote_url()?.unwrap_or_default();
+            let report = with_progress(&format!("pulling from {remote}"), || catalog.pull())?;
             print::pull(&report, false)?;
             on_catalog(catalog, &CatalogCommand::Push)
         }
         CatalogCommand::Info { json } => export::info(catalog, *json),
+        CatalogCommand::Tui { refresh } => tui::run(catalog, *refresh),
+        CatalogCommand::Gc { dry_run, json, .. } => print::gc(&catalog.gc(*dry_run)?, *json),
         CatalogCommand::Get { name, output, dir } => export::get(catalog, name, output.as_deref(), *dir),
         CatalogCommand::Push => {
-            match catalog.push()? {
+            let remote = catalog.remote_url()?.unwrap_or_default();
+            match with_progress(&format!("pushing to {remote}"), || catalog.push())? {
                 PushOutcome::Pushed => eprintln!("pushed to `{}`", catalog.remote_url()?.unwrap_or_default()),
                 PushOutcome::UpToDate => eprintln!("the remote is up to date"),
             }
             Ok(())
         }
         CatalogCommand::Pull { json } => {
-            let report = catalog.pull()?;
+            let remote = catalog.remote_url()?.unwrap_or_default();
+            let report = with_progress(&format!("pulling from {remote}"), || catalog.pull())?;
             print::pull(&report, *json)?;
             if report.outcome == PullOutcome::RemoteEmpty && !*json {
                 eprintln!("the remote has no catalog yet; `xorq catalog push` publishes this one");
@@ -485,6 +611,8 @@ fn on_catalog(catalog: &Catalog, command: &CatalogCommand) -> Result<()> {
         | CatalogCommand::RunCached(_)
         | CatalogCommand::Union { .. }
         | CatalogCommand::Join { .. }
+        | CatalogCommand::Compose { .. }
+        | CatalogCommand::Rebase { .. }
         | CatalogCommand::Pin { .. }
         | CatalogCommand::Unpin { .. } => Err(CliError::Internal("catalog command dispatched twice".into())),
         #[cfg(feature = "serve")]
@@ -593,7 +721,8 @@ fn create(command: &CatalogCommand, path: &std::path::Path, register: Option<&St
     }
     let catalog = match command {
         CatalogCommand::Clone { url, .. } => {
-            let (catalog, how) = Catalog::clone_from(url, path)?;
+            let shown = xorq_catalog::git::redact(url);
+            let (catalog, how) = with_progress(&format!("cloning {shown}"), || Catalog::clone_from(url, path))?;
             match how {
                 Cloned::Catalog => eprintln!("cloned the catalog at `{url}` into {}", catalog.path().display()),
                 Cloned::Initialized => eprintln!(

@@ -12,7 +12,7 @@ use xorq_catalog::{
 use crate::error::{CliError, Result};
 use crate::output::{Target, write_text};
 
-fn short(address: &str) -> &str {
+pub(super) fn short(address: &str) -> &str {
     address.get(..12).unwrap_or(address)
 }
 
@@ -90,16 +90,38 @@ pub fn added(added: &Added, as_json: bool) -> Result<()> {
 }
 
 /// `list`.
-pub fn entries(entries: &[EntrySummary], as_json: bool) -> Result<()> {
+/// With `kinds` (one per entry, `--kind`), each entry's kind too.
+pub fn entries(entries: &[EntrySummary], kinds: Option<&[&str]>, as_json: bool) -> Result<()> {
     if as_json {
-        return json(entries);
+        return match kinds {
+            None => json(entries),
+            Some(kinds) => {
+                #[derive(Serialize)]
+                struct WithKind<'a> {
+                    #[serde(flatten)]
+                    entry: &'a EntrySummary,
+                    kind: &'a str,
+                }
+                let rows: Vec<WithKind> =
+                    entries.iter().zip(kinds).map(|(entry, kind)| WithKind { entry, kind }).collect();
+                json(&rows)
+            }
+        };
     }
     if entries.is_empty() {
         eprintln!("No entries.");
         return Ok(());
     }
-    let rows: Vec<Vec<String>> =
-        entries.iter().map(|e| vec![short(&e.address).to_string(), e.aliases.join(", ")]).collect();
+    let rows: Vec<Vec<String>> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let mut row = vec![short(&e.address).to_string()];
+            row.extend(kinds.and_then(|k| k.get(i)).map(|k| k.to_string()));
+            row.push(e.aliases.join(", "));
+            row
+        })
+        .collect();
     emit(&table(&rows))
 }
 
@@ -133,6 +155,11 @@ pub fn details(d: &EntryDetails, as_json: bool) -> Result<()> {
     if as_json {
         return json(d);
     }
+    emit(&details_text(d))
+}
+
+/// `show`'s text (also the browser's details pane).
+pub fn details_text(d: &EntryDetails) -> String {
     let m = &d.metadata;
     let mut out = String::new();
     let _ = writeln!(out, "entry        {}", m.address);
@@ -207,14 +234,15 @@ pub fn details(d: &EntryDetails, as_json: bool) -> Result<()> {
         }));
         out.push_str(&indent(&table(&rows)));
     }
-    emit(&out)
+    out
 }
 
 fn indent(text: &str) -> String {
     text.lines().map(|l| format!("  {l}\n")).collect()
 }
 
-fn schema_rows(columns: &[ColumnMeta]) -> String {
+/// The columns as `schema` prints them (also the browser's schema pane).
+pub fn schema_rows(columns: &[ColumnMeta]) -> String {
     let rows: Vec<Vec<String>> = columns
         .iter()
         .map(|c| vec![c.name.clone(), c.dtype.clone(), if c.nullable { "" } else { "not null" }.to_string()])
@@ -359,6 +387,39 @@ pub fn pull(report: &PullReport, as_json: bool) -> Result<()> {
             fmt(&c.kept),
             fmt(&c.theirs),
             c.alias
+        );
+    }
+    Ok(())
+}
+
+/// `gc`: the orphans on stdout (one path per line, as `git clean -n` lists them), the sizes on
+/// stderr.
+pub fn gc(report: &xorq_catalog::GcReport, as_json: bool) -> Result<()> {
+    if as_json {
+        return json(report);
+    }
+    let verb = if report.dry_run { "would remove" } else { "removed" };
+    let rows: Vec<Vec<String>> =
+        report.orphans.iter().map(|o| vec![verb.to_string(), o.path.clone(), size(o.bytes)]).collect();
+    emit(&table(&rows))?;
+    let orphans = report.orphans.len();
+    let bytes: u64 = report.orphans.iter().map(|o| o.bytes).sum();
+    let objects = report.unreachable_objects;
+    if report.dry_run {
+        eprintln!(
+            "{orphans} orphan{} ({}) and {objects} unreachable git object{}; `xorq catalog gc` removes them",
+            if orphans == 1 { "" } else { "s" },
+            size(bytes),
+            if objects == 1 { "" } else { "s" },
+        );
+    } else {
+        eprintln!(
+            "removed {orphans} orphan{} ({}) and {objects} unreachable git object{}; the repository went from {} to {}",
+            if orphans == 1 { "" } else { "s" },
+            size(bytes),
+            if objects == 1 { "" } else { "s" },
+            size(report.git_bytes_before),
+            size(report.git_bytes_after),
         );
     }
     Ok(())

@@ -29,7 +29,7 @@ impl SyncFlag {
             return Ok(());
         }
         let Some(url) = catalog.remote_url()? else { return Ok(()) };
-        match catalog.push() {
+        match with_progress(&format!("pushing to {url}"), || catalog.push()) {
             Ok(PushOutcome::Pushed) => eprintln!("pushed to `{url}`"),
             Ok(PushOutcome::UpToDate) => {}
             Err(e) => {
@@ -42,4 +42,13 @@ hint: `xorq catalog push` publishes it once the remote is reachable; `--no-sync`
         }
         Ok(())
     }
+}
+
+/// Runs `network` (a push, pull or clone) with a spinner saying `what` on a terminal, cleared
+/// when it ends: a slow remote shows that something is happening and for how long.
+pub(super) fn with_progress<T>(what: &str, network: impl FnOnce() -> T) -> T {
+    let spinner = crate::progress::Progress::start(what);
+    let out = network();
+    spinner.finish();
+    out
 }

@@ -4,7 +4,7 @@
 //!
 //! Every rule restates DataFusion 55's typing of the function over the IR's logical types: which
 //! argument types it accepts, what each argument is converted to, and the result type.
-//! `xorq-engines/tests/function_typing.rs` compares each entry with DataFusion's own signature
+//! `xorq-engines/tests/functions/typing.rs` compares each entry with DataFusion's own signature
 //! coercion and return type for every combination of IR types, so a rule that drifts is a failing
 //! test.
 

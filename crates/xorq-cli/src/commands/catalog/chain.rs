@@ -1,0 +1,112 @@
+//! `xorq catalog compose`: entries chained into one new entry. The first entry gives the rows;
+//! each next one is applied to the rows so far, its unbound input (an `unbound_expr` entry) or
+//! else its one source bound to them; `--code` then applies one SQL query over `source`. The
+//! result is built and cataloged; its address follows from its parts, so composing the same
+//! entries the same way gives the same entry.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use xorq::{Table, UnbindTarget};
+use xorq_build::LoadedBuild;
+use xorq_engines::datafusion::sql::{TableResolver, sql_to_table};
+use xorq_engines::error::EngineError;
+
+use super::super::target::{CatalogOpts, load};
+use crate::error::{CliError, Result};
+
+/// The name `--code` reads the composed rows by.
+pub const SOURCE: &str = "source";
+
+/// One step of a composition, as `--dry-run` shows it.
+pub struct Step {
+    /// The entry as it was named.
+    pub entry: String,
+    /// What it did: `rows` for the first, else the input it was bound through.
+    pub how: String,
+    /// The composition's address after this step.
+    pub address: String,
+}
+
+/// The composition of `entries` (then `code`), the builds it read, and its steps.
+pub fn compose(
+    entries: &[String],
+    code: Option<&str>,
+    catalog: &CatalogOpts,
+) -> Result<(Table, Vec<LoadedBuild>, Vec<Step>)> {
+    let Some((first, rest)) = entries.split_first() else {
+        return Err(CliError::Usage("name the entries to compose: the source first, then each transform".into()));
+    };
+    if rest.is_empty() && code.is_none() {
+        return Err(CliError::Usage(format!(
+            "one entry composes to itself: add a transform entry after `{first}`, or `--code \"SELECT … FROM {SOURCE}\"`"
+        )));
+    }
+    let source = load(Path::new(first), catalog)?;
+    if let Some((name, _)) = source.table.inputs()?.into_iter().next() {
+        return Err(CliError::Usage(format!(
+            "`{first}` has an unbound input (`{name}`), so it cannot give the rows: put an entry that reads its sources first"
+        )));
+    }
+    let mut table = source.table.clone();
+    let mut steps = vec![Step { entry: first.clone(), how: "rows".into(), address: table.address().hex() }];
+    let mut parts = vec![source];
+    for name in rest {
+        let step = load(Path::new(name), catalog)?;
+        let (open, input) = step.table.unbind_target(&UnbindTarget::Inferred, None).map_err(|e| {
+            CliError::Usage(format!(
+                "`{name}` cannot be applied to the rows so far: it needs exactly one unbound input or one source to bind them to\n{e}"
+            ))
+        })?;
+        table = open.bind_input(&input, &table).map_err(|e| CliError::Usage(format!("`{name}`: {e}")))?;
+        steps.push(Step {
+            entry: name.clone(),
+            how: format!("bound to its input `{input}`"),
+            address: table.address().hex(),
+        });
+        parts.push(step);
+    }
+    if let Some(sql) = code {
+        table = sql_to_table(sql, &Rows(&table)).map_err(|e| CliError::Usage(format!("--code: {e}")))?;
+        steps.push(Step {
+            entry: "--code".into(),
+            how: format!("SQL over `{SOURCE}`"),
+            address: table.address().hex(),
+        });
+    }
+    Ok((table, parts, steps))
+}
+
+/// What `--dry-run` prints: each step and the result's columns.
+pub fn plan_text(table: &Table, steps: &[Step]) -> String {
+    let mut out = String::new();
+    for (i, step) in steps.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "{}. {}  ({})  -> {}",
+            i + 1,
+            step.entry,
+            step.how,
+            &step.address[..12.min(step.address.len())]
+        );
+    }
+    let _ = writeln!(out, "result {}", table.address().hex());
+    for field in table.schema().fields() {
+        let _ = writeln!(out, "  {}  {}{}", field.name, field.dtype, if field.nullable { "" } else { " not null" });
+    }
+    out
+}
+
+/// `--code`'s one table: the rows composed so far, as `source`.
+struct Rows<'t>(&'t Table);
+
+impl TableResolver for Rows<'_> {
+    fn table(&self, profile: &str, path: &[String]) -> std::result::Result<Table, EngineError> {
+        let table = std::iter::once(profile).chain(path.iter().map(String::as_str)).collect::<Vec<_>>().join(".");
+        Err(EngineError::NotConnected { profile: profile.to_string(), table })
+    }
+
+    fn bare_table(&self, name: &str) -> std::result::Result<Option<Table>, EngineError> {
+        Ok(name.eq_ignore_ascii_case(SOURCE).then(|| self.0.clone()))
+    }
+}

@@ -1,0 +1,187 @@
+//! The catalog commands that make or clean entries from other entries: `gc`, `compose`,
+//! `rebase`; and `list --kind`, `show --raw`. Real binary, real git, real files.
+
+use std::fs;
+
+use crate::common::sandbox::Sandbox;
+
+const SOURCE: &str = "SELECT * FROM read_parquet('data/sales.parquet') WHERE amount > 100";
+const TOTALS: &str = "SELECT region, round(sum(amount), 2) AS total FROM read_parquet('data/sales.parquet') GROUP BY region ORDER BY region";
+
+fn csv(s: &Sandbox, args: &[&str]) -> String {
+    let mut all = vec!["run"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["-o", "-", "-f", "csv"]);
+    s.ok(&all).stdout
+}
+
+#[test]
+fn gc_lists_then_removes_what_no_commit_names_and_keeps_every_entry() {
+    let s = Sandbox::new("sales", 50);
+    let cat = s.catalog("cat");
+    let build = s.build_sql("t.sql", TOTALS, &[]);
+    s.ok(&["catalog", "-p", &cat, "add", &build, "-a", "totals", "--no-sync"]);
+    let root = std::path::Path::new(&cat);
+    // A killed writer's staging copy, and a directory copied in by hand.
+    fs::create_dir_all(root.join("entries/.tmp-x1/data")).expect("staging");
+    fs::write(root.join("entries/.tmp-x1/data/part"), vec![7u8; 5000]).expect("staging file");
+    let stray = "e".repeat(64);
+    fs::create_dir_all(root.join("entries").join(&stray)).expect("stray");
+    fs::write(root.join("entries").join(&stray).join("expr.yaml"), "not committed").expect("stray file");
+
+    let dry = s.ok(&["catalog", "-p", &cat, "gc", "--dry-run"]);
+    assert!(dry.stdout.contains("would remove  entries/.tmp-x1"), "{}", dry.stdout);
+    assert!(dry.stdout.contains(&format!("entries/{stray}")), "{}", dry.stdout);
+    assert!(dry.stderr.contains("2 orphans"), "{}", dry.stderr);
+    assert!(root.join("entries/.tmp-x1").exists() && root.join("entries").join(&stray).exists());
+
+    let json = s.ok(&["catalog", "-p", &cat, "gc", "--dry-run", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON");
+    assert_eq!(v["orphans"].as_array().map(Vec::len), Some(2), "{v}");
+    assert_eq!(v["dry_run"], true);
+
+    let done = s.ok(&["catalog", "-p", &cat, "gc"]);
+    assert!(done.stdout.contains("removed  entries/.tmp-x1"), "{}", done.stdout);
+    assert!(done.stderr.contains("removed 2 orphans"), "{}", done.stderr);
+    assert!(!root.join("entries/.tmp-x1").exists() && !root.join("entries").join(&stray).exists());
+    // Every committed entry and alias is still there, and the catalog checks clean.
+    s.ok(&["catalog", "-p", &cat, "check"]);
+    assert_eq!(csv(&s, &["totals", "--catalog-path", &cat]), csv(&s, &[&build]));
+    let again = s.ok(&["catalog", "-p", &cat, "gc"]);
+    assert!(again.stderr.contains("removed 0 orphans"), "{}", again.stderr);
+}
+
+#[test]
+fn compose_binds_each_transform_to_the_rows_so_far() {
+    let s = Sandbox::new("sales", 300);
+    let cat = s.catalog("cat");
+    let src = s.build_sql("src.sql", SOURCE, &[]);
+    let totals = s.build_sql("totals.sql", TOTALS, &[]);
+    s.ok(&["catalog", "-p", &cat, "add", &src, "-a", "large", "--no-sync"]);
+    s.ok(&["catalog", "-p", &cat, "add", &totals, "-a", "totals", "--no-sync"]);
+
+    // The plan first: nothing is built or cataloged.
+    let plan = s.ok(&["catalog", "-p", &cat, "compose", "large", "totals", "--dry-run"]).stdout;
+    assert!(plan.contains("1. large  (rows)") && plan.contains("2. totals  (bound to its input"), "{plan}");
+    assert!(plan.contains("result ") && plan.contains("total  "), "{plan}");
+    assert_eq!(s.ok(&["catalog", "-p", &cat, "list", "--json"]).stdout.matches("address").count(), 2);
+
+    // The composition computes what one pipeline written by hand computes.
+    let composed = s.ok(&["catalog", "-p", &cat, "compose", "large", "totals", "-a", "large-totals", "--no-sync"]);
+    let address = composed.stdout.trim().to_string();
+    let by_hand = s.build_sql(
+        "by_hand.sql",
+        "SELECT region, round(sum(amount), 2) AS total FROM read_parquet('data/sales.parquet') WHERE amount > 100 GROUP BY region ORDER BY region",
+        &[],
+    );
+    assert_eq!(csv(&s, &["large-totals", "--catalog-path", &cat]), csv(&s, &[&by_hand]));
+    // The same composition again is the same entry.
+    let again = s.ok(&["catalog", "-p", &cat, "compose", "large", "totals", "--no-sync"]);
+    assert_eq!(again.stdout.trim(), address);
+
+    // SQL over `source` (the Python tool's `--code`).
+    let counted = s.ok(&[
+        "catalog",
+        "-p",
+        &cat,
+        "compose",
+        "large",
+        "-c",
+        "SELECT region, count(*) AS n FROM source GROUP BY region ORDER BY region",
+        "-a",
+        "counts",
+        "--no-sync",
+    ]);
+    assert!(!counted.stdout.trim().is_empty());
+    let direct = s.build_sql(
+        "counts.sql",
+        "SELECT region, count(*) AS n FROM read_parquet('data/sales.parquet') WHERE amount > 100 GROUP BY region ORDER BY region",
+        &[],
+    );
+    assert_eq!(csv(&s, &["counts", "--catalog-path", &cat]), csv(&s, &[&direct]));
+
+    // A transform whose source does not have the rows' columns is refused, naming both.
+    let err = s.fails(2, &["catalog", "-p", &cat, "compose", "totals", "large"]);
+    assert!(err.contains("`large`") && err.contains("do not have its columns"), "{err}");
+    let err = s.fails(2, &["catalog", "-p", &cat, "compose", "large"]);
+    assert!(err.contains("one entry composes to itself"), "{err}");
+}
+
+#[test]
+fn rebase_rederives_over_changed_sources_and_moves_the_aliases() {
+    let s = Sandbox::new("sales", 200);
+    let cat = s.catalog("cat");
+    let sql = "SELECT region, round(sum(amount), 2) AS total FROM read_parquet('data/live.parquet') GROUP BY region ORDER BY region";
+    // The source, read by reference.
+    let copy = s.build_sql("copy.sql", "SELECT region, amount FROM read_parquet('data/sales.parquet')", &[]);
+    s.ok(&["run", &copy, "-o", "data/live.parquet"]);
+    let build = s.build_sql("live.sql", sql, &["--no-relocate-reads"]);
+    s.ok(&["catalog", "-p", &cat, "add", &build, "-a", "prod", "-a", "stable", "--no-sync"]);
+    let old = s.ok(&["catalog", "-p", &cat, "show", "prod", "--json"]).stdout;
+    let old: serde_json::Value = serde_json::from_str(&old).expect("JSON");
+    let old = old["metadata"]["address"].as_str().expect("address").to_string();
+
+    // Nothing changed: the entry's own address, nothing committed.
+    let same = s.ok(&["catalog", "-p", &cat, "rebase", "prod", "-a", "extra"]);
+    assert_eq!(same.stdout.trim(), old);
+    assert!(same.stderr.contains("no source changed") && same.stderr.contains("not added"), "{}", same.stderr);
+
+    // The source gains a column: the same logic, re-derived, is a new entry; `prod` moves.
+    let wider =
+        s.build_sql("wider.sql", "SELECT region, amount, 1 AS extra FROM read_parquet('data/sales.parquet')", &[]);
+    s.ok(&["run", &wider, "-o", "data/live.parquet"]);
+    let rebased = s.ok(&["catalog", "-p", &cat, "rebase", "prod", "--only-alias", "prod", "--no-sync"]);
+    let new = rebased.stdout.trim().to_string();
+    assert_ne!(new[..12], old[..12], "{}", rebased.stderr);
+    assert!(rebased.stderr.contains("data/live.parquet changed"), "{}", rebased.stderr);
+    let aliases = s.ok(&["catalog", "-p", &cat, "list-aliases", "--json"]).stdout;
+    let aliases: serde_json::Value = serde_json::from_str(&aliases).expect("JSON");
+    let points = |name: &str| {
+        aliases.as_array().expect("array").iter().find(|a| a["alias"] == name).expect("alias")["address"]
+            .as_str()
+            .expect("address")
+            .to_string()
+    };
+    assert!(points("prod").starts_with(&new[..12]) && points("stable") == old, "{aliases}");
+    // The old entry is kept, and the new one runs.
+    s.ok(&["catalog", "-p", &cat, "show", &old[..12]]);
+    assert!(csv(&s, &["prod", "--catalog-path", &cat]).starts_with("region,total"));
+    s.fails(2, &["catalog", "-p", &cat, "rebase", "stable", "--only-alias", "nope"]);
+
+    // A column the logic needs is gone: a conflict, nothing written.
+    let narrow = s.build_sql("narrow.sql", "SELECT region FROM read_parquet('data/sales.parquet')", &[]);
+    s.ok(&["run", &narrow, "-o", "data/live.parquet"]);
+    let before = s.ok(&["catalog", "-p", &cat, "log", "--json"]).stdout;
+    let err = s.fails(4, &["catalog", "-p", &cat, "rebase", "prod"]);
+    assert!(err.contains("amount") && err.contains("nothing was written"), "{err}");
+    // The source is gone: unreadable, nothing written.
+    fs::remove_file(s.project.join("data/live.parquet")).expect("remove");
+    let err = s.fails(2, &["catalog", "-p", &cat, "rebase", "prod"]);
+    assert!(err.contains("live.parquet") && err.contains("nothing was written"), "{err}");
+    assert_eq!(s.ok(&["catalog", "-p", &cat, "log", "--json"]).stdout, before);
+}
+
+#[test]
+fn list_shows_kinds_and_show_raw_prints_the_stored_metadata() {
+    let s = Sandbox::new("sales", 20);
+    let cat = s.catalog("cat");
+    let plain = s.build_sql("plain.sql", "SELECT * FROM read_parquet('data/sales.parquet')", &[]);
+    let totals = s.build_sql("totals.sql", TOTALS, &[]);
+    s.ok(&["catalog", "-p", &cat, "add", &plain, &totals, "--no-sync"]);
+    let listed = s.ok(&["catalog", "-p", &cat, "list", "--kind"]).stdout;
+    let kind_of = |build: &str| {
+        let short = &std::path::Path::new(build).file_name().expect("name").to_string_lossy()[..12];
+        listed.lines().find(|l| l.starts_with(short)).map(|l| l.split_whitespace().nth(1).unwrap_or("").to_string())
+    };
+    assert_eq!(kind_of(&plain).as_deref(), Some("source"), "{listed}");
+    assert_eq!(kind_of(&totals).as_deref(), Some("expr"), "{listed}");
+    let json: serde_json::Value =
+        serde_json::from_str(&s.ok(&["catalog", "-p", &cat, "list", "--kind", "--json"]).stdout).expect("JSON");
+    assert!(json.as_array().expect("array").iter().all(|e| e["kind"].is_string()), "{json}");
+    assert!(!s.ok(&["catalog", "-p", &cat, "list", "--kind", "--no-kind"]).stdout.contains("source"));
+
+    let raw = s.ok(&["catalog", "-p", &cat, "show", &totals[7..19], "--raw"]).stdout;
+    let stored = fs::read_to_string(s.project.join(&totals).join("metadata.json")).expect("metadata");
+    assert_eq!(raw, stored);
+    s.fails(2, &["catalog", "-p", &cat, "show", &totals[7..19], "--raw", "--json"]);
+}
