@@ -70,12 +70,12 @@ pub enum Command {
     ServeUnbound(ServeUnboundArgs),
     /// Union two or more builds with identical schemas into a new build.
     #[command(
-        after_help = "Examples:\n  xorq union builds/a builds/b\n  xorq union builds/a builds/b builds/c --distinct"
+        after_help = "Examples:\n  xorq union builds/a builds/b\n  xorq union builds/a builds/b builds/c --distinct\n\nParts that name the same backend profile share one connection to it (the Python tool's\n`--rebind-backends`, the only mode here)."
     )]
     Union(UnionArgs),
     /// Join two builds into a new build.
     #[command(
-        after_help = "Examples:\n  xorq join builds/left builds/right --on id\n  xorq join builds/left builds/right --left-on user_id --right-on id --how left"
+        after_help = "Examples:\n  xorq join builds/left builds/right --on id\n  xorq join builds/left builds/right --left-on user_id --right-on id --how left\n\nParts that name the same backend profile share one connection to it (the Python tool's\n`--rebind-backends`, the only mode here)."
     )]
     Join(JoinArgs),
     /// Freeze a build's caches to the results they stored, as a new build that reads them.

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use xorq::{JoinKind, Table};
-use xorq_build::{BuildOptions, LoadedBuild};
+use xorq_build::{BuildOptions, LoadedBuild, Verification};
 
 use crate::error::{CliError, Result};
 
@@ -26,6 +26,11 @@ pub struct ComposeOpts {
     /// Also write the build path to this file (for scripts whose stdout is noisy).
     #[arg(long, value_name = "PATH")]
     pub emit_build_path_to: Option<PathBuf>,
+    /// Cache directory: where bundled files are remembered as verified (and, for `pin`, whose
+    /// stored results are pinned) [default: `$XORQ_CACHE_DIR`, else the project file's
+    /// `cache_dir`, else `~/.cache/xorq`].
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
     /// The catalog an alias is looked up in.
     #[command(flatten)]
     pub catalog: super::target::CatalogOpts,
@@ -128,8 +133,14 @@ pub struct JoinArgs {
 
 /// Writes `table` as a build under `dir` with the profiles of `parts`, bundling local file reads
 /// unless `relocate` is off; the new build's directory.
-pub(crate) fn build_into(table: &Table, parts: &[&LoadedBuild], dir: &Path, relocate: bool) -> Result<PathBuf> {
-    let mut options = BuildOptions::default().relocate_reads(relocate);
+pub(crate) fn build_into(
+    table: &Table,
+    parts: &[&LoadedBuild],
+    dir: &Path,
+    relocate: bool,
+    verification: &Verification,
+) -> Result<PathBuf> {
+    let mut options = BuildOptions::default().relocate_reads(relocate).verification(verification.clone());
     let mut seen: Vec<String> = Vec::new();
     for profile in parts.iter().flat_map(|b| b.profiles.iter()) {
         if !seen.iter().any(|n| n == profile.name()) {
@@ -143,7 +154,8 @@ pub(crate) fn build_into(table: &Table, parts: &[&LoadedBuild], dir: &Path, relo
 
 /// Writes `table` as a build, with the profiles of `parts`; prints its path.
 pub(crate) fn write(table: &Table, parts: &[&LoadedBuild], opts: &ComposeOpts) -> Result<()> {
-    let shown = build_into(table, parts, &opts.builds_dir, !opts.no_relocate_reads)?;
+    let verification = verification(opts.cache_dir.as_deref())?;
+    let shown = build_into(table, parts, &opts.builds_dir, !opts.no_relocate_reads, &verification)?;
     if let Some(file) = &opts.emit_build_path_to {
         crate::output::write_text(&format!("{}\n", shown.display()), &crate::output::Target::File(file.clone()))?;
     }
@@ -151,15 +163,30 @@ pub(crate) fn write(table: &Table, parts: &[&LoadedBuild], opts: &ComposeOpts) -
     Ok(())
 }
 
+/// How the builds a composition reads are verified: bundled files hashed once and remembered
+/// in the cache directory `cache_dir` (as `run` and `build` do).
+pub(crate) fn verification(cache_dir: Option<&Path>) -> Result<Verification> {
+    Ok(Verification::in_cache(&super::cache::for_run(cache_dir, false, false)?))
+}
+
 /// `xorq union`: the rows of every build, as one build.
 pub fn union(args: &UnionArgs) -> Result<()> {
-    let (table, parts) = union_table(&args.spec, &args.out.catalog)?;
+    let verification = verification(args.out.cache_dir.as_deref())?;
+    let (table, parts) = union_table(&args.spec, &args.out.catalog, &verification)?;
     write(&table, &parts.iter().collect::<Vec<_>>(), &args.out)
 }
 
 /// The union `spec` asks for, and the builds it reads (aliases looked up in `catalog`).
-pub(crate) fn union_table(spec: &UnionSpec, catalog: &super::target::CatalogOpts) -> Result<(Table, Vec<LoadedBuild>)> {
-    let parts = spec.builds.iter().map(|b| super::target::load(b, catalog)).collect::<Result<Vec<_>>>()?;
+pub(crate) fn union_table(
+    spec: &UnionSpec,
+    catalog: &super::target::CatalogOpts,
+    verification: &Verification,
+) -> Result<(Table, Vec<LoadedBuild>)> {
+    let parts = spec
+        .builds
+        .iter()
+        .map(|b| super::target::load_verified(b, catalog, verification))
+        .collect::<Result<Vec<_>>>()?;
     let first = &parts[0];
     for (arg, other) in spec.builds.iter().zip(&parts).skip(1) {
         if let Some(difference) = schema_difference(first.table.schema(), other.table.schema()) {
@@ -195,14 +222,19 @@ fn schema_difference(a: &xorq::Schema, b: &xorq::Schema) -> Option<String> {
 
 /// `xorq join`: the two builds joined, as one build.
 pub fn join(args: &JoinArgs) -> Result<()> {
-    let (table, parts) = join_table(&args.spec, &args.out.catalog)?;
+    let verification = verification(args.out.cache_dir.as_deref())?;
+    let (table, parts) = join_table(&args.spec, &args.out.catalog, &verification)?;
     write(&table, &parts.iter().collect::<Vec<_>>(), &args.out)
 }
 
 /// The join `spec` asks for, and the two builds it reads (aliases looked up in `catalog`).
-pub(crate) fn join_table(spec: &JoinSpec, catalog: &super::target::CatalogOpts) -> Result<(Table, Vec<LoadedBuild>)> {
-    let left = super::target::load(&spec.left, catalog)?;
-    let right = super::target::load(&spec.right, catalog)?;
+pub(crate) fn join_table(
+    spec: &JoinSpec,
+    catalog: &super::target::CatalogOpts,
+    verification: &Verification,
+) -> Result<(Table, Vec<LoadedBuild>)> {
+    let left = super::target::load_verified(&spec.left, catalog, verification)?;
+    let right = super::target::load_verified(&spec.right, catalog, verification)?;
     let keys: Vec<(String, String)> = if !spec.on.is_empty() {
         spec.on.iter().map(|k| (k.trim().to_string(), k.trim().to_string())).collect()
     } else {

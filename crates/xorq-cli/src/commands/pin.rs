@@ -31,10 +31,6 @@ pub struct PinArgs {
 /// How caches are pinned, shared by `xorq pin` and `xorq catalog pin`.
 #[derive(Clone, Debug, clap::Args)]
 pub struct PinHow {
-    /// Cache directory the results were stored in [default: `$XORQ_CACHE_DIR`, else
-    /// `~/.cache/xorq`].
-    #[arg(long, value_name = "DIR")]
-    pub cache_dir: Option<PathBuf>,
     /// Compute and store each cache that has no entry yet, then pin it (by default such a cache
     /// stays as it is).
     #[arg(short = 'e', long)]
@@ -57,15 +53,23 @@ pub struct UnpinArgs {
 
 /// `xorq pin`.
 pub fn pin(args: &PinArgs, verbose: bool) -> Result<()> {
-    let build = super::target::load(&args.build, &args.out.catalog)?;
-    let table = pinned(&build, &args.build, &args.how, verbose, "xorq run")?;
+    let verification = super::compose::verification(args.out.cache_dir.as_deref())?;
+    let build = super::target::load_verified(&args.build, &args.out.catalog, &verification)?;
+    let table = pinned(&build, &args.build, &args.how, args.out.cache_dir.as_deref(), verbose, "xorq run")?;
     super::compose::write(&table, &[&build], &args.out)
 }
 
 /// `build` with its stored caches pinned; what happened to each cache is said on stderr. An
 /// error when nothing could be pinned, saying why for each cache (and that `run` stores them).
-pub(crate) fn pinned(build: &LoadedBuild, arg: &Path, how: &PinHow, verbose: bool, run: &str) -> Result<Table> {
-    let cache = super::cache::for_run(how.cache_dir.as_deref(), false, verbose)?;
+pub(crate) fn pinned(
+    build: &LoadedBuild,
+    arg: &Path,
+    how: &PinHow,
+    cache_dir: Option<&Path>,
+    verbose: bool,
+    run: &str,
+) -> Result<Table> {
+    let cache = super::cache::for_run(cache_dir, false, verbose)?;
     let params = super::run::parse_params(&how.params)?;
     // The profiles a run reaches must be connected to compute missing entries.
     let session = xorq::Session::new().with_cache(cache);
@@ -104,7 +108,8 @@ fn report(reports: &[PinReport]) {
 
 /// `xorq unpin`.
 pub fn unpin(args: &UnpinArgs) -> Result<()> {
-    let build = super::target::load(&args.build, &args.out.catalog)?;
+    let verification = super::compose::verification(args.out.cache_dir.as_deref())?;
+    let build = super::target::load_verified(&args.build, &args.out.catalog, &verification)?;
     let table = unpinned(&build, &args.build)?;
     super::compose::write(&table, &[&build], &args.out)
 }

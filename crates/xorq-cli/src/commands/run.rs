@@ -145,10 +145,29 @@ pub(crate) fn write_result(
     format: Format,
     target: &Target,
 ) -> Result<u64> {
+    write_result_in_batches(started, format, target, None)
+}
+
+/// [`write_result`] with batches of at most `batch_size` rows (larger ones are sliced, which
+/// copies nothing).
+pub(crate) fn write_result_in_batches(
+    started: xorq_exec::Result<xorq_exec::blocking::BatchIter>,
+    format: Format,
+    target: &Target,
+    batch_size: Option<u64>,
+) -> Result<u64> {
     let mut progress = Progress::start("running");
+    let limit = batch_size.map(|n| usize::try_from(n).unwrap_or(usize::MAX).max(1));
     let written = started.map_err(CliError::from).and_then(|stream| {
         let schema = stream.schema();
-        output::write(stream.map(|b| b.map_err(CliError::from)), schema, format, target, |n| progress.rows(n))
+        let batches = stream.flat_map(move |b| match (b, limit) {
+            (Ok(batch), Some(n)) if batch.num_rows() > n => (0..batch.num_rows())
+                .step_by(n)
+                .map(|offset| Ok(batch.slice(offset, n.min(batch.num_rows() - offset))))
+                .collect::<Vec<_>>(),
+            (other, _) => vec![other.map_err(CliError::from)],
+        });
+        output::write(batches, schema, format, target, |n| progress.rows(n))
     });
     progress.finish();
     written

@@ -13,7 +13,7 @@ use xorq_exec::blocking::execute_stream_with_inputs_in;
 use xorq_exec::ipc::{read_ipc, read_ipc_seekable};
 
 use super::cache as cache_cmd;
-use super::run::{load_and_connect, parse_params, write_result};
+use super::run::{load_and_connect, parse_params, write_result_in_batches};
 use crate::error::{CliError, Result};
 use crate::output::{Format, Target};
 
@@ -75,6 +75,10 @@ pub struct RunUnboundArgs {
     /// Return at most this many rows.
     #[arg(long, value_name = "N")]
     pub limit: Option<u64>,
+    /// Write batches of at most this many rows (larger ones are split, without copying) [default:
+    /// as the engine makes them].
+    #[arg(long, value_name = "ROWS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub batch_size: Option<u64>,
     /// Bind a parameter: `-p threshold=0.5` (repeatable).
     #[arg(short = 'p', long = "param", visible_alias = "params", value_name = "NAME=VALUE")]
     pub params: Vec<String>,
@@ -107,7 +111,8 @@ pub fn run(args: &RunUnboundArgs, verbose: bool) -> Result<()> {
         }
     };
     let inputs = Inputs::new().bind(&name, rows)?;
-    let rows = write_result(execute_stream_with_inputs_in(&session, &table, &params, inputs), format, &target)?;
+    let started = execute_stream_with_inputs_in(&session, &table, &params, inputs);
+    let rows = write_result_in_batches(started, format, &target, args.batch_size)?;
     if let Target::File(path) = &target {
         eprintln!("wrote {} to {}", xorq_exec::cache::event::rows_text(rows), path.display());
     }

@@ -100,6 +100,31 @@ fn compose_binds_each_transform_to_the_rows_so_far() {
     );
     assert_eq!(csv(&s, &["counts", "--catalog-path", &cat]), csv(&s, &[&direct]));
 
+    // `catalog run` composes the same way without cataloging anything, or streams rows in.
+    let entries_before = s.ok(&["catalog", "-p", &cat, "list", "--json"]).stdout;
+    let ran = s.ok(&["catalog", "-p", &cat, "run", "large", "totals", "-o", "-", "-f", "csv"]).stdout;
+    assert_eq!(ran, csv(&s, &[&by_hand]));
+    let ran = s
+        .ok(&[
+            "catalog",
+            "-p",
+            &cat,
+            "run",
+            "large",
+            "-c",
+            "SELECT region, count(*) AS n FROM source GROUP BY region ORDER BY region",
+            "-o",
+            "-",
+            "-f",
+            "csv",
+        ])
+        .stdout;
+    assert_eq!(ran, csv(&s, &[&direct]));
+    s.ok(&["run", &src, "-o", "rows.arrow", "-f", "arrow"]);
+    let streamed = s.ok(&["catalog", "-p", &cat, "run", "totals", "-i", "rows.arrow", "-o", "-", "-f", "csv"]).stdout;
+    assert_eq!(streamed, csv(&s, &[&by_hand]));
+    assert_eq!(s.ok(&["catalog", "-p", &cat, "list", "--json"]).stdout, entries_before);
+
     // A transform whose source does not have the rows' columns is refused, naming both.
     let err = s.fails(2, &["catalog", "-p", &cat, "compose", "totals", "large"]);
     assert!(err.contains("`large`") && err.contains("do not have its columns"), "{err}");

@@ -98,3 +98,30 @@ fn wrong_rows_and_wrong_nodes_are_named() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("it has no `Join` node"), "{}", r.stderr);
 }
+
+/// `--batch-size N` (the Python tool's flag): the output's Arrow batches hold at most N rows,
+/// and together every row; 0 is refused.
+#[test]
+fn batch_size_bounds_the_output_batches() {
+    let (_tmp, dir) = project("sales");
+    std::fs::write(dir.join("all.sql"), "SELECT * FROM read_parquet('data/sales.parquet') WHERE amount > 0\n")
+        .expect("writes");
+    let all = xorq_in(&dir, &["build", "all.sql"]).stdout.trim().to_string();
+    let r = xorq_in(&dir, &["run", &all, "-o", "rows.arrow", "-f", "arrow"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = xorq_in(&dir, &["run-unbound", &all, "-i", "rows.arrow", "--batch-size", "7", "-o", "out.arrow"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let read = |name: &str| {
+        let file = std::fs::File::open(dir.join(name)).expect("arrow file");
+        arrow::ipc::reader::StreamReader::try_new(file, None)
+            .expect("IPC stream")
+            .map(|b| b.expect("batch").num_rows())
+            .collect::<Vec<_>>()
+    };
+    let (before, after) = (read("rows.arrow"), read("out.arrow"));
+    assert!(before.iter().any(|n| *n > 7), "the input has a batch over 7 rows: {before:?}");
+    assert!(after.iter().all(|n| *n <= 7), "{after:?}");
+    assert_eq!(after.iter().sum::<usize>(), before.iter().sum::<usize>());
+    let r = xorq_in(&dir, &["run-unbound", &all, "-i", "rows.arrow", "--batch-size", "0", "-o", "-"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}

@@ -7,5 +7,6 @@ mod common;
 
 mod functions;
 mod sources;
+mod tpch;
 mod tpch_answers;
 mod tpch_plans;

@@ -11,19 +11,7 @@
 //! in `crates/xorq/tpch/answers-ledger.txt`. The test fails when any outcome is not the
 //! ledger's: a query that newly fails, and a ledgered query that now passes.
 
-#[path = "../../tpch/compare.rs"]
-mod compare;
-#[path = "../../tpch/data.rs"]
-mod data;
-#[path = "../../tpch/engines.rs"]
-mod engines;
-#[path = "../../tpch/files.rs"]
-mod files;
-#[path = "../../tpch/ledger.rs"]
-mod ledger;
-#[path = "../../tpch/queries.rs"]
-mod queries;
-
+use crate::tpch::{compare, engines, files, ledger, queries};
 use std::path::Path;
 use std::time::Instant;
 

@@ -11,19 +11,7 @@
 //! The queries whose plans differ today are recorded with their reason in
 //! `crates/xorq/tpch/plans-ledger.txt`; the test fails when any outcome is not the ledger's.
 
-#[path = "../../tpch/data.rs"]
-mod data;
-#[path = "../../tpch/engines.rs"]
-mod engines;
-#[path = "../../tpch/files.rs"]
-mod files;
-#[path = "../../tpch/ledger.rs"]
-mod ledger;
-#[path = "../../tpch/plan_shape.rs"]
-mod plan_shape;
-#[path = "../../tpch/queries.rs"]
-mod queries;
-
+use crate::tpch::{engines, files, ledger, plan_shape, queries};
 use std::path::Path;
 use std::sync::Arc;
 

@@ -8,11 +8,11 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use xorq::{Table, UnbindTarget};
-use xorq_build::LoadedBuild;
+use xorq_build::{LoadedBuild, Verification};
 use xorq_engines::datafusion::sql::{TableResolver, sql_to_table};
 use xorq_engines::error::EngineError;
 
-use super::super::target::{CatalogOpts, load};
+use super::super::target::{CatalogOpts, load_verified};
 use crate::error::{CliError, Result};
 
 /// The name `--code` reads the composed rows by.
@@ -33,6 +33,7 @@ pub fn compose(
     entries: &[String],
     code: Option<&str>,
     catalog: &CatalogOpts,
+    verification: &Verification,
 ) -> Result<(Table, Vec<LoadedBuild>, Vec<Step>)> {
     let Some((first, rest)) = entries.split_first() else {
         return Err(CliError::Usage("name the entries to compose: the source first, then each transform".into()));
@@ -42,7 +43,7 @@ pub fn compose(
             "one entry composes to itself: add a transform entry after `{first}`, or `--code \"SELECT … FROM {SOURCE}\"`"
         )));
     }
-    let source = load(Path::new(first), catalog)?;
+    let source = load_verified(Path::new(first), catalog, verification)?;
     if let Some((name, _)) = source.table.inputs()?.into_iter().next() {
         return Err(CliError::Usage(format!(
             "`{first}` has an unbound input (`{name}`), so it cannot give the rows: put an entry that reads its sources first"
@@ -52,7 +53,7 @@ pub fn compose(
     let mut steps = vec![Step { entry: first.clone(), how: "rows".into(), address: table.address().hex() }];
     let mut parts = vec![source];
     for name in rest {
-        let step = load(Path::new(name), catalog)?;
+        let step = load_verified(Path::new(name), catalog, verification)?;
         let (open, input) = step.table.unbind_target(&UnbindTarget::Inferred, None).map_err(|e| {
             CliError::Usage(format!(
                 "`{name}` cannot be applied to the rows so far: it needs exactly one unbound input or one source to bind them to\n{e}"

@@ -6,6 +6,7 @@ mod chain;
 mod export;
 mod print;
 mod rebase;
+mod run_entries;
 mod sync;
 mod tui;
 
@@ -21,7 +22,6 @@ use xorq_catalog::{AliasName, Catalog, CatalogError, Cloned, PullOutcome, PushOu
 use super::compose::{self, JoinSpec, UnionSpec};
 use super::lineage::LineageArgs;
 use super::pin::PinHow;
-use super::run::RunArgs;
 use super::target::CatalogOpts;
 use crate::error::{CliError, Result};
 
@@ -52,8 +52,9 @@ pub enum CatalogCommand {
     /// Create a catalog: a new git repository (`--path`, `--name`, or the default catalog).
     #[command(after_help = "Examples:\n  xorq catalog --path team-catalog init\n  xorq catalog --name analytics init")]
     Init,
-    /// Clone a catalog from a git URL (a bare repository path works too) into `--path`, the
-    /// catalog `--name`, or the default catalog.
+    /// Clone a catalog from a git URL (a bare repository path works too).
+    ///
+    /// Into `--path`, the catalog `--name`, or the default catalog.
     #[command(
         after_help = "Examples:\n  xorq catalog clone git@github.com:acme/catalog.git\n  xorq catalog --path ./acme clone /srv/git/catalog.git"
     )]
@@ -184,11 +185,14 @@ pub enum CatalogCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Run an entry (as `xorq run`).
+    /// Run an entry (as `xorq run`), or several composed.
+    ///
+    /// Several entries, or `-c`, are composed first (as `xorq catalog compose`, keeping
+    /// nothing); `-i` streams rows into an entry's unbound input.
     #[command(
-        after_help = "Examples:\n  xorq catalog run revenue -o - -f csv\n  xorq catalog run revenue@r1 -o out.parquet"
+        after_help = "Examples:\n  xorq catalog run revenue -o - -f csv\n  xorq catalog run revenue@r1 -o out.parquet\n  xorq catalog run orders clean-orders -c \"SELECT * FROM source WHERE amount > 100\" -o - -f csv\n  xorq catalog run orders -o - -f arrow | xorq catalog run score -i - -o - -f csv"
     )]
-    Run(RunArgs),
+    Run(run_entries::CatalogRunArgs),
     /// Serve an entry over Arrow Flight (as `xorq serve-unbound`).
     #[cfg(feature = "serve")]
     #[command(
@@ -197,7 +201,7 @@ pub enum CatalogCommand {
     ServeUnbound(super::serve_unbound::ServeUnboundArgs),
     /// Union two or more entries with identical schemas into a new entry (as `xorq union`).
     #[command(
-        after_help = "Examples:\n  xorq catalog union orders-jan orders-feb --alias orders-q1\n  xorq catalog union orders-jan orders-feb orders-mar --distinct"
+        after_help = "Examples:\n  xorq catalog union orders-jan orders-feb --alias orders-q1\n  xorq catalog union orders-jan orders-feb orders-mar --distinct\n\nParts that name the same backend profile share one connection to it (the Python tool's\n`--rebind-backends`, the only mode here)."
     )]
     Union {
         /// What is unioned.
@@ -209,7 +213,7 @@ pub enum CatalogCommand {
     },
     /// Join two entries into a new entry (as `xorq join`).
     #[command(
-        after_help = "Examples:\n  xorq catalog join orders customers --on customer_id --alias enriched-orders\n  xorq catalog join orders users --left-on user_id --right-on id --how left"
+        after_help = "Examples:\n  xorq catalog join orders customers --on customer_id --alias enriched-orders\n  xorq catalog join orders users --left-on user_id --right-on id --how left\n\nParts that name the same backend profile share one connection to it (the Python tool's\n`--rebind-backends`, the only mode here)."
     )]
     Join {
         /// What is joined.
@@ -219,8 +223,9 @@ pub enum CatalogCommand {
         #[command(flatten)]
         register: Register,
     },
-    /// Compose entries into a new entry: the first gives the rows, each next one is applied to
-    /// the rows so far (its unbound input, or else its one source, bound to them), then
+    /// Compose entries into a new entry, as a chain of source and transforms.
+    ///
+    /// The first entry gives the rows, each next one is applied to the rows so far (its unbound input, or else its one source, bound to them), then
     /// `--code`; the result is built and cataloged. The same entries composed the same way give
     /// the same entry.
     #[command(
@@ -243,8 +248,9 @@ pub enum CatalogCommand {
         #[command(flatten)]
         register: Register,
     },
-    /// Re-derive an entry over its sources as they are now and catalog it as a new entry (the
-    /// old one stays); its aliases move to the new entry. Run it when `check-sources` reports a
+    /// Re-derive an entry over its sources as they are now, as a new entry.
+    ///
+    /// The old entry stays; its aliases move to the new entry. Run it when `check-sources` reports a
     /// changed source. Prints the resulting entry's address; with no change, the entry's own.
     #[command(
         after_help = "Exit codes:\n  0  rebased, or nothing changed\n  1  refused or failed (the name does not resolve, --only-alias names an alias the entry lacks, a write failed)\n  2  a source could not be read; nothing written\n  4  conflict: an operation no longer fits the sources as they are now (a column gone or retyped); nothing written\n\nExamples:\n  xorq catalog rebase prod-matches\n  xorq catalog rebase prod-matches --only-alias prod -a matches-v2"
@@ -309,7 +315,9 @@ pub enum CatalogCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Export an entry, to ship it where there is no catalog: `<output>/<name>.zip` (re-added
+    /// Export an entry as a `.zip` or a build directory, to ship it where there is no catalog.
+    ///
+    /// Writes `<output>/<name>.zip` (re-added
     /// with `xorq catalog add <file>.zip`), or with `--dir` a build directory
     /// `<output>/<address>` that `xorq run` reads.
     #[command(
@@ -336,7 +344,9 @@ pub enum CatalogCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Remove what the catalog keeps that no commit names: untracked files and directories under
+    /// Remove what the catalog keeps that no commit names.
+    ///
+    /// That is: untracked files and directories under
     /// `entries/` and `aliases/` (a killed writer's staging copy, a directory copied in by hand)
     /// and git objects no commit reaches; then compact the repository. Committed entries and
     /// aliases are never touched (`remove` and `remove-alias` do that).
@@ -352,8 +362,9 @@ pub enum CatalogCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Browse the catalog in the terminal: entries, aliases and revisions, with details, schema
-    /// and lineage panes, re-read on an interval. Keys: ↑↓ (or j/k) select, Tab or 1-4 switch
+    /// Browse the catalog in the terminal: entries, aliases, revisions, schema and lineage.
+    ///
+    /// The catalog is re-read on an interval (`--refresh`). Keys: ↑↓ (or j/k) select, Tab or 1-4 switch
     /// pane, PgUp/PgDn scroll, r re-read now, q, Esc or Ctrl+C quit.
     #[command(after_help = "Examples:\n  xorq catalog tui\n  xorq catalog --name analytics tui --refresh 2")]
     Tui {
@@ -415,11 +426,7 @@ pub fn run(args: &CatalogArgs, verbose: bool) -> Result<()> {
             lineage.catalog = lineage.catalog.within(&selector)?;
             super::lineage::run(&lineage)
         }
-        CatalogCommand::Run(run) => {
-            let mut run = run.clone();
-            run.catalog = run.catalog.within(&selector)?;
-            super::run::run(&run, verbose)
-        }
+        CatalogCommand::Run(run) => run_entries::run(run, &selector, verbose),
         CatalogCommand::RunCached(cached) => {
             let mut cached = cached.clone();
             cached.run.catalog = cached.run.catalog.within(&selector)?;
@@ -432,16 +439,19 @@ pub fn run(args: &CatalogArgs, verbose: bool) -> Result<()> {
             super::serve_unbound::run(&serve, verbose)
         }
         CatalogCommand::Union { spec, register } => {
-            let (table, parts) = compose::union_table(spec, &CatalogOpts::default().within(&selector)?)?;
+            let verification = compose::verification(register.cache_dir.as_deref())?;
+            let (table, parts) = compose::union_table(spec, &CatalogOpts::default().within(&selector)?, &verification)?;
             add_composed(&selector, &table, &parts.iter().collect::<Vec<_>>(), register, None)
         }
         CatalogCommand::Join { spec, register } => {
-            let (table, parts) = compose::join_table(spec, &CatalogOpts::default().within(&selector)?)?;
+            let verification = compose::verification(register.cache_dir.as_deref())?;
+            let (table, parts) = compose::join_table(spec, &CatalogOpts::default().within(&selector)?, &verification)?;
             add_composed(&selector, &table, &parts.iter().collect::<Vec<_>>(), register, None)
         }
         CatalogCommand::Compose { entries, code, dry_run, register } => {
+            let verification = compose::verification(register.cache_dir.as_deref())?;
             let (table, parts, steps) =
-                chain::compose(entries, code.as_deref(), &CatalogOpts::default().within(&selector)?)?;
+                chain::compose(entries, code.as_deref(), &CatalogOpts::default().within(&selector)?, &verification)?;
             if *dry_run {
                 return crate::output::write_text(&chain::plan_text(&table, &steps), &crate::output::Target::Stdout);
             }
@@ -449,7 +459,8 @@ pub fn run(args: &CatalogArgs, verbose: bool) -> Result<()> {
         }
         CatalogCommand::Rebase { entry, only_alias, register } => {
             let catalog = open(&crate::project::locate_catalog(&selector)?)?;
-            let (table, changed, build) = rebase::rederive(&catalog, entry)?;
+            let verification = compose::verification(register.cache_dir.as_deref())?;
+            let (table, changed, build) = rebase::rederive(&catalog, entry, &verification)?;
             let (old, new) = (build.metadata.address.clone(), table.address().hex());
             rebase::report(entry, &old, &new, &changed);
             if old == new {
@@ -464,13 +475,16 @@ pub fn run(args: &CatalogArgs, verbose: bool) -> Result<()> {
             add_composed(&selector, &table, &[&build], &register, None)
         }
         CatalogCommand::Pin { entry, how, register, move_aliases } => {
-            let build = super::target::load(entry, &CatalogOpts::default().within(&selector)?)?;
-            let table = super::pin::pinned(&build, entry, how, verbose, "xorq catalog run")?;
+            let verification = compose::verification(register.cache_dir.as_deref())?;
+            let build = super::target::load_verified(entry, &CatalogOpts::default().within(&selector)?, &verification)?;
+            let table =
+                super::pin::pinned(&build, entry, how, register.cache_dir.as_deref(), verbose, "xorq catalog run")?;
             let moved = move_aliases.then_some(build.metadata.address.as_str());
             add_composed(&selector, &table, &[&build], register, moved)
         }
         CatalogCommand::Unpin { entry, register, move_aliases } => {
-            let build = super::target::load(entry, &CatalogOpts::default().within(&selector)?)?;
+            let verification = compose::verification(register.cache_dir.as_deref())?;
+            let build = super::target::load_verified(entry, &CatalogOpts::default().within(&selector)?, &verification)?;
             let table = super::pin::unpinned(&build, entry)?;
             let moved = move_aliases.then_some(build.metadata.address.as_str());
             add_composed(&selector, &table, &[&build], register, moved)
@@ -634,6 +648,11 @@ pub struct Register {
     /// parts bundled stay bundled).
     #[arg(long, overrides_with = "relocate_reads")]
     pub no_relocate_reads: bool,
+    /// Cache directory: where bundled files are remembered as verified (and, for `pin`, whose
+    /// stored results are pinned) [default: `$XORQ_CACHE_DIR`, else the project file's
+    /// `cache_dir`, else `~/.cache/xorq`].
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
     /// Print a JSON summary.
     #[arg(long)]
     pub json: bool,
@@ -671,7 +690,8 @@ fn add_composed(
         .prefix(".xorq-compose-")
         .tempdir()
         .map_err(|e| CliError::Internal(format!("cannot create a temporary directory for the new build: {e}")))?;
-    let built = compose::build_into(table, parts, scratch.path(), !register.no_relocate_reads)?;
+    let verification = compose::verification(register.cache_dir.as_deref())?;
+    let built = compose::build_into(table, parts, scratch.path(), !register.no_relocate_reads, &verification)?;
     let added = catalog.add(&built, &aliases)?;
     print::added(&added, register.json)?;
     register.sync.after_change(&catalog)

@@ -28,9 +28,13 @@ pub struct Changed {
 }
 
 /// What a rebase of `entry` finds: the re-derived expression, what changed, and the build.
-pub fn rederive(catalog: &Catalog, entry: &str) -> Result<(xorq::Table, Vec<Changed>, xorq_build::LoadedBuild)> {
+pub fn rederive(
+    catalog: &Catalog,
+    entry: &str,
+    verification: &xorq_build::Verification,
+) -> Result<(xorq::Table, Vec<Changed>, xorq_build::LoadedBuild)> {
     let dir = catalog.resolve(entry)?.dir;
-    let build = xorq_build::load(&dir)?;
+    let build = xorq_build::load_with(&dir, verification)?;
     let mut live = BTreeMap::new();
     let mut changed = Vec::new();
     let mut referenced = 0;

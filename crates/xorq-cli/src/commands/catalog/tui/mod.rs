@@ -83,23 +83,21 @@ fn browse(terminal: &mut DefaultTerminal, browser: &mut Browser, interval: Durat
             })
             .map_err(CliError::Terminal)?;
         let wait = interval.saturating_sub(read_at.elapsed());
-        if event::poll(wait).map_err(CliError::Terminal)? {
-            if let Event::Key(key) = event::read().map_err(CliError::Terminal)? {
-                if key.kind != KeyEventKind::Press {
-                    continue;
+        if event::poll(wait).map_err(CliError::Terminal)?
+            && let Event::Key(key) = event::read().map_err(CliError::Terminal)?
+            && key.kind == KeyEventKind::Press
+        {
+            match action(key, page) {
+                Action::Quit => return Ok(()),
+                Action::Move(delta) => browser.move_by(delta),
+                Action::Pane(pane) => browser.show(pane),
+                Action::CyclePane { back } => browser.cycle_pane(back),
+                Action::Scroll(delta) => browser.scroll_by(delta),
+                Action::Refresh => {
+                    browser.refresh();
+                    read_at = Instant::now();
                 }
-                match action(key, page) {
-                    Action::Quit => return Ok(()),
-                    Action::Move(delta) => browser.move_by(delta),
-                    Action::Pane(pane) => browser.show(pane),
-                    Action::CyclePane { back } => browser.cycle_pane(back),
-                    Action::Scroll(delta) => browser.scroll_by(delta),
-                    Action::Refresh => {
-                        browser.refresh();
-                        read_at = Instant::now();
-                    }
-                    Action::None => {}
-                }
+                Action::None => {}
             }
         }
         if read_at.elapsed() >= interval {
