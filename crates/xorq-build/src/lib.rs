@@ -33,7 +33,7 @@ mod verify;
 mod write;
 
 pub use error::{BuildError, Result};
-pub use load::{LoadedBuild, load, load_with, read_metadata, rederive};
+pub use load::{LoadedBuild, bind, load, load_with, read_metadata, rederive};
 pub use metadata::Metadata;
 pub use verify::Verification;
 pub use write::{BuildDir, BuildOptions, build};

@@ -147,6 +147,30 @@ pub fn rederive(
     Ok(manifest::from_yaml(&text, &ctx))
 }
 
+/// The expression of a loaded build with `rows` in place of its node `node` (one
+/// [`Table::open_point`] chose), everything above re-derived by the builder from the manifest
+/// (see [`LoadContext::with_replacement`]): `xorq catalog compose`. As [`rederive`], the outer
+/// error is the build's own, the inner one the expression's (the rows do not fit an operation
+/// above, naming the node).
+///
+/// ```no_run
+/// use xorq_core::UnbindTarget;
+/// let source = xorq_build::load("builds/7d0c1f5e2a4b".as_ref())?;
+/// let step = xorq_build::load("builds/c5a981ab43cd".as_ref())?;
+/// let (node, _input) = step.table.open_point(&UnbindTarget::Inferred, None).expect("one source");
+/// let composed = xorq_build::bind(&step, &node, &source.table)?.expect("the rows fit");
+/// # Ok::<(), xorq_build::BuildError>(())
+/// ```
+pub fn bind(
+    build: &LoadedBuild,
+    node: &xorq_core::Node,
+    rows: &Table,
+) -> Result<std::result::Result<Table, xorq_core::CoreError>> {
+    let ctx = context(&build.path, &build.metadata)?.with_replacement(node, rows.clone());
+    let text = read_text(&build.path.join(EXPR_FILE))?;
+    Ok(manifest::from_yaml(&text, &ctx))
+}
+
 /// Reads and checks `metadata.json` alone (what listings need, without loading the expression).
 pub fn read_metadata(dir: &Path) -> Result<Metadata> {
     let file = dir.join(METADATA_FILE);

@@ -88,6 +88,12 @@ impl Table {
     /// # Ok::<(), xorq_core::CoreError>(())
     /// ```
     pub fn unbind(&self, tag: &str) -> Result<Table> {
+        let node = self.tagged_node(tag)?;
+        self.replace_with_input(&node.address(), tag, node.schema())
+    }
+
+    /// The one node tagged `tag` (every node tagged `tag` must be the same node).
+    fn tagged_node(&self, tag: &str) -> Result<Arc<Node>> {
         let tagged = self.find_tagged(tag);
         let Some(first) = tagged.first() else {
             let mut tags: Vec<String> = topological(self.node())
@@ -118,7 +124,7 @@ impl Table {
                 ),
             });
         }
-        self.replace_with_input(&address, tag, first.node().schema())
+        Ok(Arc::clone(first.node()))
     }
 
     /// This expression with the node whose address starts with `prefix` (hex, at least 4
@@ -147,14 +153,42 @@ impl Table {
     /// # Ok::<(), xorq_core::CoreError>(())
     /// ```
     pub fn unbind_target(&self, target: &UnbindTarget, typ: Option<&str>) -> Result<(Table, String)> {
+        let (node, name) = self.open_point(target, typ)?;
+        if matches!(node.op(), RelOp::Source(Source { kind: SourceKind::Input(i), .. }) if i.name == name) {
+            return Ok((self.clone(), name));
+        }
+        Ok((self.replace_with_input(&node.address(), &name, node.schema())?, name))
+    }
+
+    /// The node [`Table::unbind_target`] leaves open (an unbound input the expression already
+    /// reads, when that is the one it would choose), and the name of the input it becomes:
+    /// what a composition binds other rows to.
+    ///
+    /// ```
+    /// use xorq_core::{col, lit, Table, UnbindTarget};
+    /// # use arrow_array::{RecordBatch, Int64Array};
+    /// # use std::sync::Arc;
+    /// # let batch = RecordBatch::try_from_iter([("x", Arc::new(Int64Array::from(vec![1, 2])) as _)]).unwrap();
+    /// let rows = Table::memtable(vec![batch])?;
+    /// let t = rows.filter(col("x").gt(lit(1)))?;
+    /// let (node, name) = t.open_point(&UnbindTarget::Inferred, None)?;
+    /// assert_eq!((node.address(), name.as_str()), (rows.address(), "input"));
+    /// # Ok::<(), xorq_core::CoreError>(())
+    /// ```
+    pub fn open_point(&self, target: &UnbindTarget, typ: Option<&str>) -> Result<(Arc<Node>, String)> {
         match target {
-            UnbindTarget::Tag(tag) => Ok((self.unbind(tag)?, tag.clone())),
+            UnbindTarget::Tag(tag) => Ok((self.tagged_node(tag)?, tag.clone())),
             UnbindTarget::Hash(prefix) => self.open_node(&self.node_by_prefix(prefix)?),
             UnbindTarget::Inferred => {
                 let inputs = self.inputs()?;
                 if typ.is_none() && inputs.len() == 1 {
-                    let name = inputs.into_keys().next().unwrap_or_default();
-                    return Ok((self.clone(), name));
+                    let input = topological(self.node()).into_iter().find_map(|n| match n.op() {
+                        RelOp::Source(Source { kind: SourceKind::Input(i), .. }) => {
+                            Some((Arc::clone(n), i.name.clone()))
+                        }
+                        _ => None,
+                    });
+                    return input.ok_or_else(|| CoreError::Internal("an input listed but not found".into()));
                 }
                 let candidates: Vec<&Arc<Node>> = topological(self.node())
                     .into_iter()
@@ -189,81 +223,16 @@ impl Table {
         }
     }
 
-    /// This expression with its unbound input `name` replaced by the expression `rows`: the
-    /// composition of two pipelines (`xorq catalog compose`), whose address follows from both.
-    /// `rows` must have the input's columns, names and types, in order; a column of `rows`
-    /// without nulls may feed one of the input that allows them, not the reverse.
-    ///
-    /// ```
-    /// use xorq_core::{col, lit, DataType, Field, Schema, Table};
-    /// # use arrow_array::{RecordBatch, Int64Array};
-    /// # use std::sync::Arc;
-    /// # let batch = RecordBatch::try_from_iter([("x", Arc::new(Int64Array::from(vec![1, 2])) as _)]).unwrap();
-    /// let schema = Schema::new(vec![Field::new("x", DataType::Int64, true)])?;
-    /// let step = Table::input("rows", schema)?.filter(col("x").gt(lit(1)))?;
-    /// let source = Table::memtable(vec![batch])?;
-    /// let composed = step.bind_input("rows", &source)?;
-    /// assert!(composed.inputs()?.is_empty());
-    /// assert_eq!(composed.address(), source.filter(col("x").gt(lit(1)))?.address());
-    /// # Ok::<(), xorq_core::CoreError>(())
-    /// ```
-    pub fn bind_input(&self, name: &str, rows: &Table) -> Result<Table> {
-        let inputs = self.inputs()?;
-        let Some(expected) = inputs.get(name) else {
-            return Err(CoreError::InvalidArgument {
-                context: "compose".into(),
-                message: format!(
-                    "the expression has no unbound input `{name}` (inputs: {})",
-                    crate::error::NameList(inputs.keys().cloned().collect())
-                ),
-            });
-        };
-        let given = rows.schema();
-        let fits = expected.fields().len() == given.fields().len()
-            && expected
-                .fields()
-                .iter()
-                .zip(given.fields())
-                .all(|(e, g)| e.name == g.name && e.dtype == g.dtype && (e.nullable || !g.nullable));
-        if !fits {
-            let show = |s: &crate::schema::Schema| {
-                let not_null = |f: &crate::schema::Field| if f.nullable { "" } else { " not null" };
-                s.fields()
-                    .iter()
-                    .map(|f| format!("{} {}{}", f.name, f.dtype, not_null(f)))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            return Err(CoreError::InvalidArgument {
-                context: "compose".into(),
-                message: format!(
-                    "the rows given for the input `{name}` do not have its columns\n  the input:  {}\n  the rows:   {}",
-                    show(expected.as_ref()),
-                    show(given)
-                ),
-            });
-        }
-        let node = crate::plan::rewrite::map_nodes_narrowing::<CoreError>(self.node(), |n| {
-            Ok(match n.op() {
-                RelOp::Source(Source { kind: SourceKind::Input(i), .. }) if i.name == name => {
-                    Some(Arc::clone(rows.node()))
-                }
-                _ => None,
-            })
-        })?;
-        Ok(Table::from_node(node))
-    }
-
     /// `node` left open: a tagged node (or one directly under a tag) as `unbind(tag)` does, so
     /// every way of naming it gives one address; another under the name `input`.
-    fn open_node(&self, node: &Arc<Node>) -> Result<(Table, String)> {
+    fn open_node(&self, node: &Arc<Node>) -> Result<(Arc<Node>, String)> {
         let tag = match node.op() {
             RelOp::Tag(t) => Some(t.name.clone()),
             _ => self.tag_over(node),
         };
         match tag {
-            Some(tag) => Ok((self.unbind(&tag)?, tag)),
-            None => Ok((self.replace_with_input(&node.address(), DEFAULT_INPUT, node.schema())?, DEFAULT_INPUT.into())),
+            Some(tag) => Ok((self.tagged_node(&tag)?, tag)),
+            None => Ok((Arc::clone(node), DEFAULT_INPUT.into())),
         }
     }
 

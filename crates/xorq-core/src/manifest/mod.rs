@@ -76,6 +76,7 @@ pub struct LoadContext {
     hash_scheme: Option<u32>,
     project_root: Option<PathBuf>,
     live_schemas: Option<BTreeMap<String, crate::schema::Schema>>,
+    replacements: BTreeMap<String, crate::table::Table>,
 }
 
 /// Where a content-named source came from: provenance, not identity.
@@ -154,9 +155,32 @@ impl LoadContext {
         self
     }
 
-    /// Whether the expression is re-derived ([`LoadContext::with_live_schemas`]).
+    /// Takes `rows` for the manifest's node `node` (a node of the expression the manifest
+    /// describes, by its id there) and re-derives everything above it, as
+    /// [`LoadContext::with_live_schemas`] does: what binds one pipeline's output to another's
+    /// input (`xorq catalog compose`). Every node above is rebuilt by the same builder calls
+    /// that made it, so the result is the expression that composition written by hand would
+    /// give (consecutive filters merged, predicates in canonical order), with its address. A
+    /// replacement the manifest does not reach is an error.
+    pub fn with_replacement(mut self, node: &crate::plan::node::Node, rows: crate::table::Table) -> Self {
+        self.replacements.insert(write::node_id(node.op(), &node.address()), rows);
+        self
+    }
+
+    /// The rows given for the manifest node `id`, if any.
+    pub(crate) fn replacement(&self, id: &str) -> Option<&crate::table::Table> {
+        self.replacements.get(id)
+    }
+
+    /// The manifest node ids given rows.
+    pub(crate) fn replaced_ids(&self) -> impl Iterator<Item = &str> {
+        self.replacements.keys().map(String::as_str)
+    }
+
+    /// Whether the expression is re-derived ([`LoadContext::with_live_schemas`],
+    /// [`LoadContext::with_replacement`]).
     pub fn rederives(&self) -> bool {
-        self.live_schemas.is_some()
+        self.live_schemas.is_some() || !self.replacements.is_empty()
     }
 
     /// The schema a file read from `location` has now, when re-deriving and it was given.

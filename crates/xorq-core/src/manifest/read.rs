@@ -194,6 +194,9 @@ impl<'a> Loader<'a> {
     }
 
     fn node(&self, id: &str, d: &NodeDef) -> Result<Table> {
+        if let Some(rows) = self.ctx.replacement(id) {
+            return Ok(rows.clone());
+        }
         let Some((op, allowed)) = OPS.iter().find(|(op, _)| *op == d.op) else {
             let known: Vec<&str> = OPS.iter().map(|(op, _)| *op).collect();
             return Err(invalid(format!("unknown op `{}`; expected one of {}", d.op, list_names(&known))));
@@ -577,6 +580,14 @@ pub(crate) fn load(doc: &Document, ctx: &LoadContext) -> Result<Table> {
     for (id, node) in &doc.definitions.nodes.0 {
         let table = loader.node(id, &node.value).map_err(|e| in_node(e, id, position(node.referenced)))?;
         loader.built.insert(id.as_str(), table);
+    }
+    if let Some(missing) = loader.ctx.replaced_ids().find(|id| !loader.built.contains_key(id)) {
+        return Err(CoreError::InvalidArgument {
+            context: "manifest".into(),
+            message: format!(
+                "the node `{missing}` to bind rows to is not in this manifest (was it written under another hash scheme?)"
+            ),
+        });
     }
     loader.built.get(doc.expression.as_str()).cloned().ok_or_else(|| {
         invalid(format!("`expression` names `{}`, which is not a node in `definitions.nodes`", doc.expression))

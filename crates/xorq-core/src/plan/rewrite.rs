@@ -8,7 +8,6 @@ use crate::tree::TreeNode;
 
 use super::node::{Node, RelOp};
 use super::source::Source;
-use crate::schema::Schema;
 
 /// The graph under `root` with each source `s` replaced by `replace(s)` (`None` keeps it).
 ///
@@ -59,41 +58,13 @@ pub fn map_sources<E: From<CoreError>>(
 /// ```
 pub fn map_nodes<E: From<CoreError>>(
     root: &Arc<Node>,
-    replace: impl FnMut(&Arc<Node>) -> std::result::Result<Option<Arc<Node>>, E>,
-) -> std::result::Result<Arc<Node>, E> {
-    map_nodes_with(root, replace, false)
-}
-
-/// [`map_nodes`] where a replacement may also be narrower in nullability (a column without
-/// nulls where one that allows them was): what binding an input to other rows needs. The nodes
-/// above keep their (wider) types, which the narrower rows satisfy.
-pub(crate) fn map_nodes_narrowing<E: From<CoreError>>(
-    root: &Arc<Node>,
-    replace: impl FnMut(&Arc<Node>) -> std::result::Result<Option<Arc<Node>>, E>,
-) -> std::result::Result<Arc<Node>, E> {
-    map_nodes_with(root, replace, true)
-}
-
-fn map_nodes_with<E: From<CoreError>>(
-    root: &Arc<Node>,
     mut replace: impl FnMut(&Arc<Node>) -> std::result::Result<Option<Arc<Node>>, E>,
-    narrowing: bool,
 ) -> std::result::Result<Arc<Node>, E> {
-    let fits = |new: &Schema, old: &Schema| {
-        new == old
-            || (narrowing
-                && new.fields().len() == old.fields().len()
-                && new
-                    .fields()
-                    .iter()
-                    .zip(old.fields())
-                    .all(|(n, o)| n.name == o.name && n.dtype == o.dtype && (o.nullable || !n.nullable)))
-    };
     // Offered the original node (not one with rewritten inputs), so callers can match by identity.
     let mut rebuilt: HashMap<*const Node, Arc<Node>> = HashMap::new();
     for node in root.post_order() {
         let new = match replace(node)? {
-            Some(r) if !fits(r.schema(), node.schema()) => {
+            Some(r) if r.schema() != node.schema() => {
                 return Err(E::from(CoreError::Internal(format!(
                     "the replacement for a `{}` node has another schema",
                     node.op().name()

@@ -54,12 +54,18 @@ pub fn compose(
     let mut parts = vec![source];
     for name in rest {
         let step = load_verified(Path::new(name), catalog, verification)?;
-        let (open, input) = step.table.unbind_target(&UnbindTarget::Inferred, None).map_err(|e| {
+        let (node, input) = step.table.open_point(&UnbindTarget::Inferred, None).map_err(|e| {
             CliError::Usage(format!(
                 "`{name}` cannot be applied to the rows so far: it needs exactly one unbound input or one source to bind them to\n{e}"
             ))
         })?;
-        table = open.bind_input(&input, &table).map_err(|e| CliError::Usage(format!("`{name}`: {e}")))?;
+        if let Some(difference) = misfit(node.schema(), table.schema()) {
+            return Err(CliError::Usage(format!(
+                "`{name}`: the rows so far do not have the columns of its input `{input}`:\n{difference}"
+            )));
+        }
+        table = xorq_build::bind(&step, &node, &table)?
+            .map_err(|e| CliError::Conflict(format!("`{name}` does not fit the rows so far: {e}")))?;
         steps.push(Step {
             entry: name.clone(),
             how: format!("bound to its input `{input}`"),
@@ -76,6 +82,25 @@ pub fn compose(
         });
     }
     Ok((table, parts, steps))
+}
+
+/// The input's columns against the rows' where they differ (names and types, in order; rows
+/// without nulls may feed a column that allows them), or `None` when the rows fit.
+fn misfit(input: &xorq::Schema, rows: &xorq::Schema) -> Option<String> {
+    let fits = input.fields().len() == rows.fields().len()
+        && input
+            .fields()
+            .iter()
+            .zip(rows.fields())
+            .all(|(i, r)| i.name == r.name && i.dtype == r.dtype && (i.nullable || !r.nullable));
+    let show = |s: &xorq::Schema| {
+        s.fields()
+            .iter()
+            .map(|f| format!("{} {}{}", f.name, f.dtype, if f.nullable { "" } else { " not null" }))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    (!fits).then(|| format!("  the input:  {}\n  the rows:   {}", show(input), show(rows)))
 }
 
 /// What `--dry-run` prints: each step and the result's columns.
