@@ -124,6 +124,24 @@ pub(crate) fn cast(expr: ScalarExpr, to: &DataType) -> ScalarExpr {
 }
 
 /// `expr [NOT] IN (list)` with the list ordered and without repeats.
+/// `e` with its `AND`/`OR` chains, comparisons, commutative operands and `IN` lists put in
+/// canonical form again, inputs first: after a rewrite that changes what the ordering keys
+/// digest (renaming a parameter), the expression the builder would have made. Idempotent.
+pub(crate) fn recanonicalize(e: ScalarExpr) -> ScalarExpr {
+    use crate::tree::TreeNode;
+    let rebuilt = e.transform_up(|x| {
+        Ok::<_, crate::error::CoreError>(match x.kind {
+            ExprKind::And(terms) => and_all(terms),
+            ExprKind::Or(terms) => or_all(terms),
+            ExprKind::Binary { op, left, right } => binary(op, *left, *right, x.dtype),
+            ExprKind::InList { expr, list, negated } => in_list(*expr, list, negated),
+            kind => ScalarExpr::new(kind, x.dtype, x.nullable),
+        })
+    });
+    // The closure never fails.
+    rebuilt.unwrap_or_else(|_| ScalarExpr::literal(Literal::Null(DataType::Null)))
+}
+
 pub(crate) fn in_list(expr: ScalarExpr, list: Vec<ScalarExpr>, negated: bool) -> ScalarExpr {
     let list = ordered_unique(list);
     let nullable = expr.nullable || list.iter().any(|e| e.nullable);

@@ -33,6 +33,7 @@ pub mod manifest;
 mod memdata;
 pub mod plan;
 pub mod profile;
+mod rename;
 pub mod schema;
 pub mod table;
 pub mod tree;

@@ -240,3 +240,67 @@ fn list_shows_kinds_and_show_raw_prints_the_stored_metadata() {
     assert_eq!(raw, stored);
     s.fails(2, &["catalog", "-p", &cat, "show", &totals[7..19], "--raw", "--json"]);
 }
+
+/// `--rename-params ENTRY,OLD,NEW`: two entries that both call their parameter `min` are
+/// bound apart once one of them is renamed; a name that is not an entry's parameter is named.
+#[test]
+fn rename_params_tells_two_entries_parameters_apart() {
+    let s = Sandbox::new("sales", 300);
+    let cat = s.catalog("cat");
+    let src = s.build_sql(
+        "src.sql",
+        "-- xorq: param min DOUBLE default 0\nSELECT * FROM read_parquet('data/sales.parquet') WHERE amount > $min",
+        &[],
+    );
+    let step = s.build_sql(
+        "step.sql",
+        "-- xorq: param min DOUBLE default 0\nSELECT region, count(*) AS n FROM read_parquet('data/sales.parquet') WHERE amount > $min GROUP BY region ORDER BY region",
+        &[],
+    );
+    s.ok(&["catalog", "-p", &cat, "add", &src, "-a", "src", "--no-sync"]);
+    s.ok(&["catalog", "-p", &cat, "add", &step, "-a", "step", "--no-sync"]);
+
+    let run = |extra: &[&str]| {
+        let mut args = vec!["catalog", "-p", cat.as_str(), "run", "src", "step", "-o", "-", "-f", "csv"];
+        args.extend_from_slice(extra);
+        s.ok(&args).stdout
+    };
+    let expected = |low: u32, high: u32| {
+        let sql = format!(
+            "SELECT region, count(*) AS n FROM read_parquet('data/sales.parquet') WHERE amount > {low} AND amount > {high} GROUP BY region ORDER BY region"
+        );
+        let build = s.build_sql(&format!("e{low}_{high}.sql"), &sql, &[]);
+        csv(&s, &[&build])
+    };
+    // One name for both: one value binds both filters.
+    assert_eq!(run(&["-p", "min=100"]), expected(100, 100));
+    // Renamed on the transform: each is bound on its own.
+    let apart = run(&["--rename-params", "step,min,min_step", "-p", "min=50", "-p", "min_step=200"]);
+    assert_eq!(apart, expected(50, 200));
+    // Cataloged with the rename, the entry lists both parameters.
+    s.ok(&[
+        "catalog",
+        "-p",
+        &cat,
+        "compose",
+        "src",
+        "step",
+        "--rename-params",
+        "step,min,min_step",
+        "-a",
+        "both",
+        "--no-sync",
+    ]);
+    let shown: serde_json::Value =
+        serde_json::from_str(&s.ok(&["catalog", "-p", &cat, "show", "both", "--json"]).stdout).expect("JSON");
+    let names: Vec<&str> =
+        shown["metadata"]["params"].as_array().expect("params").iter().filter_map(|p| p["name"].as_str()).collect();
+    assert_eq!(names, ["min", "min_step"]);
+
+    let err = s.fails(2, &["catalog", "-p", &cat, "run", "src", "step", "--rename-params", "step,mni,x", "-o", "-"]);
+    assert!(err.contains("no parameter `mni`") && err.contains("`min`"), "{err}");
+    let err = s.fails(2, &["catalog", "-p", &cat, "run", "src", "step", "--rename-params", "other,min,x", "-o", "-"]);
+    assert!(err.contains("`other` is not one of the entries"), "{err}");
+    let err = s.fails(2, &["catalog", "-p", &cat, "run", "src", "--rename-params", "src,min", "-o", "-"]);
+    assert!(err.contains("ENTRY,OLD,NEW"), "{err}");
+}

@@ -351,6 +351,19 @@ impl RelOp {
         }
     }
 
+    /// The expressions of [`RelOp::expressions`], in the same order, for rewriting (renaming a
+    /// parameter); the node is then rebuilt with [`Node::try_new`].
+    pub fn expressions_mut(&mut self) -> Vec<&mut ScalarExpr> {
+        match self {
+            RelOp::Filter(f) => vec![&mut f.predicate],
+            RelOp::Project(p) => p.exprs.iter_mut().map(|n| &mut n.expr).collect(),
+            RelOp::Aggregate(a) => a.keys.iter_mut().chain(&mut a.measures).map(|n| &mut n.expr).collect(),
+            RelOp::Join(j) => j.filter.iter_mut().collect(),
+            RelOp::Sort(s) => s.keys.iter_mut().map(|k| &mut k.expr).collect(),
+            _ => vec![],
+        }
+    }
+
     fn output_schema(&self) -> Result<Schema> {
         let named = |exprs: &[&NamedExpr], context: &str| {
             Schema::new_in(

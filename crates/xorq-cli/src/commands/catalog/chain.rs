@@ -28,22 +28,76 @@ pub struct Step {
     pub address: String,
 }
 
-/// The composition of `entries` (then `code`), the builds it read, and its steps.
+/// `--rename-params ENTRY,OLD,NEW`: a parameter of one entry of a composition renamed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rename {
+    /// The entry, as it is named among the entries.
+    pub entry: String,
+    /// Its parameter's name.
+    pub old: String,
+    /// The name it takes.
+    pub new: String,
+}
+
+impl std::str::FromStr for Rename {
+    type Err = String;
+
+    fn from_str(text: &str) -> std::result::Result<Rename, String> {
+        match text.split(',').map(str::trim).collect::<Vec<_>>().as_slice() {
+            [entry, old, new] if !entry.is_empty() && !old.is_empty() && !new.is_empty() => {
+                Ok(Rename { entry: entry.to_string(), old: old.to_string(), new: new.to_string() })
+            }
+            _ => Err(format!("`{text}`: give ENTRY,OLD,NEW, for example `scorer,threshold,min_score`")),
+        }
+    }
+}
+
+/// A composition: the expression, the builds it read, its steps, and the scratch builds of
+/// entries whose parameters were renamed (their files are read until the composition is built
+/// or run, so they live as long as this does).
+pub struct Composition {
+    /// The composed expression.
+    pub table: Table,
+    /// The builds of the entries, in order.
+    pub parts: Vec<LoadedBuild>,
+    /// What each entry did.
+    pub steps: Vec<Step>,
+    _scratch: Vec<tempfile::TempDir>,
+}
+
+/// The composition of `entries` (then `code`), each entry's parameters renamed as `renames`
+/// says.
 pub fn compose(
     entries: &[String],
     code: Option<&str>,
+    renames: &[Rename],
     catalog: &CatalogOpts,
     verification: &Verification,
-) -> Result<(Table, Vec<LoadedBuild>, Vec<Step>)> {
+) -> Result<Composition> {
     let Some((first, rest)) = entries.split_first() else {
         return Err(CliError::Usage("name the entries to compose: the source first, then each transform".into()));
     };
-    if rest.is_empty() && code.is_none() {
+    if rest.is_empty() && code.is_none() && renames.is_empty() {
         return Err(CliError::Usage(format!(
             "one entry composes to itself: add a transform entry after `{first}`, or `--code \"SELECT … FROM {SOURCE}\"`"
         )));
     }
-    let source = load_verified(Path::new(first), catalog, verification)?;
+    if let Some(stray) = renames.iter().find(|r| !entries.contains(&r.entry)) {
+        return Err(CliError::Usage(format!(
+            "--rename-params {},{},{}: `{}` is not one of the entries composed ({})",
+            stray.entry,
+            stray.old,
+            stray.new,
+            stray.entry,
+            entries.join(", ")
+        )));
+    }
+    let mut scratch = Vec::new();
+    let mut load = |name: &str| -> Result<LoadedBuild> {
+        let build = load_verified(Path::new(name), catalog, verification)?;
+        renamed(build, name, renames, verification, &mut scratch)
+    };
+    let source = load(first)?;
     if let Some((name, _)) = source.table.inputs()?.into_iter().next() {
         return Err(CliError::Usage(format!(
             "`{first}` has an unbound input (`{name}`), so it cannot give the rows: put an entry that reads its sources first"
@@ -53,7 +107,7 @@ pub fn compose(
     let mut steps = vec![Step { entry: first.clone(), how: "rows".into(), address: table.address().hex() }];
     let mut parts = vec![source];
     for name in rest {
-        let step = load_verified(Path::new(name), catalog, verification)?;
+        let step = load(name)?;
         let (node, input) = step.table.open_point(&UnbindTarget::Inferred, None).map_err(|e| {
             CliError::Usage(format!(
                 "`{name}` cannot be applied to the rows so far: it needs exactly one unbound input or one source to bind them to\n{e}"
@@ -81,7 +135,35 @@ pub fn compose(
             address: table.address().hex(),
         });
     }
-    Ok((table, parts, steps))
+    Ok(Composition { table, parts, steps, _scratch: scratch })
+}
+
+/// `build` with the parameters `renames` names for the entry `name` renamed: written as a
+/// scratch build and loaded back (binding re-derives a build from its manifest, so the renamed
+/// expression needs one; loading it also checks that the rename is what building it gives).
+fn renamed(
+    build: LoadedBuild,
+    name: &str,
+    renames: &[Rename],
+    verification: &Verification,
+    scratch: &mut Vec<tempfile::TempDir>,
+) -> Result<LoadedBuild> {
+    let mine: Vec<&Rename> = renames.iter().filter(|r| r.entry == name).collect();
+    if mine.is_empty() {
+        return Ok(build);
+    }
+    let mut table = build.table.clone();
+    for r in mine {
+        table = table.rename_param(&r.old, &r.new).map_err(|e| CliError::Usage(format!("`{name}`: {e}")))?;
+    }
+    let dir = tempfile::Builder::new()
+        .prefix(".xorq-rename-")
+        .tempdir()
+        .map_err(|e| CliError::Internal(format!("cannot create a temporary directory for a renamed entry: {e}")))?;
+    let path = super::super::compose::build_into(&table, &[&build], dir.path(), false, verification)?;
+    let loaded = xorq_build::load_with(&path, verification)?;
+    scratch.push(dir);
+    Ok(loaded)
 }
 
 /// The input's columns against the rows' where they differ (names and types, in order; rows

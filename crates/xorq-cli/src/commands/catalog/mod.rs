@@ -240,6 +240,10 @@ pub enum CatalogCommand {
         /// `--code` takes Ibis code; here it is SQL).
         #[arg(short = 'c', long, value_name = "SQL")]
         code: Option<String>,
+        /// Rename a parameter of one entry: `ENTRY,OLD,NEW` (repeatable), so two entries'
+        /// parameters of one name are bound apart, or become one.
+        #[arg(long = "rename-params", value_name = "ENTRY,OLD,NEW")]
+        rename_params: Vec<chain::Rename>,
         /// Show the composition (each step with its address, the result's columns) without
         /// building or cataloging anything.
         #[arg(long)]
@@ -448,14 +452,15 @@ pub fn run(args: &CatalogArgs, verbose: bool) -> Result<()> {
             let (table, parts) = compose::join_table(spec, &CatalogOpts::default().within(&selector)?, &verification)?;
             add_composed(&selector, &table, &parts.iter().collect::<Vec<_>>(), register, None)
         }
-        CatalogCommand::Compose { entries, code, dry_run, register } => {
+        CatalogCommand::Compose { entries, code, rename_params, dry_run, register } => {
             let verification = compose::verification(register.cache_dir.as_deref())?;
-            let (table, parts, steps) =
-                chain::compose(entries, code.as_deref(), &CatalogOpts::default().within(&selector)?, &verification)?;
+            let catalog = CatalogOpts::default().within(&selector)?;
+            let composed = chain::compose(entries, code.as_deref(), rename_params, &catalog, &verification)?;
             if *dry_run {
-                return crate::output::write_text(&chain::plan_text(&table, &steps), &crate::output::Target::Stdout);
+                let plan = chain::plan_text(&composed.table, &composed.steps);
+                return crate::output::write_text(&plan, &crate::output::Target::Stdout);
             }
-            add_composed(&selector, &table, &parts.iter().collect::<Vec<_>>(), register, None)
+            add_composed(&selector, &composed.table, &composed.parts.iter().collect::<Vec<_>>(), register, None)
         }
         CatalogCommand::Rebase { entry, only_alias, register } => {
             let catalog = open(&crate::project::locate_catalog(&selector)?)?;

@@ -27,6 +27,9 @@ pub struct CatalogRunArgs {
     /// `--code` takes Ibis code; here it is SQL).
     #[arg(short = 'c', long, value_name = "SQL")]
     pub code: Option<String>,
+    /// Rename a parameter of one entry: `ENTRY,OLD,NEW` (repeatable; as `catalog compose`).
+    #[arg(long = "rename-params", value_name = "ENTRY,OLD,NEW")]
+    pub rename_params: Vec<chain::Rename>,
     /// Run an entry with an unbound input on the Arrow IPC rows in this file (`-` for stdin),
     /// as `xorq run-unbound` does.
     #[arg(short = 'i', long = "instream", value_name = "FILE")]
@@ -38,7 +41,7 @@ pub fn run(args: &CatalogRunArgs, selector: &Selector, verbose: bool) -> Result<
     let mut run_args = args.run.clone();
     run_args.catalog = run_args.catalog.within(selector)?;
     if let Some(instream) = &args.instream {
-        if !args.transforms.is_empty() || args.code.is_some() {
+        if !args.transforms.is_empty() || args.code.is_some() || !args.rename_params.is_empty() {
             return Err(CliError::Usage(
                 "`--instream` binds rows to one entry's unbound input; compose the entries first with `xorq catalog compose`, then run that entry with `-i`".into(),
             ));
@@ -62,19 +65,20 @@ pub fn run(args: &CatalogRunArgs, selector: &Selector, verbose: bool) -> Result<
         };
         return run_unbound::run(&unbound, verbose);
     }
-    if args.transforms.is_empty() && args.code.is_none() {
+    if args.transforms.is_empty() && args.code.is_none() && args.rename_params.is_empty() {
         return run::run(&run_args, verbose);
     }
     let mut entries = vec![run_args.build.to_string_lossy().into_owned()];
     entries.extend(args.transforms.iter().cloned());
     let verification = compose::verification(run_args.cache_dir.as_deref())?;
-    let (table, parts, _) = chain::compose(&entries, args.code.as_deref(), &run_args.catalog, &verification)?;
+    let composed =
+        chain::compose(&entries, args.code.as_deref(), &args.rename_params, &run_args.catalog, &verification)?;
     // A scratch build: the composition is run, not kept (reads stay as the parts have them).
     let scratch = tempfile::Builder::new()
         .prefix(".xorq-run-")
         .tempdir()
         .map_err(|e| CliError::Internal(format!("cannot create a temporary directory for the composition: {e}")))?;
-    let parts: Vec<&xorq_build::LoadedBuild> = parts.iter().collect();
-    run_args.build = compose::build_into(&table, &parts, scratch.path(), false, &verification)?;
+    let parts: Vec<&xorq_build::LoadedBuild> = composed.parts.iter().collect();
+    run_args.build = compose::build_into(&composed.table, &parts, scratch.path(), false, &verification)?;
     run::run(&run_args, verbose)
 }
