@@ -123,6 +123,12 @@ fn compose_binds_each_transform_to_the_rows_so_far() {
     s.ok(&["run", &src, "-o", "rows.arrow", "-f", "arrow"]);
     let streamed = s.ok(&["catalog", "-p", &cat, "run", "totals", "-i", "rows.arrow", "-o", "-", "-f", "csv"]).stdout;
     assert_eq!(streamed, csv(&s, &[&by_hand]));
+    // Cached: the second run of the same composition is a hit.
+    let first = s.ok(&["catalog", "-p", &cat, "run-cached", "large", "totals", "-o", "-", "-f", "csv", "-v"]);
+    assert_eq!(first.stdout, csv(&s, &[&by_hand]));
+    let again = s.ok(&["catalog", "-p", &cat, "run-cached", "large", "totals", "-o", "-", "-f", "csv", "-v"]);
+    assert_eq!(again.stdout, first.stdout);
+    assert!(again.stderr.contains("hit"), "{}", again.stderr);
     assert_eq!(s.ok(&["catalog", "-p", &cat, "list", "--json"]).stdout, entries_before);
 
     // A transform whose source does not have the rows' columns is refused, naming both.

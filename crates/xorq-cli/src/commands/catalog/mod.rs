@@ -337,11 +337,11 @@ pub enum CatalogCommand {
         #[arg(long)]
         dir: bool,
     },
-    /// Run an entry with its whole result cached (as `xorq run-cached`).
+    /// Run an entry with its whole result cached (as `xorq run-cached`), or several composed.
     #[command(
         after_help = "Examples:\n  xorq catalog run-cached revenue -o out.parquet\n  xorq catalog run-cached revenue --cache-type snapshot --ttl 1h"
     )]
-    RunCached(super::run_cached::RunCachedArgs),
+    RunCached(run_entries::CatalogRunCachedArgs),
     /// Fetch the remote's commits and merge them (entries are merged; alias conflicts reported).
     Pull {
         /// Print the report as JSON.
@@ -431,11 +431,7 @@ pub fn run(args: &CatalogArgs, verbose: bool) -> Result<()> {
             super::lineage::run(&lineage)
         }
         CatalogCommand::Run(run) => run_entries::run(run, &selector, verbose),
-        CatalogCommand::RunCached(cached) => {
-            let mut cached = cached.clone();
-            cached.run.catalog = cached.run.catalog.within(&selector)?;
-            super::run_cached::run(&cached, verbose)
-        }
+        CatalogCommand::RunCached(cached) => run_entries::run_cached(cached, &selector, verbose),
         #[cfg(feature = "serve")]
         CatalogCommand::ServeUnbound(serve) => {
             let mut serve = serve.clone();
