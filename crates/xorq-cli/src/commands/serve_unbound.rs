@@ -44,6 +44,10 @@ pub struct ServeUnboundArgs {
     /// Cache directory [default: `$XORQ_CACHE_DIR`, else `~/.cache/xorq`].
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
+    /// The flight's name when it is not the build's (`catalog serve-unbound` of a composition
+    /// keeps the entry's name).
+    #[arg(skip)]
+    pub flight_name: Option<String>,
     /// The catalog an alias is looked up in.
     #[command(flatten)]
     pub catalog: super::target::CatalogOpts,
@@ -71,8 +75,9 @@ pub fn run(args: &ServeUnboundArgs, verbose: bool) -> Result<()> {
         unbind.to_unbind_hash = Some(node.clone());
     }
     let (table, _) = unbind.apply(&build.table)?;
-    let name =
-        args.build.file_name().map_or_else(|| build.metadata.address.clone(), |n| n.to_string_lossy().into_owned());
+    let name = args.flight_name.clone().unwrap_or_else(|| {
+        args.build.file_name().map_or_else(|| build.metadata.address.clone(), |n| n.to_string_lossy().into_owned())
+    });
     let served = Served::new(&name, table, params).map_err(|e| CliError::Usage(e.to_string()))?;
     let options = ServeOptions {
         host: args.host.clone(),

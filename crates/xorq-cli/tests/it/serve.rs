@@ -144,3 +144,40 @@ fn a_token_from_the_environment_guards_every_call() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("`NOT_SET_ANYWHERE` is not set"), "{}", r.stderr);
 }
+
+/// `catalog serve-unbound ENTRY -c SQL`: the SQL over the entry is served under the entry's
+/// name, computing on the rows a client streams what `catalog run ENTRY -c SQL` computes on the
+/// entry's own rows.
+#[test]
+fn a_catalog_entry_with_code_is_served_under_its_name() {
+    let Some(python) = common::pyarrow_python() else { return };
+    let s = Sandbox::new("sales", 2000);
+    let build = s.ok(&["build", "pipeline.sql"]).stdout.trim().to_string();
+    let catalog = s.catalog("team");
+    s.ok(&["catalog", "--path", &catalog, "add", &build, "--alias", "revenue"]);
+    let code = "SELECT region, total * 2 AS doubled FROM source";
+    let expected = ipc_stream(
+        &s.ok(&["catalog", "--path", &catalog, "run", "revenue", "-c", code, "-o", "-", "-f", "arrow"]).bytes,
+    );
+    let server = Server::start(s.command(&[
+        "catalog",
+        "--path",
+        &catalog,
+        "serve-unbound",
+        "revenue",
+        "-c",
+        code,
+        "--port",
+        "0",
+    ]));
+    let summary = client(&python, &s.project, &[&server.url, "exchange", "data/sales.parquet", "out.arrow"]);
+    assert_eq!(summary["flights"], serde_json::json!([["revenue"]]), "{summary}");
+    let got = ipc_file(&s.project.join("out.arrow"));
+    let sorted = |batches: &[RecordBatch]| {
+        let text = pretty_format_batches(batches).expect("prints").to_string();
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        lines.sort();
+        lines
+    };
+    assert_eq!(sorted(&got), sorted(&expected));
+}

@@ -190,7 +190,7 @@ pub enum CatalogCommand {
     /// Several entries, or `-c`, are composed first (as `xorq catalog compose`, keeping
     /// nothing); `-i` streams rows into an entry's unbound input.
     #[command(
-        after_help = "Examples:\n  xorq catalog run revenue -o - -f csv\n  xorq catalog run revenue@r1 -o out.parquet\n  xorq catalog run orders clean-orders -c \"SELECT * FROM source WHERE amount > 100\" -o - -f csv\n  xorq catalog run orders -o - -f arrow | xorq catalog run score -i - -o - -f csv"
+        after_help = "Examples:\n  xorq catalog run revenue -o - -f csv\n  xorq catalog run revenue@r1 -o out.parquet\n  xorq catalog run orders clean-orders -c \"SELECT * FROM source WHERE amount > 100\" -o - -f csv\n  xorq catalog run orders -o - -f arrow | xorq catalog run score -i - -o - -f csv\n\nEntries are always fused into one expression (the Python tool's `--fuse`, the only mode\nhere); to stream one entry's rows into the next instead, pipe `-f arrow` into `-i -` as above."
     )]
     Run(run_entries::CatalogRunArgs),
     /// Serve an entry over Arrow Flight (as `xorq serve-unbound`).
@@ -198,7 +198,14 @@ pub enum CatalogCommand {
     #[command(
         after_help = "Examples:\n  xorq catalog serve-unbound fraud-model --port 8001\n  xorq catalog serve-unbound scorer --to-unbind-tag features -p threshold=0.5"
     )]
-    ServeUnbound(super::serve_unbound::ServeUnboundArgs),
+    ServeUnbound {
+        /// The entry and how it is served (`xorq serve-unbound`'s flags).
+        #[command(flatten)]
+        serve: super::serve_unbound::ServeUnboundArgs,
+        /// What is applied to the entry first.
+        #[command(flatten)]
+        composed: run_entries::ServeComposed,
+    },
     /// Union two or more entries with identical schemas into a new entry (as `xorq union`).
     #[command(
         after_help = "Examples:\n  xorq catalog union orders-jan orders-feb --alias orders-q1\n  xorq catalog union orders-jan orders-feb orders-mar --distinct\n\nParts that name the same backend profile share one connection to it (the Python tool's\n`--rebind-backends`, the only mode here)."
@@ -391,7 +398,7 @@ impl CatalogCommand {
     /// Whether this subcommand serves until it is stopped.
     pub fn serves(&self) -> bool {
         #[cfg(feature = "serve")]
-        if matches!(self, CatalogCommand::ServeUnbound(_)) {
+        if matches!(self, CatalogCommand::ServeUnbound { .. }) {
             return true;
         }
         false
@@ -433,9 +440,19 @@ pub fn run(args: &CatalogArgs, verbose: bool) -> Result<()> {
         CatalogCommand::Run(run) => run_entries::run(run, &selector, verbose),
         CatalogCommand::RunCached(cached) => run_entries::run_cached(cached, &selector, verbose),
         #[cfg(feature = "serve")]
-        CatalogCommand::ServeUnbound(serve) => {
+        CatalogCommand::ServeUnbound { serve, composed } => {
             let mut serve = serve.clone();
             serve.catalog = serve.catalog.within(&selector)?;
+            let entry = serve.build.to_string_lossy().into_owned();
+            let scratch = run_entries::compose_build(
+                &mut serve.build,
+                serve.cache_dir.as_deref(),
+                &serve.catalog,
+                &composed.into(),
+            )?;
+            if scratch.is_some() {
+                serve.flight_name = Some(entry);
+            }
             super::serve_unbound::run(&serve, verbose)
         }
         CatalogCommand::Union { spec, register } => {
@@ -631,7 +648,7 @@ fn on_catalog(catalog: &Catalog, command: &CatalogCommand) -> Result<()> {
         | CatalogCommand::Pin { .. }
         | CatalogCommand::Unpin { .. } => Err(CliError::Internal("catalog command dispatched twice".into())),
         #[cfg(feature = "serve")]
-        CatalogCommand::ServeUnbound(_) => Err(CliError::Internal("catalog command dispatched twice".into())),
+        CatalogCommand::ServeUnbound { .. } => Err(CliError::Internal("catalog command dispatched twice".into())),
     }
 }
 

@@ -31,6 +31,24 @@ pub struct Composed {
     pub rename_params: Vec<chain::Rename>,
 }
 
+/// What `catalog serve-unbound` applies to its one entry before serving it.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct ServeComposed {
+    /// A SQL query applied to the entry, reading it as `source` (the Python tool's `--code`
+    /// takes Ibis code; here it is SQL).
+    #[arg(short = 'c', long, value_name = "SQL")]
+    pub code: Option<String>,
+    /// Rename a parameter of the entry: `ENTRY,OLD,NEW` (repeatable).
+    #[arg(long = "rename-params", value_name = "ENTRY,OLD,NEW")]
+    pub rename_params: Vec<chain::Rename>,
+}
+
+impl From<&ServeComposed> for Composed {
+    fn from(s: &ServeComposed) -> Composed {
+        Composed { transforms: Vec::new(), code: s.code.clone(), rename_params: s.rename_params.clone() }
+    }
+}
+
 impl Composed {
     fn is_empty(&self) -> bool {
         self.transforms.is_empty() && self.code.is_none() && self.rename_params.is_empty()
@@ -106,24 +124,36 @@ pub fn run_cached(args: &CatalogRunCachedArgs, selector: &Selector, verbose: boo
 
 /// With something to compose, the composition written as a scratch build and `run_args` pointed
 /// at it; the scratch directory (removed when dropped, so held until the run is done).
-fn compose_into(
-    run_args: &mut RunArgs,
+fn compose_into(run_args: &mut RunArgs, composed: &Composed) -> Result<Option<Scratch>> {
+    compose_build(&mut run_args.build, run_args.cache_dir.as_deref(), &run_args.catalog, composed)
+}
+
+/// A scratch build of a composition, and the composition (whose renamed entries' scratch builds
+/// it holds): removed when dropped.
+pub type Scratch = (tempfile::TempDir, chain::Composition);
+
+/// With something to compose, `build` (the first entry) composed as `composed` says and written
+/// as a scratch build, and `build` pointed at it.
+pub fn compose_build(
+    build: &mut PathBuf,
+    cache_dir: Option<&std::path::Path>,
+    catalog: &super::super::target::CatalogOpts,
     composed: &Composed,
-) -> Result<Option<(tempfile::TempDir, chain::Composition)>> {
+) -> Result<Option<Scratch>> {
     if composed.is_empty() {
         return Ok(None);
     }
-    let mut entries = vec![run_args.build.to_string_lossy().into_owned()];
+    let mut entries = vec![build.to_string_lossy().into_owned()];
     entries.extend(composed.transforms.iter().cloned());
-    let verification = compose::verification(run_args.cache_dir.as_deref())?;
+    let verification = compose::verification(cache_dir)?;
     let composition =
-        chain::compose(&entries, composed.code.as_deref(), &composed.rename_params, &run_args.catalog, &verification)?;
+        chain::compose(&entries, composed.code.as_deref(), &composed.rename_params, catalog, &verification)?;
     // Reads stay as the parts have them: the composition is run, not kept.
     let scratch = tempfile::Builder::new()
         .prefix(".xorq-run-")
         .tempdir()
         .map_err(|e| CliError::Internal(format!("cannot create a temporary directory for the composition: {e}")))?;
     let parts: Vec<&xorq_build::LoadedBuild> = composition.parts.iter().collect();
-    run_args.build = compose::build_into(&composition.table, &parts, scratch.path(), false, &verification)?;
+    *build = compose::build_into(&composition.table, &parts, scratch.path(), false, &verification)?;
     Ok(Some((scratch, composition)))
 }
