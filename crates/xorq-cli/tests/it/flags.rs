@@ -77,12 +77,22 @@ const NOT_APPLICABLE: &[(&str, &str)] = &[
     ("catalog run-cached --no-fuse", "the same"),
     ("catalog serve-unbound --fuse", "the same"),
     ("catalog serve-unbound --no-fuse", "the same"),
+    (
+        "catalog run-cached --instream",
+        "a cache entry is named by the address of what computed it, and rows streamed in have none, so such a run cannot be cached; `catalog run -i` runs it",
+    ),
+    (
+        "catalog lineage --level",
+        "the Python tool's node-level lineage of stored sidecars (compact, boundaries, raw); lineage here is column-level, the same for builds and entries: `-f tree|json|dot|mermaid|html|openlineage`, `--column`, `--depth`, `--control`",
+    ),
+    ("catalog lineage --node", "the same"),
+    ("catalog lineage --expand", "the same"),
 ];
 
-/// Commands and flags of the Python tool not built yet (issue `[M2 cli]`). The test fails when
-/// one of these starts to exist, so the list only shrinks.
-const PENDING: &[&str] =
-    &["catalog run-cached --instream", "catalog lineage --expand", "catalog lineage --level", "catalog lineage --node"];
+/// Commands and flags of the Python tool not built yet. Empty: every one is built or listed in
+/// `NOT_APPLICABLE` with its reason; the test fails when a listed one starts to exist, so the
+/// list only shrinks.
+const PENDING: &[&str] = &[];
 
 struct Section {
     path: Vec<String>,

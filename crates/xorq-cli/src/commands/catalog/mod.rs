@@ -158,6 +158,9 @@ pub enum CatalogCommand {
         json: bool,
     },
     /// Show where each output column of an entry comes from (as `xorq lineage`).
+    #[command(
+        after_help = "Examples:\n  xorq catalog lineage revenue\n  xorq catalog lineage revenue -c total -f mermaid\n\nLineage here is column-level for builds and entries alike; the Python tool's node-level\n`--level`, `--node` and `--expand` of stored sidecars have no counterpart."
+    )]
     Lineage(LineageArgs),
     /// Show the catalog's history, newest first.
     Log {
@@ -346,7 +349,7 @@ pub enum CatalogCommand {
     },
     /// Run an entry with its whole result cached (as `xorq run-cached`), or several composed.
     #[command(
-        after_help = "Examples:\n  xorq catalog run-cached revenue -o out.parquet\n  xorq catalog run-cached revenue --cache-type snapshot --ttl 1h"
+        after_help = "Examples:\n  xorq catalog run-cached revenue -o out.parquet\n  xorq catalog run-cached revenue --cache-type snapshot --ttl 1h\n\nA cache entry is named by the address of what computed it; rows streamed in have none, so\nthere is no `--instream` here (`xorq catalog run ENTRY -i FILE` runs on them, uncached)."
     )]
     RunCached(run_entries::CatalogRunCachedArgs),
     /// Fetch the remote's commits and merge them (entries are merged; alias conflicts reported).
