@@ -121,6 +121,48 @@ fn push_pull_and_clone_show_progress_on_a_terminal() {
     assert!(!piped.stderr.contains("pushing to"), "{}", piped.stderr);
 }
 
+/// Files the CLI writes (results, builds, cache entries) get the user's umask, as any new file
+/// does: 0666 less the umask (0777 for directories), never a temporary file's 0600.
+#[test]
+fn written_files_keep_the_users_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    for (umask, file_mode, dir_mode) in [("022", 0o644, 0o755), ("027", 0o640, 0o750)] {
+        let s = Sandbox::new("sales", 50);
+        let xorq = env!("CARGO_BIN_EXE_xorq");
+        std::fs::write(s.project.join("p.sql"), SQL).expect("pipeline");
+        let script = format!(
+            "umask {umask} && b=$({xorq} build p.sql --builds-dir out-builds) && {xorq} run $b -o out.csv && {xorq} run-cached $b -o out.parquet"
+        );
+        let r = std::process::Command::new("sh")
+            .args(["-c", &script])
+            .current_dir(&s.project)
+            .env("HOME", s.root.join("home"))
+            .env("XORQ_CACHE_DIR", &s.cache)
+            .output()
+            .expect("sh runs");
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+        let mode = |p: &Path| std::fs::metadata(p).expect("written").permissions().mode() & 0o777;
+        let mut checked = 0;
+        let mut stack = vec![s.project.join("out-builds"), s.cache.clone()];
+        for file in ["out.csv", "out.parquet"] {
+            assert_eq!(mode(&s.project.join(file)), file_mode, "umask {umask}: {file}");
+        }
+        while let Some(dir) = stack.pop() {
+            assert_eq!(mode(&dir), dir_mode, "umask {umask}: {}", dir.display());
+            for entry in std::fs::read_dir(&dir).expect("listed").flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else {
+                    assert_eq!(mode(&path), file_mode, "umask {umask}: {}", path.display());
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked >= 5, "builds and cache entries were written ({checked} files)");
+    }
+}
+
 /// What `xorq <args>` (a shell command line after the binary) prints with a pseudo-terminal as
 /// its stdout and stderr (`script` gives it one), in the sandbox's project.
 fn on_a_terminal(s: &Sandbox, args: &str) -> String {
