@@ -15,6 +15,19 @@ fn csv(s: &Sandbox, args: &[&str]) -> String {
     s.ok(&all).stdout
 }
 
+/// Builds each `(alias, sql)` as `<alias>.sql` and adds it to the catalog `cat` under the alias;
+/// the build paths.
+fn add_entries(s: &Sandbox, cat: &str, entries: &[(&str, &str)]) -> Vec<String> {
+    entries
+        .iter()
+        .map(|(alias, sql)| {
+            let build = s.build_sql(&format!("{alias}.sql"), sql, &[]);
+            s.ok(&["catalog", "-p", cat, "add", &build, "-a", alias, "--no-sync"]);
+            build
+        })
+        .collect()
+}
+
 #[test]
 fn gc_lists_then_removes_what_no_commit_names_and_keeps_every_entry() {
     let s = Sandbox::new("sales", 50);
@@ -145,14 +158,17 @@ fn compose_binds_each_transform_to_the_rows_so_far() {
 fn a_composition_is_the_pipeline_written_by_hand_to_the_address() {
     let s = Sandbox::new("sales", 300);
     let cat = s.catalog("cat");
-    let src = s.build_sql("src.sql", "SELECT * FROM read_parquet('data/sales.parquet') WHERE amount > 100", &[]);
-    let step = s.build_sql(
-        "step.sql",
-        "SELECT region, count(*) AS n FROM read_parquet('data/sales.parquet') WHERE amount < 400 GROUP BY region",
-        &[],
+    add_entries(
+        &s,
+        &cat,
+        &[
+            ("src", "SELECT * FROM read_parquet('data/sales.parquet') WHERE amount > 100"),
+            (
+                "step",
+                "SELECT region, count(*) AS n FROM read_parquet('data/sales.parquet') WHERE amount < 400 GROUP BY region",
+            ),
+        ],
     );
-    s.ok(&["catalog", "-p", &cat, "add", &src, "-a", "src", "--no-sync"]);
-    s.ok(&["catalog", "-p", &cat, "add", &step, "-a", "step", "--no-sync"]);
     let composed = s.ok(&["catalog", "-p", &cat, "compose", "src", "step", "-a", "both", "--no-sync"]).stdout;
     let by_hand = s.build_sql(
         "by_hand.sql",
@@ -253,18 +269,20 @@ fn list_shows_kinds_and_show_raw_prints_the_stored_metadata() {
 fn rename_params_tells_two_entries_parameters_apart() {
     let s = Sandbox::new("sales", 300);
     let cat = s.catalog("cat");
-    let src = s.build_sql(
-        "src.sql",
-        "-- xorq: param min DOUBLE default 0\nSELECT * FROM read_parquet('data/sales.parquet') WHERE amount > $min",
-        &[],
+    add_entries(
+        &s,
+        &cat,
+        &[
+            (
+                "src",
+                "-- xorq: param min DOUBLE default 0\nSELECT * FROM read_parquet('data/sales.parquet') WHERE amount > $min",
+            ),
+            (
+                "step",
+                "-- xorq: param min DOUBLE default 0\nSELECT region, count(*) AS n FROM read_parquet('data/sales.parquet') WHERE amount > $min GROUP BY region ORDER BY region",
+            ),
+        ],
     );
-    let step = s.build_sql(
-        "step.sql",
-        "-- xorq: param min DOUBLE default 0\nSELECT region, count(*) AS n FROM read_parquet('data/sales.parquet') WHERE amount > $min GROUP BY region ORDER BY region",
-        &[],
-    );
-    s.ok(&["catalog", "-p", &cat, "add", &src, "-a", "src", "--no-sync"]);
-    s.ok(&["catalog", "-p", &cat, "add", &step, "-a", "step", "--no-sync"]);
 
     let run = |extra: &[&str]| {
         let mut args = vec!["catalog", "-p", cat.as_str(), "run", "src", "step", "-o", "-", "-f", "csv"];
