@@ -22,8 +22,9 @@ use crate::error::{CliError, Result};
 pub struct Changed {
     /// Where it is read from.
     pub location: String,
-    /// Its columns as recorded, and now.
+    /// Its columns as recorded when the entry was built.
     pub recorded: Schema,
+    /// Its columns now.
     pub live: Schema,
 }
 
@@ -91,10 +92,13 @@ pub fn moving_aliases(catalog: &Catalog, address: &str, only: &[String], registe
         on_entry
     } else {
         if let Some(stray) = only.iter().find(|a| !on_entry.contains(a)) {
-            return Err(CliError::Usage(format!(
-                "--only-alias {stray}: the entry has no such alias (its aliases: {})",
+            // Refused (exit 1), as in the Python tool: the request is well formed, the entry
+            // just does not carry that alias.
+            return Err(xorq_catalog::CatalogError::refused(format!(
+                "--only-alias {stray}: the entry has no such alias (its aliases: {}); nothing was written",
                 if on_entry.is_empty() { "none".to_string() } else { on_entry.join(", ") }
-            )));
+            ))
+            .into());
         }
         only.to_vec()
     };
