@@ -119,7 +119,7 @@ pub fn compose(
             )));
         }
         table = xorq_build::bind(&step, &node, &table)?
-            .map_err(|e| CliError::Conflict(format!("`{name}` does not fit the rows so far: {e}")))?;
+            .map_err(|e| CliError::Usage(format!("`{name}` does not fit the rows so far: {e}")))?;
         steps.push(Step {
             entry: name.clone(),
             how: format!("bound to its input `{input}`"),
