@@ -59,6 +59,20 @@ fn the_browser_shows_entries_panes_and_changes_and_gives_the_terminal_back() {
     // The selection stayed on the entry it was on.
     assert!(screen.contains(&format!("> {a}")), "{screen}");
 
+    // `/` filters by a part of an alias or address; Esc clears the filter, then quits.
+    tui.send("/fre");
+    let screen = tui.wait_for("1 of 3 entries");
+    assert!(screen.contains(&format!("> {}  fresh", short(&c))) && !screen.contains(&a), "{screen}");
+    assert!(screen.contains("filter: fre"), "{screen}");
+    tui.send("\r");
+    tui.wait_for("filter: fre (/ to change, Esc to clear)");
+    // `/` goes on editing it.
+    tui.send("/zzz");
+    tui.wait_for("No entry matches the filter.");
+    tui.send("\u{1b}");
+    let screen = tui.wait_gone("of 3 entries");
+    assert!(screen.contains("3 entries · 2 aliases") && !screen.contains("filter:"), "{screen}");
+
     tui.send("q");
     assert_eq!(tui.wait(), 0);
     assert!(tui.raw().contains(LEAVE_ALTERNATE_SCREEN), "the alternate screen was not left");

@@ -378,8 +378,9 @@ pub enum CatalogCommand {
     },
     /// Browse the catalog in the terminal: entries, aliases, revisions, schema and lineage.
     ///
-    /// The catalog is re-read on an interval (`--refresh`). Keys: ↑↓ (or j/k) select, Tab or 1-4 switch
-    /// pane, PgUp/PgDn scroll, r re-read now, q, Esc or Ctrl+C quit.
+    /// The catalog is re-read on an interval (`--refresh`). Keys: ↑↓ (or j/k) select, Tab or
+    /// 1-4 switch pane, PgUp/PgDn scroll, / filter by a part of an alias or address (Esc clears
+    /// it), r re-read now, q, Esc or Ctrl+C quit.
     #[command(after_help = "Examples:\n  xorq catalog tui\n  xorq catalog --name analytics tui --refresh 2")]
     Tui {
         /// Re-read the catalog every this many seconds.

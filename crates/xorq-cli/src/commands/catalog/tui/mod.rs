@@ -2,6 +2,8 @@
 //! with schema and lineage panes, re-reading the catalog on an interval (a teammate's push
 //! pulled in, or another shell's `catalog add`, shows up without restarting).
 //!
+//! `/` filters the entries by a part of an alias or address (Esc clears the filter, then quits).
+//!
 //! The terminal is restored however the browser ends: `q`, Esc or Ctrl+C, an error, or a panic
 //! (ratatui's hook restores it before the panic message is printed).
 
@@ -26,12 +28,16 @@ enum Action {
     CyclePane { back: bool },
     Scroll(i32),
     Refresh,
+    StartFilter,
+    ClearFilter,
     None,
 }
 
-fn action(key: KeyEvent, page: isize) -> Action {
+fn action(key: KeyEvent, page: isize, filtered: bool) -> Action {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     match key.code {
+        KeyCode::Esc if filtered => Action::ClearFilter,
+        KeyCode::Char('/') => Action::StartFilter,
         KeyCode::Char('q') | KeyCode::Esc => Action::Quit,
         KeyCode::Char('c') if ctrl => Action::Quit,
         KeyCode::Down | KeyCode::Char('j') => Action::Move(1),
@@ -87,7 +93,13 @@ fn browse(terminal: &mut DefaultTerminal, browser: &mut Browser, interval: Durat
             && let Event::Key(key) = event::read().map_err(CliError::Terminal)?
             && key.kind == KeyEventKind::Press
         {
-            match action(key, page) {
+            if browser.typing {
+                if type_filter(browser, key) {
+                    return Ok(());
+                }
+                continue;
+            }
+            match action(key, page, !browser.filter.is_empty()) {
                 Action::Quit => return Ok(()),
                 Action::Move(delta) => browser.move_by(delta),
                 Action::Pane(pane) => browser.show(pane),
@@ -97,6 +109,8 @@ fn browse(terminal: &mut DefaultTerminal, browser: &mut Browser, interval: Durat
                     browser.refresh();
                     read_at = Instant::now();
                 }
+                Action::StartFilter => browser.typing = true,
+                Action::ClearFilter => browser.filter_clear(),
                 Action::None => {}
             }
         }
@@ -105,4 +119,21 @@ fn browse(terminal: &mut DefaultTerminal, browser: &mut Browser, interval: Durat
             read_at = Instant::now();
         }
     }
+}
+
+/// A key while the filter is typed: characters go into it, Backspace deletes, Enter keeps it,
+/// Esc clears it, ↑↓ still select. Whether the key quits (Ctrl+C quits from anywhere).
+fn type_filter(browser: &mut Browser, key: KeyEvent) -> bool {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Char('c') if ctrl => return true,
+        KeyCode::Char(c) if !ctrl => browser.filter_push(c),
+        KeyCode::Backspace => browser.filter_pop(),
+        KeyCode::Enter => browser.typing = false,
+        KeyCode::Esc => browser.filter_clear(),
+        KeyCode::Down => browser.move_by(1),
+        KeyCode::Up => browser.move_by(-1),
+        _ => {}
+    }
+    false
 }

@@ -61,8 +61,15 @@ pub struct EntryView {
 /// The browser's state.
 pub struct Browser<'c> {
     catalog: &'c Catalog,
-    /// Entries, aliased ones first (by alias), then the rest by address.
+    /// The entries shown: those the filter matches, aliased ones first (by alias), then the
+    /// rest by address.
     pub rows: Vec<Row>,
+    /// Every entry, in the same order.
+    all: Vec<Row>,
+    /// What the entry list is filtered by (a part of an alias or an address), `/` to type it.
+    pub filter: String,
+    /// Whether keys are typed into the filter.
+    pub typing: bool,
     /// How many aliases the catalog has.
     pub alias_count: usize,
     /// The selection in `rows`.
@@ -87,6 +94,9 @@ impl<'c> Browser<'c> {
         let mut browser = Browser {
             catalog,
             rows: Vec::new(),
+            all: Vec::new(),
+            filter: String::new(),
+            typing: false,
             alias_count: 0,
             list: ListState::default(),
             pane: Pane::Details,
@@ -120,7 +130,7 @@ impl<'c> Browser<'c> {
                         &b.address,
                     ))
                 });
-                self.rows = rows;
+                self.all = rows;
                 self.alias_count = alias_count;
                 self.error = None;
                 // Aliases may have moved: what names them is read again.
@@ -128,13 +138,61 @@ impl<'c> Browser<'c> {
             }
             Err(e) => self.error = Some(first_line(&e.to_string())),
         }
+        self.apply_filter(selected);
+        self.refreshed_at = chrono::Local::now().format("%H:%M:%S").to_string();
+    }
+
+    /// How many entries the catalog has (the list may show fewer: see `filter`).
+    pub fn total(&self) -> usize {
+        self.all.len()
+    }
+
+    /// Types `c` into the filter.
+    pub fn filter_push(&mut self, c: char) {
+        let selected = self.selected().map(|r| r.address.clone());
+        self.filter.push(c);
+        self.apply_filter(selected);
+    }
+
+    /// Deletes the filter's last character.
+    pub fn filter_pop(&mut self) {
+        let selected = self.selected().map(|r| r.address.clone());
+        self.filter.pop();
+        self.apply_filter(selected);
+    }
+
+    /// Clears the filter.
+    pub fn filter_clear(&mut self) {
+        let selected = self.selected().map(|r| r.address.clone());
+        self.filter.clear();
+        self.typing = false;
+        self.apply_filter(selected);
+    }
+
+    /// The entries the filter matches (a case-insensitive part of an alias or of the address),
+    /// keeping `selected` selected when it is still shown.
+    fn apply_filter(&mut self, selected: Option<String>) {
+        let needle = self.filter.to_lowercase();
+        self.rows = self
+            .all
+            .iter()
+            .filter(|r| {
+                needle.is_empty()
+                    || r.address.contains(&needle)
+                    || r.aliases.iter().any(|a| a.to_lowercase().contains(&needle))
+            })
+            .cloned()
+            .collect();
         let index = selected.and_then(|a| self.rows.iter().position(|r| r.address == a));
+        let before = self.list.selected();
         self.list.select(match (index, self.rows.is_empty()) {
             (_, true) => None,
             (Some(i), false) => Some(i),
             (None, false) => Some(self.list.selected().unwrap_or(0).min(self.rows.len() - 1)),
         });
-        self.refreshed_at = chrono::Local::now().format("%H:%M:%S").to_string();
+        if self.list.selected() != before {
+            self.scroll = 0;
+        }
     }
 
     /// The selected entry.

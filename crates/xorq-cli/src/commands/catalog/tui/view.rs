@@ -13,17 +13,19 @@ use super::super::print::{details_text, schema_rows, short};
 use super::state::{Browser, Pane};
 
 /// The keys, as the footer lists them.
-pub const KEYS: &str = "↑↓/jk select · Tab/1-4 pane · PgUp/PgDn scroll · r refresh · q quit";
+pub const KEYS: &str = "↑↓/jk select · Tab/1-4 pane · PgUp/PgDn scroll · / filter · r refresh · q quit";
 
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame, browser: &mut Browser) {
     let [header, body, footer] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(1)]).areas(frame.area());
+    let shown =
+        if browser.rows.len() == browser.total() { String::new() } else { format!("{} of ", browser.rows.len()) };
     let title = format!(
-        " xorq catalog · {} · {} entr{} · {} alias{} · read at {}",
+        " xorq catalog · {} · {shown}{} entr{} · {} alias{} · read at {}",
         browser.catalog_path(),
-        browser.rows.len(),
-        if browser.rows.len() == 1 { "y" } else { "ies" },
+        browser.total(),
+        if browser.total() == 1 { "y" } else { "ies" },
         browser.alias_count,
         if browser.alias_count == 1 { "" } else { "es" },
         browser.refreshed_at,
@@ -52,9 +54,13 @@ pub fn draw(frame: &mut Frame, browser: &mut Browser) {
         pane,
     );
 
-    let footer_line = match &browser.error {
-        Some(error) => Line::from(Span::styled(format!(" {error}"), Style::new().fg(Color::Red))),
-        None => Line::from(format!(" {KEYS}")),
+    let footer_line = match (&browser.error, browser.typing) {
+        (Some(error), _) => Line::from(Span::styled(format!(" {error}"), Style::new().fg(Color::Red))),
+        (None, true) => Line::from(format!(" filter: {}▏  (Enter keeps it, Esc clears it)", browser.filter)),
+        (None, false) if !browser.filter.is_empty() => {
+            Line::from(format!(" filter: {} (/ to change, Esc to clear) · {KEYS}", browser.filter))
+        }
+        (None, false) => Line::from(format!(" {KEYS}")),
     };
     frame.render_widget(Paragraph::new(footer_line), footer);
 }
@@ -62,7 +68,11 @@ pub fn draw(frame: &mut Frame, browser: &mut Browser) {
 fn draw_list(frame: &mut Frame, browser: &mut Browser, area: ratatui::layout::Rect) {
     let block = Block::bordered().title(" Entries ");
     if browser.rows.is_empty() {
-        let hint = "No entries yet.\n\n`xorq catalog add <build>` adds one.";
+        let hint = if browser.total() > 0 {
+            "No entry matches the filter.\n\nEsc clears it."
+        } else {
+            "No entries yet.\n\n`xorq catalog add <build>` adds one."
+        };
         frame.render_widget(Paragraph::new(hint).wrap(Wrap { trim: true }).block(block), area);
         return;
     }
