@@ -15,7 +15,7 @@ use xorq::{RelOp, Schema};
 use xorq_catalog::Catalog;
 use xorq_engines::probe::probe_file;
 
-use super::Register;
+use super::register::Register;
 use crate::error::{CliError, Result};
 
 /// A referenced file source whose columns are not the recorded ones.
