@@ -142,9 +142,7 @@ pub fn rederive(
     build: &LoadedBuild,
     live: std::collections::BTreeMap<String, xorq_core::Schema>,
 ) -> Result<std::result::Result<Table, xorq_core::CoreError>> {
-    let ctx = context(&build.path, &build.metadata)?.with_live_schemas(live);
-    let text = read_text(&build.path.join(EXPR_FILE))?;
-    Ok(manifest::from_yaml(&text, &ctx))
+    replay(build, |ctx| ctx.with_live_schemas(live))
 }
 
 /// The expression of a loaded build with `rows` in place of its node `node` (one
@@ -166,7 +164,16 @@ pub fn bind(
     node: &xorq_core::Node,
     rows: &Table,
 ) -> Result<std::result::Result<Table, xorq_core::CoreError>> {
-    let ctx = context(&build.path, &build.metadata)?.with_replacement(node, rows.clone());
+    replay(build, |ctx| ctx.with_replacement(node, rows.clone()))
+}
+
+/// The build's manifest read again with its own context, adjusted by `adjust` (see
+/// [`rederive`] and [`bind`] for the two errors).
+fn replay(
+    build: &LoadedBuild,
+    adjust: impl FnOnce(LoadContext) -> LoadContext,
+) -> Result<std::result::Result<Table, xorq_core::CoreError>> {
+    let ctx = adjust(context(&build.path, &build.metadata)?);
     let text = read_text(&build.path.join(EXPR_FILE))?;
     Ok(manifest::from_yaml(&text, &ctx))
 }

@@ -152,10 +152,15 @@ pub(crate) fn build_into(
     Ok(dir.join(built.address.short()))
 }
 
-/// Writes `table` as a build, with the profiles of `parts`; prints its path.
-pub(crate) fn write(table: &Table, parts: &[&LoadedBuild], opts: &ComposeOpts) -> Result<()> {
-    let verification = verification(opts.cache_dir.as_deref())?;
-    let shown = build_into(table, parts, &opts.builds_dir, !opts.no_relocate_reads, &verification)?;
+/// Writes `table` as a build, with the profiles of `parts` (verified as `verification` says, as
+/// the parts were when loaded); prints its path.
+pub(crate) fn write(
+    table: &Table,
+    parts: &[&LoadedBuild],
+    opts: &ComposeOpts,
+    verification: &Verification,
+) -> Result<()> {
+    let shown = build_into(table, parts, &opts.builds_dir, !opts.no_relocate_reads, verification)?;
     if let Some(file) = &opts.emit_build_path_to {
         crate::output::write_text(&format!("{}\n", shown.display()), &crate::output::Target::File(file.clone()))?;
     }
@@ -173,7 +178,7 @@ pub(crate) fn verification(cache_dir: Option<&Path>) -> Result<Verification> {
 pub fn union(args: &UnionArgs) -> Result<()> {
     let verification = verification(args.out.cache_dir.as_deref())?;
     let (table, parts) = union_table(&args.spec, &args.out.catalog, &verification)?;
-    write(&table, &parts.iter().collect::<Vec<_>>(), &args.out)
+    write(&table, &parts.iter().collect::<Vec<_>>(), &args.out, &verification)
 }
 
 /// The union `spec` asks for, and the builds it reads (aliases looked up in `catalog`).
@@ -204,8 +209,9 @@ pub(crate) fn union_table(
     Ok((table, parts))
 }
 
-/// The columns of two schemas side by side where they differ, or `None` when they are the same.
-fn schema_difference(a: &xorq::Schema, b: &xorq::Schema) -> Option<String> {
+/// The columns of two schemas side by side where their names or types differ, or `None` when
+/// they are the same (also how `catalog compose` shows rows that do not fit an input).
+pub(crate) fn schema_difference(a: &xorq::Schema, b: &xorq::Schema) -> Option<String> {
     let rows = a.len().max(b.len());
     let describe =
         |f: Option<&xorq::Field>| f.map_or_else(|| "(none)".to_string(), |f| format!("{}: {}", f.name, f.dtype));
@@ -224,7 +230,7 @@ fn schema_difference(a: &xorq::Schema, b: &xorq::Schema) -> Option<String> {
 pub fn join(args: &JoinArgs) -> Result<()> {
     let verification = verification(args.out.cache_dir.as_deref())?;
     let (table, parts) = join_table(&args.spec, &args.out.catalog, &verification)?;
-    write(&table, &parts.iter().collect::<Vec<_>>(), &args.out)
+    write(&table, &parts.iter().collect::<Vec<_>>(), &args.out, &verification)
 }
 
 /// The join `spec` asks for, and the two builds it reads (aliases looked up in `catalog`).

@@ -56,7 +56,7 @@ pub fn pin(args: &PinArgs, verbose: bool) -> Result<()> {
     let verification = super::compose::verification(args.out.cache_dir.as_deref())?;
     let build = super::target::load_verified(&args.build, &args.out.catalog, &verification)?;
     let table = pinned(&build, &args.build, &args.how, args.out.cache_dir.as_deref(), verbose, "xorq run")?;
-    super::compose::write(&table, &[&build], &args.out)
+    super::compose::write(&table, &[&build], &args.out, &verification)
 }
 
 /// `build` with its stored caches pinned; what happened to each cache is said on stderr. An
@@ -111,7 +111,7 @@ pub fn unpin(args: &UnpinArgs) -> Result<()> {
     let verification = super::compose::verification(args.out.cache_dir.as_deref())?;
     let build = super::target::load_verified(&args.build, &args.out.catalog, &verification)?;
     let table = unpinned(&build, &args.build)?;
-    super::compose::write(&table, &[&build], &args.out)
+    super::compose::write(&table, &[&build], &args.out, &verification)
 }
 
 /// `build` with every pin dropped; an error when it has none.

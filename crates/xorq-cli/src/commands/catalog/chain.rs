@@ -166,23 +166,22 @@ fn renamed(
     Ok(loaded)
 }
 
-/// The input's columns against the rows' where they differ (names and types, in order; rows
-/// without nulls may feed a column that allows them), or `None` when the rows fit.
+/// The input's columns against the rows' where they differ (names and types, side by side as
+/// `union` shows them), or the input's columns that allow no nulls where the rows' do; `None`
+/// when the rows fit (rows without nulls may feed a column that allows them).
 fn misfit(input: &xorq::Schema, rows: &xorq::Schema) -> Option<String> {
-    let fits = input.fields().len() == rows.fields().len()
-        && input
-            .fields()
-            .iter()
-            .zip(rows.fields())
-            .all(|(i, r)| i.name == r.name && i.dtype == r.dtype && (i.nullable || !r.nullable));
-    let show = |s: &xorq::Schema| {
-        s.fields()
-            .iter()
-            .map(|f| format!("{} {}{}", f.name, f.dtype, if f.nullable { "" } else { " not null" }))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    (!fits).then(|| format!("  the input:  {}\n  the rows:   {}", show(input), show(rows)))
+    if let Some(difference) = super::super::compose::schema_difference(input, rows) {
+        return Some(difference);
+    }
+    let not_null: Vec<&str> = input
+        .fields()
+        .iter()
+        .zip(rows.fields())
+        .filter(|(i, r)| !i.nullable && r.nullable)
+        .map(|(i, _)| i.name.as_str())
+        .collect();
+    (!not_null.is_empty())
+        .then(|| format!("  the input's {} allow no nulls, and the rows' may hold them", not_null.join(", ")))
 }
 
 /// What `--dry-run` prints: each step and the result's columns.

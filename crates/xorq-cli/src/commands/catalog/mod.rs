@@ -101,12 +101,12 @@ pub fn run(args: &CatalogArgs, verbose: bool) -> Result<()> {
         CatalogCommand::Union { spec, register } => {
             let verification = compose::verification(register.cache_dir.as_deref())?;
             let (table, parts) = compose::union_table(spec, &CatalogOpts::default().within(&selector)?, &verification)?;
-            add_composed(&selector, &table, &parts.iter().collect::<Vec<_>>(), register, None)
+            add_composed(&selector, &table, &parts.iter().collect::<Vec<_>>(), register, None, &verification)
         }
         CatalogCommand::Join { spec, register } => {
             let verification = compose::verification(register.cache_dir.as_deref())?;
             let (table, parts) = compose::join_table(spec, &CatalogOpts::default().within(&selector)?, &verification)?;
-            add_composed(&selector, &table, &parts.iter().collect::<Vec<_>>(), register, None)
+            add_composed(&selector, &table, &parts.iter().collect::<Vec<_>>(), register, None, &verification)
         }
         CatalogCommand::Compose { entries, code, rename_params, dry_run, register } => {
             let verification = compose::verification(register.cache_dir.as_deref())?;
@@ -116,7 +116,14 @@ pub fn run(args: &CatalogArgs, verbose: bool) -> Result<()> {
                 let plan = chain::plan_text(&composed.table, &composed.steps);
                 return crate::output::write_text(&plan, &crate::output::Target::Stdout);
             }
-            add_composed(&selector, &composed.table, &composed.parts.iter().collect::<Vec<_>>(), register, None)
+            add_composed(
+                &selector,
+                &composed.table,
+                &composed.parts.iter().collect::<Vec<_>>(),
+                register,
+                None,
+                &verification,
+            )
         }
         CatalogCommand::Rebase { entry, only_alias, register } => {
             let catalog = open(&crate::project::locate_catalog(&selector)?)?;
@@ -133,7 +140,7 @@ pub fn run(args: &CatalogArgs, verbose: bool) -> Result<()> {
             let mut register = rebase::moving_aliases(&catalog, &old, only_alias, register)?;
             // The entry read its files by reference; so does the rebased one, unless asked.
             register.no_relocate_reads = !register.relocate_reads;
-            add_composed(&selector, &table, &[&build], &register, None)
+            add_composed(&selector, &table, &[&build], &register, None, &verification)
         }
         CatalogCommand::Pin { entry, how, register, move_aliases } => {
             let verification = compose::verification(register.cache_dir.as_deref())?;
@@ -141,14 +148,14 @@ pub fn run(args: &CatalogArgs, verbose: bool) -> Result<()> {
             let table =
                 super::pin::pinned(&build, entry, how, register.cache_dir.as_deref(), verbose, "xorq catalog run")?;
             let moved = move_aliases.then_some(build.metadata.address.as_str());
-            add_composed(&selector, &table, &[&build], register, moved)
+            add_composed(&selector, &table, &[&build], register, moved, &verification)
         }
         CatalogCommand::Unpin { entry, register, move_aliases } => {
             let verification = compose::verification(register.cache_dir.as_deref())?;
             let build = super::target::load_verified(entry, &CatalogOpts::default().within(&selector)?, &verification)?;
             let table = super::pin::unpinned(&build, entry)?;
             let moved = move_aliases.then_some(build.metadata.address.as_str());
-            add_composed(&selector, &table, &[&build], register, moved)
+            add_composed(&selector, &table, &[&build], register, moved, &verification)
         }
         command => {
             let location = crate::project::locate_catalog(&selector)?;

@@ -405,21 +405,19 @@ pub fn gc(report: &xorq_catalog::GcReport, as_json: bool) -> Result<()> {
     let orphans = report.orphans.len();
     let bytes: u64 = report.orphans.iter().map(|o| o.bytes).sum();
     let objects = report.unreachable_objects;
+    let found = format!(
+        "{orphans} orphan{} ({}) and {objects} unreachable git object{}",
+        if orphans == 1 { "" } else { "s" },
+        size(bytes),
+        if objects == 1 { "" } else { "s" },
+    );
     if report.dry_run {
-        eprintln!(
-            "{orphans} orphan{} ({}) and {objects} unreachable git object{}; `xorq catalog gc` removes them",
-            if orphans == 1 { "" } else { "s" },
-            size(bytes),
-            if objects == 1 { "" } else { "s" },
-        );
+        eprintln!("{found}; `xorq catalog gc` removes them");
     } else {
         eprintln!(
-            "removed {orphans} orphan{} ({}) and {objects} unreachable git object{}; the repository went from {} to {}",
-            if orphans == 1 { "" } else { "s" },
-            size(bytes),
-            if objects == 1 { "" } else { "s" },
+            "removed {found}; the repository went from {} to {}",
             size(report.git_bytes_before),
-            size(report.git_bytes_after),
+            size(report.git_bytes_after)
         );
     }
     Ok(())

@@ -39,7 +39,8 @@ pub struct Register {
     pub sync: SyncFlag,
 }
 
-/// Builds `table` (with the profiles of `parts`) and adds it to the selected catalog with the
+/// Builds `table` (with the profiles of `parts`; bundled files verified as `verification`
+/// says, as the parts were when loaded) and adds it to the selected catalog with the
 /// aliases `register` names, plus, with `moved_from`, every alias now pointing to that entry
 /// address: one commit.
 pub(super) fn add_composed(
@@ -48,6 +49,7 @@ pub(super) fn add_composed(
     parts: &[&xorq_build::LoadedBuild],
     register: &Register,
     moved_from: Option<&str>,
+    verification: &xorq_build::Verification,
 ) -> Result<()> {
     let catalog = open(&crate::project::locate_catalog(selector)?)?;
     let mut aliases = register.aliases.iter().map(|a| AliasName::new(a)).collect::<Result<Vec<_>, _>>()?;
@@ -68,8 +70,7 @@ pub(super) fn add_composed(
         .prefix(".xorq-compose-")
         .tempdir()
         .map_err(|e| CliError::Internal(format!("cannot create a temporary directory for the new build: {e}")))?;
-    let verification = compose::verification(register.cache_dir.as_deref())?;
-    let built = compose::build_into(table, parts, scratch.path(), !register.no_relocate_reads, &verification)?;
+    let built = compose::build_into(table, parts, scratch.path(), !register.no_relocate_reads, verification)?;
     let added = catalog.add(&built, &aliases)?;
     print::added(&added, register.json)?;
     register.sync.after_change(&catalog)
