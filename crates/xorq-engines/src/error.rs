@@ -23,6 +23,35 @@ pub enum EngineError {
         /// Advice, starting with a newline, or empty.
         hint: String,
     },
+    /// A remote URL that cannot be used as written (unknown scheme, credentials in it).
+    #[error("cannot use `{url}`: {message}{}", if hint.is_empty() { String::new() } else { format!("\nhint: {hint}") })]
+    RemoteUrl {
+        /// The URL, without its query string.
+        url: String,
+        /// What is wrong with it.
+        message: String,
+        /// Advice, or empty.
+        hint: String,
+    },
+    /// A request to object storage that failed (missing object or bucket, refused credentials,
+    /// an endpoint that is down or too slow, an object that changed while it was read).
+    #[error("cannot read `{url}`: {message}{hint}")]
+    Remote {
+        /// The URL, without its query string.
+        url: String,
+        /// What went wrong.
+        message: String,
+        /// Advice, starting with a newline, or empty.
+        hint: String,
+    },
+    /// A malformed setting in the environment.
+    #[error("environment variable `{name}`: {message}")]
+    Config {
+        /// The variable.
+        name: String,
+        /// What is wrong with its value.
+        message: String,
+    },
     /// A source whose schema no longer matches the one recorded when the expression was built.
     #[error(
         "source `{path}` changed since the expression was built: {detail}\nhint: rebuild the expression against the new file, or restore the file"
@@ -210,7 +239,9 @@ impl EngineError {
             EngineError::MissingParam { .. }
             | EngineError::ParamType { .. }
             | EngineError::UnknownParam { .. }
-            | EngineError::Unbound { .. } => Fault::Usage,
+            | EngineError::Unbound { .. }
+            | EngineError::RemoteUrl { .. }
+            | EngineError::Config { .. } => Fault::Usage,
             #[cfg(feature = "datafusion")]
             EngineError::DataFusion { source, .. } => datafusion_fault(source),
             EngineError::Internal(_) => Fault::Internal,

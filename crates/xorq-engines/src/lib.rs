@@ -12,6 +12,8 @@ pub mod backend;
 pub mod datafusion;
 #[cfg(feature = "datafusion")]
 pub mod dialect;
+#[cfg(feature = "datafusion")]
+pub mod remote;
 
 #[cfg(feature = "datafusion")]
 pub use error::datafusion_fault;

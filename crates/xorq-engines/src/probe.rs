@@ -57,14 +57,11 @@ pub fn read_file(format: FileFormat, path: &str) -> Result<Table> {
     Ok(Table::from_source(Source::file(format, path, schema)?)?)
 }
 
-/// Reads the schema of a file source.
+/// Reads the schema of a file source: a local file, or an object (or the first of a prefix)
+/// on object storage, from its footer or first rows.
 pub fn probe_file(format: &FileFormat, location: &str) -> Result<Schema> {
     if is_url(location) {
-        return Err(probe_err(
-            location,
-            "remote sources are not readable from this build of xorq-rs yet",
-            "download the file and read it by its local path",
-        ));
+        return Ok(Schema::from_arrow(&probe_remote(format, location)?)?);
     }
     let arrow_schema = match format {
         FileFormat::Parquet => probe_parquet(location)?,
@@ -73,6 +70,20 @@ pub fn probe_file(format: &FileFormat, location: &str) -> Result<Schema> {
         other => return Err(probe_err(location, format!("format `{}` cannot be probed", other.name()), "")),
     };
     Ok(Schema::from_arrow(&arrow_schema)?)
+}
+
+#[cfg(feature = "datafusion")]
+fn probe_remote(format: &FileFormat, location: &str) -> Result<ArrowSchema> {
+    crate::remote::probe(format, location)
+}
+
+#[cfg(not(feature = "datafusion"))]
+fn probe_remote(_: &FileFormat, location: &str) -> Result<ArrowSchema> {
+    Err(probe_err(
+        location,
+        "remote sources need xorq-engines' `datafusion` feature",
+        "build with the default features",
+    ))
 }
 
 fn open(location: &str, file: &Path) -> Result<File> {
@@ -127,9 +138,6 @@ fn probe_json(location: &str) -> Result<ArrowSchema> {
 /// Checks that a file source still has the columns it had when the expression was built (names
 /// and types; extra columns are fine). Reads only the footer or the first rows.
 pub fn verify_file(format: &FileFormat, location: &str, recorded: &Schema) -> Result<()> {
-    if is_url(location) {
-        return Ok(());
-    }
     let current = probe_file(format, location)?;
     let mut problems = Vec::new();
     for field in recorded.fields() {
@@ -179,11 +187,11 @@ mod tests {
     }
 
     #[test]
-    fn remote_urls_are_refused_with_advice() {
-        let err = probe_file(&FileFormat::Parquet, "s3://bucket/x.parquet").unwrap_err().to_string();
-        assert!(err.contains("remote sources are not readable"), "{err}");
-        // Verification skips what it cannot read.
-        assert!(verify_file(&FileFormat::Parquet, "s3://bucket/x.parquet", &Schema::default()).is_ok());
+    fn unknown_schemes_and_credentials_in_urls_are_refused_before_any_request() {
+        let err = probe_file(&FileFormat::Parquet, "ftp://host/x.parquet").unwrap_err().to_string();
+        assert!(err.contains("`ftp://` is not a storage"), "{err}");
+        let err = probe_file(&FileFormat::Parquet, "s3://KEY:hunter2@bucket/x.parquet").unwrap_err().to_string();
+        assert!(err.contains("user name or password") && !err.contains("hunter2"), "{err}");
     }
 
     #[test]

@@ -48,7 +48,9 @@ impl Session {
     /// A session using every core.
     pub fn new() -> Self {
         let partitions = std::thread::available_parallelism().map_or(1, usize::from);
-        Session::from_context(SessionContext::new_with_config(SessionConfig::new().with_target_partitions(partitions)))
+        Session::from_context(xorq_engines::remote::session_context(
+            SessionConfig::new().with_target_partitions(partitions),
+        ))
     }
 
     /// A session over an existing DataFusion context (its configuration and registered objects).

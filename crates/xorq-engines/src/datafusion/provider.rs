@@ -81,7 +81,15 @@ fn file_provider(file: &FileSource, schema: ArrowSchemaRef) -> Result<Arc<dyn Ta
     };
     // A directory holds many files: read the ones with the format's extension. A single file is
     // read whatever its name.
-    let is_dir = Path::new(location).is_dir();
+    // On object storage, a URL ending in `/` is a prefix of many objects (a glob selects its
+    // own); a local directory is one whatever its spelling.
+    let is_dir = match crate::remote::is_remote(location) {
+        true => {
+            let url = crate::remote::RemoteUrl::parse(location)?;
+            url.is_collection() && !url.is_glob()
+        }
+        false => Path::new(location).is_dir(),
+    };
     let extension = if is_dir { default_ext } else { "" };
     let url_text = if is_dir && !location.ends_with('/') { format!("{location}/") } else { location.clone() };
     let url =

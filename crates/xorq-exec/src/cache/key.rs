@@ -5,7 +5,9 @@
 //! path; a bundled file or a memtable by the hash of its bytes, so those are immutable and need
 //! nothing more). The token adds:
 //! - under `modification-time`, the size and modification time of every referenced local file
-//!   under the node, including those under other cache nodes (a directory: every file in it);
+//!   under the node, including those under other cache nodes (a directory: every file in it),
+//!   and of every object a remote source covers, with its ETag or version (from a HEAD or a
+//!   listing);
 //! - under every strategy, the values bound to parameters used under the node (the address has
 //!   only their declarations and defaults).
 //!
@@ -78,6 +80,9 @@ pub struct TokenSource {
     pub size: u64,
     /// Its modification time (RFC 3339, UTC, nanoseconds).
     pub modified: String,
+    /// For an object on storage, its version or ETag: what changes whenever it is written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
 }
 
 /// A computed token.
@@ -113,10 +118,23 @@ fn token(input: &Arc<Node>, freshness: Freshness, values: &ParamValues) -> Resul
         }
         match &source.kind {
             SourceKind::File(f) => match &f.identity {
+                // An object on storage: its ETag (or version), size and last-modified time, from a
+                // HEAD or a listing; nothing is downloaded.
                 SourceIdentity::Reference(r) if is_url(r) => {
-                    return Err(ExecError::Cache(format!(
-                        "a `modification-time` cache cannot watch `{r}`: only local files have a modification time here\nhint: cache it with `snapshot` (and a TTL)"
-                    )));
+                    let extension = format!(".{}", f.format.name());
+                    for object in xorq_engines::remote::objects(&f.location, &extension)? {
+                        let tag = object.version.clone().or(object.etag.clone());
+                        sources.insert(
+                            object.url.clone(),
+                            TokenSource {
+                                source: source.name.clone(),
+                                path: object.url,
+                                size: object.size,
+                                modified: rfc3339(object.last_modified.into()),
+                                etag: tag,
+                            },
+                        );
+                    }
                 }
                 // A file in a project is watched where it is read: its absolute path is in the
                 // token, so two checkouts never share an entry.
@@ -131,7 +149,7 @@ fn token(input: &Arc<Node>, freshness: Freshness, values: &ParamValues) -> Resul
                         let path = path.to_string_lossy().into_owned();
                         sources.insert(
                             path.clone(),
-                            TokenSource { source: source.name.clone(), path, size: stat.len(), modified },
+                            TokenSource { source: source.name.clone(), path, size: stat.len(), modified, etag: None },
                         );
                     }
                 }
@@ -165,6 +183,12 @@ fn token(input: &Arc<Node>, freshness: Freshness, values: &ParamValues) -> Resul
         for part in [s.path.as_bytes(), &s.size.to_le_bytes(), s.modified.as_bytes()] {
             h.update(&(part.len() as u64).to_le_bytes());
             h.update(part);
+        }
+        // Local files have none, and hash as before (their entries stay valid).
+        if let Some(tag) = &s.etag {
+            h.update(b"\0etag\0");
+            h.update(&(tag.len() as u64).to_le_bytes());
+            h.update(tag.as_bytes());
         }
     }
     h.update(b"\0params\0");
@@ -237,6 +261,9 @@ pub(crate) fn changes(before: &[TokenSource], now: &[TokenSource]) -> Vec<String
     for (path, n) in &new {
         match old.get(path) {
             None => out.push(format!("{} is read and was not before", label(n))),
+            Some(o) if o.etag != n.etag && o.etag.is_some() => {
+                out.push(format!("{} was written again (its ETag changed)", label(n)));
+            }
             Some(o) if o.modified != n.modified => {
                 out.push(format!("{} modified {}", label(n), local_minute(&n.modified)));
             }

@@ -1,0 +1,227 @@
+//! Sources on object storage (`s3://`, `gs://`, `az://`, `http(s)://`) through `object_store`.
+//!
+//! - [`location`]: which URLs are remote, how they are checked (no credentials in them) and
+//!   shown (no query string).
+//! - [`stores`]: one store per bucket, configured from the environment, with timeouts and
+//!   retries, its I/O on a runtime of its own; [`registry`] hands them to DataFusion.
+//! - [`objects`] lists what a URL covers (HEAD or a listing, never a download) for freshness
+//!   tokens; [`probe`] reads a schema from a Parquet footer or the first bytes of a CSV or JSON
+//!   object.
+//! - Reads are pinned to the ETag a query listed (`pinned.rs`): an object overwritten mid-query
+//!   is an error naming it, never a mix of two versions.
+
+pub mod location;
+mod pinned;
+mod probe;
+pub mod stores;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use futures::TryStreamExt;
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt};
+
+pub use location::{RemoteUrl, StoreKind, is_remote, redact};
+pub use pinned::ObjectChanged;
+pub use probe::probe;
+pub use stores::{NetworkSettings, block_on, forget_stores, io_runtime, store_for};
+
+use crate::error::{EngineError, Result};
+
+/// One object a remote source covers, as a HEAD or a listing describes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RemoteObject {
+    /// Its URL.
+    pub url: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its ETag, when the store gives one.
+    pub etag: Option<String>,
+    /// Its version, on a versioned bucket.
+    pub version: Option<String>,
+    /// When it was last written.
+    pub last_modified: DateTime<Utc>,
+}
+
+/// The objects `location` covers, in key order, with the format's `extension` for a prefix:
+/// one HEAD for an object, a listing for a prefix or a glob. Nothing is downloaded.
+pub fn objects(location: &str, extension: &str) -> Result<Vec<RemoteObject>> {
+    let url = RemoteUrl::parse(location)?;
+    let store = store_for(&url)?;
+    let extension = extension.to_string();
+    block_on(async move {
+        let metas = list_objects(&url, &store, &extension).await?;
+        Ok(metas
+            .into_iter()
+            .map(|m| RemoteObject {
+                url: url.object_url(&m.location),
+                size: m.size,
+                etag: m.e_tag,
+                version: m.version,
+                last_modified: m.last_modified,
+            })
+            .collect())
+    })
+}
+
+/// What `url` covers, as object metadata (see [`objects`]).
+pub(crate) async fn list_objects(
+    url: &RemoteUrl,
+    store: &Arc<dyn ObjectStore>,
+    extension: &str,
+) -> Result<Vec<ObjectMeta>> {
+    let shown = url.shown();
+    if !url.is_collection() {
+        let key = url.key();
+        return match store.head(&key).await {
+            Ok(meta) => Ok(vec![meta]),
+            Err(object_store::Error::NotFound { .. }) if has_objects_under(store, &key).await => {
+                Err(EngineError::Remote {
+                    url: shown.clone(),
+                    message: "no object has this key, but objects are under it as a prefix".into(),
+                    hint: format!("\nhint: to read every object under it, end the URL with `/`: `{shown}/`"),
+                })
+            }
+            Err(e) => Err(remote_error(&shown, e)),
+        };
+    }
+    let (prefix, pattern) = if url.is_glob() {
+        let path = url.url().path().trim_start_matches('/');
+        let cut = path.find(['*', '?', '[']).unwrap_or(path.len());
+        let dir = path[..cut].rfind('/').map_or("", |i| &path[..i]);
+        let pattern = glob::Pattern::new(path).map_err(|e| EngineError::RemoteUrl {
+            url: shown.clone(),
+            message: format!("the glob is malformed ({e})"),
+            hint: String::new(),
+        })?;
+        (ObjectPath::from(dir), Some(pattern))
+    } else {
+        (url.key(), None)
+    };
+    let listed: Vec<ObjectMeta> = store.list(Some(&prefix)).try_collect().await.map_err(|e| remote_error(&shown, e))?;
+    let mut metas: Vec<ObjectMeta> = listed
+        .into_iter()
+        .filter(|m| match &pattern {
+            Some(p) => p.matches(m.location.as_ref()),
+            None => m.location.as_ref().ends_with(extension),
+        })
+        .collect();
+    metas.sort_by(|a, b| a.location.cmp(&b.location));
+    if metas.is_empty() {
+        let what = if pattern.is_some() {
+            "no object matches the pattern".to_string()
+        } else {
+            format!("no `*{extension}` object is under this prefix")
+        };
+        return Err(EngineError::Remote {
+            url: shown,
+            message: what,
+            hint: "\nhint: check the bucket and prefix".into(),
+        });
+    }
+    Ok(metas)
+}
+
+async fn has_objects_under(store: &Arc<dyn ObjectStore>, key: &ObjectPath) -> bool {
+    matches!(store.list(Some(key)).try_next().await, Ok(Some(_)))
+}
+
+/// An object-store failure as an error naming the URL (never its query string) and saying what
+/// to do.
+pub fn remote_error(url: &str, error: object_store::Error) -> EngineError {
+    let kind = RemoteUrl::parse(url).map(|u| u.kind()).unwrap_or(StoreKind::Http);
+    let text = error.to_string();
+    let (message, hint) = match &error {
+        object_store::Error::NotFound { .. } if text.contains("NoSuchBucket") || text.contains("ContainerNotFound") => {
+            ("the bucket does not exist".to_string(), "check the bucket's name and region".to_string())
+        }
+        object_store::Error::NotFound { .. } => (
+            "no object has this key".to_string(),
+            "check the key; a prefix of many objects is written with a trailing `/`".to_string(),
+        ),
+        object_store::Error::PermissionDenied { .. } | object_store::Error::Unauthenticated { .. } => (
+            format!("access was refused ({})", first_line(&text)),
+            format!("check the credentials and their permissions on this bucket: {}", kind.env_hint()),
+        ),
+        object_store::Error::Generic { source, .. } if source.downcast_ref::<ObjectChanged>().is_some() => {
+            (source.to_string(), "run again; the new object is read from the start".to_string())
+        }
+        _ if text.contains("InvalidAccessKeyId") || text.contains("SignatureDoesNotMatch") => {
+            ("the credentials were refused".to_string(), format!("check the credentials: {}", kind.env_hint()))
+        }
+        _ => {
+            let settings = NetworkSettings::from_env().map(|s| s.describe()).unwrap_or_default();
+            (
+                first_line(&text),
+                format!(
+                    "check that the endpoint is up and reachable ({}); timeouts and retries: {settings}",
+                    if kind == StoreKind::S3 { "AWS_ENDPOINT_URL" } else { "the URL's host" }
+                ),
+            )
+        }
+    };
+    EngineError::Remote { url: redact(url), message: scrub(&message), hint: format!("\nhint: {hint}") }
+}
+
+/// The text of an error without query strings of URLs it quotes (they can carry signatures).
+fn scrub(text: &str) -> String {
+    text.split_inclusive(char::is_whitespace)
+        .map(
+            |word| {
+                if word.contains("://") && word.contains('?') { redact(word.trim()) + " " } else { word.to_string() }
+            },
+        )
+        .collect::<String>()
+        .trim_end()
+        .to_string()
+}
+
+fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or_default().to_string()
+}
+
+/// DataFusion's object-store registry for sessions: `file://` as DataFusion's own, and every
+/// remote scheme resolved lazily to the shared store of its bucket ([`store_for`]).
+#[derive(Debug, Default)]
+pub struct Registry {
+    local: datafusion::execution::object_store::DefaultObjectStoreRegistry,
+}
+
+/// A registry for a `RuntimeEnv` (see [`Registry`]).
+pub fn registry() -> Arc<dyn datafusion::execution::object_store::ObjectStoreRegistry> {
+    Arc::new(Registry::default())
+}
+
+/// A DataFusion context with `config` that reads remote sources (its runtime's object-store
+/// registry is [`registry`]).
+///
+/// ```
+/// use datafusion::prelude::SessionConfig;
+/// let ctx = xorq_engines::remote::session_context(SessionConfig::new());
+/// assert!(ctx.runtime_env().object_store(&datafusion::execution::object_store::ObjectStoreUrl::local_filesystem()).is_ok());
+/// ```
+pub fn session_context(config: datafusion::prelude::SessionConfig) -> datafusion::prelude::SessionContext {
+    let runtime = datafusion::execution::runtime_env::RuntimeEnvBuilder::new().with_object_store_registry(registry());
+    match runtime.build_arc() {
+        Ok(env) => datafusion::prelude::SessionContext::new_with_config_rt(config, env),
+        // Building a runtime environment without a memory limit or spill directory cannot fail;
+        // should it, a context without remote reads still runs every local source.
+        Err(_) => datafusion::prelude::SessionContext::new_with_config(config),
+    }
+}
+
+impl datafusion::execution::object_store::ObjectStoreRegistry for Registry {
+    fn register_store(&self, url: &url::Url, store: Arc<dyn ObjectStore>) -> Option<Arc<dyn ObjectStore>> {
+        self.local.register_store(url, store)
+    }
+
+    fn get_store(&self, url: &url::Url) -> datafusion::error::Result<Arc<dyn ObjectStore>> {
+        if let Ok(store) = self.local.get_store(url) {
+            return Ok(store);
+        }
+        let remote =
+            RemoteUrl::parse(url.as_str()).map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))?;
+        store_for(&remote).map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))
+    }
+}
