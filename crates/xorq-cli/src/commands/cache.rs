@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use serde_json::json;
 use xorq::plan::cache::{format_secs, parse_secs};
 use xorq_exec::cache::event::{age_text, bytes_text, rows_text};
-use xorq_exec::cache::{Cache, ParquetStore, StoredEntry};
+use xorq_exec::cache::{Cache, Entries, StoredEntry};
 
 use crate::error::{CliError, Result};
 
@@ -83,8 +83,8 @@ fn in_dir(dir: Option<&Path>) -> Result<Cache> {
     })
 }
 
-fn store(dir: Option<&Path>) -> Result<ParquetStore> {
-    Ok(in_dir(dir)?.parquet_store()?)
+fn store(dir: Option<&Path>) -> Result<Entries> {
+    Ok(in_dir(dir)?.entries()?)
 }
 
 /// Runs a `xorq cache` command.
@@ -99,7 +99,7 @@ pub fn run(args: &CacheArgs) -> Result<()> {
             // an address prefix of a catalog entry) shows the entries of its cache nodes.
             let hex = address.len() >= 4 && address.bytes().all(|b| b.is_ascii_hexdigit());
             let lower = address.to_ascii_lowercase();
-            if hex && store.entries()?.iter().any(|e| e.name.starts_with(&lower)) {
+            if hex && store.list()?.iter().any(|e| e.name.starts_with(&lower)) {
                 return show(&store, address, *json);
             }
             let as_build = super::target::load(Path::new(address), &super::target::CatalogOpts::default());
@@ -133,18 +133,18 @@ pub(super) fn entry_json(e: &StoredEntry) -> serde_json::Value {
             "schema": m.schema,
             "params": m.params,
             "sources": m.sources,
-            "path": e.path,
+            "path": e.location,
         }),
-        Err(why) => json!({ "name": e.name, "path": e.path, "damaged": why }),
+        Err(why) => json!({ "name": e.name, "path": e.location, "damaged": why }),
     }
 }
 
-fn list(store: &ParquetStore, json: bool) -> Result<()> {
-    let entries = store.entries()?;
+fn list(store: &Entries, json: bool) -> Result<()> {
+    let entries = store.list()?;
     let total: u64 = entries.iter().map(StoredEntry::bytes).sum();
     if json {
         let value = json!({
-            "cache_dir": store.cache_dir(),
+            "cache_dir": store.describe(),
             "bytes": total,
             "entries": entries.iter().map(entry_json).collect::<Vec<_>>(),
         });
@@ -152,7 +152,7 @@ fn list(store: &ParquetStore, json: bool) -> Result<()> {
         return Ok(());
     }
     if entries.is_empty() {
-        println!("no cache entries in {}", store.cache_dir().display());
+        println!("no cache entries in {}", store.describe());
         return Ok(());
     }
     let header = ["ADDRESS", "STRATEGY", "ROWS", "SIZE", "AGE", "USED", "HITS", "EXPRESSION"];
@@ -217,13 +217,13 @@ fn list(store: &ParquetStore, json: bool) -> Result<()> {
         entries.len(),
         if entries.len() == 1 { "y" } else { "ies" },
         bytes_text(total),
-        store.cache_dir().display()
+        store.describe()
     );
     Ok(())
 }
 
-fn prune(store: &ParquetStore, older_than: Option<Duration>, max_size: Option<u64>, dry_run: bool) -> Result<()> {
-    let entries = store.entries()?; // most recently used first
+fn prune(store: &Entries, older_than: Option<Duration>, max_size: Option<u64>, dry_run: bool) -> Result<()> {
+    let entries = store.list()?; // most recently used first
     let now = SystemTime::now();
     let (mut removed, mut removed_bytes, mut kept, mut kept_bytes) = (0usize, 0u64, 0usize, 0u64);
     for e in &entries {
@@ -260,13 +260,13 @@ fn prune(store: &ParquetStore, older_than: Option<Duration>, max_size: Option<u6
         if removed == 1 { "y" } else { "ies" },
         bytes_text(removed_bytes),
         bytes_text(kept_bytes),
-        store.cache_dir().display()
+        store.describe()
     );
     Ok(())
 }
 
-fn clear(store: &ParquetStore) -> Result<()> {
-    let entries = store.entries()?;
+fn clear(store: &Entries) -> Result<()> {
+    let entries = store.list()?;
     let mut removed = 0;
     let mut bytes = 0;
     for e in &entries {
@@ -280,19 +280,19 @@ fn clear(store: &ParquetStore) -> Result<()> {
         "removed {removed} entr{} ({}) from {}",
         if removed == 1 { "y" } else { "ies" },
         bytes_text(bytes),
-        store.cache_dir().display()
+        store.describe()
     );
     Ok(())
 }
 
-fn show(store: &ParquetStore, prefix: &str, json: bool) -> Result<()> {
+fn show(store: &Entries, prefix: &str, json: bool) -> Result<()> {
     let prefix = prefix.trim().to_ascii_lowercase();
     if prefix.len() < 4 || !prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(CliError::Usage(format!(
             "`{prefix}` is not an address: give at least 4 hex digits, as `xorq cache list` shows them"
         )));
     }
-    let matching: Vec<StoredEntry> = store.entries()?.into_iter().filter(|e| e.name.starts_with(&prefix)).collect();
+    let matching: Vec<StoredEntry> = store.list()?.into_iter().filter(|e| e.name.starts_with(&prefix)).collect();
     let mut addresses: Vec<&str> = matching.iter().map(|e| &e.name[..64.min(e.name.len())]).collect();
     addresses.sort_unstable();
     addresses.dedup();
@@ -300,7 +300,7 @@ fn show(store: &ParquetStore, prefix: &str, json: bool) -> Result<()> {
         0 => {
             return Err(CliError::Usage(format!(
                 "no cache entry for `{prefix}` in {}; `xorq cache list` shows the entries",
-                store.cache_dir().display()
+                store.describe()
             )));
         }
         1 => {}
@@ -377,7 +377,7 @@ pub(super) fn print_entry(e: &StoredEntry, check: &std::result::Result<(), Strin
         }
         Err(why) => println!("damaged    {why}"),
     }
-    println!("path       {}", e.path.display());
+    println!("path       {}", e.location);
     match check {
         Ok(()) => println!("check      ok: size, footer, rows and BLAKE3 match the sidecar\n"),
         Err(why) => println!("check      FAILED: {why}\n"),

@@ -5,14 +5,14 @@ use serde_json::json;
 use xorq::RelOp;
 use xorq::plan::walk::topological;
 use xorq_build::LoadedBuild;
-use xorq_exec::cache::ParquetStore;
+use xorq_exec::cache::Entries;
 
 use super::cache::{checked_json, print_entry};
 use crate::error::{CliError, Result};
 
 /// Lists each cache node of `build` with its stored entries (every one checked).
-pub(super) fn show_build(store: &ParquetStore, build: &LoadedBuild, json: bool) -> Result<()> {
-    let stored = store.entries()?;
+pub(super) fn show_build(store: &Entries, build: &LoadedBuild, json: bool) -> Result<()> {
+    let stored = store.list()?;
     let mut nodes: Vec<(String, String)> = Vec::new();
     for node in topological(build.table.node()) {
         if let RelOp::Cache(c) = node.op() {

@@ -138,6 +138,9 @@ impl Project {
             profiles.push(profile);
         }
         let dir = |d: Option<String>| d.map(|d| root.join(d));
+        // A cache in a bucket (`cache_dir: s3://team-bucket/cache`) is a URL, not a path.
+        let cache_dir =
+            doc.cache_dir.map(|d| if xorq_engines::remote::is_remote(&d) { PathBuf::from(d) } else { root.join(d) });
         let catalog = match doc.catalog {
             None => None,
             Some(CatalogDoc { path: Some(path), name: None }) => Some(Selector::Path(root.join(path))),
@@ -149,7 +152,7 @@ impl Project {
                 ));
             }
         };
-        Ok(Project { builds_dir: dir(doc.builds_dir), cache_dir: dir(doc.cache_dir), catalog, profiles, root })
+        Ok(Project { builds_dir: dir(doc.builds_dir), cache_dir, catalog, profiles, root })
     }
 
     /// The project file.

@@ -20,6 +20,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod bucket;
 pub mod event;
 pub mod key;
 pub mod parquet;
@@ -35,6 +36,7 @@ use std::sync::Arc;
 
 use xorq_core::CacheStorage;
 
+pub use bucket::BucketStore;
 pub use event::{CacheEvent, MissReason, Outcome};
 pub use key::{EntryKey, TokenSource};
 pub use parquet::{ParquetStore, StoredEntry};
@@ -51,8 +53,23 @@ type Reporter = Arc<dyn Fn(&CacheEvent) + Send + Sync>;
 #[derive(Clone, Debug)]
 enum Location {
     Dir(PathBuf),
+    Bucket(String),
     Default,
     Disabled,
+}
+
+/// Where entries are kept, once the default is resolved.
+enum Resolved {
+    Dir(PathBuf),
+    Bucket(String),
+}
+
+/// Where a cache is: a directory, or an object-store prefix (`s3://bucket/prefix`).
+fn place(text: PathBuf) -> Location {
+    match text.to_str() {
+        Some(url) if xorq_engines::remote::is_remote(url) => Location::Bucket(url.to_string()),
+        _ => Location::Dir(text),
+    }
 }
 
 /// How a session caches: where Parquet entries go, which stores hold source storage, and who
@@ -92,9 +109,10 @@ impl Cache {
         Cache { location, session: SessionStore::new(), backends: BTreeMap::new(), reporter: None }
     }
 
-    /// Parquet entries in `dir`.
+    /// Parquet entries in `dir`, or under an object-store prefix when `dir` is a URL
+    /// (`s3://bucket/team-cache`: a cache a team shares, see [`bucket`]).
     pub fn in_dir(dir: impl Into<PathBuf>) -> Self {
-        Cache::with_location(Location::Dir(dir.into()))
+        Cache::with_location(place(dir.into()))
     }
 
     /// Parquet entries in `$XORQ_CACHE_DIR`, else `~/.cache/xorq` (looked up when a cache node
@@ -108,11 +126,17 @@ impl Cache {
         Cache::with_location(Location::Disabled)
     }
 
-    /// `$XORQ_CACHE_DIR`, else `~/.cache/xorq`.
+    /// `$XORQ_CACHE_DIR`, else `~/.cache/xorq` (a URL when the variable names a bucket).
     pub fn default_dir() -> Result<PathBuf> {
         if let Some(dir) = std::env::var_os(CACHE_DIR_ENV).filter(|d| !d.is_empty()) {
             return Ok(PathBuf::from(dir));
         }
+        Cache::home_dir()
+    }
+
+    /// `~/.cache/xorq`: the local directory of a cache kept in a bucket (verified copies of
+    /// what it serves, records of verified build files).
+    pub fn home_dir() -> Result<PathBuf> {
         match std::env::var_os("HOME").filter(|h| !h.is_empty()) {
             Some(home) => Ok(PathBuf::from(home).join(".cache").join("xorq")),
             None => Err(ExecError::Cache(format!(
@@ -139,19 +163,41 @@ impl Cache {
         !matches!(self.location, Location::Disabled)
     }
 
-    /// The cache directory, if caching is enabled.
+    fn resolved(&self) -> Result<Option<Resolved>> {
+        let location = match &self.location {
+            Location::Default => place(Cache::default_dir()?),
+            other => other.clone(),
+        };
+        Ok(match location {
+            Location::Dir(d) => Some(Resolved::Dir(d)),
+            Location::Bucket(url) => Some(Resolved::Bucket(url)),
+            Location::Default | Location::Disabled => None,
+        })
+    }
+
+    /// The local cache directory, if caching is enabled: the cache directory itself, or for a
+    /// cache in a bucket `~/.cache/xorq`, which keeps verified copies of what it serves.
     pub fn dir(&self) -> Result<Option<PathBuf>> {
-        match &self.location {
-            Location::Dir(d) => Ok(Some(d.clone())),
-            Location::Default => Cache::default_dir().map(Some),
-            Location::Disabled => Ok(None),
+        match self.resolved()? {
+            Some(Resolved::Dir(d)) => Ok(Some(d)),
+            Some(Resolved::Bucket(_)) => Cache::home_dir().map(Some),
+            None => Ok(None),
         }
     }
 
-    /// The Parquet store of the cache directory.
+    /// The Parquet store of the local cache directory ([`Cache::dir`]).
     pub fn parquet_store(&self) -> Result<ParquetStore> {
         let dir = self.dir()?.ok_or_else(|| ExecError::Cache("caching is disabled".into()))?;
         Ok(ParquetStore::new(dir))
+    }
+
+    /// Where the cache's Parquet entries are: a directory, or a bucket prefix.
+    pub fn entries(&self) -> Result<Entries> {
+        match self.resolved()? {
+            Some(Resolved::Dir(d)) => Ok(Entries::Dir(ParquetStore::new(d))),
+            Some(Resolved::Bucket(url)) => Ok(Entries::Bucket(BucketStore::new(&url, &Cache::home_dir()?)?)),
+            None => Err(ExecError::Cache("caching is disabled".into())),
+        }
     }
 
     /// The session's own store (source storage in the embedded engine).
@@ -161,7 +207,10 @@ impl Cache {
 
     pub(crate) fn store_for(&self, storage: &CacheStorage) -> Result<Arc<dyn CacheStore>> {
         match storage {
-            CacheStorage::Parquet => Ok(Arc::new(self.parquet_store()?)),
+            CacheStorage::Parquet => Ok(match self.entries()? {
+                Entries::Dir(store) => Arc::new(store),
+                Entries::Bucket(store) => Arc::new(store),
+            }),
             CacheStorage::Source { profile: None } => Ok(Arc::new(self.session.clone())),
             CacheStorage::Source { profile: Some(p) } => self.backends.get(p).cloned().ok_or_else(|| {
                 ExecError::Cache(format!(
@@ -177,6 +226,66 @@ impl Cache {
             Some(r) => r(&event),
             None if event.outcome.is_warning() => tracing::warn!("{event}"),
             None => tracing::debug!("{event}"),
+        }
+    }
+}
+
+/// The Parquet entries of a cache, wherever they are kept: what `xorq cache` lists, shows and
+/// prunes.
+#[derive(Clone, Debug)]
+pub enum Entries {
+    /// In a directory.
+    Dir(ParquetStore),
+    /// Under a bucket prefix.
+    Bucket(BucketStore),
+}
+
+impl Entries {
+    /// Where they are, for messages.
+    pub fn describe(&self) -> String {
+        match self {
+            Entries::Dir(s) => s.describe(),
+            Entries::Bucket(s) => s.describe(),
+        }
+    }
+
+    /// Every entry, most recently used first.
+    pub fn list(&self) -> Result<Vec<StoredEntry>> {
+        match self {
+            Entries::Dir(s) => s.entries(),
+            Entries::Bucket(s) => s.entries(),
+        }
+    }
+
+    /// Removes one entry; whether it existed.
+    pub fn remove(&self, name: &str) -> Result<bool> {
+        match self {
+            Entries::Dir(s) => s.remove(name),
+            Entries::Bucket(s) => s.remove(name),
+        }
+    }
+
+    /// Checks one entry in full: `Err` says what is wrong.
+    pub fn verify(&self, name: &str) -> Result<std::result::Result<(), String>> {
+        match self {
+            Entries::Dir(s) => s.verify(name),
+            Entries::Bucket(s) => s.verify(name),
+        }
+    }
+
+    /// Removes what interrupted writers left; how many.
+    pub fn clean_debris(&self) -> usize {
+        match self {
+            Entries::Dir(s) => s.clean_debris(),
+            Entries::Bucket(s) => s.clean_debris(),
+        }
+    }
+
+    /// The store, for lookups.
+    pub fn store(&self) -> &dyn CacheStore {
+        match self {
+            Entries::Dir(s) => s,
+            Entries::Bucket(s) => s,
         }
     }
 }

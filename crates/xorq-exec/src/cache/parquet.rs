@@ -61,11 +61,11 @@ use crate::error::{ExecError, Result};
 /// Directory of the cache directory that holds this version's entries.
 pub const ENTRIES_DIR: &str = "xorq-rs-v1";
 const DATA: &str = "data.parquet";
-const SIDECAR: &str = "entry.json";
+pub(crate) const SIDECAR: &str = "entry.json";
 const HITS: &str = "hits";
 /// Directory of the entries directory remembering verified file identities.
 pub const VERIFIED_DIR: &str = "verified";
-const STAGING: &str = ".staging-";
+pub(crate) const STAGING: &str = ".staging-";
 const TRASH: &str = ".trash-";
 
 /// Entries directories this process has swept already (a sweep reads the directory once).
@@ -83,8 +83,8 @@ pub struct ParquetStore {
 pub struct StoredEntry {
     /// Its name ([`EntryKey::name`]).
     pub name: String,
-    /// Its directory.
-    pub path: PathBuf,
+    /// Where it is: its directory, or its prefix in a bucket.
+    pub location: String,
     /// Its sidecar, or why it cannot be read.
     pub meta: std::result::Result<EntryMeta, String>,
     /// How many times it was used.
@@ -100,7 +100,7 @@ impl StoredEntry {
     }
 }
 
-fn io_err(action: &str, path: &Path) -> impl FnOnce(io::Error) -> ExecError {
+pub(crate) fn io_err(action: &str, path: &Path) -> impl FnOnce(io::Error) -> ExecError {
     let (action, path) = (action.to_string(), path.to_path_buf());
     move |source| ExecError::CacheIo { action, path, source }
 }
@@ -158,7 +158,8 @@ impl ParquetStore {
                 Err(_) => (0, None),
             };
             let last_used = used.max(created).unwrap_or(SystemTime::UNIX_EPOCH);
-            out.push(StoredEntry { name, path, meta, hits, last_used });
+            let location = path.display().to_string();
+            out.push(StoredEntry { name, location, meta, hits, last_used });
         }
         out.sort_by(|a, b| b.last_used.cmp(&a.last_used).then_with(|| a.name.cmp(&b.name)));
         Ok(out)
@@ -251,23 +252,37 @@ impl ParquetStore {
 /// The sidecar's text and what it says (`Err` when it is missing or malformed).
 fn read_sidecar(dir: &Path) -> std::result::Result<(String, std::result::Result<EntryMeta, String>), String> {
     let text = fs::read_to_string(dir.join(SIDECAR)).map_err(|e| format!("its sidecar cannot be read: {e}"))?;
-    let meta =
-        serde_json::from_str::<EntryMeta>(&text).map_err(|e| format!("its sidecar is malformed: {e}")).and_then(|m| {
-            if m.format != ENTRY_FORMAT || m.version != ENTRY_VERSION {
-                Err(format!(
-                    "its sidecar is `{}` version {}, not `{ENTRY_FORMAT}` version {ENTRY_VERSION}",
-                    m.format, m.version
-                ))
-            } else {
-                Ok(m)
-            }
-        });
+    let meta = parse_sidecar(&text);
     Ok((text, meta))
+}
+
+/// What a sidecar's text says (`Err`: why it cannot be used).
+pub(crate) fn parse_sidecar(text: &str) -> std::result::Result<EntryMeta, String> {
+    serde_json::from_str::<EntryMeta>(text).map_err(|e| format!("its sidecar is malformed: {e}")).and_then(|m| {
+        if m.format != ENTRY_FORMAT || m.version != ENTRY_VERSION {
+            Err(format!(
+                "its sidecar is `{}` version {}, not `{ENTRY_FORMAT}` version {ENTRY_VERSION}",
+                m.format, m.version
+            ))
+        } else {
+            Ok(m)
+        }
+    })
 }
 
 /// Checks the data file against the sidecar (and, for a lookup, the key and columns): size,
 /// footer, rows, columns, and the BLAKE3 of every byte.
 fn check_data(dir: &Path, meta: &EntryMeta, expected: Option<(&EntryKey, &Schema)>) -> std::result::Result<(), String> {
+    check_data_file(&dir.join(DATA), meta, expected)
+}
+
+/// [`check_data`] of the data file at `path`.
+pub(crate) fn check_data_file(
+    path: &Path,
+    meta: &EntryMeta,
+    expected: Option<(&EntryKey, &Schema)>,
+) -> std::result::Result<(), String> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| DATA.to_string());
     if let Some((key, _)) = expected
         && (meta.key != key.name() || meta.token != key.token.hex())
     {
@@ -276,12 +291,12 @@ fn check_data(dir: &Path, meta: &EntryMeta, expected: Option<(&EntryKey, &Schema
     let Some(recorded) = meta.blake3.as_deref() else {
         return Err("its sidecar records no BLAKE3 of the data, so it cannot be verified".into());
     };
-    let (mut file, info) = xorq_fs::open_regular(&dir.join(DATA)).map_err(|e| format!("{DATA}: {e}"))?;
+    let (mut file, info) = xorq_fs::open_regular(path).map_err(|e| format!("{name}: {e}"))?;
     let len = info.len();
     if len != meta.bytes {
-        return Err(format!("{DATA} is {len} bytes, the sidecar records {}", meta.bytes));
+        return Err(format!("{name} is {len} bytes, the sidecar records {}", meta.bytes));
     }
-    let (hash, _) = xorq_fs::hash_reader(&mut file, &dir.join(DATA)).map_err(|e| e.to_string())?;
+    let (hash, _) = xorq_fs::hash_reader(&mut file, path).map_err(|e| e.to_string())?;
     let actual = hash.to_hex();
     if actual.as_str() != recorded {
         return Err(format!(
@@ -292,17 +307,17 @@ fn check_data(dir: &Path, meta: &EntryMeta, expected: Option<(&EntryKey, &Schema
     }
     let footer = ParquetMetaDataReader::new()
         .parse_and_finish(&file)
-        .map_err(|e| format!("{DATA} has no readable Parquet footer: {e}"))?;
+        .map_err(|e| format!("{name} has no readable Parquet footer: {e}"))?;
     let rows = u64::try_from(footer.file_metadata().num_rows()).unwrap_or(u64::MAX);
     if rows != meta.rows {
-        return Err(format!("{DATA} holds {rows} rows, the sidecar records {}", meta.rows));
+        return Err(format!("{name} holds {rows} rows, the sidecar records {}", meta.rows));
     }
     if let Some((_, schema)) = expected {
         let arrow = parquet::arrow::parquet_to_arrow_schema(
             footer.file_metadata().schema_descr(),
             footer.file_metadata().key_value_metadata(),
         )
-        .map_err(|e| format!("{DATA} has columns Arrow cannot read: {e}"))?;
+        .map_err(|e| format!("{name} has columns Arrow cannot read: {e}"))?;
         let found: Vec<(String, Option<DataType>)> = arrow
             .fields()
             .iter()
@@ -311,7 +326,7 @@ fn check_data(dir: &Path, meta: &EntryMeta, expected: Option<(&EntryKey, &Schema
         let wanted: Vec<(String, Option<DataType>)> =
             schema.fields().iter().map(|f| (f.name.clone(), Some(f.dtype.clone()))).collect();
         if found != wanted {
-            return Err(format!("{DATA} has other columns than the cached expression ({schema})"));
+            return Err(format!("{name} has other columns than the cached expression ({schema})"));
         }
     }
     Ok(())
@@ -357,11 +372,7 @@ impl CacheStore for ParquetStore {
         fs::create_dir_all(&self.dir).map_err(io_err("create the cache directory", &self.dir))?;
         self.clean_debris();
         let staging = Staging::new_in(&self.dir, STAGING).map_err(|e| ExecError::Cache(e.to_string()))?;
-        let data = staging.path().join(DATA);
-        let file = File::create(&data).map_err(io_err("create", &data))?;
-        let props = WriterProperties::builder().set_compression(Compression::LZ4_RAW).build();
-        let writer = ArrowWriter::try_new(Hashing::new(file), schema, Some(props))
-            .map_err(|e| ExecError::Cache(format!("cannot start writing a cache entry: {e}")))?;
+        let writer = data_writer(&staging.path().join(DATA), schema)?;
         Ok(Box::new(ParquetEntryWriter {
             store: self.clone(),
             key: key.clone(),
@@ -380,11 +391,19 @@ impl CacheStore for ParquetStore {
     }
 }
 
+/// A Parquet writer of an entry's data at `path` (LZ4), hashing what it writes.
+pub(crate) fn data_writer(path: &Path, schema: ArrowSchemaRef) -> Result<ArrowWriter<Hashing>> {
+    let file = File::create(path).map_err(io_err("create", path))?;
+    let props = WriterProperties::builder().set_compression(Compression::LZ4_RAW).build();
+    ArrowWriter::try_new(Hashing::new(file), schema, Some(props))
+        .map_err(|e| ExecError::Cache(format!("cannot start writing a cache entry: {e}")))
+}
+
 /// A file writer that hashes what it writes.
-struct Hashing {
-    file: File,
-    hasher: blake3::Hasher,
-    bytes: u64,
+pub(crate) struct Hashing {
+    pub(crate) file: File,
+    pub(crate) hasher: blake3::Hasher,
+    pub(crate) bytes: u64,
 }
 
 impl Hashing {
@@ -415,7 +434,7 @@ struct ParquetEntryWriter {
     rows: u64,
 }
 
-fn parquet_err(action: &str) -> impl FnOnce(parquet::errors::ParquetError) -> ExecError + '_ {
+pub(crate) fn parquet_err(action: &str) -> impl FnOnce(parquet::errors::ParquetError) -> ExecError + '_ {
     move |e| ExecError::Cache(format!("cannot {action} a cache entry: {e}"))
 }
 
