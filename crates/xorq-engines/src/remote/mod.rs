@@ -76,13 +76,17 @@ pub(crate) async fn list_objects(
         let key = url.key();
         return match store.head(&key).await {
             Ok(meta) => Ok(vec![meta]),
-            Err(object_store::Error::NotFound { .. }) if has_objects_under(store, &key).await => {
-                Err(EngineError::Remote {
+            // A HEAD answer has no body to say why: a listing tells a missing bucket from a
+            // missing key, and a key that is a prefix of objects.
+            Err(e @ object_store::Error::NotFound { .. }) => match store.list(Some(&key)).try_next().await {
+                Ok(Some(_)) => Err(EngineError::Remote {
                     url: shown.clone(),
                     message: "no object has this key, but objects are under it as a prefix".into(),
                     hint: format!("\nhint: to read every object under it, end the URL with `/`: `{shown}/`"),
-                })
-            }
+                }),
+                Ok(None) => Err(remote_error(&shown, e)),
+                Err(listing) => Err(remote_error(&shown, listing)),
+            },
             Err(e) => Err(remote_error(&shown, e)),
         };
     }
@@ -123,45 +127,93 @@ pub(crate) async fn list_objects(
     Ok(metas)
 }
 
-async fn has_objects_under(store: &Arc<dyn ObjectStore>, key: &ObjectPath) -> bool {
-    matches!(store.list(Some(key)).try_next().await, Ok(Some(_)))
-}
 
 /// An object-store failure as an error naming the URL (never its query string) and saying what
 /// to do.
 pub fn remote_error(url: &str, error: object_store::Error) -> EngineError {
     let kind = RemoteUrl::parse(url).map(|u| u.kind()).unwrap_or(StoreKind::Http);
     let text = error.to_string();
+    let settings = || NetworkSettings::from_env().map(|s| s.describe()).unwrap_or_default();
+    let endpoint = endpoint_in(&text);
+    let retried = retries_in(&text);
+    let credentials = || format!("set the credentials: {}", kind.env_hint());
     let (message, hint) = match &error {
-        object_store::Error::NotFound { .. } if text.contains("NoSuchBucket") || text.contains("ContainerNotFound") => {
-            ("the bucket does not exist".to_string(), "check the bucket's name and region".to_string())
+        _ if text.contains("NoSuchBucket") || text.contains("ContainerNotFound") => {
+            ("the bucket does not exist".to_string(), "check the bucket's name (and region)".to_string())
         }
         object_store::Error::NotFound { .. } => (
             "no object has this key".to_string(),
             "check the key; a prefix of many objects is written with a trailing `/`".to_string(),
         ),
         object_store::Error::PermissionDenied { .. } | object_store::Error::Unauthenticated { .. } => (
-            format!("access was refused ({})", first_line(&text)),
-            format!("check the credentials and their permissions on this bucket: {}", kind.env_hint()),
+            format!("access was refused ({})", status_in(&text).unwrap_or("403 Forbidden")),
+            format!("the credentials are wrong or lack permission on this bucket; {}", credentials()),
         ),
         object_store::Error::Generic { source, .. } if source.downcast_ref::<ObjectChanged>().is_some() => {
             (source.to_string(), "run again; the new object is read from the start".to_string())
         }
         _ if text.contains("InvalidAccessKeyId") || text.contains("SignatureDoesNotMatch") => {
-            ("the credentials were refused".to_string(), format!("check the credentials: {}", kind.env_hint()))
+            ("the credentials were refused".to_string(), credentials())
         }
+        // No key in the environment: object_store falls back to the cloud's metadata service.
+        _ if text.contains("169.254.169.254") || text.contains("metadata.google.internal") => (
+            "no credentials were found (none in the environment, and no cloud metadata service answered)".to_string(),
+            credentials(),
+        ),
         _ => {
-            let settings = NetworkSettings::from_env().map(|s| s.describe()).unwrap_or_default();
-            (
-                first_line(&text),
-                format!(
-                    "check that the endpoint is up and reachable ({}); timeouts and retries: {settings}",
-                    if kind == StoreKind::S3 { "AWS_ENDPOINT_URL" } else { "the URL's host" }
-                ),
-            )
+            let what = match http_error_kind(&error) {
+                Some(object_store::client::HttpErrorKind::Timeout) => {
+                    format!("{} did not answer in time{retried}", endpoint.as_deref().unwrap_or("the endpoint"))
+                }
+                Some(object_store::client::HttpErrorKind::Connect) => {
+                    format!("cannot connect to {}{retried}", endpoint.as_deref().unwrap_or("the endpoint"))
+                }
+                Some(object_store::client::HttpErrorKind::Interrupted | object_store::client::HttpErrorKind::Decode) => {
+                    format!("the transfer from {} broke off{retried}", endpoint.as_deref().unwrap_or("the endpoint"))
+                }
+                _ => first_line(&text),
+            };
+            let which = if kind == StoreKind::S3 { "AWS_ENDPOINT_URL" } else { "the URL's host" };
+            (what, format!("check that the endpoint ({which}) is up and reachable; timeouts and retries: {}", settings()))
         }
     };
     EngineError::Remote { url: redact(url), message: scrub(&message), hint: format!("\nhint: {hint}") }
+}
+
+/// The kind of the HTTP failure under `error`, if it is one.
+fn http_error_kind(error: &object_store::Error) -> Option<object_store::client::HttpErrorKind> {
+    let mut next: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(error);
+    while let Some(e) = next {
+        if let Some(http) = e.downcast_ref::<object_store::client::HttpError>() {
+            return Some(http.kind());
+        }
+        next = e.source();
+    }
+    None
+}
+
+/// `http://host:port` of the first URL quoted in `text`.
+fn endpoint_in(text: &str) -> Option<String> {
+    let start = text.find("http://").or_else(|| text.find("https://"))?;
+    let rest = &text[start..];
+    let scheme_end = rest.find("://")? + 3;
+    let end = rest[scheme_end..].find(['/', ' ', '?']).map_or(rest.len(), |i| scheme_end + i);
+    Some(rest[..end].to_string())
+}
+
+/// `, after N retries` when the error says so.
+fn retries_in(text: &str) -> String {
+    text.split("after ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse::<usize>().ok())
+        .map_or(String::new(), |n| format!(" (after {n} retries)"))
+}
+
+/// The HTTP status (`403 Forbidden`) an error quotes.
+fn status_in(text: &str) -> Option<&str> {
+    let rest = &text[text.find("status code: ")? + "status code: ".len()..];
+    Some(rest.split(':').next().unwrap_or(rest).trim())
 }
 
 /// The text of an error without query strings of URLs it quotes (they can carry signatures).
