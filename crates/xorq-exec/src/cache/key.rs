@@ -100,7 +100,7 @@ pub(crate) fn key(input: &Arc<Node>, freshness: Freshness, values: &ParamValues)
 }
 
 fn token(input: &Arc<Node>, freshness: Freshness, values: &ParamValues) -> Result<Token> {
-    let mut sources: BTreeMap<String, TokenSource> = BTreeMap::new();
+    let sources = watched(input, freshness)?;
     let mut params: BTreeMap<String, String> = BTreeMap::new();
     for node in walk::topological(input) {
         for e in node.op().expressions() {
@@ -112,6 +112,19 @@ fn token(input: &Arc<Node>, freshness: Freshness, values: &ParamValues) -> Resul
                 }
             });
         }
+    }
+    Ok(digest(sources.into_values().collect(), params))
+}
+
+/// The sources a `modification-time` token watches under `input`, as they are now (read again
+/// before an entry is published: one written while a source changed is not kept).
+pub(crate) fn sources_now(input: &Arc<Node>, freshness: Freshness) -> Result<Vec<TokenSource>> {
+    Ok(watched(input, freshness)?.into_values().collect())
+}
+
+fn watched(input: &Arc<Node>, freshness: Freshness) -> Result<BTreeMap<String, TokenSource>> {
+    let mut sources: BTreeMap<String, TokenSource> = BTreeMap::new();
+    for node in walk::topological(input) {
         let RelOp::Source(source) = node.op() else { continue };
         if freshness != Freshness::ModificationTime {
             continue;
@@ -173,13 +186,17 @@ fn token(input: &Arc<Node>, freshness: Freshness, values: &ParamValues) -> Resul
             }
         }
     }
+    Ok(sources)
+}
+
+fn digest(sources: Vec<TokenSource>, params: BTreeMap<String, String>) -> Token {
     let mut h = blake3::Hasher::new();
     h.update(b"xorq-rs cache token v1\0");
     // The hash scheme: an entry stored under another scheme is a miss (SPEC §2), even for an
     // expression both schemes address alike.
     h.update(xorq_core::HASH_SCHEME.as_bytes());
     h.update(b"\0");
-    for s in sources.values() {
+    for s in &sources {
         for part in [s.path.as_bytes(), &s.size.to_le_bytes(), s.modified.as_bytes()] {
             h.update(&(part.len() as u64).to_le_bytes());
             h.update(part);
@@ -198,11 +215,7 @@ fn token(input: &Arc<Node>, freshness: Freshness, values: &ParamValues) -> Resul
             h.update(part);
         }
     }
-    Ok(Token {
-        digest: Address::from_bytes(*h.finalize().as_bytes()),
-        sources: sources.into_values().collect(),
-        params,
-    })
+    Token { digest: Address::from_bytes(*h.finalize().as_bytes()), sources, params }
 }
 
 /// The files a read of `location` covers: the file itself, or every file with the format's

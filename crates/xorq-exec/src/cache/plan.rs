@@ -321,6 +321,26 @@ pub(crate) fn summary(node: &Arc<Node>) -> String {
 /// Stores what `pending` writes and reports how it went; `false` if nothing was stored.
 pub(crate) fn commit(cache: &Cache, pending: Pending, writer: Box<dyn EntryWriter>) -> bool {
     let base = pending.base;
+    // A source written while the rows were computed: they may come from either version, and
+    // the token names the old one. Not kept; the next run computes from the new one.
+    if pending.key.freshness == xorq_core::Freshness::ModificationTime {
+        match key::sources_now(&base.node.input, pending.key.freshness) {
+            Ok(now) if now == pending.meta.sources => {}
+            Ok(now) => {
+                let changes = key::changes(&pending.meta.sources, &now).join(", ");
+                cache.report(base.event(Outcome::Warning(format!(
+                    "not stored: a source changed while it was computed ({changes}); it is computed again next time"
+                ))));
+                return false;
+            }
+            Err(e) => {
+                cache.report(base.event(Outcome::Warning(format!(
+                    "not stored: its sources cannot be checked again ({e}); it is computed again next time"
+                ))));
+                return false;
+            }
+        }
+    }
     match writer.commit(pending.meta, pending.replace) {
         Ok(Committed::Published(meta)) => {
             cache.report(base.event(Outcome::Stored { rows: meta.rows, bytes: meta.bytes }));
