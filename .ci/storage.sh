@@ -6,15 +6,24 @@
 #
 # storage_start runs moto's S3 server (`moto_server`, PyPI `moto[server]`, installed into the
 # test venv $XORQ_STORAGE_VENV, default ~/.cache/xorq-rs/venv, when missing) on a free port of
-# 127.0.0.1, waits until it answers, and exports XORQ_TEST_S3_ENDPOINT=http://127.0.0.1:<port>.
-# When XORQ_TEST_S3_ENDPOINT is already set, it uses that server and starts none. The server
-# keeps everything in memory; each test makes its own bucket. storage_stop stops it (TERM, then
+# 127.0.0.1, waits until it answers, and exports XORQ_TEST_S3_ENDPOINT=http://127.0.0.1:<port>;
+# and a second one that checks signatures (moto's IAM authentication on from the first request,
+# INITIAL_NO_AUTH_ACTION_COUNT=0, no keys issued: every key is unknown to it) as
+# XORQ_TEST_S3_AUTH_ENDPOINT, for the refused-credentials tests. When XORQ_TEST_S3_ENDPOINT is
+# already set, it uses that server and starts none. The servers keep everything in memory;
+# each test makes its own bucket. storage_stop stops it (TERM, then
 # KILL) and removes its log. Both are idempotent and never read stdin.
 
 storage_venv="${XORQ_STORAGE_VENV:-$HOME/.cache/xorq-rs/venv}"
 
 storage_free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# The words of a list file, space-separated (nothing when it is missing).
+storage_words() {
+  if [ -f "$1" ]; then tr '\n' ' ' <"$1"; fi
+  return 0
 }
 
 storage_start() {
@@ -28,45 +37,64 @@ storage_start() {
     echo "storage.sh: installing moto[server] into $storage_venv" >&2
     "$storage_venv/bin/pip" install -q "moto[server]>=5.1,<6" </dev/null || return 1
   fi
-  local port log
+  STORAGE_PIDS=""
+  STORAGE_LOGS=""
+  export XORQ_TEST_S3_ENDPOINT XORQ_TEST_S3_AUTH_ENDPOINT
+  XORQ_TEST_S3_ENDPOINT="$(storage_one)" || { storage_stop; return 1; }
+  XORQ_TEST_S3_AUTH_ENDPOINT="$(INITIAL_NO_AUTH_ACTION_COUNT=0 storage_one)" || { storage_stop; return 1; }
+  STORAGE_PIDS="$(storage_words "${TMPDIR:-/tmp}/xorq-storage-pids.$$")"
+  STORAGE_LOGS="$(storage_words "${TMPDIR:-/tmp}/xorq-storage-logs.$$")"
+  rm -f "${TMPDIR:-/tmp}/xorq-storage-pids.$$" "${TMPDIR:-/tmp}/xorq-storage-logs.$$"
+  STORAGE_PID="${STORAGE_PIDS%% *}"
+  export STORAGE_PID STORAGE_PIDS STORAGE_LOGS
+  echo "storage.sh: moto S3 servers on $XORQ_TEST_S3_ENDPOINT and (checking signatures) $XORQ_TEST_S3_AUTH_ENDPOINT" >&2
+}
+
+# Starts one moto server; prints its URL. Its pid and log are appended to STORAGE_PIDS and
+# STORAGE_LOGS (through files: it runs in a command substitution's subshell).
+storage_one() {
+  local port log pid i
   port="$(storage_free_port)" || return 1
   log="$(mktemp -t xorq-moto.XXXXXX.log)"
   # setsid: its own process group, so storage_stop ends the server and any worker it forked.
   setsid "$storage_venv/bin/moto_server" -H 127.0.0.1 -p "$port" </dev/null >"$log" 2>&1 &
-  STORAGE_PID=$!
-  STORAGE_LOG="$log"
-  local i
+  pid=$!
+  echo "$pid" >>"${TMPDIR:-/tmp}/xorq-storage-pids.$$"
+  echo "$log" >>"${TMPDIR:-/tmp}/xorq-storage-logs.$$"
   for i in $(seq 1 150); do
-    if python3 -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:$port/moto-api/', timeout=1)" 2>/dev/null; then
-      export XORQ_TEST_S3_ENDPOINT="http://127.0.0.1:$port"
-      export STORAGE_PID STORAGE_LOG
-      echo "storage.sh: moto S3 server on $XORQ_TEST_S3_ENDPOINT (pid $STORAGE_PID)" >&2
+    if python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/moto-api/', timeout=1)" 2>/dev/null; then
+      echo "http://127.0.0.1:$port"
       return 0
     fi
-    if ! kill -0 "$STORAGE_PID" 2>/dev/null; then
-      break
-    fi
+    kill -0 "$pid" 2>/dev/null || break
     sleep 0.2
   done
   echo "storage.sh: the S3 server did not start; its log:" >&2
   cat "$log" >&2
-  storage_stop
   return 1
 }
 
 storage_stop() {
-  if [ -n "${STORAGE_PID:-}" ]; then
-    kill -TERM -- "-$STORAGE_PID" 2>/dev/null || kill -TERM "$STORAGE_PID" 2>/dev/null || true
-    local i
+  local pid i
+  # Servers of a start that failed half-way are in the files.
+  STORAGE_PIDS="${STORAGE_PIDS:-} $(storage_words "${TMPDIR:-/tmp}/xorq-storage-pids.$$")"
+  STORAGE_LOGS="${STORAGE_LOGS:-} $(storage_words "${TMPDIR:-/tmp}/xorq-storage-logs.$$")"
+  rm -f "${TMPDIR:-/tmp}/xorq-storage-pids.$$" "${TMPDIR:-/tmp}/xorq-storage-logs.$$"
+  for pid in $STORAGE_PIDS; do
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in $STORAGE_PIDS; do
     for i in $(seq 1 25); do
-      kill -0 "$STORAGE_PID" 2>/dev/null || break
+      kill -0 "$pid" 2>/dev/null || break
       sleep 0.2
     done
-    kill -KILL -- "-$STORAGE_PID" 2>/dev/null || true
-    unset XORQ_TEST_S3_ENDPOINT
+    kill -KILL -- "-$pid" 2>/dev/null || true
+  done
+  if [ -n "${STORAGE_PID:-}" ]; then
+    unset XORQ_TEST_S3_ENDPOINT XORQ_TEST_S3_AUTH_ENDPOINT
   fi
-  [ -n "${STORAGE_LOG:-}" ] && rm -f "$STORAGE_LOG"
-  unset STORAGE_PID STORAGE_LOG
+  for i in $STORAGE_LOGS; do rm -f "$i"; done
+  unset STORAGE_PID STORAGE_PIDS STORAGE_LOGS
   return 0
 }
 

@@ -1,7 +1,9 @@
 //! Running the real `xorq` binary in a scratch directory.
 #![allow(dead_code)]
 
+pub mod http;
 pub mod pty;
+pub mod s3;
 pub mod sandbox;
 
 use std::path::{Path, PathBuf};

@@ -24,5 +24,6 @@ mod readme;
 mod run_unbound;
 mod serve;
 mod sql;
+mod storage;
 mod tui;
 mod ux;

@@ -92,13 +92,39 @@ fn file_provider(file: &FileSource, schema: ArrowSchemaRef) -> Result<Arc<dyn Ta
     };
     let extension = if is_dir { default_ext } else { "" };
     let url_text = if is_dir && !location.ends_with('/') { format!("{location}/") } else { location.clone() };
-    let url =
-        ListingTableUrl::parse(&url_text).map_err(|e| EngineError::datafusion(format!("reading `{location}`"), e))?;
+    let url = match crate::remote::is_remote(location) {
+        // DataFusion takes globs in local paths only: a remote one is split here into the
+        // prefix to list and the pattern its keys must match below it.
+        true => remote_listing_url(location)?,
+        false => ListingTableUrl::parse(&url_text)
+            .map_err(|e| EngineError::datafusion(format!("reading `{location}`"), e))?,
+    };
     let options = ListingOptions::new(format).with_file_extension(extension);
     let config = ListingTableConfig::new(url).with_listing_options(options).with_schema(schema);
     let table =
         ListingTable::try_new(config).map_err(|e| EngineError::datafusion(format!("reading `{location}`"), e))?;
     Ok(Arc::new(table))
+}
+
+/// The listing of a remote URL: an object, a prefix (`…/`), or a prefix and a glob.
+fn remote_listing_url(location: &str) -> Result<ListingTableUrl> {
+    let remote = crate::remote::RemoteUrl::parse(location)?;
+    let df = |e| EngineError::datafusion(format!("reading `{}`", remote.shown()), e);
+    let mut url = remote.url().clone();
+    url.set_query(None);
+    if !remote.is_glob() {
+        return ListingTableUrl::try_new(url, None).map_err(df);
+    }
+    let path = url.path().to_string();
+    let cut = path.find(['*', '?', '[']).unwrap_or(path.len());
+    let dir_end = path[..cut].rfind('/').map_or(0, |i| i + 1);
+    let pattern = glob::Pattern::new(&path[dir_end..]).map_err(|e| EngineError::RemoteUrl {
+        url: remote.shown(),
+        message: format!("the glob is malformed ({e})"),
+        hint: String::new(),
+    })?;
+    url.set_path(&path[..dir_end]);
+    ListingTableUrl::try_new(url, Some(pattern)).map_err(df)
 }
 
 fn memtable_provider(m: &Memtable, source: &Source, partitions: usize) -> Result<Arc<dyn TableProvider>> {

@@ -107,7 +107,11 @@ pub(crate) async fn list_objects(
     let mut metas: Vec<ObjectMeta> = listed
         .into_iter()
         .filter(|m| match &pattern {
-            Some(p) => p.matches(m.location.as_ref()),
+            // As DataFusion reads a glob: `*` stays within one path segment.
+            Some(p) => p.matches_with(
+                m.location.as_ref(),
+                glob::MatchOptions { require_literal_separator: true, ..glob::MatchOptions::new() },
+            ),
             None => m.location.as_ref().ends_with(extension),
         })
         .collect();
@@ -126,7 +130,6 @@ pub(crate) async fn list_objects(
     }
     Ok(metas)
 }
-
 
 /// An object-store failure as an error naming the URL (never its query string) and saying what
 /// to do.
@@ -168,13 +171,18 @@ pub fn remote_error(url: &str, error: object_store::Error) -> EngineError {
                 Some(object_store::client::HttpErrorKind::Connect) => {
                     format!("cannot connect to {}{retried}", endpoint.as_deref().unwrap_or("the endpoint"))
                 }
-                Some(object_store::client::HttpErrorKind::Interrupted | object_store::client::HttpErrorKind::Decode) => {
+                Some(
+                    object_store::client::HttpErrorKind::Interrupted | object_store::client::HttpErrorKind::Decode,
+                ) => {
                     format!("the transfer from {} broke off{retried}", endpoint.as_deref().unwrap_or("the endpoint"))
                 }
                 _ => first_line(&text),
             };
             let which = if kind == StoreKind::S3 { "AWS_ENDPOINT_URL" } else { "the URL's host" };
-            (what, format!("check that the endpoint ({which}) is up and reachable; timeouts and retries: {}", settings()))
+            (
+                what,
+                format!("check that the endpoint ({which}) is up and reachable; timeouts and retries: {}", settings()),
+            )
         }
     };
     EngineError::Remote { url: redact(url), message: scrub(&message), hint: format!("\nhint: {hint}") }

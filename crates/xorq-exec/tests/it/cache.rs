@@ -317,7 +317,10 @@ fn a_modification_time_token_of_an_unreachable_object_names_it() {
     let f = Fixture::new();
     let err = execute_in(&f.session(), &t, &Params::new()).expect_err("nothing answers");
     let text = err.to_string();
-    assert!(text.starts_with("cannot read `http://127.0.0.1:9/a.parquet`: cannot connect to http://127.0.0.1:9"), "{text}");
+    assert!(
+        text.starts_with("cannot read `http://127.0.0.1:9/a.parquet`: cannot connect to http://127.0.0.1:9"),
+        "{text}"
+    );
     assert!(text.contains("hint: check that the endpoint"), "{text}");
 }
 
