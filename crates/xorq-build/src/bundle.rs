@@ -38,15 +38,30 @@ pub(crate) struct BundledFile {
 /// `table` with its local file reads (when `relocate` is set) and its already-bundled reads
 /// named by the hash of their bytes, and the local reads that stay references under
 /// `project_root` named by their path in the project. Reads still point where the bytes are now.
+///
+/// With `downloads` (a scratch directory), reads of remote objects are downloaded there and
+/// bundled too (`--bundle-remote`), the URL kept as their origin.
 pub(crate) fn hash_reads(
     table: &Table,
     relocate: bool,
     project_root: Option<&Path>,
+    downloads: Option<&Path>,
 ) -> Result<(Table, BTreeMap<Address, BundledFile>)> {
     let mut bundled: BTreeMap<Address, BundledFile> = BTreeMap::new();
+    let mut fetched = 0usize;
     let root = map_sources(table.node(), |source| {
         let SourceKind::File(file) = &source.kind else { return Ok(None) };
         match &file.identity {
+            SourceIdentity::Reference(reference) if is_url(reference) && downloads.is_some() => {
+                let Some(dir) = downloads else { return Ok(None) };
+                fetched += 1;
+                let local = dir.join(format!("{fetched}.{}", file.format.name()));
+                let object = xorq_engines::remote::download(reference, &local)?;
+                let (hash, size) = hash_origin(&local)?;
+                let modified = Some(SystemTime::from(object.last_modified));
+                bundled.entry(hash).or_insert_with(|| bundled_file(&local, file, source, size, modified));
+                Ok(Some(bundled_source(source, file, hash, reference)))
+            }
             SourceIdentity::Reference(reference) if relocate && is_bundleable(reference) => {
                 let origin = Path::new(reference);
                 let modified = fs::metadata(origin).and_then(|m| m.modified()).ok();

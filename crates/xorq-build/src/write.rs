@@ -42,6 +42,9 @@ pub struct BuildOptions {
     /// local file under it that stays a reference is identified by its path relative to the root
     /// (hash scheme 3), so two checkouts of one project build one address.
     pub project_root: Option<PathBuf>,
+    /// Also snapshot reads of objects on remote storage into the build, named by the hash of
+    /// their bytes (by default they stay references: a URL reads the same from anywhere).
+    pub bundle_remote: bool,
 }
 
 impl Default for BuildOptions {
@@ -52,6 +55,7 @@ impl Default for BuildOptions {
             profiles: Vec::new(),
             verification: Verification::default(),
             project_root: None,
+            bundle_remote: false,
         }
     }
 }
@@ -60,6 +64,12 @@ impl BuildOptions {
     /// Sets [`BuildOptions::relocate_reads`].
     pub fn relocate_reads(mut self, yes: bool) -> Self {
         self.relocate_reads = yes;
+        self
+    }
+
+    /// Sets [`BuildOptions::bundle_remote`].
+    pub fn bundle_remote(mut self, yes: bool) -> Self {
+        self.bundle_remote = yes;
         self
     }
 
@@ -114,7 +124,17 @@ pub struct BuildDir {
 /// # Ok(()) }
 /// ```
 pub fn build(table: &Table, builds_dir: &Path, options: &BuildOptions) -> Result<BuildDir> {
-    let (table, bundled) = hash_reads(table, options.relocate_reads, options.project_root.as_deref())?;
+    // Remote objects snapshotted into the build are downloaded here first (removed on return).
+    let downloads = match options.bundle_remote {
+        true => Some(tempfile::tempdir().map_err(BuildError::io("create a download directory", Path::new("/tmp")))?),
+        false => None,
+    };
+    let (table, bundled) = hash_reads(
+        table,
+        options.relocate_reads,
+        options.project_root.as_deref(),
+        downloads.as_ref().map(|d| d.path()),
+    )?;
     if !bundled.is_empty()
         && std::path::absolute(builds_dir).map_err(BuildError::io("resolve", builds_dir))?.to_str().is_none()
     {

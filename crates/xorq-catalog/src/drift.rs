@@ -135,7 +135,7 @@ fn source_drift(name: &str, kind: &SourceKind, recorded: &Schema) -> SourceDrift
             SourceIdentity::Content { origin, .. } => {
                 drift.status = DriftStatus::Bundled;
                 drift.location = origin.clone();
-                if !is_url(origin) && std::path::Path::new(origin).exists() {
+                if is_url(origin) || std::path::Path::new(origin).exists() {
                     match probe(&file.format, origin) {
                         Ok(current) => drift.columns = compare(recorded, &current),
                         Err(message) => drift.message = Some(format!("its original file: {message}")),

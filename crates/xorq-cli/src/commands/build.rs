@@ -39,6 +39,11 @@ pub struct BuildArgs {
     /// project, by their path in the project).
     #[arg(long, overrides_with = "relocate_reads")]
     pub no_relocate_reads: bool,
+    /// Also snapshot reads of objects on remote storage (`s3://`, `gs://`, `az://`, `https://`)
+    /// into the build, named by the hash of their bytes: the build then reads that snapshot
+    /// wherever it runs. By default remote reads stay references to their URLs.
+    #[arg(long)]
+    pub bundle_remote: bool,
     /// Cache directory where bundled files are remembered as verified [default:
     /// `$XORQ_CACHE_DIR`, else the project file's `cache_dir`, else `~/.cache/xorq`].
     #[arg(long, value_name = "DIR")]
@@ -70,6 +75,7 @@ pub fn run(args: &BuildArgs) -> Result<()> {
     let cache = super::cache::for_run(args.cache_dir.as_deref(), false, false)?;
     let mut options = BuildOptions::default()
         .relocate_reads(!args.no_relocate_reads)
+        .bundle_remote(args.bundle_remote)
         .debug(args.debug)
         .verification(xorq_build::Verification::in_cache(&cache));
     for profile in expression.profiles {

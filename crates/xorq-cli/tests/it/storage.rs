@@ -361,3 +361,66 @@ fn an_http_server_with_ranges_serves_every_format_and_its_faults_are_named() {
     assert_fault(&s, &format!("{}/truncate/data/sales.parquet", server.url), &quick, "broke off");
     assert_fault(&s, &format!("{}/data/none.parquet?sv=1", server.url), &quick, "no object has this key");
 }
+
+#[test]
+fn bundle_remote_snapshots_objects_into_the_build() {
+    let Some(s) = Setup::new("bundle") else { return };
+    let env = s.env("alice");
+    let sql = question(&format!("read_parquet('{}')", s.bucket.url("sales.parquet")));
+    std::fs::write(s.dir.join("remote.sql"), &sql).expect("write");
+    let reference = xorq(&s.dir, &["build", "remote.sql"], &env);
+    let snapshot = xorq(&s.dir, &["build", "remote.sql", "--bundle-remote"], &env);
+    assert_eq!(snapshot.code, 0, "{}", snapshot.stderr);
+    let (reference, snapshot) = (reference.stdout.trim().to_string(), snapshot.stdout.trim().to_string());
+    assert_ne!(reference, snapshot, "a snapshot is named by its bytes, a reference by its URL");
+    // The same bytes bundled from a local file give the same address.
+    std::fs::write(s.dir.join("local.sql"), question("read_parquet('data/sales.parquet')")).expect("write");
+    let local = xorq(&s.dir, &["build", "local.sql"], &env);
+    assert_eq!(local.stdout.trim(), snapshot);
+    let data: Vec<_> = std::fs::read_dir(s.dir.join(&snapshot).join("data")).expect("bundled").collect();
+    assert_eq!(data.len(), 1);
+    // The snapshot runs with the endpoint gone.
+    let offline = s3::s3_env("http://127.0.0.1:9", &s.home("offline"));
+    let run = xorq(&s.dir, &["run", &snapshot, "-f", "csv"], &offline);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, s.local_answer());
+    // A prefix is many objects: refused, with advice.
+    std::fs::write(s.dir.join("prefix.sql"), question(&format!("read_parquet('{}')", s.bucket.url(""))))
+        .expect("write");
+    let refused = xorq(&s.dir, &["build", "prefix.sql", "--bundle-remote"], &env);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(refused.stderr.contains("this names many objects"), "{}", refused.stderr);
+}
+
+#[test]
+fn check_sources_probes_remote_schemas() {
+    let Some(s) = Setup::new("drift") else { return };
+    let env = s.env("alice");
+    let catalog = s.tmp.path().join("catalog");
+    let catalog = catalog.to_str().expect("utf-8");
+    assert_eq!(xorq(&s.dir, &["catalog", "--path", catalog, "init"], &env).code, 0);
+    std::fs::write(s.dir.join("remote.sql"), question(&format!("read_parquet('{}')", s.bucket.url("sales.parquet"))))
+        .expect("write");
+    let build = xorq(&s.dir, &["build", "remote.sql"], &env).stdout.trim().to_string();
+    let added = xorq(&s.dir, &["catalog", "--path", catalog, "add", &build, "--alias", "sales"], &env);
+    assert_eq!(added.code, 0, "{}", added.stderr);
+    let fine = xorq(&s.dir, &["catalog", "--path", catalog, "check-sources", "sales"], &env);
+    assert_eq!(fine.code, 0, "{}", fine.stderr);
+    assert!(fine.stdout.contains("unchanged"), "{}", fine.stdout);
+    // The object is rewritten without its `amount` column.
+    let narrow = {
+        std::fs::write(s.dir.join("narrow.sql"), "SELECT order_id, region FROM read_parquet('data/sales.parquet')\n")
+            .expect("write");
+        let built = xorq(&s.dir, &["build", "narrow.sql"], &env);
+        xorq(&s.dir, &["run", built.stdout.trim(), "-f", "parquet"], &env).bytes
+    };
+    s.bucket.put("sales.parquet", narrow);
+    let changed = xorq(&s.dir, &["catalog", "--path", catalog, "check-sources", "sales"], &env);
+    assert_eq!(changed.code, 3, "a changed source exits 3: {}{}", changed.stdout, changed.stderr);
+    assert!(changed.stdout.contains("amount"), "{}", changed.stdout);
+    // An unreachable endpoint is an unreadable source (exit 2), named.
+    let dead = s3::s3_env("http://127.0.0.1:9", &s.home("dead"));
+    let r = xorq(&s.dir, &["catalog", "--path", catalog, "check-sources", "sales"], &dead);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("UNREADABLE"), "{}", r.stdout);
+}

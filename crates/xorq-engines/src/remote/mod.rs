@@ -65,6 +65,59 @@ pub fn objects(location: &str, extension: &str) -> Result<Vec<RemoteObject>> {
     })
 }
 
+/// Downloads the one object at `location` into the new file `dest` (its bytes, as one version:
+/// an object rewritten during the download is an error naming it). Returns what it was.
+pub fn download(location: &str, dest: &std::path::Path) -> Result<RemoteObject> {
+    let url = RemoteUrl::parse(location)?;
+    if url.is_collection() {
+        return Err(EngineError::RemoteUrl {
+            url: url.shown(),
+            message: "this names many objects; a snapshot is taken of one object".into(),
+            hint: "read the objects one by one, or leave the read a reference (the default)".into(),
+        });
+    }
+    let store = store_for(&url)?;
+    let dest = dest.to_path_buf();
+    block_on(async move {
+        use std::io::Write;
+        let shown = url.shown();
+        let meta = list_objects(&url, &store, "").await?.into_iter().next().ok_or_else(|| EngineError::Remote {
+            url: shown.clone(),
+            message: "no object to read".into(),
+            hint: String::new(),
+        })?;
+        let got = store.get(&meta.location).await.map_err(|e| remote_error(&shown, e))?;
+        let io = |e: std::io::Error| EngineError::Remote {
+            url: shown.clone(),
+            message: format!("cannot write the download to `{}`: {e}", dest.display()),
+            hint: String::new(),
+        };
+        let mut file = std::fs::File::create_new(&dest).map_err(io)?;
+        let mut stream = got.into_stream();
+        let mut written = 0u64;
+        while let Some(chunk) = futures::StreamExt::next(&mut stream).await {
+            let chunk = chunk.map_err(|e| remote_error(&shown, e))?;
+            file.write_all(&chunk).map_err(io)?;
+            written += chunk.len() as u64;
+        }
+        file.sync_all().map_err(io)?;
+        if written != meta.size {
+            return Err(EngineError::Remote {
+                url: shown,
+                message: format!("the download ended after {written} of {} bytes", meta.size),
+                hint: "\nhint: try again; check the network and the endpoint".into(),
+            });
+        }
+        Ok(RemoteObject {
+            url: url.object_url(&meta.location),
+            size: meta.size,
+            etag: meta.e_tag,
+            version: meta.version,
+            last_modified: meta.last_modified,
+        })
+    })
+}
+
 /// What `url` covers, as object metadata (see [`objects`]).
 pub(crate) async fn list_objects(
     url: &RemoteUrl,
