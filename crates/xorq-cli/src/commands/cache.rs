@@ -14,7 +14,7 @@ use crate::error::{CliError, Result};
 /// What `xorq cache` was asked.
 #[derive(Debug, clap::Args)]
 pub struct CacheArgs {
-    /// Cache directory [default: `$XORQ_CACHE_DIR`, else `~/.cache/xorq`].
+    /// Cache directory, or a bucket prefix a team shares (`s3://bucket/cache`) [default: `$XORQ_CACHE_DIR`, else `~/.cache/xorq`].
     #[arg(long, value_name = "DIR", global = true)]
     pub cache_dir: Option<PathBuf>,
     /// What to do.

@@ -33,7 +33,7 @@ pub struct RunArgs {
     /// Print a JSON summary (output, format, rows) on stdout; needs `-o PATH`.
     #[arg(long)]
     pub json: bool,
-    /// Cache directory [default: `$XORQ_CACHE_DIR`, else the project file's `cache_dir`, else
+    /// Cache directory, or a bucket prefix a team shares (`s3://bucket/cache`) [default: `$XORQ_CACHE_DIR`, else the project file's `cache_dir`, else
     /// `~/.cache/xorq`].
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,

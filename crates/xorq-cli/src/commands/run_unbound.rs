@@ -82,7 +82,7 @@ pub struct RunUnboundArgs {
     /// Bind a parameter: `-p threshold=0.5` (repeatable).
     #[arg(short = 'p', long = "param", visible_alias = "params", value_name = "NAME=VALUE")]
     pub params: Vec<String>,
-    /// Cache directory [default: `$XORQ_CACHE_DIR`, else `~/.cache/xorq`].
+    /// Cache directory, or a bucket prefix a team shares (`s3://bucket/cache`) [default: `$XORQ_CACHE_DIR`, else `~/.cache/xorq`].
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
     /// The catalog an alias is looked up in.

@@ -41,7 +41,7 @@ pub struct ServeUnboundArgs {
     /// Bind a parameter for every call: `-p threshold=0.5` (repeatable).
     #[arg(short = 'p', long = "param", visible_alias = "params", value_name = "NAME=VALUE")]
     pub params: Vec<String>,
-    /// Cache directory [default: `$XORQ_CACHE_DIR`, else `~/.cache/xorq`].
+    /// Cache directory, or a bucket prefix a team shares (`s3://bucket/cache`) [default: `$XORQ_CACHE_DIR`, else `~/.cache/xorq`].
     #[arg(long, value_name = "DIR")]
     pub cache_dir: Option<PathBuf>,
     /// The flight's name when it is not the build's (`catalog serve-unbound` of a composition
