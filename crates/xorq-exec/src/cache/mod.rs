@@ -53,7 +53,8 @@ type Reporter = Arc<dyn Fn(&CacheEvent) + Send + Sync>;
 #[derive(Clone, Debug)]
 enum Location {
     Dir(PathBuf),
-    Bucket(String),
+    /// A bucket prefix, and the local directory of its verified copies (else `~/.cache/xorq`).
+    Bucket(String, Option<PathBuf>),
     Default,
     Disabled,
 }
@@ -61,13 +62,13 @@ enum Location {
 /// Where entries are kept, once the default is resolved.
 enum Resolved {
     Dir(PathBuf),
-    Bucket(String),
+    Bucket(String, Option<PathBuf>),
 }
 
 /// Where a cache is: a directory, or an object-store prefix (`s3://bucket/prefix`).
 fn place(text: PathBuf) -> Location {
     match text.to_str() {
-        Some(url) if xorq_engines::remote::is_remote(url) => Location::Bucket(url.to_string()),
+        Some(url) if xorq_engines::remote::is_remote(url) => Location::Bucket(url.to_string(), None),
         _ => Location::Dir(text),
     }
 }
@@ -113,6 +114,18 @@ impl Cache {
     /// (`s3://bucket/team-cache`: a cache a team shares, see [`bucket`]).
     pub fn in_dir(dir: impl Into<PathBuf>) -> Self {
         Cache::with_location(place(dir.into()))
+    }
+
+    /// Parquet entries under the bucket prefix `url` (`s3://bucket/cache`), with the verified
+    /// local copies of what it serves in `local_dir` (instead of `~/.cache/xorq`).
+    ///
+    /// ```
+    /// use xorq_exec::cache::Cache;
+    /// let cache = Cache::in_bucket("s3://team-bucket/cache", "/tmp/xorq-local");
+    /// assert_eq!(cache.dir().unwrap(), Some("/tmp/xorq-local".into()));
+    /// ```
+    pub fn in_bucket(url: &str, local_dir: impl Into<PathBuf>) -> Self {
+        Cache::with_location(Location::Bucket(url.to_string(), Some(local_dir.into())))
     }
 
     /// Parquet entries in `$XORQ_CACHE_DIR`, else `~/.cache/xorq` (looked up when a cache node
@@ -170,7 +183,7 @@ impl Cache {
         };
         Ok(match location {
             Location::Dir(d) => Some(Resolved::Dir(d)),
-            Location::Bucket(url) => Some(Resolved::Bucket(url)),
+            Location::Bucket(url, local) => Some(Resolved::Bucket(url, local)),
             Location::Default | Location::Disabled => None,
         })
     }
@@ -180,7 +193,8 @@ impl Cache {
     pub fn dir(&self) -> Result<Option<PathBuf>> {
         match self.resolved()? {
             Some(Resolved::Dir(d)) => Ok(Some(d)),
-            Some(Resolved::Bucket(_)) => Cache::home_dir().map(Some),
+            Some(Resolved::Bucket(_, Some(local))) => Ok(Some(local)),
+            Some(Resolved::Bucket(_, None)) => Cache::home_dir().map(Some),
             None => Ok(None),
         }
     }
@@ -195,7 +209,13 @@ impl Cache {
     pub fn entries(&self) -> Result<Entries> {
         match self.resolved()? {
             Some(Resolved::Dir(d)) => Ok(Entries::Dir(ParquetStore::new(d))),
-            Some(Resolved::Bucket(url)) => Ok(Entries::Bucket(BucketStore::new(&url, &Cache::home_dir()?)?)),
+            Some(Resolved::Bucket(url, local)) => {
+                let local = match local {
+                    Some(dir) => dir,
+                    None => Cache::home_dir()?,
+                };
+                Ok(Entries::Bucket(BucketStore::new(&url, &local)?))
+            }
             None => Err(ExecError::Cache("caching is disabled".into())),
         }
     }
