@@ -129,7 +129,7 @@ pub fn xorq(dir: &Path, args: &[&str], env: &[(String, String)]) -> Run {
     let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_xorq"));
     cmd.args(args).current_dir(dir).env_remove("XORQ_CACHE_DIR");
     for (name, _) in std::env::vars() {
-        if name.starts_with("AWS_") || name.starts_with("XORQ_STORAGE_") {
+        if name.starts_with("AWS_") || name.starts_with("AZURE") || name.starts_with("XORQ_STORAGE_") {
             cmd.env_remove(name);
         }
     }
@@ -150,4 +150,48 @@ pub fn home(root: &Path, name: &str) -> PathBuf {
     let dir = root.join(name);
     std::fs::create_dir_all(&dir).expect("home");
     dir
+}
+
+/// A fresh prefix in the container `xorq-test` of the Azure Storage emulator (Azurite, started by
+/// `.ci/storage.sh`), or `None` (skip) outside CI without it.
+pub struct AzurePrefix {
+    pub url: String,
+    pub prefix: String,
+    store: Arc<dyn ObjectStore>,
+    rt: tokio::runtime::Runtime,
+}
+
+impl AzurePrefix {
+    pub fn new(purpose: &str) -> Option<AzurePrefix> {
+        let url = endpoint("XORQ_TEST_AZURE_BLOB_URL")?;
+        let prefix = format!("{purpose}-{}-{}", std::process::id(), BUCKETS.fetch_add(1, Ordering::Relaxed));
+        // object_store's emulator mode reads AZURITE_BLOB_STORAGE_URL, which .ci/storage.sh exports.
+        let store = object_store::azure::MicrosoftAzureBuilder::new()
+            .with_use_emulator(true)
+            .with_container_name("xorq-test")
+            .build()
+            .expect("an Azure client");
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        Some(AzurePrefix { url, prefix, store: Arc::new(store), rt })
+    }
+
+    /// `az://xorq-test/<prefix>/<key>`.
+    pub fn az(&self, key: &str) -> String {
+        format!("az://xorq-test/{}/{key}", self.prefix)
+    }
+
+    pub fn put_file(&self, key: &str, file: &Path) {
+        let path = ObjectPath::from(format!("{}/{key}", self.prefix));
+        let bytes = std::fs::read(file).expect("read");
+        self.rt.block_on(self.store.put(&path, PutPayload::from(bytes))).expect("put");
+    }
+
+    /// The environment of a run against the emulator, with a home of its own.
+    pub fn env(&self, home: &Path) -> Vec<(String, String)> {
+        vec![
+            ("AZURE_STORAGE_USE_EMULATOR".into(), "true".into()),
+            ("AZURITE_BLOB_STORAGE_URL".into(), self.url.clone()),
+            ("HOME".into(), home.to_str().expect("utf-8").into()),
+        ]
+    }
 }
