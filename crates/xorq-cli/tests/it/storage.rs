@@ -455,10 +455,11 @@ fn azure_blob_storage_reads_and_holds_a_shared_cache() {
     assert!(missing.stderr.contains("no object has this key"), "{}", missing.stderr);
 }
 
-/// Google Cloud Storage: no emulator that object_store can reach installs from the registries
-/// here (fake-gcs-server is a Go binary; PyPI's gcp-storage-emulator lacks the XML API that
-/// object_store's reads use), so GCS is checked as far as it goes without a server: URLs, the
-/// store built from the environment, and a clear error when nothing answers.
+/// Google Cloud Storage: no emulator that object_store can use installs from the registries here
+/// (fake-gcs-server is a Go binary; PyPI's gcp-storage-emulator 2024.8.3 answers object_store's
+/// `HEAD` of an object and its XML listing with 501 Not Implemented: tried), so GCS is checked
+/// as far as it goes without a server: URLs, the store configured from the environment (a
+/// service-account file with an endpoint), and a clear error when nothing answers.
 #[test]
 fn gcs_urls_are_understood_and_an_unreachable_service_is_named() {
     let tmp = tempfile::tempdir().expect("tempdir");

@@ -231,7 +231,11 @@ pub fn remote_error(url: &str, error: object_store::Error) -> EngineError {
                 }
                 _ => first_line(&text),
             };
-            let which = if kind == StoreKind::S3 { "AWS_ENDPOINT_URL" } else { "the URL's host" };
+            let which = match kind {
+                StoreKind::S3 => "AWS_ENDPOINT_URL, else AWS's",
+                StoreKind::Http => "the URL's host",
+                StoreKind::Gcs | StoreKind::Azure => "from the environment, else the cloud's",
+            };
             (
                 what,
                 format!("check that the endpoint ({which}) is up and reachable; timeouts and retries: {}", settings()),
