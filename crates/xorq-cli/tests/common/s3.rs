@@ -44,6 +44,21 @@ impl Bucket {
     pub fn new(purpose: &str) -> Option<Bucket> {
         let endpoint = endpoint("XORQ_TEST_S3_ENDPOINT")?;
         let name = format!("{purpose}-{}-{}", std::process::id(), BUCKETS.fetch_add(1, Ordering::Relaxed));
+        Bucket::open(endpoint, name)
+    }
+
+    /// The bucket `name` (created unless it exists), emptied of what earlier runs left.
+    pub fn named(name: &str) -> Option<Bucket> {
+        let endpoint = endpoint("XORQ_TEST_S3_ENDPOINT")?;
+        let bucket = Bucket::open(endpoint, name.to_string())?;
+        for key in bucket.keys("") {
+            let path = ObjectPath::from(key.as_str());
+            bucket.rt.block_on(bucket.store.delete(&path)).expect("delete");
+        }
+        Some(bucket)
+    }
+
+    fn open(endpoint: String, name: String) -> Option<Bucket> {
         create_bucket(&endpoint, &name);
         let store = AmazonS3Builder::new()
             .with_endpoint(&endpoint)
@@ -120,7 +135,11 @@ fn create_bucket(endpoint: &str, name: &str) {
         .expect("send");
     let mut answer = String::new();
     let _ = stream.read_to_string(&mut answer);
-    assert!(answer.starts_with("HTTP/1.1 200"), "creating bucket {name}: {answer}");
+    // 200, or 409 when it is ours already (a bucket of an earlier run of the same test).
+    assert!(
+        answer.starts_with("HTTP/1.1 200") || answer.contains("BucketAlreadyOwnedByYou"),
+        "creating bucket {name}: {answer}"
+    );
 }
 
 /// Runs `xorq args…` in `dir` with stdin closed and exactly `env` for the cloud settings (none

@@ -7,7 +7,10 @@
 //! ages, sizes and times normalized. Lines holding `…` are elisions, and table drawings (`+---`,
 //! `| …`) are what a terminal shows, where the test reads a pipe.
 //!
-//! Adapted, and why: the team remote `git@github.com:acme/team-catalog.git` is a local bare
+//! Adapted, and why: the bucket `acme-data` is on the test S3 server (`.ci/storage.sh`), emptied
+//! first and holding the demo's `sales.parquet` as the README says, with the server's
+//! settings in the environment (without a server, outside CI, those commands are skipped); the
+//! team remote `git@github.com:acme/team-catalog.git` is a local bare
 //! repository (no network here); a command holding `…` (an elided address, a password) is not
 //! run; the SQL block that marks caches is saved as `cached.sql`, as the README says, and a SQL
 //! block whose first line names a file (`-- orders.sql: …`) is saved as that file. A command
@@ -27,6 +30,39 @@ use std::process::Command;
 const README: &str = include_str!("../../../../README.md");
 const REMOTE: &str = "git@github.com:acme/team-catalog.git";
 const README_PORT: &str = "8815";
+const README_BUCKET: &str = "acme-data";
+
+/// The README's bucket `acme-data` on the test S3 server (`.ci/storage.sh`), emptied, holding
+/// the demo's `sales.parquet` (the README says it is there).
+struct ReadmeBucket {
+    name: String,
+    bucket: Option<common::s3::Bucket>,
+    uploaded: std::cell::Cell<bool>,
+}
+
+impl ReadmeBucket {
+    fn new() -> ReadmeBucket {
+        let bucket = common::s3::Bucket::named(README_BUCKET);
+        let name = bucket.as_ref().map_or_else(|| README_BUCKET.to_string(), |b| b.name.clone());
+        ReadmeBucket { name, bucket, uploaded: std::cell::Cell::new(false) }
+    }
+
+    /// Whether the README's object storage commands can run (uploading the demo's data the
+    /// first time); without a server they are skipped outside CI (see `common::s3::endpoint`).
+    fn ready(&self, demo: &Path) -> bool {
+        let Some(bucket) = &self.bucket else { return false };
+        if !self.uploaded.get() {
+            bucket.put_file("sales.parquet", &demo.join("data/sales.parquet"));
+            self.uploaded.set(true);
+        }
+        true
+    }
+
+    /// The environment for the server (none without one).
+    fn env(&self, home: &Path) -> Vec<(String, String)> {
+        self.bucket.as_ref().map(|b| b.env(home)).unwrap_or_default().into_iter().filter(|(k, _)| k != "HOME").collect()
+    }
+}
 
 /// A free TCP port on loopback (bound and released; a race with another process is possible but
 /// harmless here: the server would fail to start and the test say so).
@@ -132,6 +168,8 @@ struct Sandbox {
     _tmp: tempfile::TempDir,
     root: PathBuf,
     path: std::ffi::OsString,
+    /// The object-storage settings a user would have exported (the test server's).
+    cloud: Vec<(String, String)>,
 }
 
 impl Sandbox {
@@ -151,7 +189,7 @@ impl Sandbox {
             .status()
             .is_ok_and(|s| s.success());
         assert!(ok, "git init --bare");
-        Sandbox { _tmp: tmp, root, path }
+        Sandbox { _tmp: tmp, root, path, cloud: Vec::new() }
     }
 
     /// `cmd` with bash in `dir`, in the sandbox's environment, not yet started.
@@ -164,6 +202,7 @@ impl Sandbox {
             .env("XDG_CONFIG_HOME", self.root.join("config"))
             .env("XORQ_CACHE_DIR", self.root.join("cache"))
             .env_remove("XORQ_CATALOG_LOCK_TIMEOUT")
+            .envs(self.cloud.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdin(std::process::Stdio::null());
         c
     }
@@ -192,23 +231,28 @@ impl Sandbox {
 
 #[test]
 fn every_readme_example_runs_as_written() {
-    let sandbox = Sandbox::new();
+    let bucket = ReadmeBucket::new();
+    let mut sandbox = Sandbox::new();
+    sandbox.cloud = bucket.env(&sandbox.root.join("home"));
     let remote = sandbox.root.join("team-catalog.git").display().to_string();
     let demo = sandbox.root.join("demo");
     let port = free_port();
     let mut background: Option<Background> = None;
     let mut ran = 0;
     for block in blocks(README) {
-        if block.lang == "sql" && block.lines.iter().any(|l| l.contains("xorq: cache")) {
-            std::fs::write(demo.join("cached.sql"), block.lines.join("\n") + "\n").expect("write cached.sql");
-            continue;
-        }
         let named = block.lines.first().and_then(|l| l.strip_prefix("-- ")).and_then(|l| l.split_once(".sql:"));
         if block.lang == "sql"
             && let Some((name, _)) = named
         {
-            std::fs::write(demo.join(format!("{name}.sql")), block.lines.join("\n") + "\n")
-                .expect("write the SQL file");
+            let text = (block.lines.join("\n") + "\n").replace(README_BUCKET, &bucket.name);
+            if text.contains(&bucket.name) {
+                bucket.ready(&demo);
+            }
+            std::fs::write(demo.join(format!("{name}.sql")), text).expect("write the SQL file");
+            continue;
+        }
+        if block.lang == "sql" && block.lines.iter().any(|l| l.contains("xorq: cache")) {
+            std::fs::write(demo.join("cached.sql"), block.lines.join("\n") + "\n").expect("write cached.sql");
             continue;
         }
         if block.lang == "python" {
@@ -255,7 +299,10 @@ fn every_readme_example_runs_as_written() {
                 dir = dir.join(target);
                 continue;
             }
-            let cmd = cmd.replace(REMOTE, &remote).replace(README_PORT, &port);
+            if (cmd.contains(&format!("s3://{README_BUCKET}")) || cmd.contains("remote.sql")) && !bucket.ready(&demo) {
+                continue;
+            }
+            let cmd = cmd.replace(REMOTE, &remote).replace(README_PORT, &port).replace(README_BUCKET, &bucket.name);
             if let Some(cmd) = cmd.strip_suffix(" &") {
                 let shown: Vec<String> = shown.iter().map(|l| l.replace(README_PORT, &port)).collect();
                 let server = sandbox.spawn(&dir, cmd);
