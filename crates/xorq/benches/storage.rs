@@ -84,8 +84,8 @@ fn main() -> Res<()> {
 
     let (mut t_df, mut t_xorq) = (Vec::new(), Vec::new());
     for _ in 0..runs {
-        t_df.push(time(&datafusion)?);
-        t_xorq.push(time(&xorq)?);
+        t_df.push(time(datafusion)?);
+        t_xorq.push(time(xorq)?);
     }
     let (df, xq) = (median(&mut t_df), median(&mut t_xorq));
     let mbps = |t: Duration| size as f64 / 1e6 / t.as_secs_f64();
@@ -117,8 +117,8 @@ fn main() -> Res<()> {
     let (mut t_cold, mut t_warm, mut t_direct) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..runs {
         t_cold.push(time(&mut cold_hit)?);
-        t_warm.push(time(&warm_hit)?);
-        t_direct.push(time(&datafusion)?);
+        t_warm.push(time(warm_hit)?);
+        t_direct.push(time(datafusion)?);
     }
     let (cold, warm, direct) = (median(&mut t_cold), median(&mut t_warm), median(&mut t_direct));
     println!("\n{:<52} {:>9}", "the same rows cached in the bucket", "seconds");

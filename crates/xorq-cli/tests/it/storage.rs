@@ -181,7 +181,7 @@ fn a_cache_in_a_bucket_is_shared_by_two_machines() {
     // `xorq cache` works on the bucket.
     let list = xorq(&s.dir, &["cache", "list", "--cache-dir", &team], &bob);
     assert_eq!(list.code, 0, "{}", list.stderr);
-    assert!(list.stdout.contains(&format!("1 entry")) && list.stdout.contains(&team), "{}", list.stdout);
+    assert!(list.stdout.contains("1 entry") && list.stdout.contains(&team), "{}", list.stdout);
     let short = list.stdout.lines().nth(1).and_then(|l| l.split_whitespace().next()).expect("an address").to_string();
     let show = xorq(&s.dir, &["cache", "show", &short, "--cache-dir", &team], &bob);
     assert_eq!(show.code, 0, "{}", show.stderr);
