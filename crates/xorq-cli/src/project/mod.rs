@@ -16,6 +16,9 @@
 //!
 //! Found like `Cargo.toml`: `xorq build` walks up from the pipeline file, every other command
 //! from the current directory. A profile is its `kind` and that kind's parameters, flat beside it;
+//! a profile of kind `s3`, `gcs` or `azure` configures the object store of one `bucket`
+//! (`endpoint`, `region`, `access_key_id: ${KEY}`, … over the environment's settings), for the
+//! URLs of that bucket read by this project's pipelines;
 //! secrets only as `${ENV}` references (the same check as for builds). Relative paths — a
 //! profile's `path`, the directories — are relative to the project root, however deep the
 //! command runs; a build records its profiles as written, and a run resolves their relative paths
@@ -128,12 +131,18 @@ impl Project {
             let kind = params.remove("kind").ok_or_else(|| {
                 error(format!(
                     "profile `{name}` has no `kind`; write for example `{name}: {{kind: sqlite, path: shop.db}}` (kinds: {})",
-                    xorq::backends::connectors().kinds().join(", ")
+                    [xorq::backends::connectors().kinds(), xorq_engines::remote::stores::STORAGE_KINDS.to_vec()].concat().join(", ")
                 ))
             })?;
             let mut profile = Profile::new(&name, &kind).map_err(|e| error(e.to_string()))?;
             for (key, value) in &params {
                 profile = profile.param(key, value).map_err(|e| error(e.to_string()))?;
+            }
+            // Object storage settings for the URLs of one bucket: given to the stores of this
+            // process, not a backend (nothing connects to it, no build records it).
+            if xorq_engines::remote::stores::STORAGE_KINDS.contains(&kind.as_str()) {
+                xorq_engines::remote::stores::register_profile(&profile).map_err(|e| error(e.to_string()))?;
+                continue;
             }
             profiles.push(profile);
         }

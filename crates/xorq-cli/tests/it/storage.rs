@@ -478,3 +478,45 @@ fn gcs_urls_are_understood_and_an_unreachable_service_is_named() {
     assert!(run.stderr.contains("cannot read `gs://my-bucket/sales.parquet`"), "{}", run.stderr);
     assert!(run.stderr.contains("cannot connect to http://127.0.0.1:9"), "{}", run.stderr);
 }
+
+#[test]
+fn a_storage_profile_in_the_project_file_configures_its_bucket() {
+    let Some(s) = Setup::new("profile") else { return };
+    let project = std::fs::read_to_string(s.dir.join("xorq.yaml")).expect("xorq.yaml");
+    let lake = format!(
+        "profiles:\n  lake:\n    kind: s3\n    bucket: {}\n    endpoint: {}\n    region: us-east-1\n    allow_http: true\n    access_key_id: test-key\n    secret_access_key: ${{LAKE_SECRET}}\n",
+        s.bucket.name, s.bucket.endpoint
+    );
+    std::fs::write(s.dir.join("xorq.yaml"), project.replace("profiles: {}\n", &lake)).expect("write");
+    // No AWS_* at all: the profile says where and who, the secret comes from its variable.
+    let home = s.home("alice");
+    let env = vec![
+        ("LAKE_SECRET".to_string(), SECRET.to_string()),
+        ("HOME".to_string(), home.to_str().expect("utf-8").to_string()),
+    ];
+    let (build, run) = s.build_and_run(
+        "lake.sql",
+        &question(&format!("read_parquet('{}')", s.bucket.url("sales.parquet"))),
+        &env,
+        &[],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, s.local_answer());
+    assert_no_secret(&run, &s.dir.join(&build));
+    // A literal secret is refused, naming the profile and what to write instead.
+    std::fs::write(
+        s.dir.join("xorq.yaml"),
+        project.replace("profiles: {}\n", &lake.replace("${LAKE_SECRET}", "hunter2hunter2")),
+    )
+    .expect("write");
+    let refused = xorq(&s.dir, &["build", "lake.sql"], &env);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+    assert!(refused.stderr.contains("secret_access_key") && refused.stderr.contains("${"), "{}", refused.stderr);
+    assert!(!refused.stderr.contains("hunter2hunter2"), "{}", refused.stderr);
+    // A setting the store does not have is named.
+    std::fs::write(s.dir.join("xorq.yaml"), project.replace("profiles: {}\n", &lake.replace("region:", "regoin:")))
+        .expect("write");
+    let wrong = xorq(&s.dir, &["build", "lake.sql"], &env);
+    assert_ne!(wrong.code, 0, "{}", wrong.stderr);
+    assert!(wrong.stderr.contains("`regoin` is not a setting of S3"), "{}", wrong.stderr);
+}

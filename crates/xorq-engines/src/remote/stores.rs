@@ -145,6 +145,66 @@ impl NetworkSettings {
 
 type Stores = Mutex<HashMap<String, Arc<dyn ObjectStore>>>;
 
+/// The profile kinds that configure object storage: `s3`, `gcs`, `azure`.
+pub const STORAGE_KINDS: &[&str] = &["s3", "gcs", "azure"];
+
+/// Storage profiles registered by bucket root (`s3://acme-data`).
+fn profiles() -> &'static Mutex<HashMap<String, xorq_core::profile::Profile>> {
+    static PROFILES: OnceLock<Mutex<HashMap<String, xorq_core::profile::Profile>>> = OnceLock::new();
+    PROFILES.get_or_init(Mutex::default)
+}
+
+/// Registers a storage profile (kind `s3`, `gcs` or `azure`, from a project file): its
+/// `bucket` (or `container` for Azure) says which URLs it configures; every other parameter is
+/// a setting of that store by object_store's name (`endpoint`, `region`, `access_key_id`,
+/// `secret_access_key`, `allow_http`; `service_account`; `account_name`, `account_key`, …) applied over
+/// the environment's. Secrets are `${ENV}` references (checked by [`Profile`]), resolved when
+/// the store is first used, and never written anywhere.
+///
+/// ```
+/// use xorq_core::profile::Profile;
+/// let lake = Profile::new("lake", "s3").unwrap()
+///     .param("bucket", "acme-data").unwrap()
+///     .param("secret_access_key", "${ACME_SECRET}").unwrap();
+/// xorq_engines::remote::stores::register_profile(&lake).unwrap();
+/// ```
+///
+/// [`Profile`]: xorq_core::profile::Profile
+pub fn register_profile(profile: &xorq_core::profile::Profile) -> Result<()> {
+    let scheme = match profile.kind() {
+        "s3" => "s3",
+        "gcs" => "gs",
+        "azure" => "az",
+        other => {
+            return Err(EngineError::Config {
+                name: format!("profile `{}`", profile.name()),
+                message: format!("`{other}` is not a storage kind (use one of {})", STORAGE_KINDS.join(", ")),
+            });
+        }
+    };
+    let params = profile.params();
+    let bucket = params.get("bucket").or_else(|| params.get("container")).ok_or_else(|| EngineError::Config {
+        name: format!("profile `{}`", profile.name()),
+        message: "a storage profile names the bucket it configures: `bucket: <name>`".into(),
+    })?;
+    let root = format!("{scheme}://{bucket}");
+    profiles().lock().unwrap_or_else(PoisonError::into_inner).insert(root.clone(), profile.clone());
+    // A store built before the profile was known is built again with it.
+    stores().lock().unwrap_or_else(PoisonError::into_inner).remove(&root);
+    Ok(())
+}
+
+/// The profile's settings, `${ENV}` resolved, without `bucket`/`container`.
+fn profile_settings(root: &str) -> Result<Vec<(String, String)>> {
+    let Some(profile) = profiles().lock().unwrap_or_else(PoisonError::into_inner).get(root).cloned() else {
+        return Ok(Vec::new());
+    };
+    let resolved = profile
+        .resolve(|var| std::env::var(var).ok())
+        .map_err(|e| EngineError::Config { name: format!("profile `{}`", profile.name()), message: e.to_string() })?;
+    Ok(resolved.into_iter().filter(|(k, _)| k != "bucket" && k != "container").collect())
+}
+
 fn stores() -> &'static Stores {
     static STORES: OnceLock<Stores> = OnceLock::new();
     STORES.get_or_init(Stores::default)
@@ -178,37 +238,63 @@ fn build(url: &RemoteUrl) -> Result<Arc<dyn ObjectStore>> {
         message: format!("cannot configure {} access: {e}", url.kind().label()),
         hint: format!("the settings come from {}", url.kind().env_hint()),
     };
+    let settings_of = profile_settings(&root)?;
+    let setting_err = |key: &str| EngineError::Config {
+        name: format!("the storage profile of `{root}`"),
+        message: format!("`{key}` is not a setting of {}", url.kind().label()),
+    };
     let store: Arc<dyn ObjectStore> = match url.kind() {
-        StoreKind::S3 => Arc::new(
-            AmazonS3Builder::from_env()
-                .with_url(root)
-                .with_config(AmazonS3ConfigKey::Client(ClientConfigKey::Timeout), &timeout)
-                .with_config(AmazonS3ConfigKey::Client(ClientConfigKey::ConnectTimeout), &connect)
-                .with_retry(settings.retry())
-                .with_http_connector(connector())
-                .build()
-                .map_err(fail)?,
-        ),
-        StoreKind::Gcs => Arc::new(
-            GoogleCloudStorageBuilder::from_env()
-                .with_url(root)
-                .with_config(GoogleConfigKey::Client(ClientConfigKey::Timeout), &timeout)
-                .with_config(GoogleConfigKey::Client(ClientConfigKey::ConnectTimeout), &connect)
-                .with_retry(settings.retry())
-                .with_http_connector(connector())
-                .build()
-                .map_err(fail)?,
-        ),
-        StoreKind::Azure => Arc::new(
-            MicrosoftAzureBuilder::from_env()
-                .with_url(root)
-                .with_config(AzureConfigKey::Client(ClientConfigKey::Timeout), &timeout)
-                .with_config(AzureConfigKey::Client(ClientConfigKey::ConnectTimeout), &connect)
-                .with_retry(settings.retry())
-                .with_http_connector(connector())
-                .build()
-                .map_err(fail)?,
-        ),
+        StoreKind::S3 => {
+            let mut builder = AmazonS3Builder::from_env();
+            for (key, value) in &settings_of {
+                let key_name = format!("aws_{}", key.trim_start_matches("aws_"));
+                builder = builder.with_config(key_name.parse().map_err(|_| setting_err(key))?, value);
+            }
+            Arc::new(
+                builder
+                    .with_url(root)
+                    .with_config(AmazonS3ConfigKey::Client(ClientConfigKey::Timeout), &timeout)
+                    .with_config(AmazonS3ConfigKey::Client(ClientConfigKey::ConnectTimeout), &connect)
+                    .with_retry(settings.retry())
+                    .with_http_connector(connector())
+                    .build()
+                    .map_err(fail)?,
+            )
+        }
+        StoreKind::Gcs => {
+            let mut builder = GoogleCloudStorageBuilder::from_env();
+            for (key, value) in &settings_of {
+                let key_name = format!("google_{}", key.trim_start_matches("google_"));
+                builder = builder.with_config(key_name.parse().map_err(|_| setting_err(key))?, value);
+            }
+            Arc::new(
+                builder
+                    .with_url(root)
+                    .with_config(GoogleConfigKey::Client(ClientConfigKey::Timeout), &timeout)
+                    .with_config(GoogleConfigKey::Client(ClientConfigKey::ConnectTimeout), &connect)
+                    .with_retry(settings.retry())
+                    .with_http_connector(connector())
+                    .build()
+                    .map_err(fail)?,
+            )
+        }
+        StoreKind::Azure => {
+            let mut builder = MicrosoftAzureBuilder::from_env();
+            for (key, value) in &settings_of {
+                let key_name = format!("azure_storage_{}", key.trim_start_matches("azure_storage_"));
+                builder = builder.with_config(key_name.parse().map_err(|_| setting_err(key))?, value);
+            }
+            Arc::new(
+                builder
+                    .with_url(root)
+                    .with_config(AzureConfigKey::Client(ClientConfigKey::Timeout), &timeout)
+                    .with_config(AzureConfigKey::Client(ClientConfigKey::ConnectTimeout), &connect)
+                    .with_retry(settings.retry())
+                    .with_http_connector(connector())
+                    .build()
+                    .map_err(fail)?,
+            )
+        }
         StoreKind::Http => Arc::new(
             HttpBuilder::new()
                 .with_url(root)
