@@ -34,18 +34,15 @@ use futures::{StreamExt, TryStreamExt};
 use object_store::buffered::BufWriter;
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
-use parquet::arrow::ArrowWriter;
 use tokio::io::AsyncWriteExt;
 use xorq_core::plan::FileFormat;
 use xorq_core::{Schema, Source};
 use xorq_engines::remote::{self, RemoteUrl};
 use xorq_fs::Staging;
 
-use super::key::{EntryKey, rfc3339};
-use super::parquet::{
-    ENTRIES_DIR, Hashing, SIDECAR, STAGING, StoredEntry, check_data_file, data_writer, io_err, parquet_err,
-    parse_sidecar,
-};
+use super::data_file::{DataFile, replaces_expired};
+use super::key::EntryKey;
+use super::parquet::{ENTRIES_DIR, SIDECAR, STAGING, StoredEntry, check_data_file, io_err, parse_sidecar};
 use super::store::{CacheStore, Committed, EntryMeta, EntryWriter, Lookup};
 use crate::error::{ExecError, Result};
 
@@ -358,45 +355,29 @@ impl CacheStore for BucketStore {
         fs::create_dir_all(&self.local).map_err(io_err("create the cache directory", &self.local))?;
         self.clean_debris();
         let staging = Staging::new_in(&self.local, STAGING).map_err(|e| ExecError::Cache(e.to_string()))?;
-        let writer = data_writer(&staging.path().join("data.parquet"), schema)?;
-        Ok(Box::new(BucketEntryWriter {
-            store: self.clone(),
-            key: key.clone(),
-            staging: Some(staging),
-            writer: Some(writer),
-            rows: 0,
-        }))
+        let data = DataFile::create(&staging.path().join("data.parquet"), schema)?;
+        Ok(Box::new(BucketEntryWriter { store: self.clone(), key: key.clone(), staging: Some(staging), data }))
     }
 }
 
 struct BucketEntryWriter {
     store: BucketStore,
     key: EntryKey,
-    /// The local file being written; removed when dropped.
+    /// Holds the local file being written; removed when dropped.
     staging: Option<Staging>,
-    writer: Option<ArrowWriter<Hashing>>,
-    rows: u64,
+    data: DataFile,
 }
 
 impl EntryWriter for BucketEntryWriter {
     fn write(&mut self, batch: &RecordBatch) -> Result<()> {
-        let writer = self.writer.as_mut().ok_or_else(|| ExecError::Cache("the cache entry is closed".into()))?;
-        writer.write(batch).map_err(parquet_err("write"))?;
-        self.rows += batch.num_rows() as u64;
-        Ok(())
+        self.data.write(batch)
     }
 
     fn commit(mut self: Box<Self>, mut meta: EntryMeta, replace: Option<SystemTime>) -> Result<Committed> {
-        let writer = self.writer.take().ok_or_else(|| ExecError::Cache("the cache entry is closed".into()))?;
         let staging = self.staging.take().ok_or_else(|| ExecError::Cache("the cache entry is closed".into()))?;
-        let hashing = writer.into_inner().map_err(parquet_err("finish"))?;
-        let local = staging.path().join("data.parquet");
-        hashing.file.sync_all().map_err(io_err("sync", &local))?;
-        let hash = hashing.hasher.finalize().to_hex().to_string();
-        meta.rows = self.rows;
-        meta.bytes = hashing.bytes;
-        meta.blake3 = Some(hash.clone());
-        meta.created = rfc3339(SystemTime::now());
+        self.data.finish(&mut meta)?;
+        let local = self.data.path().to_path_buf();
+        let hash = meta.blake3.clone().unwrap_or_default();
         let sidecar = serde_json::to_vec_pretty(&meta)
             .map_err(|e| ExecError::Cache(format!("cannot write a cache sidecar: {e}")))?;
 
@@ -410,11 +391,7 @@ impl EntryWriter for BucketEntryWriter {
                 // Another writer's sidecar is there: keep it, unless it is the expired entry this
                 // write replaces.
                 let existing = bucket.sidecar(&dir)?.and_then(|(_, m)| m.ok());
-                let expired = match (replace, existing.as_ref().and_then(EntryMeta::created_time)) {
-                    (Some(expired), Some(created)) => created <= expired,
-                    (Some(_), None) => existing.is_none(),
-                    (None, _) => false,
-                };
+                let expired = replaces_expired(replace, existing.as_ref());
                 if expired {
                     bucket.delete(&dir.clone().join(SIDECAR));
                     if let Some(old) = existing.and_then(|m| m.blake3).filter(|old| *old != hash) {

@@ -21,6 +21,7 @@
 //! ```
 
 pub mod bucket;
+mod data_file;
 pub mod event;
 pub mod key;
 pub mod parquet;

@@ -38,7 +38,7 @@
 //! against forgery: whoever can write the cache directory can write a matching sidecar.
 
 use std::collections::BTreeSet;
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
@@ -46,15 +46,13 @@ use std::time::SystemTime;
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef as ArrowSchemaRef;
-use parquet::arrow::ArrowWriter;
-use parquet::basic::Compression;
 use parquet::file::metadata::ParquetMetaDataReader;
-use parquet::file::properties::WriterProperties;
 use xorq_core::plan::FileFormat;
 use xorq_core::{DataType, Schema, Source};
 use xorq_fs::{Published, Staging};
 
-use super::key::{EntryKey, rfc3339};
+use super::data_file::{DataFile, replaces_expired};
+use super::key::EntryKey;
 use super::store::{CacheStore, Committed, ENTRY_FORMAT, ENTRY_VERSION, EntryMeta, EntryWriter, Lookup};
 use crate::error::{ExecError, Result};
 
@@ -372,14 +370,8 @@ impl CacheStore for ParquetStore {
         fs::create_dir_all(&self.dir).map_err(io_err("create the cache directory", &self.dir))?;
         self.clean_debris();
         let staging = Staging::new_in(&self.dir, STAGING).map_err(|e| ExecError::Cache(e.to_string()))?;
-        let writer = data_writer(&staging.path().join(DATA), schema)?;
-        Ok(Box::new(ParquetEntryWriter {
-            store: self.clone(),
-            key: key.clone(),
-            staging: Some(staging),
-            writer: Some(writer),
-            rows: 0,
-        }))
+        let data = DataFile::create(&staging.path().join(DATA), schema)?;
+        Ok(Box::new(ParquetEntryWriter { store: self.clone(), key: key.clone(), staging: Some(staging), data }))
     }
 
     fn record_hit(&self, key: &EntryKey) {
@@ -391,71 +383,22 @@ impl CacheStore for ParquetStore {
     }
 }
 
-/// A Parquet writer of an entry's data at `path` (LZ4), hashing what it writes.
-pub(crate) fn data_writer(path: &Path, schema: ArrowSchemaRef) -> Result<ArrowWriter<Hashing>> {
-    let file = File::create(path).map_err(io_err("create", path))?;
-    let props = WriterProperties::builder().set_compression(Compression::LZ4_RAW).build();
-    ArrowWriter::try_new(Hashing::new(file), schema, Some(props))
-        .map_err(|e| ExecError::Cache(format!("cannot start writing a cache entry: {e}")))
-}
-
-/// A file writer that hashes what it writes.
-pub(crate) struct Hashing {
-    pub(crate) file: File,
-    pub(crate) hasher: blake3::Hasher,
-    pub(crate) bytes: u64,
-}
-
-impl Hashing {
-    fn new(file: File) -> Self {
-        Hashing { file, hasher: blake3::Hasher::new(), bytes: 0 }
-    }
-}
-
-impl Write for Hashing {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.file.write(buf)?;
-        self.hasher.update(&buf[..n]);
-        self.bytes += n as u64;
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.file.flush()
-    }
-}
-
 struct ParquetEntryWriter {
     store: ParquetStore,
     key: EntryKey,
     /// Removed when dropped, unless published.
     staging: Option<Staging>,
-    writer: Option<ArrowWriter<Hashing>>,
-    rows: u64,
-}
-
-pub(crate) fn parquet_err(action: &str) -> impl FnOnce(parquet::errors::ParquetError) -> ExecError + '_ {
-    move |e| ExecError::Cache(format!("cannot {action} a cache entry: {e}"))
+    data: DataFile,
 }
 
 impl EntryWriter for ParquetEntryWriter {
     fn write(&mut self, batch: &RecordBatch) -> Result<()> {
-        let writer = self.writer.as_mut().ok_or_else(|| ExecError::Cache("the cache entry is closed".into()))?;
-        writer.write(batch).map_err(parquet_err("write"))?;
-        self.rows += batch.num_rows() as u64;
-        Ok(())
+        self.data.write(batch)
     }
 
     fn commit(mut self: Box<Self>, mut meta: EntryMeta, replace: Option<SystemTime>) -> Result<Committed> {
-        let writer = self.writer.take().ok_or_else(|| ExecError::Cache("the cache entry is closed".into()))?;
         let staging = self.staging.take().ok_or_else(|| ExecError::Cache("the cache entry is closed".into()))?;
-        let hashing = writer.into_inner().map_err(parquet_err("finish"))?;
-        let data = staging.path().join(DATA);
-        hashing.file.sync_all().map_err(io_err("sync", &data))?;
-        meta.rows = self.rows;
-        meta.bytes = hashing.bytes;
-        meta.blake3 = Some(hashing.hasher.finalize().to_hex().to_string());
-        meta.created = rfc3339(SystemTime::now());
+        self.data.finish(&mut meta)?;
         let sidecar = staging.path().join(SIDECAR);
         let text = serde_json::to_vec_pretty(&meta)
             .map_err(|e| ExecError::Cache(format!("cannot write a cache sidecar: {e}")))?;
@@ -466,13 +409,7 @@ impl EntryWriter for ParquetEntryWriter {
         // A rename never replaces a non-empty directory: another writer may have got there first.
         if let Published::TargetExists(staging) = publish(staging)? {
             let existing = read_sidecar(&target).ok().and_then(|(_, m)| m.ok());
-            let expired = match (replace, existing.as_ref().and_then(EntryMeta::created_time)) {
-                // Still the entry that was found expired (not a fresh one from another writer).
-                (Some(expired), Some(created)) => created <= expired,
-                (Some(_), None) => existing.is_none(),
-                (None, _) => false,
-            };
-            if !expired {
+            if !replaces_expired(replace, existing.as_ref()) {
                 return Ok(Committed::Existing);
             }
             discard(&self.store.dir, &target)?;
