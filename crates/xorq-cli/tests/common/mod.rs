@@ -43,12 +43,17 @@ pub fn xorq_with_env(dir: &Path, args: &[&str], env: &[(&str, &Path)]) -> Run {
     for (name, value) in env {
         cmd.env(name, value);
     }
-    let out = cmd.output().expect("the binary runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        bytes: out.stdout,
+    Run::from(cmd.output().expect("the binary runs"))
+}
+
+impl From<std::process::Output> for Run {
+    fn from(out: std::process::Output) -> Run {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            bytes: out.stdout,
+        }
     }
 }
 

@@ -155,13 +155,7 @@ pub fn xorq(dir: &Path, args: &[&str], env: &[(String, String)]) -> Run {
     for (name, value) in env {
         cmd.env(name, value);
     }
-    let out = cmd.output().expect("the binary runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        bytes: out.stdout,
-    }
+    Run::from(cmd.output().expect("the binary runs"))
 }
 
 /// A fresh home directory under `root`.

@@ -108,13 +108,7 @@ impl Sandbox {
 
 /// Runs a command to completion.
 pub fn run(mut command: Command) -> Run {
-    let out = command.output().expect("the binary runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        bytes: out.stdout,
-    }
+    Run::from(command.output().expect("the binary runs"))
 }
 
 /// `git args…` in `dir`, expected to succeed; its stdout.
