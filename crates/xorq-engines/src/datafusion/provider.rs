@@ -83,20 +83,19 @@ fn file_provider(file: &FileSource, schema: ArrowSchemaRef) -> Result<Arc<dyn Ta
     // read whatever its name.
     // On object storage, a URL ending in `/` is a prefix of many objects (a glob selects its
     // own); a local directory is one whatever its spelling.
-    let is_dir = match crate::remote::is_remote(location) {
-        true => {
-            let url = crate::remote::RemoteUrl::parse(location)?;
-            url.is_collection() && !url.is_glob()
-        }
-        false => Path::new(location).is_dir(),
+    let remote = match crate::remote::is_remote(location) {
+        true => Some(crate::remote::RemoteUrl::parse(location)?),
+        false => None,
+    };
+    let is_dir = match &remote {
+        Some(url) => url.is_collection() && !url.is_glob(),
+        None => Path::new(location).is_dir(),
     };
     let extension = if is_dir { default_ext } else { "" };
     let url_text = if is_dir && !location.ends_with('/') { format!("{location}/") } else { location.clone() };
-    let url = match crate::remote::is_remote(location) {
-        // DataFusion takes globs in local paths only: a remote one is split here into the
-        // prefix to list and the pattern its keys must match below it.
-        true => remote_listing_url(location)?,
-        false => ListingTableUrl::parse(&url_text)
+    let url = match &remote {
+        Some(url) => remote_listing_url(url)?,
+        None => ListingTableUrl::parse(&url_text)
             .map_err(|e| EngineError::datafusion(format!("reading `{location}`"), e))?,
     };
     let options = ListingOptions::new(format).with_file_extension(extension);
@@ -106,25 +105,18 @@ fn file_provider(file: &FileSource, schema: ArrowSchemaRef) -> Result<Arc<dyn Ta
     Ok(Arc::new(table))
 }
 
-/// The listing of a remote URL: an object, a prefix (`…/`), or a prefix and a glob.
-fn remote_listing_url(location: &str) -> Result<ListingTableUrl> {
-    let remote = crate::remote::RemoteUrl::parse(location)?;
+/// The listing of a remote URL: an object, a prefix (`…/`), or a prefix and a glob (DataFusion
+/// takes globs in local paths only, so a remote one is split into the prefix to list and the
+/// pattern its keys must match below it).
+fn remote_listing_url(remote: &crate::remote::RemoteUrl) -> Result<ListingTableUrl> {
     let df = |e| EngineError::datafusion(format!("reading `{}`", remote.shown()), e);
     let mut url = remote.url().clone();
     url.set_query(None);
-    if !remote.is_glob() {
-        return ListingTableUrl::try_new(url, None).map_err(df);
-    }
-    let path = url.path().to_string();
-    let cut = path.find(['*', '?', '[']).unwrap_or(path.len());
-    let dir_end = path[..cut].rfind('/').map_or(0, |i| i + 1);
-    let pattern = glob::Pattern::new(&path[dir_end..]).map_err(|e| EngineError::RemoteUrl {
-        url: remote.shown(),
-        message: format!("the glob is malformed ({e})"),
-        hint: String::new(),
-    })?;
-    url.set_path(&path[..dir_end]);
-    ListingTableUrl::try_new(url, Some(pattern)).map_err(df)
+    let glob = remote.glob()?.map(|(dir, pattern)| {
+        url.set_path(&dir);
+        pattern
+    });
+    ListingTableUrl::try_new(url, glob).map_err(df)
 }
 
 fn memtable_provider(m: &Memtable, source: &Source, partitions: usize) -> Result<Arc<dyn TableProvider>> {

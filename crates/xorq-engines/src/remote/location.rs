@@ -170,6 +170,30 @@ impl RemoteUrl {
         self.url.path().contains(['*', '?', '['])
     }
 
+    /// For a glob, the directory to list (its path up to the segment holding the first glob
+    /// character, ending in `/`) and the pattern keys below it must match; `None` otherwise.
+    ///
+    /// ```
+    /// use xorq_engines::remote::RemoteUrl;
+    /// let url = RemoteUrl::parse("s3://b/sales/2024-*.parquet").unwrap();
+    /// let (dir, pattern) = url.glob().unwrap().unwrap();
+    /// assert_eq!((dir.as_str(), pattern.as_str()), ("/sales/", "2024-*.parquet"));
+    /// ```
+    pub fn glob(&self) -> Result<Option<(String, glob::Pattern)>> {
+        if !self.is_glob() {
+            return Ok(None);
+        }
+        let path = self.url.path();
+        let cut = path.find(['*', '?', '[']).unwrap_or(path.len());
+        let dir_end = path[..cut].rfind('/').map_or(0, |i| i + 1);
+        let pattern = glob::Pattern::new(&path[dir_end..]).map_err(|e| EngineError::RemoteUrl {
+            url: self.shown(),
+            message: format!("the glob is malformed ({e})"),
+            hint: String::new(),
+        })?;
+        Ok(Some((path[..dir_end].to_string(), pattern)))
+    }
+
     /// The URL of an object of the same store.
     pub fn object_url(&self, key: &ObjectPath) -> String {
         format!("{}/{key}", self.store_root())

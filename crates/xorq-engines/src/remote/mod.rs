@@ -44,6 +44,18 @@ pub struct RemoteObject {
     pub last_modified: DateTime<Utc>,
 }
 
+impl RemoteObject {
+    fn from_meta(url: &RemoteUrl, meta: ObjectMeta) -> RemoteObject {
+        RemoteObject {
+            url: url.object_url(&meta.location),
+            size: meta.size,
+            etag: meta.e_tag,
+            version: meta.version,
+            last_modified: meta.last_modified,
+        }
+    }
+}
+
 /// The objects `location` covers, in key order, with the format's `extension` for a prefix:
 /// one HEAD for an object, a listing for a prefix or a glob. Nothing is downloaded.
 pub fn objects(location: &str, extension: &str) -> Result<Vec<RemoteObject>> {
@@ -52,16 +64,7 @@ pub fn objects(location: &str, extension: &str) -> Result<Vec<RemoteObject>> {
     let extension = extension.to_string();
     block_on(async move {
         let metas = list_objects(&url, &store, &extension).await?;
-        Ok(metas
-            .into_iter()
-            .map(|m| RemoteObject {
-                url: url.object_url(&m.location),
-                size: m.size,
-                etag: m.e_tag,
-                version: m.version,
-                last_modified: m.last_modified,
-            })
-            .collect())
+        Ok(metas.into_iter().map(|m| RemoteObject::from_meta(&url, m)).collect())
     })
 }
 
@@ -108,13 +111,7 @@ pub fn download(location: &str, dest: &std::path::Path) -> Result<RemoteObject> 
                 hint: "\nhint: try again; check the network and the endpoint".into(),
             });
         }
-        Ok(RemoteObject {
-            url: url.object_url(&meta.location),
-            size: meta.size,
-            etag: meta.e_tag,
-            version: meta.version,
-            last_modified: meta.last_modified,
-        })
+        Ok(RemoteObject::from_meta(&url, meta))
     })
 }
 
@@ -143,34 +140,30 @@ pub(crate) async fn list_objects(
             Err(e) => Err(remote_error(&shown, e)),
         };
     }
-    let (prefix, pattern) = if url.is_glob() {
-        let path = url.url().path().trim_start_matches('/');
-        let cut = path.find(['*', '?', '[']).unwrap_or(path.len());
-        let dir = path[..cut].rfind('/').map_or("", |i| &path[..i]);
-        let pattern = glob::Pattern::new(path).map_err(|e| EngineError::RemoteUrl {
-            url: shown.clone(),
-            message: format!("the glob is malformed ({e})"),
-            hint: String::new(),
-        })?;
-        (ObjectPath::from(dir), Some(pattern))
-    } else {
-        (url.key(), None)
+    let glob = url.glob()?;
+    let prefix = match &glob {
+        Some((dir, _)) => ObjectPath::from(dir.as_str()),
+        None => url.key(),
     };
     let listed: Vec<ObjectMeta> = store.list(Some(&prefix)).try_collect().await.map_err(|e| remote_error(&shown, e))?;
     let mut metas: Vec<ObjectMeta> = listed
         .into_iter()
-        .filter(|m| match &pattern {
-            // As DataFusion reads a glob: `*` stays within one path segment.
-            Some(p) => p.matches_with(
-                m.location.as_ref(),
-                glob::MatchOptions { require_literal_separator: true, ..glob::MatchOptions::new() },
-            ),
+        .filter(|m| match &glob {
+            // As DataFusion reads a glob: the pattern below the listed directory, `*` within one
+            // path segment.
+            Some((_, pattern)) => m.location.prefix_match(&prefix).is_some_and(|rest| {
+                let rest: Vec<_> = rest.map(|part| part.as_ref().to_string()).collect();
+                pattern.matches_with(
+                    &rest.join("/"),
+                    glob::MatchOptions { require_literal_separator: true, ..glob::MatchOptions::new() },
+                )
+            }),
             None => m.location.as_ref().ends_with(extension),
         })
         .collect();
     metas.sort_by(|a, b| a.location.cmp(&b.location));
     if metas.is_empty() {
-        let what = if pattern.is_some() {
+        let what = if glob.is_some() {
             "no object matches the pattern".to_string()
         } else {
             format!("no `*{extension}` object is under this prefix")

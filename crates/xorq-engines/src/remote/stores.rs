@@ -243,58 +243,32 @@ fn build(url: &RemoteUrl) -> Result<Arc<dyn ObjectStore>> {
         name: format!("the storage profile of `{root}`"),
         message: format!("`{key}` is not a setting of {}", url.kind().label()),
     };
+    // The same steps for each cloud's builder (they share no trait): the environment, then the
+    // profile's settings by the builder's own names, then the URL, timeouts, retries and the
+    // connector that runs requests on the I/O runtime.
+    macro_rules! cloud {
+        ($builder:expr, $key:ident, $prefix:literal) => {{
+            let mut builder = $builder;
+            for (key, value) in &settings_of {
+                let name = format!("{}{}", $prefix, key.trim_start_matches($prefix));
+                builder = builder.with_config(name.parse().map_err(|_| setting_err(key))?, value);
+            }
+            Arc::new(
+                builder
+                    .with_url(root)
+                    .with_config($key::Client(ClientConfigKey::Timeout), &timeout)
+                    .with_config($key::Client(ClientConfigKey::ConnectTimeout), &connect)
+                    .with_retry(settings.retry())
+                    .with_http_connector(connector())
+                    .build()
+                    .map_err(fail)?,
+            )
+        }};
+    }
     let store: Arc<dyn ObjectStore> = match url.kind() {
-        StoreKind::S3 => {
-            let mut builder = AmazonS3Builder::from_env();
-            for (key, value) in &settings_of {
-                let key_name = format!("aws_{}", key.trim_start_matches("aws_"));
-                builder = builder.with_config(key_name.parse().map_err(|_| setting_err(key))?, value);
-            }
-            Arc::new(
-                builder
-                    .with_url(root)
-                    .with_config(AmazonS3ConfigKey::Client(ClientConfigKey::Timeout), &timeout)
-                    .with_config(AmazonS3ConfigKey::Client(ClientConfigKey::ConnectTimeout), &connect)
-                    .with_retry(settings.retry())
-                    .with_http_connector(connector())
-                    .build()
-                    .map_err(fail)?,
-            )
-        }
-        StoreKind::Gcs => {
-            let mut builder = GoogleCloudStorageBuilder::from_env();
-            for (key, value) in &settings_of {
-                let key_name = format!("google_{}", key.trim_start_matches("google_"));
-                builder = builder.with_config(key_name.parse().map_err(|_| setting_err(key))?, value);
-            }
-            Arc::new(
-                builder
-                    .with_url(root)
-                    .with_config(GoogleConfigKey::Client(ClientConfigKey::Timeout), &timeout)
-                    .with_config(GoogleConfigKey::Client(ClientConfigKey::ConnectTimeout), &connect)
-                    .with_retry(settings.retry())
-                    .with_http_connector(connector())
-                    .build()
-                    .map_err(fail)?,
-            )
-        }
-        StoreKind::Azure => {
-            let mut builder = MicrosoftAzureBuilder::from_env();
-            for (key, value) in &settings_of {
-                let key_name = format!("azure_storage_{}", key.trim_start_matches("azure_storage_"));
-                builder = builder.with_config(key_name.parse().map_err(|_| setting_err(key))?, value);
-            }
-            Arc::new(
-                builder
-                    .with_url(root)
-                    .with_config(AzureConfigKey::Client(ClientConfigKey::Timeout), &timeout)
-                    .with_config(AzureConfigKey::Client(ClientConfigKey::ConnectTimeout), &connect)
-                    .with_retry(settings.retry())
-                    .with_http_connector(connector())
-                    .build()
-                    .map_err(fail)?,
-            )
-        }
+        StoreKind::S3 => cloud!(AmazonS3Builder::from_env(), AmazonS3ConfigKey, "aws_"),
+        StoreKind::Gcs => cloud!(GoogleCloudStorageBuilder::from_env(), GoogleConfigKey, "google_"),
+        StoreKind::Azure => cloud!(MicrosoftAzureBuilder::from_env(), AzureConfigKey, "azure_storage_"),
         StoreKind::Http => Arc::new(
             HttpBuilder::new()
                 .with_url(root)
