@@ -52,7 +52,8 @@ pub(crate) fn hash_reads(
     let root = map_sources(table.node(), |source| {
         let SourceKind::File(file) = &source.kind else { return Ok(None) };
         match &file.identity {
-            SourceIdentity::Reference(reference) if is_url(reference) && downloads.is_some() => {
+            SourceIdentity::Reference(reference) if is_url(reference) => {
+                // A remote read stays a reference unless it is snapshotted.
                 let Some(dir) = downloads else { return Ok(None) };
                 fetched += 1;
                 let local = dir.join(format!("{fetched}.{}", file.format.name()));

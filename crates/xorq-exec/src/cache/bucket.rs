@@ -14,7 +14,7 @@
 //! create-only conditional put (`If-None-Match: *`). A reader looks for the sidecar, so it sees a
 //! whole entry or none; of two writers of one key exactly one sidecar is created, and the loser
 //! removes its data if it differs from the winner's. A writer killed before the sidecar leaves an
-//! orphaned data object that is never read (`xorq cache prune` removes it).
+//! orphaned data object that is never read (nor yet removed: `xorq cache prune` goes by sidecars).
 //!
 //! **Every hit is verified in full**, as in the directory store: the rows are downloaded into the
 //! local cache directory (`<local cache>/xorq-rs-v1/bucket/<blake3>.parquet`, shared by entries of
@@ -180,16 +180,18 @@ impl BucketStore {
         let _ = remote::block_on(async move { store.delete(&path).await });
     }
 
-    /// The verified local copy of an entry's data: downloaded (and hashed on the way) unless a
-    /// copy with its name is there already; `Err` says what is damaged, and where.
-    fn local_copy(&self, dir: &ObjectPath, meta: &EntryMeta) -> Result<std::result::Result<PathBuf, String>> {
+    /// The local copy of an entry's data (`<blake3>.parquet`, shared by entries of equal bytes),
+    /// downloaded unless it is there already, and whether it was just downloaded (then a copy
+    /// that fails verification means the bucket's data is damaged, not the copy). `Err` says
+    /// what is wrong with the entry in the bucket.
+    fn local_copy(&self, dir: &ObjectPath, meta: &EntryMeta) -> Result<std::result::Result<(PathBuf, bool), String>> {
         let Some(hash) = meta.blake3.clone().filter(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
         else {
             return Ok(Err("its sidecar records no BLAKE3 of the data, so it cannot be verified".into()));
         };
         let copy = self.local.join(format!("{hash}.parquet"));
         if copy.exists() {
-            return Ok(Ok(copy));
+            return Ok(Ok((copy, false)));
         }
         fs::create_dir_all(&self.local).map_err(io_err("create the cache directory", &self.local))?;
         xorq_fs::sweep(&self.local, STAGING);
@@ -199,36 +201,31 @@ impl BucketStore {
         let url = self.object_url(&object);
         let store = Arc::clone(&self.store);
         let target = part.clone();
-        let got = remote::block_on(async move {
+        let found = remote::block_on(async move {
             let found = match store.get(&object).await {
                 Ok(found) => found,
-                Err(object_store::Error::NotFound { .. }) => return Ok(None),
+                Err(object_store::Error::NotFound { .. }) => return Ok(false),
                 Err(e) => return Err(ExecError::Engine(remote::remote_error(&url, e))),
             };
             let mut file = fs::File::create(&target).map_err(io_err("create", &target))?;
-            let mut hasher = blake3::Hasher::new();
             let mut stream = found.into_stream();
             while let Some(chunk) = stream.next().await {
                 let chunk = chunk.map_err(|e| ExecError::Engine(remote::remote_error(&url, e)))?;
-                hasher.update(&chunk);
                 file.write_all(&chunk).map_err(io_err("write", &target))?;
             }
             file.sync_all().map_err(io_err("sync", &target))?;
-            Ok(Some(hasher.finalize().to_hex().to_string()))
+            Ok(true)
         })?;
-        match got {
-            None => Ok(Err(format!("its data `{hash}.parquet` is missing from the bucket"))),
-            Some(actual) if actual != hash => {
-                Ok(Err(format!("the data's BLAKE3 is {}…, the sidecar records {}…", &actual[..12], &hash[..12])))
-            }
-            Some(_) => {
-                // A content-named file: whoever renamed it there first wrote the same bytes.
-                match fs::rename(&part, &copy) {
-                    Ok(()) => Ok(Ok(copy)),
-                    Err(_) if copy.exists() => Ok(Ok(copy)),
-                    Err(e) => Err(io_err("keep", &copy)(e)),
-                }
-            }
+        if !found {
+            return Ok(Err(format!("its data `{hash}.parquet` is missing from the bucket")));
+        }
+        // Under its content's name from now on; every reader verifies it in full before using
+        // it, and the caller removes it when that fails.
+        match fs::rename(&part, &copy) {
+            Ok(()) => Ok(Ok((copy, true))),
+            // Another process renamed the same download there first.
+            Err(_) if copy.exists() => Ok(Ok((copy, true))),
+            Err(e) => Err(io_err("keep", &copy)(e)),
         }
     }
 
@@ -249,10 +246,11 @@ impl BucketStore {
             source.name = format!("cache_{}", key.address.short());
             return Ok(Lookup::Hit { source, meta: Box::new(meta) });
         }
-        // A damaged local copy is fetched once more before the bucket's entry is blamed.
+        // A copy kept from an earlier hit that fails verification is fetched once more before
+        // the bucket's entry is blamed; a copy just downloaded that fails is the bucket's.
         for _ in 0..2 {
-            let copy = match self.local_copy(&dir, &meta)? {
-                Ok(copy) => copy,
+            let (copy, fresh) = match self.local_copy(&dir, &meta)? {
+                Ok(found) => found,
                 Err(damage) => return self.damaged(&dir, key, repair, damage),
             };
             match check_data_file(&copy, &meta, Some((key, schema))) {
@@ -264,21 +262,27 @@ impl BucketStore {
                     source.name = format!("cache_{}", key.address.short());
                     return Ok(Lookup::Hit { source, meta: Box::new(meta) });
                 }
-                Err(why) if why.contains("BLAKE3") || why.contains("bytes, the sidecar") => {
-                    // The local copy went bad (its name promised other bytes): fetch it again.
+                Err(why) => {
                     let _ = fs::remove_file(&copy);
+                    if fresh {
+                        return self.damaged(&dir, key, repair, why);
+                    }
                 }
-                Err(why) => return self.damaged(&dir, key, repair, why),
             }
         }
         self.damaged(&dir, key, repair, "its local copy keeps failing verification".into())
     }
 
+    /// Removes the entry under `dir`: its sidecar first (from then on no reader uses it), then
+    /// everything else.
+    fn discard(&self, dir: &ObjectPath) -> Result<()> {
+        self.delete(&dir.clone().join(SIDECAR));
+        self.delete_all(dir)
+    }
+
     fn damaged(&self, dir: &ObjectPath, key: &EntryKey, repair: bool, why: String) -> Result<Lookup> {
         if repair {
-            // The sidecar first: from then on no reader uses the entry.
-            self.delete(&dir.clone().join(SIDECAR));
-            self.delete_all(dir)?;
+            self.discard(dir)?;
         }
         Ok(Lookup::Miss { previous: self.previous(key), damaged: Some(why) })
     }
@@ -309,8 +313,7 @@ impl BucketStore {
             .entry_path(name)
             .ok_or_else(|| ExecError::Cache(format!("`{name}` is not the name of a cache entry")))?;
         let existed = self.sidecar(&dir)?.is_some();
-        self.delete(&dir.clone().join(SIDECAR));
-        self.delete_all(&dir)?;
+        self.discard(&dir)?;
         Ok(existed)
     }
 
@@ -327,7 +330,13 @@ impl BucketStore {
             Err(e) => return Ok(Err(e)),
         };
         Ok(match self.local_copy(&dir, &meta)? {
-            Ok(copy) => check_data_file(&copy, &meta, None),
+            Ok((copy, _)) => {
+                let checked = check_data_file(&copy, &meta, None);
+                if checked.is_err() {
+                    let _ = fs::remove_file(&copy);
+                }
+                checked
+            }
             Err(why) => Err(why),
         })
     }
@@ -431,8 +440,7 @@ impl BucketEntryWriter {
                 && other.key != meta.key
                 && other.params == meta.params
             {
-                bucket.delete(&dir.clone().join(SIDECAR));
-                let _ = bucket.delete_all(&dir);
+                let _ = bucket.discard(&dir);
             }
         }
     }
