@@ -189,6 +189,28 @@ pub enum EngineError {
         /// The engine's message.
         message: String,
     },
+    /// A Ballista cluster that could not be reached or failed a query part placed on it.
+    #[error("cluster profile `{profile}` ({url}): {context}: {message}{hint}")]
+    Cluster {
+        /// The profile name.
+        profile: String,
+        /// The scheduler's address.
+        url: String,
+        /// What was being done ("connecting", "running the part over `orders`").
+        context: String,
+        /// What went wrong (the scheduler's or an executor's message).
+        message: String,
+        /// Advice, starting with a newline, or empty.
+        hint: String,
+    },
+    /// A Ballista scheduler or executor started by this process that could not start or stopped.
+    #[error("the Ballista {role} stopped: {message}")]
+    ClusterProcess {
+        /// `scheduler` or `executor`.
+        role: String,
+        /// Why.
+        message: String,
+    },
     /// An unbound input reached an engine without rows bound to it.
     #[error(
         "unbound input `{name}` is not bound to any rows\nhint: bind rows to it for the run (`Session::execute_with_inputs`), or run the expression it was unbound from"

@@ -8,6 +8,8 @@ pub mod probe;
 
 #[cfg(feature = "datafusion")]
 pub mod backend;
+#[cfg(feature = "ballista")]
+pub mod ballista;
 #[cfg(feature = "datafusion")]
 pub mod datafusion;
 #[cfg(feature = "datafusion")]

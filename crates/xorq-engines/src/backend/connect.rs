@@ -37,7 +37,8 @@ impl fmt::Debug for Connectors {
 }
 
 impl Connectors {
-    /// The engines of this crate that were compiled in (features `sqlite`, `postgres`).
+    /// The engines of this crate that were compiled in (features `sqlite`, `postgres`,
+    /// `ballista`).
     pub fn builtin() -> Self {
         #[allow(unused_mut)] // empty without features
         let mut connectors = Connectors::default();
@@ -48,6 +49,10 @@ impl Connectors {
         #[cfg(feature = "postgres")]
         {
             connectors = connectors.with("postgres", super::postgres::connector());
+        }
+        #[cfg(feature = "ballista")]
+        {
+            connectors = connectors.with(crate::ballista::KIND, crate::ballista::connector());
         }
         connectors
     }

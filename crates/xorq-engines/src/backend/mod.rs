@@ -62,6 +62,12 @@ pub trait Backend: Send + Sync + fmt::Debug {
     /// A connection for one segment run.
     async fn open(&self) -> Result<Box<dyn Connection>>;
 
+    /// The cluster this backend is, when it runs DataFusion plans instead of SQL (a Ballista
+    /// scheduler): the runner sends such a backend the lowered plan of its part, not SQL.
+    fn cluster(&self) -> Option<&dyn Cluster> {
+        None
+    }
+
     /// An expression reading `name` (`table` or `schema.table`), its schema read from the engine.
     async fn table(&self, name: &str) -> Result<Table> {
         let parts: Vec<String> = name.split('.').map(str::to_string).collect();
@@ -75,6 +81,26 @@ pub trait Backend: Send + Sync + fmt::Debug {
         let schema = self.table_schema(&parts).await?;
         Ok(Table::from_source(Source::table(self.profile().name(), parts, schema))?)
     }
+}
+
+/// A cluster that runs DataFusion plans (Apache DataFusion Ballista): a part of an expression
+/// placed on it is lowered exactly as for the embedded engine and the plan is sent to the
+/// scheduler; its rows stream back as Arrow.
+#[async_trait]
+pub trait Cluster: Send + Sync + fmt::Debug {
+    /// The scheduler's address, as the profile gives it (`df://host:port`).
+    fn url(&self) -> &str;
+
+    /// Whether the cluster's scheduler and executors know xorq's own functions (checked
+    /// arithmetic, registered functions): started with `xorq ballista`. A stock Ballista cluster
+    /// does not, and operations that call them stay on the embedded engine.
+    fn runs_own_functions(&self) -> bool;
+
+    /// How many partitions the plans sent to it are cut into.
+    fn target_partitions(&self) -> usize;
+
+    /// Runs `plan` on the cluster and streams its rows back.
+    async fn execute(&self, plan: datafusion::logical_expr::LogicalPlan) -> Result<SendableRecordBatchStream>;
 }
 
 /// One session on a backend. Rows moved in become temporary tables of this session; the query's

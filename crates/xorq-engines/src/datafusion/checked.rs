@@ -119,11 +119,28 @@ pub(crate) fn negate(x: DfExpr, dtype: &DataType, label: String) -> Result<DfExp
 }
 
 fn call(op: CheckedOp, label: String, args: Vec<DfExpr>) -> DfExpr {
-    let arity = if op == CheckedOp::Negate { 1 } else { 2 };
-    let signature = Signature::user_defined(Volatility::Immutable);
-    let udf = CheckedArithmetic { op, label, signature };
-    debug_assert_eq!(args.len(), arity);
-    Arc::new(ScalarUDF::new_from_impl(udf)).call(args)
+    debug_assert_eq!(args.len(), if op == CheckedOp::Negate { 1 } else { 2 });
+    Arc::new(udf(op, label)).call(args)
+}
+
+fn udf(op: CheckedOp, label: String) -> ScalarUDF {
+    ScalarUDF::new_from_impl(CheckedArithmetic { op, label, signature: Signature::user_defined(Volatility::Immutable) })
+}
+
+/// The label of `udf` when it is a checked operation: with its name, all a serialized plan
+/// needs to rebuild it ([`from_parts`]).
+pub(crate) fn label_of(udf: &ScalarUDF) -> Option<&str> {
+    let inner: &dyn std::any::Any = udf.inner().as_ref();
+    inner.downcast_ref::<CheckedArithmetic>().map(|c| c.label.as_str())
+}
+
+/// The checked operation called `name` (`checked_add`, …) with `label`, or `None` for any
+/// other name.
+pub(crate) fn from_parts(name: &str, label: String) -> Option<ScalarUDF> {
+    let op = [CheckedOp::Add, CheckedOp::Sub, CheckedOp::Mul, CheckedOp::Div, CheckedOp::Mod, CheckedOp::Negate]
+        .into_iter()
+        .find(|op| op.name() == name)?;
+    Some(udf(op, label))
 }
 
 impl CheckedArithmetic {

@@ -42,6 +42,13 @@ pub(crate) fn checked_sum(label: String) -> Arc<AggregateUDF> {
     }))
 }
 
+/// The label of `udaf` when it is the checked `sum`, for a serialized plan (rebuilt with
+/// [`checked_sum`]).
+pub(crate) fn label_of(udaf: &AggregateUDF) -> Option<&str> {
+    let inner: &dyn std::any::Any = udaf.inner().as_ref();
+    inner.downcast_ref::<CheckedSum>().map(|c| c.label.as_str())
+}
+
 /// The 128-bit state of partial sums, as a column type.
 const STATE_TYPE: ArrowType = ArrowType::Decimal128(DECIMAL128_MAX_PRECISION, 0);
 

@@ -232,3 +232,41 @@ pub(crate) fn registered_scalar_named(name: &str) -> Option<Arc<ScalarUDF>> {
 pub(crate) fn registered_aggregate_named(name: &str) -> Option<Arc<AggregateUDF>> {
     AggFunc::from_name(name).filter(|f| !f.is_builtin()).and_then(registered_aggregate)
 }
+
+/// The registered function `udf` implements, as `(name, version)`, for a serialized plan.
+pub(crate) fn registered_scalar_key(udf: &ScalarUDF) -> Option<(&'static str, u32)> {
+    let all = REGISTERED.read().unwrap_or_else(PoisonError::into_inner);
+    all.scalar.iter().find(|(_, f)| f.as_ref() == udf).map(|(key, _)| *key)
+}
+
+/// The registered aggregate `udaf` implements, as `(name, version)`.
+pub(crate) fn registered_aggregate_key(udaf: &AggregateUDF) -> Option<(&'static str, u32)> {
+    let all = REGISTERED.read().unwrap_or_else(PoisonError::into_inner);
+    all.aggregate.iter().find(|(_, f)| f.as_ref() == udaf).map(|(key, _)| *key)
+}
+
+/// The implementation registered for `name` at `version`, looked up by the name a serialized
+/// plan carries.
+pub(crate) fn registered_scalar_at(name: &str, version: u32) -> Option<Arc<ScalarUDF>> {
+    let all = REGISTERED.read().unwrap_or_else(PoisonError::into_inner);
+    all.scalar.iter().find(|((n, v), _)| *n == name && *v == version).map(|(_, f)| Arc::clone(f))
+}
+
+/// The implementation registered for the aggregate `name` at `version`.
+pub(crate) fn registered_aggregate_at(name: &str, version: u32) -> Option<Arc<AggregateUDF>> {
+    let all = REGISTERED.read().unwrap_or_else(PoisonError::into_inner);
+    all.aggregate.iter().find(|((n, v), _)| *n == name && *v == version).map(|(_, f)| Arc::clone(f))
+}
+
+/// Every registered implementation, the highest version of each name last.
+pub(crate) fn all_registered() -> (Vec<Arc<ScalarUDF>>, Vec<Arc<AggregateUDF>>) {
+    let all = REGISTERED.read().unwrap_or_else(PoisonError::into_inner);
+    let mut scalar: Vec<_> = all.scalar.iter().collect();
+    scalar.sort_by_key(|(key, _)| **key);
+    let mut aggregate: Vec<_> = all.aggregate.iter().collect();
+    aggregate.sort_by_key(|(key, _)| **key);
+    (
+        scalar.into_iter().map(|(_, f)| Arc::clone(f)).collect(),
+        aggregate.into_iter().map(|(_, f)| Arc::clone(f)).collect(),
+    )
+}

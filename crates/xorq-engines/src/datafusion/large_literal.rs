@@ -69,7 +69,15 @@ fn bytes(value: &ScalarValue) -> Option<&[u8]> {
 /// assert!(big.schema_name().to_string().starts_with("binary(1048576 bytes, blake3 "));
 /// ```
 pub fn large_literal(value: ScalarValue) -> Expr {
-    let Some(b) = bytes(&value).filter(|b| b.len() >= LARGE) else { return datafusion::prelude::lit(value) };
+    if bytes(&value).is_none_or(|b| b.len() < LARGE) {
+        return datafusion::prelude::lit(value);
+    }
+    holding(value).call(vec![])
+}
+
+/// The function returning `value` (text or binary), named by its size and digest.
+pub(crate) fn holding(value: ScalarValue) -> ScalarUDF {
+    let b = bytes(&value).unwrap_or_default();
     let kind = if matches!(value, ScalarValue::Binary(_) | ScalarValue::LargeBinary(_) | ScalarValue::BinaryView(_)) {
         "binary"
     } else {
@@ -78,7 +86,13 @@ pub fn large_literal(value: ScalarValue) -> Expr {
     let digest = blake3::hash(b).to_hex();
     let name = format!("{kind}({} bytes, blake3 {})", b.len(), &digest[..16]);
     ScalarUDF::new_from_impl(LargeLiteral { value, name, signature: Signature::nullary(Volatility::Volatile) })
-        .call(vec![])
+}
+
+/// The value `udf` returns when it is a large constant ([`holding`] rebuilds it), for a
+/// serialized plan.
+pub(crate) fn value_of(udf: &ScalarUDF) -> Option<&ScalarValue> {
+    let inner: &dyn std::any::Any = udf.inner().as_ref();
+    inner.downcast_ref::<LargeLiteral>().map(|l| &l.value)
 }
 
 impl ScalarUDFImpl for LargeLiteral {

@@ -8,6 +8,7 @@ pub mod large_literal;
 pub mod literal;
 mod lower;
 pub mod marker;
+pub mod portable;
 mod provider;
 mod scalar;
 pub mod sql;
