@@ -106,6 +106,9 @@ pub enum Command {
         after_help = "Examples:\n  xorq catalog --path team-catalog init\n  xorq catalog add builds/28ecab08754e --alias revenue\n  xorq catalog list-aliases\n  xorq run revenue -o - -f csv\n  xorq catalog push"
     )]
     Catalog(CatalogArgs),
+    /// Start the processes of an Apache DataFusion Ballista cluster (scheduler, executors).
+    #[cfg(feature = "ballista")]
+    Ballista(crate::commands::ballista::BallistaArgs),
     /// Print a shell-completion script (bash, zsh, fish, elvish, powershell).
     #[command(after_help = "Example:\n  xorq completion bash > ~/.local/share/bash-completion/completions/xorq")]
     Completion {
@@ -121,9 +124,14 @@ pub enum Command {
 }
 
 impl Command {
-    /// Whether this command serves until it is stopped (`serve-unbound`), handling SIGINT and
-    /// SIGTERM itself.
+    /// Whether this command serves until it is stopped (`serve-unbound`, `ballista`), handling
+    /// SIGINT and SIGTERM itself (a cluster process is stopped by its signal: it writes no files
+    /// of ours).
     pub fn serves(&self) -> bool {
+        #[cfg(feature = "ballista")]
+        if matches!(self, Command::Ballista(_)) {
+            return true;
+        }
         #[cfg(feature = "serve")]
         if matches!(self, Command::ServeUnbound(_)) {
             return true;

@@ -7,7 +7,7 @@
 use std::ffi::OsString;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 mod cli;
 mod commands;
@@ -41,7 +41,11 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let cli = Cli::parse_from(args);
+    let matches = Cli::command().get_matches_from(args);
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     // The ML functions (`split_hash`, `fit`, `predict_class`, …) must be known before any SQL
     // is lifted or any manifest read.
     if let Err(e) = xorq::ml::register() {
@@ -68,6 +72,8 @@ where
         Command::Lineage(args) => commands::lineage::run(args),
         Command::Sql(args) => commands::sql::run(args),
         Command::Catalog(args) => commands::catalog::run(args, cli.verbose),
+        #[cfg(feature = "ballista")]
+        Command::Ballista(args) => commands::ballista::run(args, &matches),
         Command::Completion { shell } => commands::completion::run(*shell),
         Command::HashScheme { json } => commands::hash_scheme::run(*json),
     };

@@ -65,6 +65,17 @@ pub enum Stage {
         /// The SQL sent.
         sql: String,
     },
+    /// A part sent to a cluster (Ballista) as a DataFusion plan: it reads its sources there and
+    /// its rows stream back.
+    Cluster {
+        /// The cluster's profile.
+        profile: String,
+        /// The scheduler's address.
+        url: String,
+        /// DataFusion's optimized logical plan of the part, indented (the scheduler plans its
+        /// stages from it).
+        plan: String,
+    },
     /// A cross join with a one-row side (a stored entry or a frozen result) that runs as
     /// constants: the row is read once and becomes literal columns of the other side, so the
     /// join shown in the local plan is not run.
@@ -84,16 +95,18 @@ impl Stage {
     pub fn engine(&self) -> &str {
         match self {
             Stage::Store { .. } | Stage::Broadcast { .. } | Stage::Local { .. } => "datafusion",
-            Stage::Move { profile, .. } | Stage::Backend { profile, .. } => profile,
+            Stage::Move { profile, .. } | Stage::Backend { profile, .. } | Stage::Cluster { profile, .. } => profile,
         }
     }
 
-    /// A short name of the kind of stage (`store`, `move`, `backend`, `broadcast`, `local`).
+    /// A short name of the kind of stage (`store`, `move`, `backend`, `cluster`, `broadcast`,
+    /// `local`).
     pub fn kind(&self) -> &'static str {
         match self {
             Stage::Store { .. } => "store",
             Stage::Move { .. } => "move",
             Stage::Backend { .. } => "backend",
+            Stage::Cluster { .. } => "cluster",
             Stage::Broadcast { .. } => "broadcast",
             Stage::Local { .. } => "local",
         }
@@ -122,6 +135,12 @@ impl fmt::Display for RunPlan {
                 Stage::Backend { profile, dialect, sql } => {
                     writeln!(f, "stage {n}: run on {profile} ({dialect}):")?;
                     for line in sql.lines() {
+                        writeln!(f, "  {line}")?;
+                    }
+                }
+                Stage::Cluster { profile, url, plan } => {
+                    writeln!(f, "stage {n}: run on cluster {profile} ({url}), rows streamed back:")?;
+                    for line in plan.lines() {
                         writeln!(f, "  {line}")?;
                     }
                 }
@@ -206,14 +225,25 @@ impl Session {
             })?;
         }
 
-        let placement = session.placement(&root)?;
+        let placement = session.placement(&root, &entries)?;
         let one_row = |n: &Arc<Node>| single_rows.contains(&id(n)) || broadcast::frozen_single_row(n);
         for (join, side) in broadcast::one_row_joins(&root, one_row) {
             if let Some((one, _)) = broadcast::sides(&join, side) {
                 stages.push(Stage::Broadcast { summary: summary(one) });
             }
         }
-        for (node, _) in backend_segments(&root, &placement) {
+        for (node, profile) in backend_segments(&root, &placement) {
+            if let Some(cluster) = session.backend(profile)?.cluster() {
+                let plan = crate::run::cluster_plan(node, &values, cluster)?;
+                let optimized =
+                    session.context().state().optimize(&plan).map_err(|e| ExecError::datafusion("optimizing", e))?;
+                stages.push(Stage::Cluster {
+                    profile: profile.to_string(),
+                    url: cluster.url().to_string(),
+                    plan: optimized.display_indent().to_string(),
+                });
+                continue;
+            }
             let SegmentSql { profile, backend, sql, moves } = segment_sql(&session, node, &placement, &values)?;
             for (table, input) in moves {
                 stages.push(Stage::Move { profile: profile.clone(), table, summary: summary(&input) });

@@ -51,7 +51,7 @@ impl Session {
     /// Lowers `table`, checking its file sources except the nodes in `skip` (cache entries,
     /// checked when they were looked up).
     pub(crate) fn lower(&self, table: &Table, values: &ParamValues, skip: &BTreeSet<usize>) -> Result<LogicalPlan> {
-        let placement = self.placement(table.node())?;
+        let placement = self.placement(table.node(), skip)?;
         self.lower_placed(table.node(), values, skip, &placement)
     }
 
@@ -85,9 +85,9 @@ impl Session {
         skip: &BTreeSet<usize>,
         ordered: bool,
     ) -> Result<SendableRecordBatchStream> {
-        let placement = self.placement(&root)?;
-        if let Place::Remote(_) = placement.place(&root) {
-            return remote_stream(self, root, values).await;
+        let placement = self.placement(&root, skip)?;
+        if let Place::Remote(profile) = placement.place(&root) {
+            return remote_stream(self, root, profile.clone(), values).await;
         }
         let plan = self.lower_placed(&root, values, skip, &placement)?;
         self.stream_plan(plan, ordered).await
@@ -320,11 +320,15 @@ pub(crate) fn substitute_remote_inputs<'a>(
             if !remote(input) || !done.insert(Arc::as_ptr(input)) {
                 continue;
             }
+            let Place::Remote(profile) = placement.place(input).clone() else { continue };
             let (session, input_node, values) = (session.clone(), Arc::clone(input), values.clone());
             let factory: StreamFactory = Arc::new(move || {
-                let (session, node, values) = (session.clone(), Arc::clone(&input_node), values.clone());
+                let (session, node, values, profile) =
+                    (session.clone(), Arc::clone(&input_node), values.clone(), profile.clone());
                 Box::pin(async move {
-                    remote_stream(&session, node, &values).await.map_err(|e| DataFusionError::External(Box::new(e)))
+                    remote_stream(&session, node, profile, &values)
+                        .await
+                        .map_err(|e| DataFusionError::External(Box::new(e)))
                 })
             });
             let provider = stream_provider(Arc::new(input.schema().to_arrow()), factory)?;
@@ -334,17 +338,25 @@ pub(crate) fn substitute_remote_inputs<'a>(
     Ok(lowering)
 }
 
-/// Runs the segment rooted at `node` (placed on a backend) on its backend: rows moved into it
-/// by `.into_backend` are computed (wherever they live) and loaded into temporary tables of one
-/// connection, then the segment's SQL runs on that connection and its rows stream back. What
-/// the engine's SQL cannot express is refused before any row moves.
+/// Runs the segment rooted at `node` (placed on the backend `profile`) there. On a cluster, the
+/// segment is lowered as for the embedded engine and its plan sent to the scheduler. On a SQL
+/// backend, rows moved into it by `.into_backend` are computed (wherever they live) and loaded
+/// into temporary tables of one connection, then the segment's SQL runs on that connection and
+/// its rows stream back; what the engine's SQL cannot express is refused before any row moves.
 pub(crate) fn remote_stream<'a>(
     session: &'a Session,
     node: Arc<Node>,
+    profile: String,
     values: &'a ParamValues,
 ) -> BoxFuture<'a, Result<SendableRecordBatchStream>> {
     Box::pin(async move {
-        let placement = session.placement(&node)?;
+        let backend = session.backend(&profile)?;
+        if let Some(cluster) = backend.cluster() {
+            let plan = cluster_plan(&node, values, cluster)?;
+            tracing::debug!(profile = %profile, url = cluster.url(), "running a part on a cluster");
+            return Ok(cluster.execute(plan).await?);
+        }
+        let placement = session.placement(&node, &BTreeSet::new())?;
         let SegmentSql { profile, backend, sql, moves } = segment_sql(session, &node, &placement, values)?;
         let mut connection = backend.open().await?;
         for (name, input) in moves {
@@ -357,6 +369,18 @@ pub(crate) fn remote_stream<'a>(
         Ok(connection.query(sql, Arc::new(node.schema().to_arrow())).await?)
     })
 }
+/// The plan of the cluster segment rooted at `node`: lowered exactly as for the embedded engine
+/// (every node under it runs on the cluster, so nothing is substituted), its file sources
+/// checked first.
+pub(crate) fn cluster_plan(
+    node: &Arc<Node>,
+    values: &ParamValues,
+    cluster: &dyn xorq_engines::backend::Cluster,
+) -> Result<LogicalPlan> {
+    verify_sources(node, &BTreeSet::new())?;
+    Ok(Lowering::new(values, cluster.target_partitions()).lower(node)?)
+}
+
 fn verify_sources(root: &Arc<Node>, skip: &BTreeSet<usize>) -> Result<()> {
     for node in walk::topological(root) {
         if skip.contains(&(Arc::as_ptr(node) as usize)) {

@@ -14,7 +14,7 @@ use xorq_engines::backend::{BackendRef, Connectors, LOCAL_KIND};
 
 use crate::cache::Cache;
 use crate::error::Result;
-use crate::placement::Placement;
+use crate::placement::{ClusterInfo, Engines, Placement};
 
 /// A DataFusion session that runs xorq expressions, with a [`Cache`] for their cache nodes
 /// (`$XORQ_CACHE_DIR`, else `~/.cache/xorq`, unless [`Session::with_cache`] says otherwise).
@@ -33,6 +33,8 @@ pub struct Session {
     local_profiles: Arc<BTreeSet<String>>,
     /// The tables bound to unbound inputs for one run (empty outside [`Session::execute_stream_with_inputs`]).
     bound: Arc<BTreeMap<String, Arc<dyn TableProvider>>>,
+    /// The connected cluster that runs the embedded engine's part ([`Session::on_cluster`]).
+    on: Option<String>,
 }
 
 /// The name of the embedded engine's own profile in every session, for `.into_backend("local")`.
@@ -61,6 +63,7 @@ impl Session {
             backends: Arc::default(),
             local_profiles: Arc::new(BTreeSet::from([LOCAL_PROFILE.to_string()])),
             bound: Arc::default(),
+            on: None,
         }
     }
 
@@ -121,11 +124,48 @@ impl Session {
         })
     }
 
-    /// Where each node of the graph under `root` runs.
-    pub(crate) fn placement(&self, root: &Arc<Node>) -> Result<Placement> {
-        let remote: BTreeSet<&str> = self.backends.keys().map(String::as_str).collect();
-        let local: BTreeSet<&str> = self.local_profiles.iter().map(String::as_str).collect();
-        Placement::of(root, &remote, &local)
+    /// The same session with the part of every run that would run on the embedded engine sent
+    /// to the cluster connected as `profile` instead (a `ballista` profile): everything its
+    /// executors can read and compute runs there, the rest (in-memory tables, unbound inputs,
+    /// cache entries of this machine, functions a stock cluster lacks) here. Addresses and cache
+    /// keys do not change: the engine is not logic.
+    pub fn on_cluster(mut self, profile: &str) -> Result<Self> {
+        let backend = self.backend(profile)?;
+        if backend.cluster().is_none() {
+            return Err(EngineError::Connect {
+                profile: profile.to_string(),
+                kind: backend.profile().kind().to_string(),
+                message: "this profile is not a cluster, so the embedded engine's part cannot run on it".into(),
+                hint: "\nhint: name a profile of kind `ballista` (its `url` is the scheduler's `df://host:port`)".into(),
+            }
+            .into());
+        }
+        self.on = Some(profile.to_string());
+        Ok(self)
+    }
+
+    /// The cluster the embedded engine's part runs on, if any.
+    pub fn cluster_profile(&self) -> Option<&str> {
+        self.on.as_deref()
+    }
+
+    /// Where each node of the graph under `root` runs; `client_only` are nodes only this
+    /// process can read (cache entries of this machine).
+    pub(crate) fn placement(&self, root: &Arc<Node>, client_only: &BTreeSet<usize>) -> Result<Placement> {
+        let engines = Engines {
+            remote: self.backends.keys().map(String::as_str).collect(),
+            local: self.local_profiles.iter().map(String::as_str).collect(),
+            clusters: self
+                .backends
+                .iter()
+                .filter_map(|(name, b)| {
+                    let c = b.cluster()?;
+                    Some((name.as_str(), ClusterInfo { own_functions: c.runs_own_functions(), url: c.url().to_string() }))
+                })
+                .collect(),
+            on: self.on.as_deref(),
+        };
+        Placement::of(root, &engines, client_only)
     }
 
     /// The same session with these tables bound to unbound inputs (for one run or explain).

@@ -70,6 +70,10 @@ fn json(plan: &RunPlan, build: &str, address: &str, output: &str, format: Format
                     v["dialect"] = dialect.clone().into();
                     v["sql"] = sql.clone().into();
                 }
+                Stage::Cluster { url, plan, .. } => {
+                    v["url"] = url.clone().into();
+                    v["plan"] = plan.clone().into();
+                }
                 Stage::Broadcast { summary } => v["summary"] = summary.clone().into(),
                 Stage::Local { plan } => v["plan"] = plan.clone().into(),
                 _ => {}

@@ -1,5 +1,7 @@
 //! One module per command: each parses nothing itself, calls library code, prints.
 
+#[cfg(feature = "ballista")]
+pub mod ballista;
 pub mod build;
 pub mod cache;
 mod cache_nodes;

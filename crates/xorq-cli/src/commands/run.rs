@@ -46,6 +46,11 @@ pub struct RunArgs {
     /// other flag as the run would; writes nothing. With `--json`, as one JSON object.
     #[arg(long)]
     pub explain: bool,
+    /// Run the build's embedded-engine part on a cluster: a `kind: ballista` profile of the
+    /// project file (`xorq.yaml`). What its executors can read and compute runs there, the rest
+    /// here; the address and cache keys do not change (the engine is not logic).
+    #[arg(long, value_name = "PROFILE")]
+    pub on: Option<String>,
     /// The catalog an alias is looked up in.
     #[command(flatten)]
     pub catalog: super::target::CatalogOpts,
@@ -103,6 +108,10 @@ pub(crate) fn prepare(
     run_cache: xorq_exec::Cache,
 ) -> Result<(xorq_build::LoadedBuild, xorq::Table, Session)> {
     let (build, session) = load_and_connect(&args.build, &args.catalog, verification, run_cache)?;
+    let session = match &args.on {
+        Some(profile) => on_cluster(session, profile)?,
+        None => session,
+    };
     let mut table = build.table.clone();
     if let Some(strategy) = cache {
         table = table.cache(strategy)?;
@@ -125,6 +134,28 @@ pub(crate) fn load_and_connect(
     let build = super::target::load_verified(arg, catalog, verification)?;
     let session = connect_used(Session::new().with_cache(run_cache), &build)?;
     Ok((build, session))
+}
+
+/// `session` with the cluster profile `name` of the project file connected, running the
+/// embedded engine's part (`--on`).
+pub(crate) fn on_cluster(session: Session, name: &str) -> Result<Session> {
+    let project = crate::project::Project::current()?;
+    let profile = project.as_ref().and_then(|p| p.profile(name).map(|profile| p.resolve_paths(profile)));
+    let Some(profile) = profile else {
+        let known: Vec<&str> = project.as_ref().map(|p| p.profiles.iter().map(|p| p.name()).collect()).unwrap_or_default();
+        return Err(CliError::Usage(match &project {
+            Some(p) => format!(
+                "`--on {name}`: the project file {} has no profile `{name}` (it has: {})\nhint: add one, e.g.\n  profiles:\n    {name}:\n      kind: ballista\n      url: df://127.0.0.1:50050",
+                p.file().display(),
+                if known.is_empty() { "none".to_string() } else { known.join(", ") }
+            ),
+            None => format!(
+                "`--on {name}` names a profile of the project file, but there is no `xorq.yaml` here or above\nhint: create one with `xorq init`, or add `profiles: {{{name}: {{kind: ballista, url: df://host:50050}}}}` to an `xorq.yaml`"
+            ),
+        }));
+    };
+    let session = xorq_exec::blocking::connect(session, &[profile], &xorq::backends::connectors())?;
+    Ok(session.on_cluster(name)?)
 }
 
 /// `session` with the profiles of `build` that its run reaches connected. Only what runs is

@@ -10,7 +10,7 @@ use xorq_engines::datafusion::ParamValues;
 use xorq_engines::{EngineError, dialect};
 
 use crate::error::{ExecError, Result};
-use crate::placement::{Place, Placement, id};
+use crate::placement::{Engines, Place, Placement, id};
 use crate::session::Session;
 
 /// A move into a backend segment: the temporary table's name and the node whose rows fill it
@@ -60,9 +60,12 @@ pub fn check_segments(
     dialects: &BTreeMap<String, dialect::SqlDialect>,
     local: &BTreeSet<String>,
 ) -> Result<()> {
-    let remote: BTreeSet<&str> = dialects.keys().map(String::as_str).collect();
-    let local: BTreeSet<&str> = local.iter().map(String::as_str).collect();
-    let placement = Placement::of(root.node(), &remote, &local)?;
+    let engines = Engines {
+        remote: dialects.keys().map(String::as_str).collect(),
+        local: local.iter().map(String::as_str).collect(),
+        ..Engines::default()
+    };
+    let placement = Placement::of(root.node(), &engines, &BTreeSet::new())?;
     for (node, profile) in backend_segments(root.node(), &placement) {
         let (segment, _) = segment_of(node, &placement, profile)?;
         let dialect = dialects
