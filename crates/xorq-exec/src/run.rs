@@ -22,7 +22,7 @@ use futures::future::BoxFuture;
 use xorq_core::plan::{Node, SourceKind, walk};
 use xorq_core::tree::TreeNode;
 use xorq_core::{RelOp, Source, Table};
-use xorq_engines::backend::{StreamFactory, stream_provider};
+use xorq_engines::backend::{StreamFactory, conform_stream, stream_provider};
 use xorq_engines::datafusion::{Lowering, ParamValues};
 use xorq_engines::probe;
 
@@ -354,7 +354,10 @@ pub(crate) fn remote_stream<'a>(
         if let Some(cluster) = backend.cluster() {
             let plan = cluster_plan(&node, values, cluster)?;
             tracing::debug!(profile = %profile, url = cluster.url(), "running a part on a cluster");
-            return Ok(cluster.execute(plan).await?);
+            // Batches arrive as the IR's types, whatever physical layout the cluster chose
+            // (Ballista reads strings as views): exactly what the embedded engine gives.
+            let schema = Arc::new(node.schema().to_arrow());
+            return Ok(conform_stream(cluster.execute(plan).await?, schema, format!("cluster `{profile}`")));
         }
         let placement = session.placement(&node, &BTreeSet::new())?;
         let SegmentSql { profile, backend, sql, moves } = segment_sql(session, &node, &placement, values)?;

@@ -89,6 +89,11 @@ pub mod backends {
     }
 }
 
+/// Apache DataFusion Ballista clusters (feature `ballista`): `kind: ballista` profiles, and the
+/// scheduler and executor processes `xorq ballista` starts.
+#[cfg(feature = "ballista")]
+pub use xorq_engines::ballista;
+
 /// Embedded SQLite (feature `sqlite`).
 #[cfg(feature = "sqlite")]
 pub use xorq_engines::backend::sqlite;

@@ -18,13 +18,14 @@
 //! # async fn demo() -> xorq_engines::Result<()> {
 //! use xorq_core::profile::Profile;
 //! use xorq_engines::backend::Connectors;
-//! let profile = Profile::new("cluster", "ballista")?.with_param("url", "df://127.0.0.1:50050")?;
+//! let profile = Profile::new("cluster", "ballista")?.param("url", "df://127.0.0.1:50050")?;
 //! let cluster = Connectors::builtin().connect(&profile).await?;
 //! assert!(cluster.cluster().is_some());
 //! # Ok(()) }
 //! ```
 
 pub mod codec;
+pub mod located;
 pub mod process;
 
 use std::collections::BTreeMap;
@@ -42,7 +43,7 @@ use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::session_state::SessionStateBuilder;
 use datafusion::logical_expr::{LogicalPlan, LogicalPlanBuilder};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
-use datafusion::prelude::{SessionConfig, SessionContext, lit};
+use datafusion::prelude::{SessionConfig, SessionContext, col, lit};
 use futures::StreamExt;
 use xorq_core::Schema;
 use xorq_core::profile::Profile;
@@ -184,11 +185,12 @@ fn seconds(d: Duration) -> String {
     format!("{} s", d.as_secs_f64())
 }
 
-/// Runs `SELECT checked_add(1, 1)` on the cluster: `Ok(true)` when it knows xorq's functions,
+/// Runs `SELECT checked_add(column1, 1) FROM (VALUES (1))` on the cluster: `Ok(true)` when it knows xorq's functions,
 /// `Ok(false)` when it refused the function (a stock cluster), else what went wrong.
 async fn probe(ctx: &SessionContext, timeout: Option<Duration>) -> std::result::Result<bool, String> {
-    let plan = LogicalPlanBuilder::empty(true)
-        .project(vec![portable::probe_call(lit(1i64), lit(1i64)).alias("two")])
+    // Over a column (constants would be folded on the client before anything is sent).
+    let plan = LogicalPlanBuilder::values(vec![vec![lit(1i64)]])
+        .and_then(|b| b.project(vec![portable::probe_call(col("column1"), lit(1i64)).alias("two")]))
         .and_then(LogicalPlanBuilder::build)
         .map_err(|e| e.to_string())?;
     let run = async {
@@ -213,6 +215,35 @@ async fn probe(ctx: &SessionContext, timeout: Option<Duration>) -> std::result::
             }
         }
     }
+}
+
+/// The [`ArithmeticError`](crate::ArithmeticError) an executor reported, from the text Ballista
+/// relays (`ArithmeticError { operation: "…", detail: "…" }`, Rust's debug form).
+fn arithmetic_in(text: &str) -> Option<crate::ArithmeticError> {
+    let rest = &text[text.find("ArithmeticError { operation: ")? + "ArithmeticError { operation: ".len()..];
+    let (operation, rest) = debug_string(rest)?;
+    let (detail, _) = debug_string(rest.strip_prefix(", detail: ")?)?;
+    Some(crate::ArithmeticError { operation, detail })
+}
+
+/// A Rust debug string literal at the start of `text` (`"a \"b\""`), and what follows it.
+fn debug_string(text: &str) -> Option<(String, &str)> {
+    let mut chars = text.strip_prefix('"')?.char_indices();
+    let mut out = String::new();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => return Some((out, &text[i + 2..])),
+            '\\' => match chars.next()?.1 {
+                'n' => out.push('\n'),
+                't' => out.push('\t'),
+                'r' => out.push('\r'),
+                '0' => out.push('\0'),
+                other => out.push(other),
+            },
+            c => out.push(c),
+        }
+    }
+    None
 }
 
 #[async_trait]
@@ -271,17 +302,19 @@ impl Cluster for BallistaCluster {
         let (profile, url) = (self.profile.name().to_string(), self.url.clone());
         // Failures while rows stream (an executor lost, a source it cannot read) name the cluster.
         let named = stream.map(move |batch| {
-            batch.map_err(|e| match e {
-                DataFusionError::External(inner) if inner.downcast_ref::<crate::ArithmeticError>().is_some() => {
-                    DataFusionError::External(inner)
+            batch.map_err(|e| {
+                let message = e.to_string();
+                // An overflow on an executor arrives as text; it is the same error as here.
+                if let Some(overflow) = arithmetic_in(&message) {
+                    return DataFusionError::External(Box::new(overflow));
                 }
-                e => DataFusionError::External(Box::new(EngineError::Cluster {
+                DataFusionError::External(Box::new(EngineError::Cluster {
                     profile: profile.clone(),
                     url: url.clone(),
                     context: "running a query part".into(),
-                    message: e.to_string(),
+                    message,
                     hint: String::new(),
-                })),
+                }))
             })
         });
         Ok(Box::pin(RecordBatchStreamAdapter::new(schema, named)))
@@ -291,6 +324,15 @@ impl Cluster for BallistaCluster {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_overflow_on_an_executor_is_the_same_error_as_here() {
+        let relayed = r#"Job failed: Task failed due to runtime execution error: DataFusionError(Shared(External(DataFusionError(External(ArithmeticError { operation: "(\"a b\" + 1)", detail: "Overflow happened on: 82 + 9223372036854775807" })))))"#;
+        let err = arithmetic_in(relayed).expect("found");
+        assert_eq!(err.operation, r#"("a b" + 1)"#);
+        assert_eq!(err.detail, "Overflow happened on: 82 + 9223372036854775807");
+        assert!(arithmetic_in("Task failed: disk full").is_none());
+    }
 
     #[test]
     fn scheduler_urls_are_checked() {

@@ -23,6 +23,7 @@ use datafusion::prelude::SessionConfig;
 use datafusion_proto::protobuf::{LogicalPlanNode, PhysicalPlanNode};
 
 use super::codec::{LogicalCodec, PhysicalCodec};
+use super::located::LocatedRegistry;
 use crate::datafusion::portable;
 use crate::error::{EngineError, Result};
 
@@ -41,7 +42,9 @@ pub async fn run_scheduler(mut flags: SchedulerFlags, ready: impl FnOnce(SocketA
     let address = listener.local_addr().map_err(|e| failed("scheduler", e.to_string()))?;
     flags.bind_port = address.port();
     let config: SchedulerConfig = flags.try_into().map_err(|e| failed("scheduler", format!("{e}")))?;
-    let mut config = config.with_override_session_builder(Arc::new(scheduler_session));
+    let place: Arc<str> = format!("the scheduler at {address}").into();
+    let mut config =
+        config.with_override_session_builder(Arc::new(move |config| scheduler_session(config, Arc::clone(&place))));
     config.override_logical_codec = Some(Arc::new(LogicalCodec::default()));
     config.override_physical_codec = Some(Arc::new(PhysicalCodec::default()));
     let state = SchedulerState::new_from_config(&config).await.map_err(|e| failed("scheduler", e.to_string()))?;
@@ -73,10 +76,12 @@ pub async fn run_executor(mut flags: ExecutorFlags) -> Result<()> {
     config.override_logical_codec = Some(Arc::new(LogicalCodec::default()));
     config.override_physical_codec = Some(Arc::new(PhysicalCodec::default()));
     let spill = work_dir.clone();
+    let host = config.external_host.clone().unwrap_or_else(|| config.bind_host.clone());
+    let place: Arc<str> = format!("executor {} at {host}:{}", config.executor_id, config.port).into();
     config.override_runtime_producer = Some(Arc::new(move |_: &SessionConfig| {
         RuntimeEnvBuilder::new()
             .with_temp_file_path(spill.clone())
-            .with_object_store_registry(crate::remote::registry())
+            .with_object_store_registry(Arc::new(LocatedRegistry::new(Arc::clone(&place))))
             .build_arc()
     }));
     let health = config.health.clone();
@@ -90,8 +95,8 @@ pub async fn run_executor(mut flags: ExecutorFlags) -> Result<()> {
 
 /// The scheduler's session for a client's plans: Ballista's functions and xorq's, object storage
 /// as on the client.
-fn scheduler_session(config: SessionConfig) -> datafusion::common::Result<SessionState> {
-    let runtime = RuntimeEnvBuilder::new().with_object_store_registry(crate::remote::registry()).build_arc()?;
+fn scheduler_session(config: SessionConfig, place: Arc<str>) -> datafusion::common::Result<SessionState> {
+    let runtime = RuntimeEnvBuilder::new().with_object_store_registry(Arc::new(LocatedRegistry::new(place))).build_arc()?;
     let (scalar, aggregate) = portable::registered();
     let mut scalars = ballista_scalar_functions();
     scalars.extend(scalar);

@@ -226,7 +226,6 @@ fn not_here(what: &str, name: &str, version: u32) -> DataFusionError {
 #[cfg(test)]
 mod tests {
     use datafusion::arrow::datatypes::DataType as ArrowType;
-    use datafusion::logical_expr::ScalarUDFImpl;
 
     use super::*;
 

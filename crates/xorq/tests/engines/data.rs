@@ -17,7 +17,7 @@ use super::common;
 const REGIONS: [Option<&str>; 6] = [Some("EU"), Some("US"), Some("APAC"), Some("Zürich"), Some("東京"), None];
 const NOTES: [&str; 5] = ["rush order", "", "gift — wrap it", "RUSH", "naïve café"];
 
-fn sales_batch() -> RecordBatch {
+pub fn sales_batch() -> RecordBatch {
     let n = 48usize;
     let ids: Vec<i64> = (0..n as i64).map(|i| if i == 7 { 9_007_199_254_740_993 } else { 1000 + i }).collect();
     let region: Vec<Option<&str>> = (0..n).map(|i| REGIONS[i % REGIONS.len()]).collect();
@@ -47,7 +47,7 @@ fn sales_batch() -> RecordBatch {
     RecordBatch::try_new(Arc::new(common::sales_schema().to_arrow()), columns).expect("sales rows")
 }
 
-fn customers_batch(schema: &xorq::Schema) -> RecordBatch {
+pub fn customers_batch(schema: &xorq::Schema) -> RecordBatch {
     let ids: Vec<i64> = (3..15).collect();
     let names: Vec<Option<&str>> = ids
         .iter()
@@ -70,11 +70,17 @@ pub fn corpus() -> Vec<(&'static str, Table)> {
     let customers_schema = common::customers().schema().clone();
     let customers = Table::memtable_with_schema(customers_schema.clone(), vec![customers_batch(&customers_schema)])
         .expect("customers");
+    corpus_over(&sales, &customers)
+}
+
+/// The corpus with its file and backend sources replaced by `sales` and `customers` (tables of
+/// one source each, with these rows: in memory, or files a cluster reads).
+pub fn corpus_over(sales: &Table, customers: &Table) -> Vec<(&'static str, Table)> {
     let source_of = |t: &Table| match t.node().op() {
         RelOp::Source(s) => s.clone(),
         _ => unreachable!("a memtable is a source"),
     };
-    let (sales_source, customers_source) = (source_of(&sales), source_of(&customers));
+    let (sales_source, customers_source) = (source_of(sales), source_of(customers));
     let mut out: Vec<(&'static str, Table)> = common::corpus::corpus()
         .into_iter()
         .map(|(name, table)| {

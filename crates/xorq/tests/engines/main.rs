@@ -9,11 +9,16 @@
 //! - Known, documented differences are listed in [`exceptions`]; each is checked to still
 //!   happen, so a fixed difference fails the test until its entry is removed.
 //!
+//! On a Ballista cluster (`cluster.rs`), the corpus runs over Parquet files instead, with the
+//! session's embedded-engine part sent to the cluster (`Session::on_cluster`).
+//!
 //! PostgreSQL runs when `XORQ_TEST_PG_URL` is set (`.ci/run` starts a throw-away server; under
 //! `CI` it must be set). DuckDB runs with the `duckdb` feature.
 
 #[path = "../../../xorq-core/tests/common/mod.rs"]
 mod common;
+#[cfg(feature = "ballista")]
+mod cluster;
 mod data;
 mod exceptions;
 mod overflow;
