@@ -149,7 +149,9 @@ struct Blocked {
 
 impl Blocked {
     fn note(&mut self, node: &Arc<Node>, engines: &Engines<'_>, client_only: &BTreeSet<usize>) {
-        let own_reason = || "it calls xorq's own functions (checked arithmetic, registered functions), which this stock Ballista cluster lacks".to_string();
+        let own_reason = || {
+            "it calls xorq's own functions (checked arithmetic, registered functions), which this stock Ballista cluster lacks".to_string()
+        };
         let mine: Option<String> = if client_only.contains(&id(node)) {
             Some("it reads a cache entry stored on this machine".into())
         } else {
@@ -157,7 +159,9 @@ impl Blocked {
                 RelOp::Source(s) => match &s.kind {
                     SourceKind::File(_) => None,
                     SourceKind::Memtable(_) => Some("an in-memory table lives only in this process".into()),
-                    SourceKind::Input(i) => Some(format!("the rows of unbound input `{}` arrive in this process", i.name)),
+                    SourceKind::Input(i) => {
+                        Some(format!("the rows of unbound input `{}` arrive in this process", i.name))
+                    }
                     SourceKind::Table(t) => {
                         Some(format!("it reads table `{}` of profile `{}`", t.table.join("."), t.profile))
                     }
@@ -170,7 +174,8 @@ impl Blocked {
                 _ => None,
             }
         };
-        let from_inputs = |own: usize| node.op().inputs().into_iter().find_map(|i| self.reasons.get(&id(i))?[own].clone());
+        let from_inputs =
+            |own: usize| node.op().inputs().into_iter().find_map(|i| self.reasons.get(&id(i))?[own].clone());
         let stock = mine.clone().or_else(|| from_inputs(0)).or_else(|| calls_own_functions(node.op()).then(own_reason));
         let with_own = mine.or_else(|| from_inputs(1));
         self.reasons.insert(id(node), [stock, with_own]);

@@ -136,7 +136,8 @@ impl Session {
                 profile: profile.to_string(),
                 kind: backend.profile().kind().to_string(),
                 message: "this profile is not a cluster, so the embedded engine's part cannot run on it".into(),
-                hint: "\nhint: name a profile of kind `ballista` (its `url` is the scheduler's `df://host:port`)".into(),
+                hint: "\nhint: name a profile of kind `ballista` (its `url` is the scheduler's `df://host:port`)"
+                    .into(),
             }
             .into());
         }
@@ -160,7 +161,10 @@ impl Session {
                 .iter()
                 .filter_map(|(name, b)| {
                     let c = b.cluster()?;
-                    Some((name.as_str(), ClusterInfo { own_functions: c.runs_own_functions(), url: c.url().to_string() }))
+                    Some((
+                        name.as_str(),
+                        ClusterInfo { own_functions: c.runs_own_functions(), url: c.url().to_string() },
+                    ))
                 })
                 .collect(),
             on: self.on.as_deref(),

@@ -80,7 +80,11 @@ pub fn run(args: &BallistaArgs, matches: &clap::ArgMatches) -> Result<()> {
             }
             println!(
                 "ballista executor starting: flight port {}, grpc port {}, health port {}; scheduler {}:{}; xorq functions: yes",
-                flags.bind_port, flags.bind_grpc_port, flags.bind_health_port, flags.scheduler_host, flags.scheduler_port
+                flags.bind_port,
+                flags.bind_grpc_port,
+                flags.bind_health_port,
+                flags.scheduler_host,
+                flags.scheduler_port
             );
             runtime.block_on(run_executor(flags))?;
         }

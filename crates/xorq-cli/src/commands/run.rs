@@ -142,7 +142,8 @@ pub(crate) fn on_cluster(session: Session, name: &str) -> Result<Session> {
     let project = crate::project::Project::current()?;
     let profile = project.as_ref().and_then(|p| p.profile(name).map(|profile| p.resolve_paths(profile)));
     let Some(profile) = profile else {
-        let known: Vec<&str> = project.as_ref().map(|p| p.profiles.iter().map(|p| p.name()).collect()).unwrap_or_default();
+        let known: Vec<&str> =
+            project.as_ref().map(|p| p.profiles.iter().map(|p| p.name()).collect()).unwrap_or_default();
         return Err(CliError::Usage(match &project {
             Some(p) => format!(
                 "`--on {name}`: the project file {} has no profile `{name}` (it has: {})\nhint: add one, e.g.\n  profiles:\n    {name}:\n      kind: ballista\n      url: df://127.0.0.1:50050",
@@ -154,6 +155,12 @@ pub(crate) fn on_cluster(session: Session, name: &str) -> Result<Session> {
             ),
         }));
     };
+    if profile.kind() != "ballista" {
+        return Err(CliError::Usage(format!(
+            "`--on {name}`: profile `{name}` is a `{}` profile, not a cluster\nhint: `--on` takes a profile of kind `ballista` (its `url` is the scheduler's `df://host:port`); a build reaches other engines through the profiles it names",
+            profile.kind()
+        )));
+    }
     let session = xorq_exec::blocking::connect(session, &[profile], &xorq::backends::connectors())?;
     Ok(session.on_cluster(name)?)
 }

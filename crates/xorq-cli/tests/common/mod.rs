@@ -1,6 +1,8 @@
 //! Running the real `xorq` binary in a scratch directory.
 #![allow(dead_code)]
 
+#[cfg(feature = "ballista")]
+pub mod cluster;
 pub mod http;
 pub mod pty;
 pub mod s3;

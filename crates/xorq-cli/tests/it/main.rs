@@ -11,6 +11,8 @@ mod catalog;
 mod catalog_compat;
 mod catalog_ops;
 mod cli;
+#[cfg(feature = "ballista")]
+mod cluster;
 mod compose;
 mod e2e;
 mod faults;

@@ -17,7 +17,10 @@
 //! ending in ` &` (the Flight server) runs in the background on a free port in place of the
 //! README's 8815 until the next ```` ```python ```` block has run against it with
 //! `$XORQ_TEST_PYTHON` (its `print(…)  # value` must print the value), then gets SIGTERM and must
-//! exit 0. Not run:
+//! exit 0. A `xorq ballista …` command ending in ` &` runs in the background (the scheduler on
+//! a free port in place of the README's 50050, in the commands, their output and the
+//! `kind: ballista` profile, which is written over the demo's `profiles: {}` line as the README
+//! says) until the end of the test. Not run:
 //! the ```` ```sh ```` blocks (the install command is a release build, the test command is what
 //! CI runs around this test, the benchmarks are not tests) and the ```` ```rust ```` sketches
 //! (they need a PostgreSQL server and files of the reader's).
@@ -30,6 +33,7 @@ use std::process::Command;
 const README: &str = include_str!("../../../../README.md");
 const REMOTE: &str = "git@github.com:acme/team-catalog.git";
 const README_PORT: &str = "8815";
+const README_SCHEDULER_PORT: &str = "50050";
 const README_BUCKET: &str = "acme-data";
 
 /// The README's bucket `acme-data` on the test S3 server (`.ci/storage.sh`), emptied, holding
@@ -237,7 +241,9 @@ fn every_readme_example_runs_as_written() {
     let remote = sandbox.root.join("team-catalog.git").display().to_string();
     let demo = sandbox.root.join("demo");
     let port = free_port();
+    let scheduler_port = free_port();
     let mut background: Option<Background> = None;
+    let mut cluster: Vec<Background> = Vec::new();
     let mut ran = 0;
     for block in blocks(README) {
         let named = block.lines.first().and_then(|l| l.strip_prefix("-- ")).and_then(|l| l.split_once(".sql:"));
@@ -253,6 +259,14 @@ fn every_readme_example_runs_as_written() {
         }
         if block.lang == "sql" && block.lines.iter().any(|l| l.contains("xorq: cache")) {
             std::fs::write(demo.join("cached.sql"), block.lines.join("\n") + "\n").expect("write cached.sql");
+            continue;
+        }
+        if block.lang == "yaml" && block.lines.iter().any(|l| l.contains("kind: ballista")) {
+            let file = demo.join("xorq.yaml");
+            let text = std::fs::read_to_string(&file).expect("the demo's project file");
+            assert!(text.contains("profiles: {}\n"), "the README replaces the `profiles: {{}}` line:\n{text}");
+            let profiles = (block.lines.join("\n") + "\n").replace(README_SCHEDULER_PORT, &scheduler_port);
+            std::fs::write(&file, text.replace("profiles: {}\n", &profiles)).expect("write the project file");
             continue;
         }
         if block.lang == "python" {
@@ -302,7 +316,21 @@ fn every_readme_example_runs_as_written() {
             if (cmd.contains(&format!("s3://{README_BUCKET}")) || cmd.contains("remote.sql")) && !bucket.ready(&demo) {
                 continue;
             }
-            let cmd = cmd.replace(REMOTE, &remote).replace(README_PORT, &port).replace(README_BUCKET, &bucket.name);
+            let cmd = cmd
+                .replace(REMOTE, &remote)
+                .replace(README_PORT, &port)
+                .replace(README_SCHEDULER_PORT, &scheduler_port)
+                .replace(README_BUCKET, &bucket.name);
+            let shown: Vec<String> = shown.iter().map(|l| l.replace(README_SCHEDULER_PORT, &scheduler_port)).collect();
+            if let Some(cmd) = cmd.strip_suffix(" &")
+                && cmd.starts_with("xorq ballista ")
+            {
+                let process = sandbox.spawn(&dir, cmd);
+                process.expect(cmd, &shown);
+                cluster.push(process);
+                ran += 1;
+                continue;
+            }
             if let Some(cmd) = cmd.strip_suffix(" &") {
                 let shown: Vec<String> = shown.iter().map(|l| l.replace(README_PORT, &port)).collect();
                 let server = sandbox.spawn(&dir, cmd);
@@ -326,6 +354,10 @@ fn every_readme_example_runs_as_written() {
                 );
             }
         }
+    }
+    // The cluster's processes end with the test (a signal ends them; their status is Ballista's).
+    for process in cluster {
+        let _ = process.stop();
     }
     if let Some(server) = background {
         server.stop();

@@ -81,9 +81,15 @@ fn located(place: &Arc<str>) -> impl Fn(object_store::Error) -> object_store::Er
         // "Not found" keeps its kind (DataFusion and callers match on it), with the place added.
         object_store::Error::NotFound { path, source } => object_store::Error::NotFound {
             path,
-            source: Box::new(ReadOn { place: Arc::clone(&place), error: object_store::Error::Generic { store: "storage", source } }),
+            source: Box::new(ReadOn {
+                place: Arc::clone(&place),
+                error: object_store::Error::Generic { store: "storage", source },
+            }),
         },
-        error => object_store::Error::Generic { store: "storage", source: Box::new(ReadOn { place: Arc::clone(&place), error }) },
+        error => object_store::Error::Generic {
+            store: "storage",
+            source: Box::new(ReadOn { place: Arc::clone(&place), error }),
+        },
     }
 }
 
@@ -143,6 +149,9 @@ mod tests {
         let err = store.get(&Path::from("no/such/file.parquet")).await.expect_err("missing");
         assert!(matches!(err, object_store::Error::NotFound { .. }), "{err:?}");
         let text = err.to_string();
-        assert!(text.contains("no/such/file.parquet") && text.contains("read on executor e1 at 10.0.0.5:50051"), "{text}");
+        assert!(
+            text.contains("no/such/file.parquet") && text.contains("read on executor e1 at 10.0.0.5:50051"),
+            "{text}"
+        );
     }
 }

@@ -98,13 +98,8 @@ impl BallistaCluster {
         })?;
         let (host, port) = parse_url(&name, url_text)?;
         let url = format!("df://{host}:{port}");
-        let timeout = timeout_from(
-            &name,
-            params,
-            "connect_timeout",
-            "XORQ_BALLISTA_CONNECT_TIMEOUT",
-            Duration::from_secs(10),
-        )?;
+        let timeout =
+            timeout_from(&name, params, "connect_timeout", "XORQ_BALLISTA_CONNECT_TIMEOUT", Duration::from_secs(10))?;
         let failure = |context: &str, message: String, hint: &str| EngineError::Cluster {
             profile: name.clone(),
             url: url.clone(),
@@ -139,7 +134,8 @@ impl BallistaCluster {
             .with_object_store_registry(crate::remote::registry())
             .build_arc()
             .map_err(|e| failure("preparing the client", e.to_string(), ""))?;
-        let state = SessionStateBuilder::new().with_config(config).with_runtime_env(runtime).with_default_features().build();
+        let state =
+            SessionStateBuilder::new().with_config(config).with_runtime_env(runtime).with_default_features().build();
         let ctx = SessionContext::remote_with_state(&url, state)
             .await
             .map_err(|e| failure("preparing the client", e.to_string(), ""))?;
@@ -296,8 +292,10 @@ impl Cluster for BallistaCluster {
     }
 
     async fn execute(&self, plan: LogicalPlan) -> Result<SendableRecordBatchStream> {
-        let stream =
-            DataFrame::new(self.ctx.state(), plan).execute_stream().await.map_err(|e| self.error("running a query part", e))?;
+        let stream = DataFrame::new(self.ctx.state(), plan)
+            .execute_stream()
+            .await
+            .map_err(|e| self.error("running a query part", e))?;
         let schema: ArrowSchemaRef = stream.schema();
         let (profile, url) = (self.profile.name().to_string(), self.url.clone());
         // Failures while rows stream (an executor lost, a source it cannot read) name the cluster.

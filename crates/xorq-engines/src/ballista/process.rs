@@ -96,7 +96,8 @@ pub async fn run_executor(mut flags: ExecutorFlags) -> Result<()> {
 /// The scheduler's session for a client's plans: Ballista's functions and xorq's, object storage
 /// as on the client.
 fn scheduler_session(config: SessionConfig, place: Arc<str>) -> datafusion::common::Result<SessionState> {
-    let runtime = RuntimeEnvBuilder::new().with_object_store_registry(Arc::new(LocatedRegistry::new(place))).build_arc()?;
+    let runtime =
+        RuntimeEnvBuilder::new().with_object_store_registry(Arc::new(LocatedRegistry::new(place))).build_arc()?;
     let (scalar, aggregate) = portable::registered();
     let mut scalars = ballista_scalar_functions();
     scalars.extend(scalar);

@@ -121,9 +121,7 @@ async fn stock_cluster() -> String {
             Err(_) => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
         }
     };
-    ballista_executor::new_standalone_executor(scheduler, 2, BallistaCodec::default())
-        .await
-        .expect("a stock executor");
+    ballista_executor::new_standalone_executor(scheduler, 2, BallistaCodec::default()).await.expect("a stock executor");
     format!("df://localhost:{}", address.port())
 }
 
@@ -145,7 +143,8 @@ async fn a_stock_cluster_runs_what_it_can_and_gives_the_same_result() {
         .filter(xorq::col("qty").gt(xorq::lit(2)))
         .and_then(|t| t.select([(xorq::col("qty") * xorq::lit(2)).alias("twice")]))
         .expect("valid");
-    let there = Session::new().with_cache(Cache::disabled()).with_backend(cluster).on_cluster("cluster").expect("a cluster");
+    let there =
+        Session::new().with_cache(Cache::disabled()).with_backend(cluster).on_cluster("cluster").expect("a cluster");
     let plan = there.explain(&doubled, &Params::new()).await.expect("explains");
     let kinds: Vec<&str> = plan.stages.iter().map(Stage::kind).collect();
     assert_eq!(kinds, ["cluster", "local"], "{plan}");

@@ -15,10 +15,10 @@
 //! PostgreSQL runs when `XORQ_TEST_PG_URL` is set (`.ci/run` starts a throw-away server; under
 //! `CI` it must be set). DuckDB runs with the `duckdb` feature.
 
-#[path = "../../../xorq-core/tests/common/mod.rs"]
-mod common;
 #[cfg(feature = "ballista")]
 mod cluster;
+#[path = "../../../xorq-core/tests/common/mod.rs"]
+mod common;
 mod data;
 mod exceptions;
 mod overflow;
