@@ -190,18 +190,17 @@ pub enum EngineError {
         message: String,
     },
     /// A Ballista cluster that could not be reached or failed a query part placed on it.
-    #[error("cluster profile `{profile}` ({url}): {context}: {message}{hint}")]
+    #[error("cluster profile `{profile}` ({url}): {context}: {message}")]
     Cluster {
         /// The profile name.
         profile: String,
         /// The scheduler's address.
         url: String,
-        /// What was being done ("connecting", "running the part over `orders`").
-        context: String,
-        /// What went wrong (the scheduler's or an executor's message).
+        /// What was being done ("connecting to the scheduler", "running a query part").
+        context: &'static str,
+        /// What went wrong (the scheduler's or an executor's message), and advice on a line of
+        /// its own starting with `hint:` where there is some.
         message: String,
-        /// Advice, starting with a newline, or empty.
-        hint: String,
     },
     /// A Ballista scheduler or executor started by this process that could not start or stopped.
     #[error("the Ballista {role} stopped: {message}")]

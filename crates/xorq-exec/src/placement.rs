@@ -192,9 +192,10 @@ fn cannot_move_into(cluster: &str, info: &ClusterInfo, reason: &str) -> EngineEr
     EngineError::Cluster {
         profile: cluster.to_string(),
         url: info.url.clone(),
-        context: "placing the part moved into it (`.into_backend`)".into(),
-        message: format!("it cannot run there: {reason}"),
-        hint: "\nhint: a cluster reads its sources itself: write the rows where its executors can read them (Parquet on shared storage, an object-store URL) and read that, or drop the `.into_backend` to run this part here".into(),
+        context: "placing the part moved into it (`.into_backend`)",
+        message: format!(
+            "it cannot run there: {reason}\nhint: a cluster reads its sources itself: write the rows where its executors can read them (Parquet on shared storage, an object-store URL) and read that, or drop the `.into_backend` to run this part here"
+        ),
     }
 }
 

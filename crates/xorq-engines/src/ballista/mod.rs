@@ -100,12 +100,11 @@ impl BallistaCluster {
         let url = format!("df://{host}:{port}");
         let timeout =
             timeout_from(&name, params, "connect_timeout", "XORQ_BALLISTA_CONNECT_TIMEOUT", Duration::from_secs(10))?;
-        let failure = |context: &str, message: String, hint: &str| EngineError::Cluster {
+        let failure = |context: &'static str, message: String, hint: &str| EngineError::Cluster {
             profile: name.clone(),
             url: url.clone(),
-            context: context.into(),
-            message,
-            hint: hint.into(),
+            context,
+            message: message + hint,
         };
         let reach = tokio::net::TcpStream::connect((host.as_str(), port));
         let reached = match timeout {
@@ -143,13 +142,12 @@ impl BallistaCluster {
         Ok(BallistaCluster { profile, url, ctx, own_functions, partitions })
     }
 
-    fn error(&self, context: &str, e: DataFusionError) -> EngineError {
+    fn error(&self, context: &'static str, e: DataFusionError) -> EngineError {
         EngineError::Cluster {
             profile: self.profile.name().to_string(),
             url: self.url.clone(),
-            context: context.into(),
+            context,
             message: e.to_string(),
-            hint: String::new(),
         }
     }
 }
@@ -256,9 +254,11 @@ impl Backend for BallistaCluster {
         Err(EngineError::Cluster {
             profile: self.profile.name().to_string(),
             url: self.url.clone(),
-            context: format!("reading table `{}`", table.join(".")),
-            message: "a Ballista cluster has no tables of its own".into(),
-            hint: "\nhint: read files or object-store URLs its executors can reach (`read_parquet`), and run them on the cluster with `--on` or `.into_backend`".into(),
+            context: "reading a table",
+            message: format!(
+                "a Ballista cluster has no tables of its own (asked for `{}`)\nhint: read files or object-store URLs its executors can reach (`read_parquet`), and run them on the cluster with `--on` or `.into_backend`",
+                table.join(".")
+            ),
         })
     }
 
@@ -266,9 +266,8 @@ impl Backend for BallistaCluster {
         Err(EngineError::Cluster {
             profile: self.profile.name().to_string(),
             url: self.url.clone(),
-            context: "running SQL".into(),
+            context: "running SQL",
             message: "a Ballista cluster runs DataFusion plans, not SQL sessions".into(),
-            hint: String::new(),
         })
     }
 
@@ -309,9 +308,8 @@ impl Cluster for BallistaCluster {
                 DataFusionError::External(Box::new(EngineError::Cluster {
                     profile: profile.clone(),
                     url: url.clone(),
-                    context: "running a query part".into(),
+                    context: "running a query part",
                     message,
-                    hint: String::new(),
                 }))
             })
         });
