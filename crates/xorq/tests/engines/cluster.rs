@@ -149,4 +149,13 @@ async fn a_stock_cluster_runs_what_it_can_and_gives_the_same_result() {
     let kinds: Vec<&str> = plan.stages.iter().map(Stage::kind).collect();
     assert_eq!(kinds, ["cluster", "local"], "{plan}");
     assert!(plan.to_string().contains("checked_mul"), "{plan}");
+
+    // Rows only this process holds cannot be moved into a cluster: refused, saying why.
+    let memory = Table::memtable(vec![data::sales_batch()]).and_then(|t| t.into_backend("cluster")).expect("valid");
+    let err = there.execute(&memory, &Params::new()).await.expect_err("a memtable cannot move into a cluster");
+    let text = err.to_string();
+    assert!(
+        text.contains("cluster profile `cluster`") && text.contains("an in-memory table lives only in this process"),
+        "{text}"
+    );
 }
