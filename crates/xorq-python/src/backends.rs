@@ -117,6 +117,19 @@ pub(crate) fn postgres_connect(py: Python<'_>, url: &str, name: &str) -> PyResul
     Ok(connected(backend))
 }
 
+/// An Apache DataFusion Ballista cluster: the scheduler at `url` (`df://host:port`). Parts of an
+/// expression moved into it (`.into_backend(con)`) run there, reading their sources on its
+/// executors.
+#[pyfunction]
+#[pyo3(signature = (url, name = "cluster"))]
+pub(crate) fn ballista_connect(py: Python<'_>, url: &str, name: &str) -> PyResult<PyBackend> {
+    let profile = xorq::profile::Profile::new(name, xorq::ballista::KIND)
+        .and_then(|p| p.param("url", url))
+        .map_err(|e| UsageError::new_err(e.to_string()))?;
+    let backend = py.detach(|| runtime()?.block_on(xorq::backends::connectors().connect(&profile)).map_err(to_py))?;
+    Ok(connected(backend))
+}
+
 /// DuckDB: the database file at `path`, or an in-memory one.
 #[pyfunction]
 #[pyo3(signature = (path = None, name = "duckdb"))]

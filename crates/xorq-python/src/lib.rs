@@ -59,6 +59,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(ml::train_test_splits, m)?)?;
     m.add_function(wrap_pyfunction!(backends::connect_local, m)?)?;
     m.add_function(wrap_pyfunction!(backends::sqlite_connect, m)?)?;
+    m.add_function(wrap_pyfunction!(backends::ballista_connect, m)?)?;
     m.add_function(wrap_pyfunction!(backends::postgres_connect_env, m)?)?;
     m.add_function(wrap_pyfunction!(backends::postgres_connect, m)?)?;
     m.add_function(wrap_pyfunction!(backends::duckdb_connect, m)?)?;

@@ -20,6 +20,30 @@ use datafusion_proto::physical_plan::{PhysicalExtensionCodec, PhysicalProtoConve
 
 use crate::datafusion::portable;
 
+/// The function methods both codec traits share, written once: ours with their state
+/// (`portable.rs`), DataFusion's own left to the name lookup (no bytes).
+macro_rules! own_functions {
+    () => {
+        fn try_decode_udf(&self, name: &str, buf: &[u8]) -> Result<Arc<ScalarUDF>> {
+            portable::decode_udf(name, buf)
+        }
+
+        fn try_encode_udf(&self, node: &ScalarUDF, buf: &mut Vec<u8>) -> Result<()> {
+            buf.extend(portable::encode_udf(node).unwrap_or_default());
+            Ok(())
+        }
+
+        fn try_decode_udaf(&self, name: &str, buf: &[u8]) -> Result<Arc<AggregateUDF>> {
+            portable::decode_udaf(name, buf)
+        }
+
+        fn try_encode_udaf(&self, node: &AggregateUDF, buf: &mut Vec<u8>) -> Result<()> {
+            buf.extend(portable::encode_udaf(node).unwrap_or_default());
+            Ok(())
+        }
+    };
+}
+
 /// Ballista's logical codec, with xorq's functions written with their state.
 #[derive(Debug, Default)]
 pub struct LogicalCodec {
@@ -62,23 +86,7 @@ impl LogicalExtensionCodec for LogicalCodec {
         self.ballista.try_encode_file_format(buf, node)
     }
 
-    fn try_decode_udf(&self, name: &str, buf: &[u8]) -> Result<Arc<ScalarUDF>> {
-        portable::decode_udf(name, buf)
-    }
-
-    fn try_encode_udf(&self, node: &ScalarUDF, buf: &mut Vec<u8>) -> Result<()> {
-        buf.extend(portable::encode_udf(node).unwrap_or_default());
-        Ok(())
-    }
-
-    fn try_decode_udaf(&self, name: &str, buf: &[u8]) -> Result<Arc<AggregateUDF>> {
-        portable::decode_udaf(name, buf)
-    }
-
-    fn try_encode_udaf(&self, node: &AggregateUDF, buf: &mut Vec<u8>) -> Result<()> {
-        buf.extend(portable::encode_udaf(node).unwrap_or_default());
-        Ok(())
-    }
+    own_functions!();
 }
 
 /// Ballista's physical codec, with xorq's functions written with their state.
@@ -107,21 +115,5 @@ impl PhysicalExtensionCodec for PhysicalCodec {
         self.ballista.try_encode(node, buf, proto_converter)
     }
 
-    fn try_decode_udf(&self, name: &str, buf: &[u8]) -> Result<Arc<ScalarUDF>> {
-        portable::decode_udf(name, buf)
-    }
-
-    fn try_encode_udf(&self, node: &ScalarUDF, buf: &mut Vec<u8>) -> Result<()> {
-        buf.extend(portable::encode_udf(node).unwrap_or_default());
-        Ok(())
-    }
-
-    fn try_decode_udaf(&self, name: &str, buf: &[u8]) -> Result<Arc<AggregateUDF>> {
-        portable::decode_udaf(name, buf)
-    }
-
-    fn try_encode_udaf(&self, node: &AggregateUDF, buf: &mut Vec<u8>) -> Result<()> {
-        buf.extend(portable::encode_udaf(node).unwrap_or_default());
-        Ok(())
-    }
+    own_functions!();
 }

@@ -10,7 +10,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from xorq_rs import _native, duckdb, postgres, sqlite
+from xorq_rs import _native, ballista, duckdb, postgres, sqlite
 from xorq_rs._native import Backend, SchemaError, Table, Value, XorqError, col, lit
 from xorq_rs.ml import FittedPipeline, Pipeline, test_train_splits, train_test_splits
 from xorq_rs.caching import (
@@ -37,6 +37,7 @@ __all__ = [
     "Value",
     "XorqError",
     "_",
+    "ballista",
     "col",
     "connect",
     "deferred_read_csv",
