@@ -80,6 +80,8 @@ fn spawn(role: &str, flags: &[String]) -> Res<Child> {
 struct Cluster {
     url: String,
     children: Vec<Child>,
+    /// The executors' work directories (shuffle files), removed with the cluster.
+    work: tempfile::TempDir,
 }
 
 impl Cluster {
@@ -94,6 +96,7 @@ impl Cluster {
                 "scheduler",
                 &flags(&[("--bind-host", "127.0.0.1".into()), ("--bind-port", port.to_string())]),
             )?],
+            work: tempfile::tempdir()?,
         };
         wait(|| TcpStream::connect(("127.0.0.1", port)).is_ok())?;
         for _ in 0..executors {
@@ -107,6 +110,7 @@ impl Cluster {
                     ("--bind-port", flight.to_string()),
                     ("--bind-grpc-port", grpc.to_string()),
                     ("--bind-health-port", health.to_string()),
+                    ("--work-dir", cluster.work.path().join(format!("executor-{flight}")).display().to_string()),
                 ]),
             )?);
             wait(|| TcpStream::connect(("127.0.0.1", grpc)).is_ok())?;

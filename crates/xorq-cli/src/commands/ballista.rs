@@ -28,7 +28,7 @@ pub struct BallistaArgs {
 pub enum BallistaCommand {
     /// Start a scheduler: clients send it plans, it splits them into stages for the executors.
     #[command(
-        after_help = "Examples:\n  xorq ballista scheduler\n  xorq ballista scheduler --bind-host 0.0.0.0 --bind-port 50050\n\nA profile reaches it as `kind: ballista` with `url: df://<host>:<port>`; `xorq run <build> --on <profile>`\nruns a build's embedded-engine part there. Ballista's own `ballista-scheduler` binary and container\nspeak the same protocol; this one also knows xorq's functions."
+        after_help = "Examples:\n  xorq ballista scheduler\n  xorq ballista scheduler --bind-host 0.0.0.0 --bind-port 50050\n\n`--bind-port 0` takes a free port; the line printed when it is ready gives the address.\nA profile reaches it as `kind: ballista` with `url: df://<host>:<port>`; `xorq run <build> --on <profile>`\nruns a build's embedded-engine part there. Ballista's own `ballista-scheduler` binary and container\nspeak the same protocol; this one also knows xorq's functions."
     )]
     Scheduler(Box<SchedulerFlags>),
     /// Start an executor: it registers with a scheduler and runs the tasks it is given.

@@ -89,6 +89,7 @@ impl Cluster {
     pub fn add_executor(&mut self, i: usize, env: &[(String, String)]) {
         let (scheduler_port, health) = (self.url.rsplit(':').next().unwrap_or_default().to_string(), free_port());
         let log = self.logs.path().join(format!("executor-{i}.log"));
+        let work = self.logs.path().join(format!("executor-{i}-work"));
         let args = [
             "ballista",
             "executor",
@@ -102,6 +103,9 @@ impl Cluster {
             &health.to_string(),
             "--id",
             &format!("test-executor-{i}"),
+            // Inside the test's directory, so an executor killed on purpose leaves nothing behind.
+            "--work-dir",
+            &work.display().to_string(),
         ];
         let extra: Vec<&str> = self.executor_flags.iter().map(String::as_str).collect();
         self.executors.push(spawn(&args, &extra, env, &log));

@@ -55,15 +55,18 @@ pub async fn run_scheduler(mut flags: SchedulerFlags, ready: impl FnOnce(SocketA
     start_grpc_service_with_listener(listener, scheduler).await.map_err(|e| failed("scheduler", e.to_string()))
 }
 
-/// Runs an executor with `flags` until the process ends (it registers with the scheduler the
-/// flags name). Every port must be given (the caller picks free ones for those a user left out).
+/// Runs an executor with `flags` until it is stopped (SIGTERM or the scheduler; it registers
+/// with the scheduler the flags name). Every port must be given (the caller picks free ones for
+/// those a user left out).
 pub async fn run_executor(mut flags: ExecutorFlags) -> Result<()> {
-    let work_dir = match &flags.work_dir {
-        Some(dir) => std::path::PathBuf::from(dir),
+    // A work directory of our own (none given) holds only this process's shuffle files and is
+    // removed when it stops; a given one is the user's.
+    let (work_dir, ours) = match &flags.work_dir {
+        Some(dir) => (std::path::PathBuf::from(dir), false),
         None => {
             let dir = std::env::temp_dir().join(format!("xorq-ballista-executor-{}", std::process::id()));
             flags.work_dir = Some(dir.display().to_string());
-            dir
+            (dir, true)
         }
     };
     std::fs::create_dir_all(&work_dir)
@@ -90,6 +93,9 @@ pub async fn run_executor(mut flags: ExecutorFlags) -> Result<()> {
     let result = start_executor_process(Arc::new(config)).await;
     let _ = stop_health.send(());
     let _ = health_server.await;
+    if ours {
+        let _ = std::fs::remove_dir_all(&work_dir);
+    }
     result.map_err(|e| failed("executor", e.to_string()))
 }
 
