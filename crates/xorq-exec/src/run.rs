@@ -372,6 +372,7 @@ pub(crate) fn remote_stream<'a>(
         Ok(connection.query(sql, Arc::new(node.schema().to_arrow())).await?)
     })
 }
+
 /// The plan of the cluster segment rooted at `node`: lowered exactly as for the embedded engine
 /// (every node under it runs on the cluster, so nothing is substituted), its file sources
 /// checked first.
