@@ -1,7 +1,8 @@
 //! Apache DataFusion Ballista: the same DataFusion plans, run by a scheduler and executors
 //! (SPEC §5, feature `ballista`).
 //!
-//! A profile of kind `ballista` names a scheduler (`url: df://host:port`). Connecting it checks
+//! A profile of kind `ballista` names a scheduler (`url: df://host:port`; `partitions`, how many
+//! parts each stage is cut into, is optional: Ballista's default otherwise). Connecting it checks
 //! that the scheduler answers within `connect_timeout` (seconds, default 10, or
 //! `$XORQ_BALLISTA_CONNECT_TIMEOUT`) and runs one tiny query to learn whether the cluster knows
 //! xorq's own functions ([`Cluster::runs_own_functions`]): a cluster started with
@@ -97,7 +98,7 @@ impl BallistaCluster {
             hint: "\nhint: give the scheduler's address, e.g. `url: df://127.0.0.1:50050`".into(),
         })?;
         let (host, port) = parse_url(&name, url_text)?;
-        let url = format!("df://{host}:{port}");
+        let url = if host.contains(':') { format!("df://[{host}]:{port}") } else { format!("df://{host}:{port}") };
         let timeout =
             timeout_from(&name, params, "connect_timeout", "XORQ_BALLISTA_CONNECT_TIMEOUT", Duration::from_secs(10))?;
         let failure = |context: &'static str, message: String, hint: &str| EngineError::Cluster {
