@@ -27,6 +27,7 @@ mod encode;
 pub mod error;
 pub mod expr;
 mod fault;
+pub mod diff;
 pub mod lineage;
 pub mod literal;
 pub mod manifest;

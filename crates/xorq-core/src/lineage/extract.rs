@@ -21,9 +21,23 @@ pub(super) fn extract(root: &Arc<Node>, column: &str) -> Result<LineageGraph> {
 
 /// One graph for several output columns of `root`, sharing the nodes they have in common.
 pub(super) fn extract_many(root: &Arc<Node>, columns: &[&str]) -> Result<TableLineage> {
+    Ok(extract_with_origins(root, columns)?.0)
+}
+
+/// [`extract_many`], with each numbered node's [`Origin`]: the operation nodes and reads carry the
+/// address of their relational node (and, for operations, the column), so a change found in the
+/// relational graph can be followed to the output columns it reaches.
+pub(crate) fn extract_with_origins(root: &Arc<Node>, columns: &[&str]) -> Result<(TableLineage, Vec<Origin>)> {
     let mut b = Builder::default();
     let tops = columns.iter().map(|c| b.field(root, c)).collect::<Result<Vec<_>>>()?;
+    let origins = b.origins();
     let (nodes, edges, new_id) = b.finish(&tops);
+    let mut numbered: Vec<Origin> = vec![None; nodes.len()];
+    for (old, origin) in origins.into_iter().enumerate() {
+        if let Some(Some(new)) = new_id.get(old) {
+            numbered[*new] = origin;
+        }
+    }
     let roots = columns
         .iter()
         .zip(&tops)
@@ -32,7 +46,7 @@ pub(super) fn extract_many(root: &Arc<Node>, columns: &[&str]) -> Result<TableLi
             Ok(LineageRoot { column: c.to_string(), node })
         })
         .collect::<Result<Vec<_>>>()?;
-    Ok(TableLineage { columns: roots, nodes, edges })
+    Ok((TableLineage { columns: roots, nodes, edges }, numbered))
 }
 
 /// Relational nodes are identified by address: the same logic is the same lineage node.
@@ -46,6 +60,10 @@ struct Builder {
     ops: HashMap<Key, usize>,
     reads: HashMap<Address, usize>,
 }
+
+/// The relational node (and column, for an operation) a lineage node stands for: what
+/// [`extract_with_origins`] returns beside the graph, indexed by lineage node id.
+pub(crate) type Origin = Option<(Address, Option<String>)>;
 
 impl Builder {
     fn add(&mut self, kind: NodeKind) -> usize {
@@ -211,6 +229,18 @@ impl Builder {
         };
         self.ops.insert(key, id);
         Ok(id)
+    }
+
+    /// Where each lineage node (by its id before numbering) comes from.
+    fn origins(&self) -> Vec<Origin> {
+        let mut out: Vec<Origin> = vec![None; self.kinds.len()];
+        for ((address, column), &id) in &self.ops {
+            out[id] = Some((*address, Some(column.clone())));
+        }
+        for (address, &id) in &self.reads {
+            out[id] = Some((*address, None));
+        }
+        out
     }
 
     /// An operation that passes every column through unchanged.

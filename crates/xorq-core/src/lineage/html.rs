@@ -73,13 +73,13 @@ impl TableLineage {
 
 /// JSON safe inside `<script type="application/json">`: `<`, `>` and `&` are written as
 /// `\u003c` and so on, so no string can close the element or open a comment.
-fn script_json(value: &Value) -> String {
+pub(crate) fn script_json(value: &Value) -> String {
     value.to_string().replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
 }
 
 /// Replaces each `{{name}}` of `template` in one pass, so a value that happens to contain a
 /// placeholder is never filled again.
-fn fill(template: &str, values: &[(&str, &str)]) -> String {
+pub(crate) fn fill(template: &str, values: &[(&str, &str)]) -> String {
     let mut out = String::with_capacity(template.len() + values.iter().map(|(_, v)| v.len()).sum::<usize>());
     let mut rest = template;
     while let Some(start) = rest.find("{{") {
@@ -100,7 +100,7 @@ fn fill(template: &str, values: &[(&str, &str)]) -> String {
     out
 }
 
-fn escape_html(s: &str) -> String {
+pub(crate) fn escape_html(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 

@@ -53,8 +53,8 @@
 //! ```
 
 mod dot;
-mod extract;
-mod html;
+pub(crate) mod extract;
+pub(crate) mod html;
 mod mermaid;
 pub mod openlineage;
 mod table;

@@ -7,6 +7,7 @@ mod common;
 
 mod address_corpus;
 mod canonical;
+mod diff;
 mod errors;
 mod functions;
 mod lineage;
