@@ -36,4 +36,4 @@ pub use error::{BuildError, Result};
 pub use load::{LoadedBuild, bind, load, load_with, read_metadata, rederive};
 pub use metadata::Metadata;
 pub use verify::Verification;
-pub use write::{BuildDir, BuildOptions, build};
+pub use write::{BuildDir, BuildOptions, build, prepare};

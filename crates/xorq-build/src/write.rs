@@ -125,16 +125,7 @@ pub struct BuildDir {
 /// ```
 pub fn build(table: &Table, builds_dir: &Path, options: &BuildOptions) -> Result<BuildDir> {
     // Remote objects snapshotted into the build are downloaded here first (removed on return).
-    let downloads = match options.bundle_remote {
-        true => Some(tempfile::tempdir().map_err(BuildError::io("create a download directory", Path::new("/tmp")))?),
-        false => None,
-    };
-    let (table, bundled) = hash_reads(
-        table,
-        options.relocate_reads,
-        options.project_root.as_deref(),
-        downloads.as_ref().map(|d| d.path()),
-    )?;
+    let (table, bundled, _downloads) = hashed(table, options)?;
     if !bundled.is_empty()
         && std::path::absolute(builds_dir).map_err(BuildError::io("resolve", builds_dir))?.to_str().is_none()
     {
@@ -225,6 +216,43 @@ fn reuse_with_debug(
         }
     }
     Ok(reused)
+}
+
+/// The expression [`build`] would write for `table` under `options`, without writing anything:
+/// its reads named as the build names them (local files by the hash of their bytes, which are
+/// read; remote objects downloaded and hashed with `bundle_remote`), so its address, and the
+/// address of every node in it, is the build's. For asking what a pipeline would be before
+/// building it (`xorq catalog find <pipeline file>`).
+///
+/// ```no_run
+/// # fn demo(table: xorq_core::Table) -> xorq_build::Result<()> {
+/// use xorq_build::{BuildOptions, build, prepare};
+/// let options = BuildOptions::default();
+/// let planned = prepare(&table, &options)?;
+/// assert_eq!(build(&table, "builds".as_ref(), &options)?.address, planned.address());
+/// # Ok(()) }
+/// ```
+pub fn prepare(table: &Table, options: &BuildOptions) -> Result<Table> {
+    Ok(hashed(table, options)?.0)
+}
+
+/// `table` with its reads named as a build names them, the files to bundle, and the scratch
+/// directory remote objects were downloaded to (kept until the files are copied).
+fn hashed(
+    table: &Table,
+    options: &BuildOptions,
+) -> Result<(Table, std::collections::BTreeMap<Address, crate::bundle::BundledFile>, Option<tempfile::TempDir>)> {
+    let downloads = match options.bundle_remote {
+        true => Some(tempfile::tempdir().map_err(BuildError::io("create a download directory", Path::new("/tmp")))?),
+        false => None,
+    };
+    let (table, bundled) = hash_reads(
+        table,
+        options.relocate_reads,
+        options.project_root.as_deref(),
+        downloads.as_ref().map(|d| d.path()),
+    )?;
+    Ok((table, bundled, downloads))
 }
 
 /// Prefix of staging directories inside a builds directory.

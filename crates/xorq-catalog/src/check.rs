@@ -4,7 +4,8 @@
 //! (hashed in full, trusting no record of an earlier check); its memtables hold the rows their
 //! hash names; it holds nothing else (no stray file, no symbolic link, no special file); and it
 //! is as committed (a file changed, added or removed since is a problem). Every alias file is
-//! well-formed and its latest revision is an entry.
+//! well-formed and its latest revision is an entry. The node index (`crate::index`) is rebuilt
+//! from the entries loaded, with a warning when the old one was damaged.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -56,6 +57,8 @@ impl Catalog {
         let mut report = CheckReport::default();
         let entries_dir = self.root.join(ENTRIES_DIR);
         let mut addresses = Vec::new();
+        // The expressions of the entries that load, which the node index is rebuilt from.
+        let mut loaded = Vec::new();
         // Paths another writer is changing right now are not judged (readers take them from HEAD).
         let unsettled = Unsettled::read(&self.git);
         if unsettled != Unsettled::Nothing {
@@ -84,6 +87,7 @@ impl Catalog {
                     for finding in strays(&build.path, &expected) {
                         problem(finding);
                     }
+                    loaded.push(build.table);
                 }
                 Err(e) => problem(e.to_string()),
             }
@@ -91,6 +95,9 @@ impl Catalog {
         }
         addresses.sort();
         report.entries = addresses.len();
+        if let Some(warning) = self.rebuild_index(&loaded) {
+            report.warnings.push(warning);
+        }
 
         let aliases_dir = self.root.join(ALIASES_DIR);
         for name in read_names(&aliases_dir)? {

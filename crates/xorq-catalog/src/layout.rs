@@ -23,8 +23,12 @@
 //! `remove`. Aliases only grow (a re-pointed alias gains a revision) until removed. So a diff of
 //! two catalog commits reads as "entries added/removed, revisions appended".
 //!
-//! Inside `.git/`, the catalog keeps `xorq-catalog.lock` (the writers' lock) and, while a change
-//! is being made, `xorq-catalog-op.json` (the paths it touches, for recovery after a crash).
+//! Inside `.git/`, the catalog keeps `xorq-catalog.lock` (the writers' lock), while a change
+//! is being made `xorq-catalog-op.json` (the paths it touches, for recovery after a crash), and
+//! `xorq-node-index.json` ([`NODE_INDEX_FILE`]), the index of every entry's node addresses that
+//! `find` searches. The index is derived from the entries and never committed (so pulls and
+//! merges never conflict on it): `add` and `remove` update it, a read that finds it out of date
+//! repairs it for the entries that differ, and `check` rebuilds it.
 
 use std::path::Path;
 
@@ -40,6 +44,8 @@ pub const ENTRIES_DIR: &str = "entries";
 pub const ALIASES_DIR: &str = "aliases";
 /// Prefix of staging files and directories (ignored by readers and by git).
 pub const STAGING_PREFIX: &str = ".tmp-";
+/// The node index, inside `.git/` (derived, never committed; see [`crate::Catalog::find`]).
+pub const NODE_INDEX_FILE: &str = "xorq-node-index.json";
 /// The layout version this crate writes and reads.
 pub const LAYOUT_VERSION: u32 = 1;
 /// The files of a build directory that an entry keeps besides its data (debug output is

@@ -38,6 +38,12 @@
 //!   `--no-relocate-reads` so the entry references the data where it lives.
 //! - **Choosing a catalog** ([`config`]): `--path`, `--name` (looked up in `catalogs.yaml`), or
 //!   the default.
+//! - **Search by logic** ([`Catalog::find`]): the entries that compute an expression, the same
+//!   computation over other data, or a part of it, found by node address in a node index kept
+//!   in `.git/xorq-node-index.json` ([`layout::NODE_INDEX_FILE`]). The index is derived, never
+//!   committed, and checked against the entries on every read (what it lacks is indexed, what
+//!   is gone dropped), so it is never stale; `add` and `remove` keep it current and `check`
+//!   rebuilds it.
 
 pub mod alias;
 mod catalog;
@@ -45,8 +51,10 @@ mod check;
 pub mod config;
 mod drift;
 pub mod error;
+mod find;
 mod gc;
 pub mod git;
+mod index;
 pub mod layout;
 pub mod lock;
 mod log;
@@ -59,7 +67,9 @@ pub use catalog::{AliasPointer, AliasSummary, Catalog, EntryDetails, EntrySummar
 pub use check::{CheckReport, Finding};
 pub use drift::{ColumnDrift, DriftStatus, EntryDrift, SourceDrift};
 pub use error::{CatalogError, Result};
+pub use find::{FindMatch, FindReport, MatchKind, QuerySummary, SharedNode};
 pub use gc::{GcReport, Orphan};
+pub use index::IndexUse;
 pub use log::LogRecord;
 pub use merge::{AliasConflict, PullOutcome, PullReport};
 pub use sync::{Cloned, PushOutcome, REMOTE};

@@ -156,6 +156,18 @@ impl<'g> WriteLock<'g> {
         Ok(lock)
     }
 
+    /// Takes the lock if no one holds it (repairing what a crashed writer left); `None` when
+    /// another process holds it or the lock file cannot be opened (a read-only clone): for
+    /// readers that write only derived files (the node index) and may skip doing so.
+    pub fn try_acquire(git: &'g Git) -> Option<WriteLock<'g>> {
+        let path = git_dir(git).join(LOCK_FILE);
+        let file = OpenOptions::new().create(true).truncate(false).read(true).write(true).open(path).ok()?;
+        file.try_lock().ok()?;
+        let lock = WriteLock::holding(git, file);
+        lock.recover().ok()?;
+        Some(lock)
+    }
+
     /// The lock, held through `file`; `git` commands run from now on hold it too.
     fn holding(git: &'g Git, file: File) -> WriteLock<'g> {
         git.hold_lock(file.try_clone().ok());

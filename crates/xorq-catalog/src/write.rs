@@ -113,6 +113,9 @@ impl Catalog {
         commit_paths(&self.git, &paths, &message(&subject, &trailers))?;
         change.finish()?;
         added.committed = true;
+        if new_entry {
+            self.index_added(&build.table);
+        }
         Ok(added)
     }
 
@@ -175,6 +178,7 @@ impl Catalog {
         trailers.extend(addresses.iter().map(|a| ("Entry", a.clone())));
         commit_paths(&self.git, &paths, &message(&format!("remove {}", shorts.join(", ")), &trailers))?;
         change.finish()?;
+        self.index_removed(&addresses);
         Ok(addresses)
     }
 

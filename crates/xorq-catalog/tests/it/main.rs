@@ -6,4 +6,5 @@
 mod common;
 
 mod catalog;
+mod find;
 mod sync;
