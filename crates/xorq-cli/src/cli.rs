@@ -8,6 +8,7 @@ use crate::commands::build::BuildArgs;
 use crate::commands::cache::CacheArgs;
 use crate::commands::catalog::CatalogArgs;
 use crate::commands::compose::{JoinArgs, UnionArgs};
+use crate::commands::diff::DiffArgs;
 use crate::commands::init::InitArgs;
 use crate::commands::lineage::LineageArgs;
 use crate::commands::pin::{PinArgs, UnpinArgs};
@@ -96,6 +97,12 @@ pub enum Command {
         after_help = "Examples:\n  xorq lineage builds/28ecab08754e --column total\n  xorq lineage builds/28ecab08754e -f html -o lineage.html\n  xorq lineage builds/28ecab08754e -f dot | dot -Tsvg > lineage.svg\n  xorq lineage builds/28ecab08754e -f openlineage"
     )]
     Lineage(LineageArgs),
+    /// Compare two builds by their logic: changed nodes, the output columns they reach, and
+    /// whether the change is breaking.
+    #[command(
+        after_help = "Examples:\n  xorq diff builds/95c4a268e358 builds/1c9fbdee2dd7\n  xorq diff revenue@r1 revenue@r2 -f json\n  xorq diff revenue@r1 revenue -f html -o diff.html\n\nClassification: none (the same logic, or only a tag, cache or engine changed), additive (new\ncolumns only), values (values of existing columns can differ) or breaking (a column removed,\nrenamed or retyped, or the row set changed).\nExit status: 0 no logical change, 1 a change, 2 an error."
+    )]
+    Diff(DiffArgs),
     /// Print a build's SQL in another engine's dialect (Snowflake, BigQuery, Trino, Spark, …).
     #[command(
         after_help = "Examples:\n  xorq sql builds/28ecab08754e --dialect snowflake\n  xorq sql revenue -d bigquery -p threshold=100 -o revenue.sql"

@@ -70,8 +70,15 @@ where
         Command::Unpin(args) => commands::pin::unpin(args),
         Command::Cache(args) => commands::cache::run(args),
         Command::Lineage(args) => commands::lineage::run(args),
+        // Exit status as `diff`'s: 1 when the two differ.
+        Command::Diff(args) => return diff_status(commands::diff::run(args), cli.verbose),
         Command::Sql(args) => commands::sql::run(args),
-        Command::Catalog(args) => commands::catalog::run(args, cli.verbose),
+        Command::Catalog(args) => match &args.command {
+            commands::catalog::CatalogCommand::Diff(diff) => {
+                return diff_status(commands::catalog::diff(args, diff), cli.verbose);
+            }
+            _ => commands::catalog::run(args, cli.verbose),
+        },
         #[cfg(feature = "ballista")]
         Command::Ballista(args) => commands::ballista::run(args, &matches),
         Command::Completion { shell } => commands::completion::run(*shell),
@@ -84,6 +91,19 @@ where
         Err(e) => {
             error::report(&e, cli.verbose);
             e.exit_code()
+        }
+    }
+}
+
+/// The exit status of `diff` and `catalog diff`, as `diff`'s: 0 no logical change, 1 a change,
+/// 2 trouble (any error, so a script never reads a failure as "they differ").
+fn diff_status(result: error::Result<bool>, verbose: bool) -> u8 {
+    match result {
+        Ok(changed) => u8::from(changed),
+        Err(e) if e.is_broken_pipe() => 0,
+        Err(e) => {
+            error::report(&e, verbose);
+            2
         }
     }
 }

@@ -8,6 +8,7 @@ mod cache_nodes;
 pub mod catalog;
 pub mod completion;
 pub mod compose;
+pub mod diff;
 pub mod explain;
 pub mod hash_scheme;
 pub mod init;

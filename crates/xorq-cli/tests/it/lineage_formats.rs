@@ -8,34 +8,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::common::{build, project, xorq_in};
+use crate::common::{artifacts, build, manifest_dir, project, tool, xorq_in};
 use serde_json::{Value, json};
-
-/// `program` if it runs (`program --version` or similar succeeds); `None` with a message
-/// outside CI; a failure in CI.
-fn tool(program: &str, probe: &[&str], install: &str) -> Option<PathBuf> {
-    let ok = Command::new(program).args(probe).output().is_ok_and(|o| o.status.success());
-    if ok {
-        return Some(PathBuf::from(program));
-    }
-    assert!(std::env::var_os("CI").is_none(), "CI must provide `{program}` ({install}); see .ci/run");
-    eprintln!("skipping: `{program}` is not available ({install})");
-    None
-}
-
-fn manifest_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Where tests leave files for people to look at (screenshots): `$XORQ_TEST_ARTIFACTS`, else
-/// `target/test-artifacts` in the workspace.
-fn artifacts() -> PathBuf {
-    let dir = std::env::var_os("XORQ_TEST_ARTIFACTS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| manifest_dir().join("../../target/test-artifacts"));
-    std::fs::create_dir_all(&dir).expect("artifact directory");
-    dir
-}
 
 /// A project whose pipeline has output columns with names that are syntax in every format.
 fn hostile_project() -> (tempfile::TempDir, PathBuf) {

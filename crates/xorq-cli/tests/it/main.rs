@@ -14,6 +14,7 @@ mod cli;
 #[cfg(feature = "ballista")]
 mod cluster;
 mod compose;
+mod diff;
 mod e2e;
 mod faults;
 mod flags;

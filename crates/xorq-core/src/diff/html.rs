@@ -45,6 +45,9 @@ impl Diff {
             "headlines": headlines,
             "diff": self,
         });
-        fill(TEMPLATE, &[("title", &escape_html(title)), ("style", STYLE), ("data", &script_json(&data)), ("script", SCRIPT)])
+        fill(
+            TEMPLATE,
+            &[("title", &escape_html(title)), ("style", STYLE), ("data", &script_json(&data)), ("script", SCRIPT)],
+        )
     }
 }

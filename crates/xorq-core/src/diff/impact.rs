@@ -5,11 +5,28 @@ use std::collections::HashMap;
 use crate::address::Address;
 use crate::error::Result;
 use crate::lineage::extract::extract_with_origins;
+use crate::lineage::{EdgeKind, NodeKind, TableLineage};
 use crate::table::Table;
 
 use super::matching::Matched;
 use super::params::Described;
 use super::{ChangeKind, Classification, ColumnImpact, ColumnStatus, Effect};
+
+/// The lineage nodes a column depends on, by value or control, except the keys of a sort: a
+/// change there moves rows, it changes no value (a change of the sort itself is an
+/// [`Effect::Order`] and reaches every column).
+fn reached_from(lineage: &TableLineage, root: usize) -> Vec<bool> {
+    let mut seen = vec![false; lineage.nodes.len()];
+    let mut stack = vec![root];
+    while let Some(id) = stack.pop() {
+        if id >= seen.len() || std::mem::replace(&mut seen[id], true) {
+            continue;
+        }
+        let sort = lineage.node(id).is_some_and(|n| matches!(n.kind, NodeKind::Sort));
+        stack.extend(lineage.children(id).filter(|&(_, k)| !(sort && k == EdgeKind::Control)).map(|(c, _)| c));
+    }
+    seen
+}
 
 /// What [`assess`] finds.
 pub(super) struct Impact {
@@ -60,7 +77,7 @@ pub(super) fn assess(old: &Table, new: &Table, m: &Matched<'_>, d: &Described) -
     if !cells.is_empty() {
         for root in &lineage.columns {
             let mut because: Vec<usize> = Vec::new();
-            let seen = lineage.reachable(root.node, true);
+            let seen = reached_from(&lineage, root.node);
             for (id, _) in seen.iter().enumerate().filter(|(_, s)| **s) {
                 let Some(Some((address, column))) = origins.get(id) else { continue };
                 for (cell_column, k) in cells.get(address).into_iter().flatten() {

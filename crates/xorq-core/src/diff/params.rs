@@ -104,7 +104,11 @@ fn items(node: &Node) -> Vec<Item> {
                 }
                 SourceKind::Memtable(m) => {
                     let rows: usize = m.batches.iter().map(|b| b.num_rows()).sum();
-                    out.push(Item::new("rows", format!("memtable of {rows} rows ({})", m.content.short()), all.clone()));
+                    out.push(Item::new(
+                        "rows",
+                        format!("memtable of {rows} rows ({})", m.content.short()),
+                        all.clone(),
+                    ));
                 }
                 SourceKind::Table(t) => {
                     out.push(Item::new("table", format!("{}.{}", t.profile, t.table.join(".")), all.clone()));
@@ -134,7 +138,10 @@ fn items(node: &Node) -> Vec<Item> {
             out.push(Item::new("by", list(a.keys.iter().map(|k| Item::column(&k.name, &k.expr).named())), Reach::Rows));
             if let Some(sets) = &a.grouping_sets {
                 let text = list(sets.iter().map(|s| {
-                    format!("({})", list(s.iter().map(|i| a.keys.get(*i).map_or_else(|| i.to_string(), |k| k.name.clone()))))
+                    format!(
+                        "({})",
+                        list(s.iter().map(|i| a.keys.get(*i).map_or_else(|| i.to_string(), |k| k.name.clone())))
+                    )
                 }));
                 out.push(Item::new("grouping sets", text, Reach::Rows));
             }
@@ -177,7 +184,12 @@ fn items(node: &Node) -> Vec<Item> {
         }
         RelOp::Distinct(_) => {}
         RelOp::SetOp(s) => {
-            let text = format!("{}{} of {} inputs", s.kind.name(), if s.distinct { " distinct" } else { " all" }, s.inputs.len());
+            let text = format!(
+                "{}{} of {} inputs",
+                s.kind.name(),
+                if s.distinct { " distinct" } else { " all" },
+                s.inputs.len()
+            );
             out.push(Item::new("operation", text, Reach::Rows));
         }
         RelOp::Tag(t) => {
@@ -321,12 +333,18 @@ fn compare(old: &[Item], new: &[Item], renames: &mut Vec<(String, String)>) -> (
                 reaches.push(n.reach.clone());
             }
             None => {
-                let twin = removed.iter().find(|o| o.column && n.column && o.text == n.text && !renamed_from.contains(&o.key.as_str()));
+                let twin = removed
+                    .iter()
+                    .find(|o| o.column && n.column && o.text == n.text && !renamed_from.contains(&o.key.as_str()));
                 match twin {
                     Some(o) => {
                         renamed_from.push(&o.key);
                         renames.push((o.key.clone(), n.key.clone()));
-                        changes.push(ParamChange { what: "renamed".into(), old: Some(o.named()), new: Some(n.named()) });
+                        changes.push(ParamChange {
+                            what: "renamed".into(),
+                            old: Some(o.named()),
+                            new: Some(n.named()),
+                        });
                     }
                     None => {
                         changes.push(ParamChange { what: n.key.clone(), old: None, new: Some(n.named()) });
@@ -336,7 +354,24 @@ fn compare(old: &[Item], new: &[Item], renames: &mut Vec<(String, String)>) -> (
             }
         }
     }
-    for o in removed.into_iter().filter(|o| !renamed_from.contains(&o.key.as_str())) {
+    // A column item that another replaced at the same place (`sum(amount)` named by its text,
+    // now `mean(amount)`): one changed column, not one removed and one added.
+    let position = |items: &[Item], key: &str| items.iter().filter(|i| i.column).position(|i| i.key == key);
+    let mut replaced: Vec<String> = Vec::new();
+    for change in changes.iter_mut().filter(|c| c.old.is_none() && c.what != "renamed") {
+        let Some(at) = position(new, &change.what) else { continue };
+        let twin = removed.iter().find(|o| {
+            o.column
+                && !renamed_from.contains(&o.key.as_str())
+                && !replaced.contains(&o.key)
+                && position(old, &o.key) == Some(at)
+        });
+        if let Some(o) = twin {
+            change.old = Some(o.text.clone());
+            replaced.push(o.key.clone());
+        }
+    }
+    for o in removed.into_iter().filter(|o| !renamed_from.contains(&o.key.as_str()) && !replaced.contains(&o.key)) {
         changes.push(ParamChange { what: o.key.clone(), old: Some(o.named()), new: None });
         // A column that is gone is seen in the output's schema; a gone row parameter reaches rows.
         if !o.column {

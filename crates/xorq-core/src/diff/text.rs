@@ -16,7 +16,7 @@
 
 use std::fmt::Write;
 
-use super::{ChangeKind, Classification, ColumnStatus, Diff};
+use super::{ChangeKind, Classification, ColumnStatus, Diff, Effect};
 
 fn short(address: &str) -> &str {
     address.get(..12).unwrap_or(address)
@@ -40,11 +40,8 @@ pub(super) fn render(d: &Diff) -> String {
     }
     for u in &d.unchanged {
         let s = if u.nodes == 1 { "" } else { "s" };
-        let what = if u.node.detail.is_empty() {
-            u.node.op.clone()
-        } else {
-            format!("{}: {}", u.node.op, u.node.detail)
-        };
+        let what =
+            if u.node.detail.is_empty() { u.node.op.clone() } else { format!("{}: {}", u.node.op, u.node.detail) };
         let _ = writeln!(out, "= {what}  [{}, {} node{s} unchanged]", short(&u.node.address), u.nodes);
     }
     for c in &d.changes {
@@ -69,14 +66,17 @@ pub(super) fn render(d: &Diff) -> String {
         let what = match c.status {
             ColumnStatus::Unchanged => "unchanged".to_string(),
             ColumnStatus::Values => {
-                let by: Vec<String> = c.because.iter().filter_map(|k| d.changes.get(*k)).map(|ch| ch.op.clone()).collect();
+                let by: Vec<String> =
+                    c.because.iter().filter_map(|k| d.changes.get(*k)).map(|ch| ch.op.clone()).collect();
                 let mut by_unique: Vec<String> = Vec::new();
                 for b in by {
                     if !by_unique.contains(&b) {
                         by_unique.push(b);
                     }
                 }
-                format!("values can change (by {})", by_unique.join(", "))
+                let rows = c.because.iter().filter_map(|k| d.changes.get(*k)).any(|ch| ch.effect == Effect::Rows);
+                let what = if rows { "rows" } else { "values" };
+                format!("{what} can change (by {})", by_unique.join(", "))
             }
             ColumnStatus::Added => "added".into(),
             ColumnStatus::Removed => "removed".into(),
@@ -99,9 +99,7 @@ fn verdict(d: &Diff) -> String {
     };
     let why = match d.classification {
         Classification::None if d.same_address => "the same address".to_string(),
-        Classification::None => {
-            "no output column or row can change (only how or where it is computed)".to_string()
-        }
+        Classification::None => "no output column or row can change (only how or where it is computed)".to_string(),
         Classification::Additive => format!("new columns only: {}", names(ColumnStatus::Added).join(", ")),
         Classification::Values => format!("values can change in {}", names(ColumnStatus::Values).join(", ")),
         Classification::Breaking => {
@@ -109,14 +107,19 @@ fn verdict(d: &Diff) -> String {
             if let Some(by) = &d.rows_changed_by {
                 parts.push(format!("the row set changed ({by})"));
             }
-            for (s, word) in [
-                (ColumnStatus::Removed, "removed"),
-                (ColumnStatus::Renamed, "renamed"),
-                (ColumnStatus::Retyped, "retyped"),
+            let renamed: Vec<String> = d
+                .columns
+                .iter()
+                .filter(|c| c.status == ColumnStatus::Renamed)
+                .map(|c| format!("{} → {}", c.renamed_from.as_deref().unwrap_or("?"), c.name))
+                .collect();
+            for (word, n) in [
+                ("removed", names(ColumnStatus::Removed).join(", ")),
+                ("renamed", renamed.join(", ")),
+                ("retyped", names(ColumnStatus::Retyped).join(", ")),
             ] {
-                let n = names(s);
                 if !n.is_empty() {
-                    parts.push(format!("{word}: {}", n.join(", ")));
+                    parts.push(format!("{word}: {n}"));
                 }
             }
             parts.join("; ")

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::Subcommand;
 
 use super::super::compose::{JoinSpec, UnionSpec};
+use super::super::diff::DiffArgs;
 use super::super::lineage::LineageArgs;
 use super::super::pin::PinHow;
 use super::register::Register;
@@ -127,15 +128,29 @@ pub enum CatalogCommand {
         after_help = "Examples:\n  xorq catalog lineage revenue\n  xorq catalog lineage revenue -c total -f mermaid\n\nLineage here is column-level for builds and entries alike; the Python tool's node-level\n`--level`, `--node` and `--expand` of stored sidecars have no counterpart."
     )]
     Lineage(LineageArgs),
-    /// Show the catalog's history, newest first.
+    /// Show the catalog's history, newest first; with an alias, its revisions, each with what
+    /// changed in its logic since the one before (as `xorq catalog diff`).
+    #[command(
+        after_help = "Examples:\n  xorq catalog log\n  xorq catalog log revenue\n  xorq catalog log revenue --json"
+    )]
     Log {
-        /// At most this many commits.
+        /// Only this alias's revisions, each with the summary of its diff against the previous one.
+        #[arg(value_name = "ALIAS")]
+        alias: Option<String>,
+        /// At most this many commits (or revisions).
         #[arg(short = 'n', long, value_name = "N")]
         limit: Option<usize>,
         /// Print JSON.
         #[arg(long)]
         json: bool,
     },
+    /// Compare two entries by their logic (as `xorq diff`): changed nodes, the output columns
+    /// they reach, and whether the change is breaking. Exit status 0 no logical change, 1 a
+    /// change, 2 an error.
+    #[command(
+        after_help = "Examples:\n  xorq catalog diff revenue@r1 revenue@r2\n  xorq catalog diff revenue@r1 revenue -f json"
+    )]
+    Diff(DiffArgs),
     /// Check the catalog: every entry's address recomputed from its expr.yaml, every alias.
     Check {
         /// Print JSON.

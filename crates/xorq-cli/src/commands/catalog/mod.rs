@@ -5,6 +5,7 @@ mod archive;
 mod chain;
 mod command;
 mod export;
+mod history;
 mod print;
 mod rebase;
 mod register;
@@ -80,6 +81,7 @@ pub fn run(args: &CatalogArgs, verbose: bool) -> Result<()> {
             lineage.catalog = lineage.catalog.within(&selector)?;
             super::lineage::run(&lineage)
         }
+        CatalogCommand::Diff(diff) => diff_entries(&selector, diff).map(|_| ()),
         CatalogCommand::Run(run) => run_entries::run(run, &selector, verbose),
         CatalogCommand::RunCached(cached) => run_entries::run_cached(cached, &selector, verbose),
         #[cfg(feature = "serve")]
@@ -165,6 +167,26 @@ pub fn run(args: &CatalogArgs, verbose: bool) -> Result<()> {
     }
 }
 
+/// `xorq catalog diff`: `xorq diff` with aliases looked up in the chosen catalog. Returns
+/// whether the two differ (the exit status says it).
+pub fn diff(args: &CatalogArgs, diff: &super::diff::DiffArgs) -> Result<bool> {
+    let path = given_once("directory", [args.path.as_ref(), args.path_short.as_ref(), None])?;
+    let name = given_once("name", [args.name.as_ref(), args.name_short.as_ref(), None])?;
+    let selector = match (path, name) {
+        (Some(path), None) => Selector::Path(path),
+        (None, Some(name)) => Selector::Name(name),
+        (None, None) => Selector::Default,
+        (Some(_), Some(_)) => return Err(CliError::Usage("give `--path` or `--name`, not both".into())),
+    };
+    diff_entries(&selector, diff)
+}
+
+fn diff_entries(selector: &Selector, diff: &super::diff::DiffArgs) -> Result<bool> {
+    let mut diff = diff.clone();
+    diff.catalog = diff.catalog.within(selector)?;
+    super::diff::run(&diff)
+}
+
 /// The subcommands that work on an existing catalog.
 fn on_catalog(catalog: &Catalog, command: &CatalogCommand) -> Result<()> {
     match command {
@@ -229,7 +251,8 @@ fn on_catalog(catalog: &Catalog, command: &CatalogCommand) -> Result<()> {
         }
         CatalogCommand::Show { name, json, .. } => print::details(&catalog.details(name)?, *json),
         CatalogCommand::Schema { name, json } => print::schema(&catalog.details(name)?.metadata.schema, *json),
-        CatalogCommand::Log { limit, json } => print::log(&catalog.log(*limit)?, *json),
+        CatalogCommand::Log { alias: Some(alias), limit, json } => history::alias_log(catalog, alias, *limit, *json),
+        CatalogCommand::Log { alias: None, limit, json } => print::log(&catalog.log(*limit)?, *json),
         CatalogCommand::Check { json } => {
             let report = catalog.check()?;
             print::check(&report, *json)?;
@@ -289,6 +312,7 @@ fn on_catalog(catalog: &Catalog, command: &CatalogCommand) -> Result<()> {
         | CatalogCommand::Clone { .. }
         | CatalogCommand::Default { .. }
         | CatalogCommand::Lineage(_)
+        | CatalogCommand::Diff(_)
         | CatalogCommand::Run(_)
         | CatalogCommand::RunCached(_)
         | CatalogCommand::Union { .. }

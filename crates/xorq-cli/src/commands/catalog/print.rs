@@ -16,19 +16,19 @@ pub(super) fn short(address: &str) -> &str {
     address.get(..12).unwrap_or(address)
 }
 
-fn json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
+pub(super) fn json<T: Serialize + ?Sized>(value: &T) -> Result<()> {
     let text =
         serde_json::to_string_pretty(value).map_err(|e| CliError::Output { format: "json", message: e.to_string() })?;
     emit(&format!("{text}\n"))
 }
 
 /// Writes to stdout; a reader that went away (`| head`) is not a failure.
-fn emit(text: &str) -> Result<()> {
+pub(super) fn emit(text: &str) -> Result<()> {
     write_text(text, &Target::Stdout)
 }
 
 /// Rows as columns separated by two spaces, the last one unpadded.
-fn table(rows: &[Vec<String>]) -> String {
+pub(super) fn table(rows: &[Vec<String>]) -> String {
     let widths: Vec<usize> = (0..rows.first().map_or(0, Vec::len))
         .map(|i| rows.iter().map(|r| r.get(i).map_or(0, |c| c.chars().count())).max().unwrap_or(0))
         .collect();
