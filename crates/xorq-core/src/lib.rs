@@ -23,11 +23,11 @@
 
 pub mod address;
 mod canonical;
+pub mod diff;
 mod encode;
 pub mod error;
 pub mod expr;
 mod fault;
-pub mod diff;
 pub mod lineage;
 pub mod literal;
 pub mod manifest;

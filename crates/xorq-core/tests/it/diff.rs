@@ -44,11 +44,10 @@ fn an_added_column_is_additive() {
     let old = seed(100);
     let new = old.mutate([(col("total") * lit(0.2)).alias("tax")]).expect("mutate");
     let d = check("added_column", &old, &new, Classification::Additive);
-    assert_eq!((status(&d, "tax"), status(&d, "total"), status(&d, "region")), (
-        ColumnStatus::Added,
-        ColumnStatus::Unchanged,
-        ColumnStatus::Unchanged
-    ));
+    assert_eq!(
+        (status(&d, "tax"), status(&d, "total"), status(&d, "region")),
+        (ColumnStatus::Added, ColumnStatus::Unchanged, ColumnStatus::Unchanged)
+    );
 }
 
 #[test]
@@ -98,7 +97,12 @@ fn joined(swap: bool, kind: JoinKind) -> Table {
 
 #[test]
 fn swapped_join_sides_are_no_logical_change() {
-    let d = check("swapped_join_sides", &joined(false, JoinKind::Inner), &joined(true, JoinKind::Inner), Classification::None);
+    let d = check(
+        "swapped_join_sides",
+        &joined(false, JoinKind::Inner),
+        &joined(true, JoinKind::Inner),
+        Classification::None,
+    );
     assert!(!d.same_address, "the graphs differ");
     assert_eq!(d.changes.len(), 1, "{}", d.render());
     assert_eq!(d.changes[0].note.as_deref(), Some("sides swapped"));
@@ -112,7 +116,8 @@ fn a_left_join_swapped_into_a_right_join_is_no_logical_change() {
 
 #[test]
 fn a_changed_join_type_is_breaking() {
-    let d = check("join_type", &joined(false, JoinKind::Inner), &joined(false, JoinKind::Left), Classification::Breaking);
+    let d =
+        check("join_type", &joined(false, JoinKind::Inner), &joined(false, JoinKind::Left), Classification::Breaking);
     assert_eq!(d.changes[0].headline(), "Join: inner join → left join");
 }
 
