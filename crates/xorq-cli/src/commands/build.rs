@@ -72,18 +72,7 @@ pub fn run(args: &BuildArgs) -> Result<()> {
         (None, None) => PathBuf::from("builds"),
     };
     let progress = Progress::start("building");
-    let cache = super::cache::for_run(args.cache_dir.as_deref(), false, false)?;
-    let mut options = BuildOptions::default()
-        .relocate_reads(!args.no_relocate_reads)
-        .bundle_remote(args.bundle_remote)
-        .debug(args.debug)
-        .verification(xorq_build::Verification::in_cache(&cache));
-    for profile in expression.profiles {
-        options = options.profile(profile);
-    }
-    if let Some(project) = &project {
-        options = options.project_root(&project.root);
-    }
+    let options = options(&expression, project.as_ref(), &args.reads(), args.cache_dir.as_deref())?.debug(args.debug);
     let built = xorq_build::build(&expression.table, &builds_dir, &options);
     progress.finish();
     // The scratch data of a Python script is needed no longer.
@@ -106,6 +95,54 @@ pub fn run(args: &BuildArgs) -> Result<()> {
         println!("{}", shown.display());
     }
     Ok(())
+}
+
+/// How a pipeline's reads are named in its build (`xorq build`'s flags).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Reads {
+    /// `--no-relocate-reads`: local files stay references.
+    pub no_relocate: bool,
+    /// `--bundle-remote`: remote objects are snapshotted too.
+    pub bundle_remote: bool,
+}
+
+impl BuildArgs {
+    fn reads(&self) -> Reads {
+        Reads { no_relocate: self.no_relocate_reads, bundle_remote: self.bundle_remote }
+    }
+}
+
+/// The options `xorq build` builds `expression` with: its reads named as `reads` says, its
+/// profiles, its project's root, bundled files remembered as verified in the cache of
+/// `cache_dir` (else the default).
+pub fn options(
+    expression: &Expression,
+    project: Option<&Project>,
+    reads: &Reads,
+    cache_dir: Option<&Path>,
+) -> Result<BuildOptions> {
+    let cache = super::cache::for_run(cache_dir, false, false)?;
+    let mut options = BuildOptions::default()
+        .relocate_reads(!reads.no_relocate)
+        .bundle_remote(reads.bundle_remote)
+        .verification(xorq_build::Verification::in_cache(&cache));
+    for profile in &expression.profiles {
+        options = options.profile(profile.clone());
+    }
+    if let Some(project) = project {
+        options = options.project_root(&project.root);
+    }
+    Ok(options)
+}
+
+/// The expression the pipeline `file` would be built as, without writing a build (its reads
+/// hashed and named as `xorq build` names them): what `xorq catalog find` looks for.
+pub fn prepare(file: &Path, expr_name: Option<&str>, reads: &Reads, cache_dir: Option<&Path>) -> Result<Table> {
+    let project = Project::of_file(file)?;
+    let expression = read_expression(file, expr_name, project.as_ref())?;
+    let options = options(&expression, project.as_ref(), reads, cache_dir)?;
+    // A Python script's scratch data is read here, so `expression` lives until this returns.
+    Ok(xorq_build::prepare(&expression.table, &options)?)
 }
 
 /// What a pipeline file defines.
