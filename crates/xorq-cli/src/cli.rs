@@ -97,8 +97,7 @@ pub enum Command {
         after_help = "Examples:\n  xorq lineage builds/28ecab08754e --column total\n  xorq lineage builds/28ecab08754e -f html -o lineage.html\n  xorq lineage builds/28ecab08754e -f dot | dot -Tsvg > lineage.svg\n  xorq lineage builds/28ecab08754e -f openlineage"
     )]
     Lineage(LineageArgs),
-    /// Compare two builds by their logic: changed nodes, the output columns they reach, and
-    /// whether the change is breaking.
+    /// Compare two builds by their logic: what changed, what it reaches, whether it breaks.
     #[command(
         after_help = "Examples:\n  xorq diff builds/95c4a268e358 builds/1c9fbdee2dd7\n  xorq diff revenue@r1 revenue@r2 -f json\n  xorq diff revenue@r1 revenue -f html -o diff.html\n\nClassification: none (the same logic, or only a tag, cache or engine changed), additive (new\ncolumns only), values (values of existing columns can differ) or breaking (a column removed,\nrenamed or retyped, or the row set changed).\nExit status: 0 no logical change, 1 a change, 2 an error."
     )]
