@@ -66,7 +66,7 @@ pub(super) fn node_ref(node: &Node) -> NodeRef {
     let line = describe(node);
     // `describe` is `Op [address] detail`; the report shows address and detail apart.
     let detail = line.split_once("] ").map(|(_, d)| d.to_string()).unwrap_or_default();
-    NodeRef { address: node.address().to_string(), op, detail }
+    NodeRef { address: node.address().hex(), op, detail }
 }
 
 /// Both sides, paired.

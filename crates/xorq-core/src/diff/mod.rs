@@ -334,8 +334,8 @@ pub fn diff(old: &Table, new: &Table) -> Result<Diff> {
     let (old_graph, new_graph) = matching::graphs(&matched, &own);
     let params::Described { changes, unchanged, .. } = described;
     Ok(Diff {
-        old: SideInfo { address: old.address().to_string(), label: None },
-        new: SideInfo { address: new.address().to_string(), label: None },
+        old: SideInfo { address: old.address().hex(), label: None },
+        new: SideInfo { address: new.address().hex(), label: None },
         classification: impact.classification,
         same_address: old.address() == new.address(),
         rows_changed_by: impact.rows_changed_by,

@@ -21,6 +21,7 @@ fn check(name: &str, old: &Table, new: &Table, expected: Classification) -> Diff
     // The JSON report is the same diff, whole.
     let json = serde_json::to_value(&d).expect("a diff is JSON");
     assert_eq!(json["classification"], expected.name());
+    assert_eq!(json["new"]["address"].as_str().map(str::len), Some(64), "full addresses in JSON");
     d
 }
 
