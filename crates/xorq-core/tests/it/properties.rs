@@ -1,4 +1,5 @@
-//! Property tests for addresses: equivalent rewrites agree, any real change differs.
+//! Property tests for addresses: equivalent rewrites agree, any real change differs; and the
+//! semantic diff agrees with them.
 
 use crate::common;
 
@@ -125,6 +126,28 @@ proptest! {
         let target = target % p.leaves();
         let q = p.mutated(target, change, &mut 0);
         prop_assert_ne!(filtered(&p, 0), filtered(&q, 0));
+    }
+
+    /// The diff agrees with the address: equivalent spellings are no change at all; a changed
+    /// leaf is one changed filter that changes the row set, whatever the pipeline above it.
+    #[test]
+    fn the_diff_sees_what_the_address_sees(p in pred(), v in any::<u64>(), target in any::<usize>(), change in 0usize..3) {
+        let pipeline = |p: &Pred, variant: u64| {
+            common::sales()
+                .filter(p.to_expr(variant))
+                .and_then(|t| t.group_by(["region"]).agg([col("amount").sum().alias("total")]))
+                .expect("generated predicates are well typed")
+        };
+        let same = diff::diff(&pipeline(&p, 0), &pipeline(&p, v)).expect("diff");
+        prop_assert!(same.same_address && same.changes.is_empty());
+        prop_assert_eq!(same.classification, diff::Classification::None);
+        let q = p.mutated(target % p.leaves(), change, &mut 0);
+        let d = diff::diff(&pipeline(&p, 0), &pipeline(&q, v)).expect("diff");
+        prop_assert_eq!(d.changes.len(), 1, "{}", d.render());
+        prop_assert_eq!(d.changes[0].op.as_str(), "Filter");
+        prop_assert_eq!(d.changes[0].effect, diff::Effect::Rows);
+        prop_assert_eq!(d.classification, diff::Classification::Breaking);
+        prop_assert_eq!(d.unchanged.len(), 1, "the read is unchanged");
     }
 
     #[test]
