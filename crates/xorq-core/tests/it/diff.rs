@@ -234,3 +234,28 @@ fn a_ten_thousand_node_pair_diffs_with_the_change_found() {
     assert_eq!((status(&d, "amount"), status(&d, "order_id")), (ColumnStatus::Values, ColumnStatus::Unchanged));
     assert_eq!(d.unchanged[0].nodes, 5_002, "the read, the select and 5,000 steps below the change");
 }
+
+#[test]
+fn a_removed_filter_and_a_union_with_another_input() {
+    let old = seed(100);
+    let new = sales().group_by(["region"]).agg([col("amount").sum().alias("total")]).expect("pipeline");
+    let d = check("removed_filter", &old, &new, Classification::Breaking);
+    assert_eq!(d.changes.len(), 1, "{}", d.render());
+    assert_eq!((d.changes[0].kind, d.changes[0].op.as_str()), (ChangeKind::Removed, "Filter"));
+
+    let part = |region: &str| sales().filter(col("region").eq(lit(region))).expect("filter");
+    let two = part("EU").union(&part("US")).expect("union");
+    let three = two.union(&part("APAC")).expect("union");
+    let d = check("union_input", &two, &three, Classification::Breaking);
+    assert!(d.changes.iter().any(|c| c.kind == ChangeKind::Added && c.op == "Filter"), "{}", d.render());
+}
+
+#[test]
+fn unrelated_pipelines_diff_without_error() {
+    let a = seed(100);
+    let b = customers().select(["name"]).expect("select");
+    let d = diff(&a, &b).expect("diff");
+    assert_eq!(d.classification, Classification::Breaking);
+    assert!(d.columns.iter().any(|c| c.name == "name" && c.status == ColumnStatus::Added));
+    assert!(d.columns.iter().any(|c| c.name == "total" && c.status == ColumnStatus::Removed));
+}
