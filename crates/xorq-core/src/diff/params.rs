@@ -414,8 +414,8 @@ pub(super) fn describe_changes(m: &Matched<'_>) -> Described {
     let mut changes = Vec::new();
     let mut new_change = vec![None; m.new.nodes.len()];
     let mut renames = Vec::new();
-    for i in 0..m.new.nodes.len() {
-        match m.new.status[i] {
+    for (i, status) in m.new.status.iter().enumerate() {
+        match *status {
             Status::Same(_) => {}
             Status::Alone => {
                 renames.extend(passed_under_new_names(m.new.nodes[i]));
