@@ -5,72 +5,18 @@
 //! `cargo bench -p xorq --bench lineage` — `LINEAGE_NODES` (default 10000), `LINEAGE_RUNS`
 //! (timed runs per step, default 5).
 
-use std::error::Error;
+mod graphs;
+
 use std::hint::black_box;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use arrow::array::{ArrayRef, Int64Array, RecordBatch};
+use graphs::{Edit, Res, env_or, median, ms};
+use xorq::Table;
 use xorq::lineage::openlineage::{EventContext, run_event, run_id};
 use xorq::lineage::{HtmlOptions, TreeOptions, column_lineage, table_lineage};
 use xorq::plan::walk::topological;
-use xorq::{Table, col, lit};
-
-type Res<T> = Result<T, Box<dyn Error>>;
 
 const TARGET_MS: f64 = 100.0;
-
-fn base(seed: i64) -> Res<Table> {
-    let batch = RecordBatch::try_from_iter([
-        ("a", Arc::new(Int64Array::from(vec![seed, 2, 3])) as ArrayRef),
-        ("b", Arc::new(Int64Array::from(vec![4, 5, 6])) as ArrayRef),
-    ])?;
-    Ok(Table::memtable(vec![batch])?)
-}
-
-/// `nodes` relational nodes in one chain: `a = a + b`, then `a > i`, again and again.
-fn chain(nodes: usize) -> Res<Table> {
-    let mut t = base(1)?;
-    for i in 0..i64::try_from(nodes / 2)? {
-        t = t.mutate([(col("a") + col("b")).alias("a")])?;
-        t = t.filter(col("a").gt(lit(i)))?;
-    }
-    Ok(t)
-}
-
-/// 100 branches over their own sources, each a chain, joined pairwise by union and, every
-/// tenth branch, by a join on `b` with a renamed measure: about `nodes` relational nodes.
-fn branches(nodes: usize) -> Res<Table> {
-    let per = nodes / 100;
-    let mut out: Option<Table> = None;
-    for branch in 0..100i64 {
-        let mut t = base(branch)?;
-        for i in 0..i64::try_from(per / 2)? {
-            t = t.mutate([(col("a") * lit(2) - col("b")).alias("a")])?;
-            t = t.filter(col("b").lt(lit(i + 1000)))?;
-        }
-        out = Some(match out {
-            None => t,
-            Some(acc) if branch % 10 == 0 => {
-                let right = t.rename([("a", "a_r")])?;
-                acc.join(&right, xorq::JoinKind::Inner, ["b"])?
-                    .mutate([(col("a") + col("a_r")).alias("a")])?
-                    .select([col("a"), col("b")])?
-            }
-            Some(acc) => acc.union(&t)?,
-        });
-    }
-    out.ok_or_else(|| "no branches".into())
-}
-
-fn median(mut times: Vec<Duration>) -> Duration {
-    times.sort();
-    times.get(times.len() / 2).copied().unwrap_or_default()
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
 
 /// The median time of `runs` calls of `f`.
 fn time<T>(runs: usize, mut f: impl FnMut() -> Res<T>) -> Res<Duration> {
@@ -83,11 +29,15 @@ fn time<T>(runs: usize, mut f: impl FnMut() -> Res<T>) -> Res<Duration> {
     Ok(median(times))
 }
 
-fn env_or(name: &str, default: usize) -> Res<usize> {
-    match std::env::var(name) {
-        Ok(v) => v.parse().map_err(|_| format!("{name}={v} is not a number").into()),
-        Err(_) => Ok(default),
-    }
+/// `nodes` relational nodes in one chain: `a = a + b`, then `a > i`, again and again.
+fn chain(nodes: usize) -> Res<Table> {
+    graphs::chain(nodes, Edit::None)
+}
+
+/// 100 branches over their own sources, each a chain, joined pairwise by union and, every
+/// tenth branch, by a join on `b` with a renamed measure: about `nodes` relational nodes.
+fn branches(nodes: usize) -> Res<Table> {
+    graphs::branches(nodes, Edit::None)
 }
 
 fn report(name: &str, d: Duration, hash: Duration) {

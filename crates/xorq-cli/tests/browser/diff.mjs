@@ -8,24 +8,12 @@
 // Prints "ok" and exits 0, or prints what failed and exits 1.
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
+import { fail, finish, launch, same, watchedPage } from './harness.mjs';
 
 const spec = JSON.parse(readFileSync(process.argv[2], 'utf8'));
-const failures = [];
-const fail = (msg) => failures.push(msg);
-const sorted = (xs) => [...xs].sort();
-const same = (a, b) => JSON.stringify(sorted(a)) === JSON.stringify(sorted(b));
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 try {
-  const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
-  page.on('pageerror', (e) => fail(`page error: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error') fail(`console error: ${m.text()}`); });
-  page.on('request', (r) => { if (!/^(file|data|about):/.test(r.url())) fail(`network request: ${r.url()}`); });
+  const page = await watchedPage(browser, { width: 1600, height: 900 });
   await page.goto(pathToFileURL(spec.html).href);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 10000 });
 
@@ -65,8 +53,4 @@ try {
 } finally {
   await browser.close();
 }
-if (failures.length) {
-  console.log(failures.join('\n'));
-  process.exit(1);
-}
-console.log('ok');
+finish();

@@ -138,3 +138,37 @@ pub fn artifacts() -> PathBuf {
     std::fs::create_dir_all(&dir).expect("artifact directory");
     dir
 }
+
+/// The browser harness (`tests/browser`): `Some(check)` when node, its packages and Chromium
+/// are there; `None` with a message outside CI; a failure in CI.
+pub fn browser() -> Option<BrowserCheck> {
+    let harness = manifest_dir().join("tests/browser");
+    let node = tool("node", &["--version"], "Debian's nodejs")?;
+    if !harness.join("node_modules/playwright-core").is_dir() {
+        assert!(std::env::var_os("CI").is_none(), "CI must run `npm ci` in {}", harness.display());
+        eprintln!("skipping: run `npm ci` in {} for the browser checks", harness.display());
+        return None;
+    }
+    tool("chromium", &["--version"], "apt-get install chromium")?;
+    Some(BrowserCheck { node, harness })
+}
+
+/// Runs the harness's scripts.
+pub struct BrowserCheck {
+    node: PathBuf,
+    harness: PathBuf,
+}
+
+impl BrowserCheck {
+    /// Runs `node <script> <spec file>` (the spec written as JSON to `spec_file`); `Err` with
+    /// what the script printed when it fails.
+    pub fn run(&self, script: &str, spec: &serde_json::Value, spec_file: &Path) -> Result<(), String> {
+        std::fs::write(spec_file, spec.to_string()).expect("write spec");
+        let out =
+            StdCommand::new(&self.node).arg(self.harness.join(script)).arg(spec_file).output().expect("node runs");
+        if out.status.success() {
+            return Ok(());
+        }
+        Err(format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    }
+}

@@ -3,24 +3,14 @@
 //! real Chromium.
 
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::{Value, json};
 
 use crate::common::sandbox::Sandbox;
-use crate::common::{artifacts, manifest_dir, tool};
+use crate::common::{artifacts, browser};
 
-const PIPELINE: &str = "\
-WITH large_orders AS (
-    SELECT region, amount
-    FROM read_parquet('data/sales.parquet')
-    WHERE amount > 100
-)
-SELECT region, round(sum(amount), 2) AS total, count(*) AS orders
-FROM large_orders
-GROUP BY region
-ORDER BY total DESC
-";
+/// The demo project's pipeline (the `sales` template).
+const PIPELINE: &str = include_str!("../../templates/sales/pipeline.sql");
 
 /// The pipeline with `from` replaced by `to`, built as `name`.
 fn edit(s: &Sandbox, name: &str, from: &str, to: &str) -> String {
@@ -187,23 +177,8 @@ fn the_html_page_shows_both_graphs_in_a_real_browser() {
 }
 
 fn check_in_browser(dir: &Path, spec: &Value) {
-    let harness = manifest_dir().join("tests/browser");
-    let Some(node) = tool("node", &["--version"], "Debian's nodejs") else { return };
-    if !harness.join("node_modules/playwright-core").is_dir() {
-        assert!(std::env::var_os("CI").is_none(), "CI must run `npm ci` in {}", harness.display());
-        eprintln!("skipping: run `npm ci` in {} for the browser checks", harness.display());
-        return;
+    let Some(browser) = browser() else { return };
+    if let Err(failed) = browser.run("diff.mjs", spec, &dir.join("diff-spec.json")) {
+        panic!("browser check failed:\n{failed}");
     }
-    if tool("chromium", &["--version"], "apt-get install chromium").is_none() {
-        return;
-    }
-    let spec_file = dir.join("diff-spec.json");
-    std::fs::write(&spec_file, spec.to_string()).expect("write spec");
-    let out = Command::new(node).arg(harness.join("diff.mjs")).arg(&spec_file).output().expect("node runs");
-    assert!(
-        out.status.success(),
-        "browser check failed:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
 }

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::common::{artifacts, build, manifest_dir, project, tool, xorq_in};
+use crate::common::{artifacts, browser, build, manifest_dir, project, tool, xorq_in};
 use serde_json::{Value, json};
 
 /// A project whose pipeline has output columns with names that are syntax in every format.
@@ -133,27 +133,13 @@ fn html_page_and_mermaid_work_in_a_real_browser() {
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
 
-    let harness = manifest_dir().join("tests/browser");
-    let Some(node) = tool("node", &["--version"], "Debian's nodejs") else { return };
-    if !harness.join("node_modules/playwright-core").is_dir() {
-        assert!(std::env::var_os("CI").is_none(), "CI must run `npm ci` in {}", harness.display());
-        eprintln!("skipping: run `npm ci` in {} for the browser checks", harness.display());
-        return;
-    }
-    if tool("chromium", &["--version"], "apt-get install chromium").is_none() {
-        return;
-    }
+    let Some(browser) = browser() else { return };
     let screenshot = artifacts().join("lineage.png");
     let spec = browser_spec(&dir, &path, &html_path, &[mermaid, hostile_mermaid], &screenshot);
     let spec_file = dir.join("spec.json");
-    std::fs::write(&spec_file, spec.to_string()).expect("write spec");
-    let out = Command::new(&node).arg(harness.join("check.mjs")).arg(&spec_file).output().expect("node runs");
-    assert!(
-        out.status.success(),
-        "browser check failed:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    if let Err(failed) = browser.run("check.mjs", &spec, &spec_file) {
+        panic!("browser check failed:\n{failed}");
+    }
     assert!(screenshot.is_file(), "no screenshot at {}", screenshot.display());
     eprintln!("lineage page screenshot: {}", screenshot.display());
 
@@ -164,9 +150,9 @@ fn html_page_and_mermaid_work_in_a_real_browser() {
         "labels": ["Field:we\"ird <b>#1</b> & `x` \\ ", "Field:déjà\nvu -->"],
         "mermaid": [],
     });
-    std::fs::write(&spec_file, hostile_spec.to_string()).expect("write spec");
-    let out = Command::new(&node).arg(harness.join("check.mjs")).arg(&spec_file).output().expect("node runs");
-    assert!(out.status.success(), "hostile page check failed:\n{}", String::from_utf8_lossy(&out.stdout));
+    if let Err(failed) = browser.run("check.mjs", &hostile_spec, &spec_file) {
+        panic!("hostile page check failed:\n{failed}");
+    }
 }
 
 #[test]
