@@ -214,27 +214,19 @@ impl QueryGraph {
 
 /// Every entry of `index` that matches `query`, unordered, without aliases.
 fn matches(index: &NodeIndex, query: &QueryGraph) -> Vec<FindMatch> {
-    // The inverted index: which entries have each of the query's nodes.
-    let mut holders: HashMap<&str, Vec<usize>> = HashMap::new();
-    let entries: Vec<(&String, &crate::index::IndexedEntry)> = index.entries.iter().collect();
-    for (e, (_, entry)) in entries.iter().enumerate() {
-        for node in &entry.nodes {
-            if query.position.contains_key(node) {
-                holders.entry(node.as_str()).or_default().push(e);
-            }
-        }
-    }
-    // For each entry, the query's nodes it has.
-    let mut shared: HashMap<usize, Vec<usize>> = HashMap::new();
+    // The query's nodes by their position in the index (those no entry has are left out): one
+    // array lookup per node of every entry finds what each shares.
+    let mut in_query: Vec<Option<usize>> = vec![None; index.nodes.len()];
     for (i, node) in query.nodes.iter().enumerate() {
-        for &e in holders.get(node.as_str()).into_iter().flatten() {
-            shared.entry(e).or_default().push(i);
+        if let Some(slot) = index.position(node).and_then(|p| in_query.get_mut(p as usize)) {
+            *slot = Some(i);
         }
     }
     let mut out = Vec::new();
-    for (e, (address, entry)) in entries.iter().enumerate() {
-        let have = shared.get(&e).map_or(&[][..], Vec::as_slice);
-        let kind = if **address == query.root {
+    for (address, entry) in &index.entries {
+        let have: Vec<usize> =
+            entry.nodes.iter().filter_map(|&n| in_query.get(n as usize).copied().flatten()).collect();
+        let kind = if *address == query.root {
             MatchKind::Same
         } else if entry.computation_address == query.computation {
             MatchKind::SameComputation
@@ -248,7 +240,7 @@ fn matches(index: &NodeIndex, query: &QueryGraph) -> Vec<FindMatch> {
         } else {
             // A shared node is a top when nothing that uses it in the query is shared too.
             let mut is_shared = vec![false; query.nodes.len()];
-            for &i in have {
+            for &i in &have {
                 is_shared[i] = true;
             }
             have.iter().copied().filter(|&i| !query.parents[i].iter().any(|&p| is_shared[p])).collect()
@@ -256,21 +248,23 @@ fn matches(index: &NodeIndex, query: &QueryGraph) -> Vec<FindMatch> {
         let mut nodes: Vec<SharedNode> = tops
             .into_iter()
             .filter_map(|i| {
-                let hex = &query.nodes[i];
-                index.nodes.get(hex).map(|n| shared_node(hex, n, address, &query.root))
+                let node = index.position(&query.nodes[i]).and_then(|p| index.node(p))?;
+                Some(shared_node(node, address, &query.root))
             })
             .collect();
         nodes.sort_by(|a, b| b.nodes.cmp(&a.nodes).then_with(|| a.address.cmp(&b.address)));
         let kind = match kind {
+            // `Read` is the operation of every source (`RelOp::Source`).
             MatchKind::SharesSubgraph if nodes.iter().all(|n| n.op == "Read") => MatchKind::SharesSource,
             other => other,
         };
-        out.push(FindMatch { kind, address: (*address).clone(), aliases: Vec::new(), shared: nodes });
+        out.push(FindMatch { kind, address: address.clone(), aliases: Vec::new(), shared: nodes });
     }
     out
 }
 
-fn shared_node(address: &str, node: &IndexedNode, entry: &str, root: &str) -> SharedNode {
+fn shared_node(node: &IndexedNode, entry: &str, root: &str) -> SharedNode {
+    let address = node.address.as_str();
     let whole_entry = address == entry;
     SharedNode {
         address: address.to_string(),

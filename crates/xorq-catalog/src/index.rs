@@ -45,11 +45,14 @@ pub(crate) struct NodeIndex {
     pub format: u32,
     /// [`writer`].
     pub writer: String,
+    /// Every node of an indexed entry, described once however many entries have it, in
+    /// address order (as written); entries name them by position.
+    pub nodes: Vec<IndexedNode>,
     /// Every indexed entry, by its full address.
     pub entries: BTreeMap<String, IndexedEntry>,
-    /// Every node of an indexed entry, by its full input address (a node shared by many
-    /// entries is described once).
-    pub nodes: BTreeMap<String, IndexedNode>,
+    /// The position of each node in `nodes`, by address (made when the index is read).
+    #[serde(skip)]
+    positions: HashMap<String, u32>,
 }
 
 /// One entry of the index.
@@ -57,14 +60,16 @@ pub(crate) struct NodeIndex {
 pub(crate) struct IndexedEntry {
     /// The computation address of its root (sources by reference).
     pub computation_address: String,
-    /// The input address of every node of its graph, inputs before the nodes that use them,
-    /// the root (the entry's own address) last.
-    pub nodes: Vec<String>,
+    /// Every node of its graph (positions in [`NodeIndex::nodes`]), inputs before the nodes
+    /// that use them, the root (the entry's own node) last.
+    pub nodes: Vec<u32>,
 }
 
 /// One node of the index.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct IndexedNode {
+    /// Its input address (64 hex).
+    pub address: String,
     /// Its operation (`Read`, `Filter`, `Aggregate`, …).
     pub op: String,
     /// One line saying what it does (`Filter [c81f2e0a9b11] (amount > 100)`).
@@ -106,19 +111,24 @@ impl Stored {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Stored::Absent,
             Err(e) => return Stored::Damaged(format!("cannot be read ({e})")),
         };
-        let header: Header = match serde_json::from_slice(&bytes) {
-            Ok(header) => header,
-            Err(e) => return Stored::Damaged(format!("is not a JSON object ({e})")),
+        let parsed = serde_json::from_slice::<NodeIndex>(&bytes);
+        // Who wrote it decides first: another format need not parse as this one.
+        let (format, written_by) = match &parsed {
+            Ok(index) => (Some(index.format), Some(index.writer.clone())),
+            Err(_) => match serde_json::from_slice::<Header>(&bytes) {
+                Ok(header) => (header.format, header.writer),
+                Err(e) => return Stored::Damaged(format!("is not a JSON object ({e})")),
+            },
         };
-        let format = header.format.map_or_else(|| "no format".to_string(), |f| format!("format {f}"));
-        let written_by = header.writer.unwrap_or_else(|| "an unknown writer".into());
-        if format != format!("format {INDEX_FORMAT}") || written_by != writer() {
+        if format != Some(INDEX_FORMAT) || written_by.as_deref() != Some(writer().as_str()) {
+            let format = format.map_or_else(|| "no format".to_string(), |f| format!("format {f}"));
+            let written_by = written_by.unwrap_or_else(|| "an unknown writer".into());
             return Stored::Foreign(format!(
                 "was written by {written_by} in {format}, not by this {} in format {INDEX_FORMAT}",
                 writer()
             ));
         }
-        let index: NodeIndex = match serde_json::from_slice(&bytes) {
+        let mut index = match parsed {
             Ok(index) => index,
             Err(e) => return Stored::Damaged(format!("is malformed ({e})")),
         };
@@ -132,24 +142,48 @@ impl Stored {
 impl NodeIndex {
     /// An empty index.
     pub(crate) fn new() -> NodeIndex {
-        NodeIndex { format: INDEX_FORMAT, writer: writer(), entries: BTreeMap::new(), nodes: BTreeMap::new() }
+        NodeIndex {
+            format: INDEX_FORMAT,
+            writer: writer(),
+            nodes: Vec::new(),
+            entries: BTreeMap::new(),
+            positions: HashMap::new(),
+        }
     }
 
-    /// What makes this index unusable, if anything: a name that is not an address, an entry
-    /// whose last node is not itself, a node that is not described.
-    fn inconsistency(&self) -> Option<String> {
-        if let Some(bad) = self.nodes.keys().find(|a| !is_full_address(a)) {
-            return Some(format!("node `{bad}` is not a 64-hex address"));
+    /// The position of the node `address`, if an indexed entry has it.
+    pub(crate) fn position(&self, address: &str) -> Option<u32> {
+        self.positions.get(address).copied()
+    }
+
+    /// The node at `position`.
+    pub(crate) fn node(&self, position: u32) -> Option<&IndexedNode> {
+        self.nodes.get(position as usize)
+    }
+
+    /// What makes this index unusable, if anything: a name that is not an address, a node
+    /// described twice, a position out of range, an entry whose last node is not itself. Makes
+    /// the positions by address on the way.
+    fn inconsistency(&mut self) -> Option<String> {
+        self.positions.clear();
+        for (i, node) in self.nodes.iter().enumerate() {
+            if !is_full_address(&node.address) {
+                return Some(format!("node `{}` is not a 64-hex address", node.address));
+            }
+            let Ok(position) = u32::try_from(i) else { return Some("too many nodes".into()) };
+            if self.positions.insert(node.address.clone(), position).is_some() {
+                return Some(format!("node {} is described twice", short(&node.address)));
+            }
         }
         for (address, entry) in &self.entries {
             if !is_full_address(address) {
                 return Some(format!("entry `{address}` is not a 64-hex address"));
             }
-            if entry.nodes.last() != Some(address) {
-                return Some(format!("entry {} does not end with its own node", short(address)));
+            if entry.nodes.iter().any(|&n| self.node(n).is_none()) {
+                return Some(format!("entry {} names a node that is not described", short(address)));
             }
-            if let Some(missing) = entry.nodes.iter().find(|n| !self.nodes.contains_key(*n)) {
-                return Some(format!("entry {} names node {}, which is not described", short(address), short(missing)));
+            if entry.nodes.last().and_then(|&n| self.node(n)).map(|n| &n.address) != Some(address) {
+                return Some(format!("entry {} does not end with its own node", short(address)));
             }
         }
         None
@@ -163,30 +197,64 @@ impl NodeIndex {
         let mut list = Vec::with_capacity(distinct.len());
         for (node, size) in distinct.into_iter().zip(sizes) {
             let hex = node.address().hex();
-            self.nodes.entry(hex.clone()).or_insert_with(|| IndexedNode {
-                op: node.op().name().to_string(),
-                description: describe(node),
-                columns: columns(node.schema()),
-                size,
-                cache_of: match node.op() {
-                    RelOp::Cache(c) => Some(c.input.address().hex()),
-                    _ => None,
-                },
-            });
-            list.push(hex);
+            let position = match self.positions.get(&hex) {
+                Some(&position) => position,
+                None => {
+                    // Positions are u32 in the file; four billion distinct nodes are not indexed.
+                    let Ok(position) = u32::try_from(self.nodes.len()) else { return };
+                    self.nodes.push(IndexedNode {
+                        address: hex.clone(),
+                        op: node.op().name().to_string(),
+                        description: describe(node),
+                        columns: columns(node.schema()),
+                        size,
+                        cache_of: match node.op() {
+                            RelOp::Cache(c) => Some(c.input.address().hex()),
+                            _ => None,
+                        },
+                    });
+                    self.positions.insert(hex, position);
+                    position
+                }
+            };
+            list.push(position);
         }
         // The root is last in a topological walk, and its address is unique in its graph.
         let computation_address = table.computation_address().hex();
         self.entries.insert(table.address().hex(), IndexedEntry { computation_address, nodes: list });
     }
 
-    /// Forgets the nodes no indexed entry has.
+    /// Forgets the nodes no indexed entry has, and puts the rest in address order (so an
+    /// index is written the same however it came about).
     pub(crate) fn collect_garbage(&mut self) {
-        let used: BTreeSet<&String> = self.entries.values().flat_map(|e| &e.nodes).collect();
-        let unused: Vec<String> = self.nodes.keys().filter(|n| !used.contains(n)).cloned().collect();
-        for node in unused {
-            self.nodes.remove(&node);
+        let mut used = vec![false; self.nodes.len()];
+        for &n in self.entries.values().flat_map(|e| &e.nodes) {
+            if let Some(u) = used.get_mut(n as usize) {
+                *u = true;
+            }
         }
+        let mut kept: Vec<(usize, IndexedNode)> =
+            std::mem::take(&mut self.nodes).into_iter().enumerate().filter(|(i, _)| used[*i]).collect();
+        kept.sort_by(|a, b| a.1.address.cmp(&b.1.address));
+        let mut renumbered = vec![0u32; used.len()];
+        self.positions.clear();
+        for (new, (old, node)) in kept.into_iter().enumerate() {
+            // At most as many as before, which fitted.
+            let new = u32::try_from(new).unwrap_or(u32::MAX);
+            renumbered[old] = new;
+            self.positions.insert(node.address.clone(), new);
+            self.nodes.push(node);
+        }
+        for entry in self.entries.values_mut() {
+            for n in &mut entry.nodes {
+                *n = renumbered.get(*n as usize).copied().unwrap_or(u32::MAX);
+            }
+        }
+    }
+
+    /// The nodes of `entry`, as this index describes them.
+    fn nodes_of<'a>(&'a self, entry: &'a IndexedEntry) -> impl Iterator<Item = Option<&'a IndexedNode>> + 'a {
+        entry.nodes.iter().map(|&n| self.node(n))
     }
 
     /// Writes the index to `path`, atomically.
@@ -310,6 +378,7 @@ impl Catalog {
             Stored::Absent | Stored::Foreign(_) | Stored::Damaged(_) => NodeIndex::new(),
         };
         index.insert(table);
+        index.collect_garbage();
         let _ = index.write(&path);
     }
 
@@ -335,6 +404,7 @@ impl Catalog {
         for table in loaded {
             index.insert(table);
         }
+        index.collect_garbage();
         let path = self.index_path();
         let damage = match Stored::read(&path) {
             Stored::Absent | Stored::Foreign(_) => None,
@@ -343,7 +413,11 @@ impl Catalog {
                 let wrong: Vec<&str> = index
                     .entries
                     .iter()
-                    .filter(|(a, e)| old.entries.get(*a).is_some_and(|o| o != *e || !same_nodes(&old, &index, o)))
+                    .filter(|(a, e)| {
+                        old.entries.get(*a).is_some_and(|o| {
+                            o.computation_address != e.computation_address || !old.nodes_of(o).eq(index.nodes_of(e))
+                        })
+                    })
                     .map(|(a, _)| short(a))
                     .collect();
                 (!wrong.is_empty())
@@ -364,11 +438,6 @@ impl Catalog {
     }
 }
 
-/// Whether `old` describes the nodes of `entry` as `new` does.
-fn same_nodes(old: &NodeIndex, new: &NodeIndex, entry: &IndexedEntry) -> bool {
-    entry.nodes.iter().all(|n| old.nodes.get(n) == new.nodes.get(n))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -386,7 +455,7 @@ mod tests {
         index.write(&path).unwrap();
         assert!(matches!(Stored::read(&path), Stored::Usable(i) if i == index));
         let a = "a".repeat(64);
-        index.entries.insert(a.clone(), IndexedEntry { computation_address: a.clone(), nodes: vec![a] });
+        index.entries.insert(a.clone(), IndexedEntry { computation_address: a.clone(), nodes: vec![0] });
         index.write(&path).unwrap();
         assert!(matches!(Stored::read(&path), Stored::Damaged(w) if w.contains("not described")));
     }

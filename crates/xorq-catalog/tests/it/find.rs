@@ -78,11 +78,11 @@ fn the_index_is_kept_by_add_and_remove_and_stays_out_of_git() {
     assert_eq!(indexed(&catalog), both);
     // The nodes the two share are described once.
     let value: Value = serde_json::from_str(&fs::read_to_string(index_file(&catalog)).unwrap()).unwrap();
-    assert_eq!(value["nodes"].as_object().unwrap().len(), 4, "read, filter and two aggregates: {value}");
+    assert_eq!(value["nodes"].as_array().unwrap().len(), 4, "read, filter and two aggregates: {value}");
     catalog.remove(&[a[..12].to_string()]).unwrap();
     assert_eq!(indexed(&catalog), [b.as_str()]);
     let value: Value = serde_json::from_str(&fs::read_to_string(index_file(&catalog)).unwrap()).unwrap();
-    assert_eq!(value["nodes"].as_object().unwrap().len(), 3, "the removed entry's own node is forgotten");
+    assert_eq!(value["nodes"].as_array().unwrap().len(), 3, "the removed entry's own node is forgotten");
     // Derived, never committed: the work tree is exactly HEAD.
     assert!(dirt(catalog.path()).is_empty(), "{}", dirt(catalog.path()));
     let report = catalog.check().unwrap();
@@ -130,7 +130,7 @@ fn a_read_repairs_a_stale_corrupt_or_foreign_index() {
         ("garbage", b"\x00\xffnot json".to_vec()),
         ("truncated", good.as_bytes()[..good.len() / 2].to_vec()),
         ("another version", foreign.into_bytes()),
-        ("a malformed node", good.replace("\"nodes\":{", "\"nodes\":{\"x\":0,").into_bytes()),
+        ("a malformed node", good.replace("\"nodes\":[{", "\"nodes\":[0,{").into_bytes()),
     ] {
         fs::write(index_file(&catalog), bytes).unwrap();
         let report = catalog.find(&query).unwrap();
