@@ -9,6 +9,7 @@ mod backends;
 mod cache;
 mod catalog;
 mod catalog_compat;
+mod catalog_find;
 mod catalog_ops;
 mod cli;
 #[cfg(feature = "ballista")]

@@ -103,6 +103,13 @@ pub enum CatalogCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Find entries by logic: the same computation, the same over other data, or a shared part.
+    ///
+    /// Matched by node address against every entry (through an index of node addresses kept
+    /// in the catalog's `.git`), best first, each shared part with its columns and whether a
+    /// result of it is in the cache: search before computing anything new.
+    #[command(after_help = super::find::AFTER_HELP)]
+    Find(super::find::FindArgs),
     /// Show an entry: address, aliases, schema, sources, parameters, revisions, size.
     #[command(after_help = "Examples:\n  xorq catalog show revenue\n  xorq catalog show revenue@r1 --json")]
     Show {
@@ -128,8 +135,10 @@ pub enum CatalogCommand {
         after_help = "Examples:\n  xorq catalog lineage revenue\n  xorq catalog lineage revenue -c total -f mermaid\n\nLineage here is column-level for builds and entries alike; the Python tool's node-level\n`--level`, `--node` and `--expand` of stored sidecars have no counterpart."
     )]
     Lineage(LineageArgs),
-    /// Show the catalog's history, newest first; with an alias, its revisions, each with what
-    /// changed in its logic since the one before (as `xorq catalog diff`).
+    /// Show the catalog's history, or an alias's revisions and what changed in each.
+    ///
+    /// Newest first. With an alias: each revision with the one-line summary of what changed in
+    /// its logic since the revision before (as `xorq catalog diff` classifies it).
     #[command(
         after_help = "Examples:\n  xorq catalog log\n  xorq catalog log revenue\n  xorq catalog log revenue --json"
     )]
@@ -144,9 +153,10 @@ pub enum CatalogCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Compare two entries by their logic (as `xorq diff`): changed nodes, the output columns
-    /// they reach, and whether the change is breaking. Exit status 0 no logical change, 1 a
-    /// change, 2 an error.
+    /// Compare two entries by their logic (as `xorq diff`).
+    ///
+    /// Changed nodes, the output columns they reach, and whether the change is breaking. Exit
+    /// status 0 no logical change, 1 a change, 2 an error.
     #[command(
         after_help = "Examples:\n  xorq catalog diff revenue@r1 revenue@r2\n  xorq catalog diff revenue@r1 revenue -f json"
     )]

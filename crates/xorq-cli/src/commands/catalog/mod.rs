@@ -5,6 +5,7 @@ mod archive;
 mod chain;
 mod command;
 mod export;
+mod find;
 mod history;
 mod print;
 mod rebase;
@@ -244,6 +245,7 @@ fn on_catalog(catalog: &Catalog, command: &CatalogCommand) -> Result<()> {
             print::entries(&entries, kinds.as_deref(), *json)
         }
         CatalogCommand::ListAliases { json } => print::aliases(&catalog.aliases()?, *json),
+        CatalogCommand::Find(args) => find::run(catalog, args),
         CatalogCommand::Show { name, raw: true, .. } => {
             let path = catalog.resolve(name)?.dir.join(xorq_build::layout::METADATA_FILE);
             let text = std::fs::read_to_string(&path).map_err(CliError::io("read", &path))?;
