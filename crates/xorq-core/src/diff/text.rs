@@ -74,9 +74,7 @@ pub(super) fn render(d: &Diff) -> String {
                         by_unique.push(b);
                     }
                 }
-                let rows = c.because.iter().filter_map(|k| d.changes.get(*k)).any(|ch| ch.effect == Effect::Rows);
-                let what = if rows { "rows" } else { "values" };
-                format!("{what} can change (by {})", by_unique.join(", "))
+                format!("{} can change (by {})", reach(d, &c.because), by_unique.join(", "))
             }
             ColumnStatus::Added => "added".into(),
             ColumnStatus::Removed => "removed".into(),
@@ -92,6 +90,19 @@ pub(super) fn render(d: &Diff) -> String {
     out
 }
 
+/// What the changes `because` (indexes into the diff's changes) can alter: `rows`, `values`,
+/// or only `the order` (a sort changed and nothing else reaches the column).
+fn reach(d: &Diff, because: &[usize]) -> &'static str {
+    let effects: Vec<Effect> = because.iter().filter_map(|k| d.changes.get(*k)).map(|c| c.effect).collect();
+    if effects.contains(&Effect::Rows) {
+        "rows"
+    } else if !effects.is_empty() && effects.iter().all(|e| *e == Effect::Order) {
+        "the order"
+    } else {
+        "values"
+    }
+}
+
 /// Why the classification is what it is, in one line.
 fn verdict(d: &Diff) -> String {
     let names = |s: ColumnStatus| -> Vec<&str> {
@@ -101,7 +112,13 @@ fn verdict(d: &Diff) -> String {
         Classification::None if d.same_address => "the same address".to_string(),
         Classification::None => "no output column or row can change (only how or where it is computed)".to_string(),
         Classification::Additive => format!("new columns only: {}", names(ColumnStatus::Added).join(", ")),
-        Classification::Values => format!("values can change in {}", names(ColumnStatus::Values).join(", ")),
+        Classification::Values => {
+            let all: Vec<usize> = d.columns.iter().flat_map(|c| c.because.iter().copied()).collect();
+            match reach(d, &all) {
+                "the order" => "only the order of the rows can change".to_string(),
+                _ => format!("values can change in {}", names(ColumnStatus::Values).join(", ")),
+            }
+        }
         Classification::Breaking => {
             let mut parts = Vec::new();
             if let Some(by) = &d.rows_changed_by {

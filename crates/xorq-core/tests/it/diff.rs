@@ -259,3 +259,12 @@ fn unrelated_pipelines_diff_without_error() {
     assert!(d.columns.iter().any(|c| c.name == "name" && c.status == ColumnStatus::Added));
     assert!(d.columns.iter().any(|c| c.name == "total" && c.status == ColumnStatus::Removed));
 }
+
+#[test]
+fn a_changed_sort_changes_only_the_order() {
+    let old = seed(100).order_by([col("total").desc()]).expect("sort");
+    let new = seed(100).order_by([col("region")]).expect("sort");
+    let d = check("sort_order", &old, &new, Classification::Values);
+    assert_eq!(d.changes.len(), 1);
+    assert!(d.render().contains("values: only the order of the rows can change"), "{}", d.render());
+}
