@@ -8,7 +8,7 @@ use crate::plan::node::{JoinKind, Node, RelOp};
 use crate::plan::source::{FileFormat, SourceIdentity, SourceKind};
 use crate::tree::{Recursion, TreeNode};
 
-use super::matching::{Matched, Side, Status, swapped};
+use super::matching::{Matched, Side, Status, node_ref, swapped};
 use super::{ChangeKind, Effect, NodeChange, ParamChange, Unchanged};
 
 /// What a changed item does.
@@ -198,11 +198,7 @@ fn items(node: &Node) -> Vec<Item> {
                 out.push(Item::new(format!("metadata {k}"), format!("{k}={v}"), Reach::Nothing));
             }
         }
-        RelOp::Cache(_) => {
-            let line = crate::plan::display::describe(node);
-            let detail = line.split_once("] ").map(|(_, d)| d.to_string()).unwrap_or_default();
-            out.push(Item::new("cache", detail, Reach::Nothing));
-        }
+        RelOp::Cache(_) => out.push(Item::new("cache", node_ref(node).detail, Reach::Nothing)),
         RelOp::IntoBackend(i) => out.push(Item::new("engine", format!("into {}", i.profile), Reach::Nothing)),
         RelOp::TableFunction(t) => {
             let version = if t.func.version() == 1 { String::new() } else { format!(" version {}", t.func.version()) };

@@ -1,7 +1,10 @@
 //! `xorq catalog log <alias>`: an alias's revisions, newest first, each with the one-line
 //! summary of what changed in its logic since the revision before.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
+use xorq::Table;
 use xorq::diff::{Classification, diff};
 use xorq_build::Verification;
 use xorq_catalog::{AliasName, Catalog};
@@ -35,9 +38,16 @@ pub(super) fn alias_log(catalog: &Catalog, alias: &str, limit: Option<usize>, as
         )));
     };
     let verification = Verification::default();
-    let load = |address: &str| {
+    // Each revision is the new side of one diff and the old side of the next: loaded once.
+    let mut loaded: HashMap<String, Option<Table>> = HashMap::new();
+    let mut load = |address: &str| -> Result<Option<Table>> {
+        if let Some(table) = loaded.get(address) {
+            return Ok(table.clone());
+        }
         let dir = catalog.path().join(xorq_catalog::layout::ENTRIES_DIR).join(address);
-        dir.is_dir().then(|| xorq_build::load_with(&dir, &verification)).transpose()
+        let table = dir.is_dir().then(|| xorq_build::load_with(&dir, &verification)).transpose()?.map(|b| b.table);
+        loaded.insert(address.to_string(), table.clone());
+        Ok(table)
     };
     let shown = limit.unwrap_or(usize::MAX);
     let mut rows = Vec::new();
@@ -46,7 +56,7 @@ pub(super) fn alias_log(catalog: &Catalog, alias: &str, limit: Option<usize>, as
             None => (None, "first revision".to_string()),
             Some(prev) => match (load(&prev.address)?, load(&r.address)?) {
                 (Some(old), Some(new)) => {
-                    let d = diff(&old.table, &new.table)?;
+                    let d = diff(&old, &new)?;
                     (Some(d.classification), d.summary())
                 }
                 _ => (None, "an entry of these revisions is no longer in the catalog".to_string()),
